@@ -1,0 +1,338 @@
+//! The agent core: `Op` in, `AgentEvent` out.
+//!
+//! [`spawn`] starts an agent on the tokio runtime and returns an [`AgentHandle`]. The TUI,
+//! headless mode and tests all drive the agent the same way: send [`Op`]s, read
+//! [`AgentEvent`]s. The agent knows nothing about terminals.
+//!
+//! Ordering contract, per turn: `TurnStarted`, then any number of deltas, usage, tool events
+//! and errors, then exactly one `TurnFinished`. For each tool call: `ToolCallStarted`, maybe
+//! `ApprovalRequested` and `ToolProgress`, then exactly one `ToolCallFinished`. On `Interrupt`
+//! the model stream is dropped and running tools are stopped at once; every tool call of the
+//! interrupted answer still gets a result in the history (an error saying it was interrupted),
+//! so the next request is valid. `UserTurn`s that arrive while a turn runs are queued and run
+//! in order after it.
+
+pub mod prompt;
+mod turn;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::permission::{PermissionMode, Policy, Rule};
+use crate::provider::{ErrorKind, Message, Provider, ThinkingConfig, Usage};
+use crate::session::SessionWriter;
+use crate::tools::{Preview, Registry, Todo, ToolEnv};
+
+/// Default iteration limit: model calls per user turn.
+pub const DEFAULT_MAX_ITERATIONS: usize = 16;
+/// Default `max_tokens` of a request.
+pub const DEFAULT_MAX_TOKENS: u32 = 16_384;
+
+/// UI → agent.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Op {
+    /// A prompt. `attachments` are paths whose text is added to the message.
+    UserTurn { text: String, attachments: Vec<PathBuf> },
+    /// The answer to an `ApprovalRequested`. Answers to calls no longer waiting are ignored.
+    Approval { call_id: String, decision: Decision },
+    /// Stop the running turn now.
+    Interrupt,
+    /// Use another model from the next request on.
+    SetModel { model: String },
+    /// Change the permission mode; applies to the next decision, also mid-turn.
+    SetPermissionMode { mode: PermissionMode },
+    /// Stop after interrupting whatever runs.
+    Shutdown,
+}
+
+/// A person's answer to an approval request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "decision", rename_all = "snake_case")]
+pub enum Decision {
+    AllowOnce,
+    /// Allow this and similar calls until the session ends.
+    AllowSession,
+    /// Deny; the feedback (if any) is passed to the model.
+    Deny { feedback: Option<String> },
+}
+
+/// Why a turn ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TurnOutcome {
+    /// The model finished its answer.
+    EndTurn,
+    /// The answer hit `max_tokens`.
+    MaxTokens,
+    StopSequence,
+    /// The model declined to answer.
+    Refusal,
+    Interrupted,
+    /// A model call failed (see the `Error` event before).
+    Error,
+    /// The iteration limit was reached with tool calls still coming.
+    MaxIterations,
+}
+
+/// An instruction file that went into the system prompt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstructionFile {
+    pub path: PathBuf,
+    pub chars: usize,
+    /// Set when the file was cut to the cap: the characters kept.
+    pub truncated_to: Option<usize>,
+}
+
+/// Agent → UI.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AgentEvent {
+    /// First event of every agent.
+    SessionStarted {
+        session_id: String,
+        session_file: Option<PathBuf>,
+        model: String,
+        provider: String,
+        cwd: PathBuf,
+        tools: Vec<String>,
+        permission_mode: PermissionMode,
+        instruction_files: Vec<InstructionFile>,
+    },
+    TurnStarted { turn_id: u64 },
+    TextDelta { turn_id: u64, text: String },
+    ThinkingDelta { turn_id: u64, text: String },
+    /// A complete assistant message, after it streamed.
+    AssistantMessage { turn_id: u64, message: Message },
+    ToolCallStarted { call_id: String, tool: String, input: Value, summary: String },
+    ToolProgress { call_id: String, chunk: String },
+    ApprovalRequested {
+        call_id: String,
+        tool: String,
+        summary: String,
+        /// Why the policy asks.
+        reason: String,
+        preview: Option<Preview>,
+        /// The rule "allow for this session" would add.
+        session_rule: String,
+    },
+    ToolCallFinished { call_id: String, tool: String, result: String, is_error: bool, elapsed_ms: u64 },
+    /// Token counts and money: of the request in flight (or just finished) and of the session.
+    Usage {
+        request: Usage,
+        session: Usage,
+        request_cost_usd: Option<f64>,
+        session_cost_usd: Option<f64>,
+        /// Tokens of the last prompt: how full the context window is.
+        context_tokens: u64,
+        context_window: u64,
+    },
+    TodosChanged { todos: Vec<Todo> },
+    FileChanged { path: PathBuf, diff: String },
+    ModelChanged { model: String },
+    PermissionModeChanged { mode: PermissionMode },
+    TurnFinished { turn_id: u64, outcome: TurnOutcome },
+    /// Something failed. With `retrying_in_ms` the agent will try again by itself.
+    Error { kind: ErrorKind, message: String, retrying_in_ms: Option<u64> },
+    /// Something the user should know that did not stop the work (a session that cannot be
+    /// saved, a truncated instruction file).
+    Warning { message: String },
+}
+
+/// How an agent behaves.
+pub struct AgentConfig {
+    pub model: String,
+    pub max_tokens: u32,
+    pub thinking: Option<ThinkingConfig>,
+    pub max_iterations: usize,
+    pub policy: Policy,
+    /// Whether a person can answer approvals. When false (headless), calls that would ask are
+    /// denied and the model is told why.
+    pub interactive: bool,
+    /// System prompt sections.
+    pub system: Vec<String>,
+    pub instruction_files: Vec<InstructionFile>,
+    pub session: SessionWriter,
+    /// Earlier history to continue from.
+    pub history: Vec<Message>,
+}
+
+/// The two ends the UI holds.
+pub struct AgentHandle {
+    pub ops: mpsc::UnboundedSender<Op>,
+    pub events: mpsc::UnboundedReceiver<AgentEvent>,
+}
+
+impl AgentHandle {
+    /// Sends an op; false when the agent has stopped.
+    pub fn send(&self, op: Op) -> bool {
+        self.ops.send(op).is_ok()
+    }
+
+    /// The next event, or `None` once the agent has stopped.
+    pub async fn next_event(&mut self) -> Option<AgentEvent> {
+        self.events.recv().await
+    }
+}
+
+/// Settings that may change while a turn runs.
+#[derive(Debug)]
+pub(crate) struct Live {
+    pub model: String,
+    pub policy: Policy,
+}
+
+/// Calls waiting for a person's answer, by call id.
+pub(crate) type Pending = Arc<Mutex<HashMap<String, oneshot::Sender<Decision>>>>;
+
+pub(crate) struct Agent {
+    pub config: AgentConfig,
+    pub provider: Arc<dyn Provider>,
+    pub registry: Registry,
+    pub env: Arc<ToolEnv>,
+    pub events: mpsc::UnboundedSender<AgentEvent>,
+    pub live: Arc<Mutex<Live>>,
+    pub pending: Pending,
+    pub history: Vec<Message>,
+    pub totals: Usage,
+    pub total_cost: Option<f64>,
+    pub turn_seq: u64,
+    pub session_warned: bool,
+}
+
+/// Starts an agent. Must be called inside a tokio runtime.
+pub fn spawn(config: AgentConfig, provider: Arc<dyn Provider>, registry: Registry, env: Arc<ToolEnv>) -> AgentHandle {
+    let (op_tx, op_rx) = mpsc::unbounded_channel();
+    let (ev_tx, ev_rx) = mpsc::unbounded_channel();
+    let live = Arc::new(Mutex::new(Live { model: config.model.clone(), policy: config.policy.clone() }));
+    let agent = Agent {
+        history: config.history.clone(),
+        config,
+        provider,
+        registry,
+        env,
+        events: ev_tx,
+        live,
+        pending: Arc::new(Mutex::new(HashMap::new())),
+        totals: Usage::default(),
+        total_cost: Some(0.0),
+        turn_seq: 0,
+        session_warned: false,
+    };
+    tokio::spawn(agent.run(op_rx));
+    AgentHandle { ops: op_tx, events: ev_rx }
+}
+
+impl Agent {
+    pub(crate) fn emit(&self, event: AgentEvent) {
+        let _ = self.events.send(event);
+    }
+
+    async fn run(mut self, mut ops: mpsc::UnboundedReceiver<Op>) {
+        let model = self.live.lock().expect("live lock").model.clone();
+        self.emit(AgentEvent::SessionStarted {
+            session_id: self.config.session.id().to_string(),
+            session_file: self.config.session.path().map(PathBuf::from),
+            model,
+            provider: self.provider.name().to_string(),
+            cwd: self.env.workspace.cwd.clone(),
+            tools: self.registry.names().map(str::to_string).collect(),
+            permission_mode: self.config.policy.mode,
+            instruction_files: self.config.instruction_files.clone(),
+        });
+        for f in self.config.instruction_files.clone() {
+            if let Some(kept) = f.truncated_to {
+                self.emit(AgentEvent::Warning {
+                    message: format!(
+                        "{} is {} characters; only the first {kept} went into the prompt",
+                        f.path.display(),
+                        f.chars
+                    ),
+                });
+            }
+        }
+        let mut queue: std::collections::VecDeque<(String, Vec<PathBuf>)> = Default::default();
+        let mut closed = false;
+        loop {
+            let (text, attachments) = match queue.pop_front() {
+                Some(t) => t,
+                None => {
+                    if closed {
+                        break;
+                    }
+                    match ops.recv().await {
+                        None | Some(Op::Shutdown) => break,
+                        Some(Op::UserTurn { text, attachments }) => (text, attachments),
+                        Some(op) => {
+                            self.idle_op(op);
+                            continue;
+                        }
+                    }
+                }
+            };
+            let cancel = tokio_util::sync::CancellationToken::new();
+            let pending = self.pending.clone();
+            let live = self.live.clone();
+            let events = self.events.clone();
+            let turn = self.run_turn(text, attachments, cancel.clone());
+            tokio::pin!(turn);
+            loop {
+                tokio::select! {
+                    _ = &mut turn => break,
+                    op = ops.recv(), if !closed => match op {
+                        None | Some(Op::Shutdown) => {
+                            closed = true;
+                            queue.clear();
+                            cancel.cancel();
+                        }
+                        Some(Op::Interrupt) => cancel.cancel(),
+                        Some(Op::Approval { call_id, decision }) => {
+                            if let Some(tx) = pending.lock().expect("pending lock").remove(&call_id) {
+                                let _ = tx.send(decision);
+                            }
+                        }
+                        Some(Op::UserTurn { text, attachments }) => queue.push_back((text, attachments)),
+                        Some(Op::SetModel { model }) => {
+                            live.lock().expect("live lock").model = model.clone();
+                            let _ = events.send(AgentEvent::ModelChanged { model });
+                        }
+                        Some(Op::SetPermissionMode { mode }) => {
+                            live.lock().expect("live lock").policy.mode = mode;
+                            let _ = events.send(AgentEvent::PermissionModeChanged { mode });
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// An op that arrives while no turn runs.
+    fn idle_op(&mut self, op: Op) {
+        match op {
+            Op::SetModel { model } => {
+                self.live.lock().expect("live lock").model = model.clone();
+                self.emit(AgentEvent::ModelChanged { model });
+            }
+            Op::SetPermissionMode { mode } => {
+                self.live.lock().expect("live lock").policy.mode = mode;
+                self.emit(AgentEvent::PermissionModeChanged { mode });
+            }
+            // Nothing runs: nothing to interrupt, no approval waits.
+            Op::Interrupt | Op::Approval { .. } | Op::UserTurn { .. } | Op::Shutdown => {}
+        }
+    }
+
+    pub(crate) fn add_session_rule(&self, rule: Rule) {
+        self.live.lock().expect("live lock").policy.allow.push(rule);
+    }
+}
+
+/// Milliseconds of a duration, for events.
+pub(crate) fn millis(d: Duration) -> u64 {
+    d.as_millis().min(u64::MAX as u128) as u64
+}

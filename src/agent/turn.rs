@@ -1,0 +1,434 @@
+//! The turn loop: request → stream → tool calls → approvals → results → repeat.
+
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use futures_util::FutureExt;
+use serde_json::Value;
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+use super::{Agent, AgentEvent, Decision, TurnOutcome, millis};
+use crate::permission::{Policy, Verdict, required_mode};
+use crate::provider::{
+    Completion, ContentBlock, ErrorKind, Message, ModelRequest, ProviderError, Role, StopReason, StreamEvent, Usage,
+    pricing,
+};
+use crate::session::Record;
+use crate::tools::{ToolContext, ToolEffect, ToolOutput};
+
+/// Largest attachment read into a prompt.
+const MAX_ATTACHMENT_CHARS: usize = 100_000;
+
+enum StreamEnd {
+    Done(Completion),
+    Failed(ProviderError),
+    Interrupted,
+}
+
+impl Agent {
+    pub(crate) fn record(&mut self, record: Record) {
+        if let Err(e) = self.config.session.append(&record)
+            && !self.session_warned
+        {
+            self.session_warned = true;
+            self.emit(AgentEvent::Warning { message: format!("this session cannot be saved: {e}") });
+        }
+    }
+
+    fn push_message(&mut self, message: Message) {
+        self.record(Record::message(message.clone()));
+        // Two user messages in a row (a prompt after an interrupted tool round) become one.
+        if message.role == Role::User
+            && let Some(last) = self.history.last_mut()
+            && last.role == Role::User
+        {
+            last.content.extend(message.content);
+            return;
+        }
+        self.history.push(message);
+    }
+
+    fn user_message(&self, text: String, attachments: Vec<PathBuf>) -> Message {
+        let mut content = vec![ContentBlock::Text { text }];
+        for path in attachments {
+            let shown = path.display().to_string();
+            let block = match std::fs::read(&path) {
+                Ok(bytes) if crate::tools::text::looks_binary(&bytes) => {
+                    format!("[attachment {shown}: binary file, not included]")
+                }
+                Ok(bytes) => {
+                    let text = String::from_utf8_lossy(&bytes);
+                    let total = text.chars().count();
+                    if total > MAX_ATTACHMENT_CHARS {
+                        let kept: String = text.chars().take(MAX_ATTACHMENT_CHARS).collect();
+                        format!("<file path=\"{shown}\" truncated_to_chars=\"{MAX_ATTACHMENT_CHARS}\" chars=\"{total}\">\n{kept}\n</file>")
+                    } else {
+                        format!("<file path=\"{shown}\">\n{text}\n</file>")
+                    }
+                }
+                Err(e) => format!("[attachment {shown}: cannot be read: {e}]"),
+            };
+            content.push(ContentBlock::Text { text: block });
+        }
+        Message { role: Role::User, content }
+    }
+
+    fn emit_usage(&self, request: &Usage, model: &str) {
+        let mut session = self.totals;
+        session.add(request);
+        let request_cost = pricing::cost(model, request);
+        let session_cost = match (self.total_cost, request_cost) {
+            (Some(total), Some(req)) => Some(total + req),
+            _ => None,
+        };
+        self.emit(AgentEvent::Usage {
+            request: *request,
+            session,
+            request_cost_usd: request_cost,
+            session_cost_usd: session_cost,
+            context_tokens: request.context_tokens() + request.output_tokens,
+            context_window: pricing::context_window(model),
+        });
+    }
+
+    fn commit_usage(&mut self, usage: &Usage, model: &str) {
+        self.emit_usage(usage, model);
+        self.totals.add(usage);
+        let cost = pricing::cost(model, usage);
+        self.total_cost = match (self.total_cost, cost) {
+            (Some(t), Some(c)) => Some(t + c),
+            _ => None,
+        };
+        self.record(Record::usage(model, *usage, cost));
+    }
+
+    /// Runs one user turn to its end.
+    pub(crate) async fn run_turn(&mut self, text: String, attachments: Vec<PathBuf>, cancel: CancellationToken) -> TurnOutcome {
+        self.turn_seq += 1;
+        let turn_id = self.turn_seq;
+        self.emit(AgentEvent::TurnStarted { turn_id });
+        let message = self.user_message(text, attachments);
+        self.push_message(message);
+        let outcome = self.turn_loop(turn_id, &cancel).await;
+        self.emit(AgentEvent::TurnFinished { turn_id, outcome });
+        outcome
+    }
+
+    async fn turn_loop(&mut self, turn_id: u64, cancel: &CancellationToken) -> TurnOutcome {
+        let mut iteration = 0;
+        loop {
+            if iteration >= self.config.max_iterations {
+                self.emit(AgentEvent::Error {
+                    kind: ErrorKind::IterationLimit,
+                    message: format!(
+                        "stopped after {} model calls in one turn (the iteration limit; raise it with --max-turns or max_iterations in the config)",
+                        self.config.max_iterations
+                    ),
+                    retrying_in_ms: None,
+                });
+                return TurnOutcome::MaxIterations;
+            }
+            iteration += 1;
+            let model = self.live.lock().expect("live lock").model.clone();
+            let request = ModelRequest {
+                model: model.clone(),
+                system: self.config.system.clone(),
+                messages: self.history.clone(),
+                tools: self.registry.specs(),
+                max_tokens: self.config.max_tokens,
+                thinking: self.config.thinking,
+            };
+            let (end, partial_text, seen_usage) = self.stream_once(turn_id, &request, cancel).await;
+            if !matches!(end, StreamEnd::Done(_))
+                && let Some(usage) = seen_usage
+            {
+                // A cut-off answer was still paid for, up to where it stopped.
+                self.commit_usage(&usage, &model);
+            }
+            let completion = match end {
+                StreamEnd::Done(c) => c,
+                StreamEnd::Failed(error) => {
+                    self.keep_partial(partial_text);
+                    let mut message = error.to_string();
+                    if matches!(error, ProviderError::Http { .. } | ProviderError::Network { .. }) && error.is_retryable() {
+                        message.push_str(" (gave up after retrying)");
+                    }
+                    self.emit(AgentEvent::Error { kind: error.kind(), message, retrying_in_ms: None });
+                    return TurnOutcome::Error;
+                }
+                StreamEnd::Interrupted => {
+                    self.keep_partial(partial_text);
+                    return TurnOutcome::Interrupted;
+                }
+            };
+            self.commit_usage(&completion.usage, &model);
+            let has_content = !completion.message.content.is_empty();
+            if has_content {
+                self.emit(AgentEvent::AssistantMessage { turn_id, message: completion.message.clone() });
+                self.push_message(completion.message.clone());
+            }
+            let calls: Vec<(String, String, Value)> = completion
+                .message
+                .tool_uses()
+                .map(|(id, name, input)| (id.to_string(), name.to_string(), input.clone()))
+                .collect();
+            if calls.is_empty() {
+                match completion.stop_reason {
+                    StopReason::PauseTurn if has_content => continue,
+                    StopReason::MaxTokens => return TurnOutcome::MaxTokens,
+                    StopReason::StopSequence => return TurnOutcome::StopSequence,
+                    StopReason::Refusal => return TurnOutcome::Refusal,
+                    _ => return TurnOutcome::EndTurn,
+                }
+            }
+            let mut results = Vec::with_capacity(calls.len());
+            for (id, name, input) in calls {
+                let invalid = completion
+                    .invalid_tool_inputs
+                    .iter()
+                    .find(|(bad, _, _)| *bad == id)
+                    .map(|(_, raw, err)| (raw.clone(), err.clone()));
+                let output = self.tool_call(&id, &name, input, invalid, cancel).await;
+                results.push(ContentBlock::ToolResult { tool_use_id: id, content: output.content, is_error: output.is_error });
+            }
+            self.push_message(Message { role: Role::User, content: results });
+            if cancel.is_cancelled() {
+                return TurnOutcome::Interrupted;
+            }
+        }
+    }
+
+    /// Text that streamed before a failure or an interrupt stays in the history, so the model
+    /// knows what the user saw.
+    fn keep_partial(&mut self, text: String) {
+        if !text.trim().is_empty() {
+            self.push_message(Message {
+                role: Role::Assistant,
+                content: vec![ContentBlock::Text { text: text.trim_end().to_string() }],
+            });
+        }
+    }
+
+    /// One model call, forwarding deltas as events. Returns how it ended, the text streamed
+    /// and the last usage the stream reported.
+    async fn stream_once(
+        &mut self,
+        turn_id: u64,
+        request: &ModelRequest,
+        cancel: &CancellationToken,
+    ) -> (StreamEnd, String, Option<Usage>) {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let provider = self.provider.clone();
+        let call = provider.stream(request, tx);
+        tokio::pin!(call);
+        let mut text = String::new();
+        let mut usage = None;
+        let mut rx_open = true;
+        let end = loop {
+            tokio::select! {
+                biased;
+                _ = cancel.cancelled() => break StreamEnd::Interrupted,
+                ev = rx.recv(), if rx_open => match ev {
+                    Some(ev) => self.forward(turn_id, ev, &mut text, &mut usage, &request.model),
+                    None => rx_open = false,
+                },
+                result = &mut call => {
+                    while let Ok(ev) = rx.try_recv() {
+                        self.forward(turn_id, ev, &mut text, &mut usage, &request.model);
+                    }
+                    break match result {
+                        Ok(c) => StreamEnd::Done(c),
+                        Err(e) => StreamEnd::Failed(e),
+                    };
+                }
+            }
+        };
+        (end, text, usage)
+    }
+
+    fn forward(&mut self, turn_id: u64, ev: StreamEvent, text: &mut String, usage: &mut Option<Usage>, model: &str) {
+        match ev {
+            StreamEvent::TextDelta { text: t, .. } => {
+                text.push_str(&t);
+                self.emit(AgentEvent::TextDelta { turn_id, text: t });
+            }
+            StreamEvent::ThinkingDelta { text: t, .. } => self.emit(AgentEvent::ThinkingDelta { turn_id, text: t }),
+            StreamEvent::ToolUseStarted { .. } | StreamEvent::ToolInputDelta { .. } => {}
+            StreamEvent::Usage(u) => {
+                *usage = Some(u);
+                self.emit_usage(&u, model);
+            }
+            StreamEvent::Retrying { attempt, max_retries, delay, error } => {
+                // What streamed of the failed attempt is shown again by the retry; its tokens
+                // were not billed.
+                text.clear();
+                *usage = None;
+                self.emit(AgentEvent::Error {
+                    kind: error.kind(),
+                    message: format!("{error}; retrying ({attempt}/{max_retries})"),
+                    retrying_in_ms: Some(millis(delay)),
+                });
+            }
+        }
+    }
+
+    /// Validates, authorizes and runs one tool call. Always returns a result for the model.
+    async fn tool_call(
+        &mut self,
+        id: &str,
+        name: &str,
+        input: Value,
+        invalid_json: Option<(String, String)>,
+        cancel: &CancellationToken,
+    ) -> ToolOutput {
+        let started = Instant::now();
+        let tool = self.registry.get(name).cloned();
+        let plan = match (&invalid_json, &tool) {
+            (Some(_), _) | (_, None) => None,
+            (None, Some(tool)) => {
+                let env = self.env.clone();
+                Some(
+                    std::panic::catch_unwind(AssertUnwindSafe(|| tool.plan(&input, &env)))
+                        .unwrap_or_else(|_| Err(format!("{name}: the tool crashed while checking its input"))),
+                )
+            }
+        };
+        let summary = match &plan {
+            Some(Ok(p)) => p.summary.clone(),
+            _ => String::new(),
+        };
+        self.emit(AgentEvent::ToolCallStarted { call_id: id.into(), tool: name.into(), input: input.clone(), summary });
+
+        let output = if cancel.is_cancelled() {
+            ToolOutput::error("Not run: the user interrupted the turn.")
+        } else if let Some((raw, err)) = invalid_json {
+            ToolOutput::error(format!("{name}: the input was not valid JSON ({err}); nothing was run. Input received: {raw}"))
+        } else if tool.is_none() {
+            ToolOutput::error(format!(
+                "unknown tool `{name}`; the available tools are: {}",
+                self.registry.names().collect::<Vec<_>>().join(", ")
+            ))
+        } else {
+            match plan.expect("planned") {
+                Err(message) => ToolOutput::error(message),
+                Ok(plan) => match self.authorize(id, name, &plan, cancel).await {
+                    Err(output) => output,
+                    Ok(()) => self.execute(id, tool.expect("known tool"), input, cancel).await,
+                },
+            }
+        };
+        for effect in &output.effects {
+            match effect {
+                ToolEffect::TodosChanged(todos) => self.emit(AgentEvent::TodosChanged { todos: todos.clone() }),
+                ToolEffect::FileChanged { path, diff } => {
+                    self.emit(AgentEvent::FileChanged { path: path.clone(), diff: diff.clone() })
+                }
+            }
+        }
+        let elapsed_ms = millis(started.elapsed());
+        self.record(Record::tool_call(id, name, elapsed_ms, output.is_error));
+        self.emit(AgentEvent::ToolCallFinished {
+            call_id: id.into(),
+            tool: name.into(),
+            result: output.content.clone(),
+            is_error: output.is_error,
+            elapsed_ms,
+        });
+        output
+    }
+
+    /// Asks the policy, and a person where the policy says so. `Err` carries the result to
+    /// give the model instead of running the call.
+    async fn authorize(
+        &mut self,
+        id: &str,
+        name: &str,
+        plan: &crate::tools::CallPlan,
+        cancel: &CancellationToken,
+    ) -> Result<(), ToolOutput> {
+        let verdict = self.live.lock().expect("live lock").policy.decide(name, plan);
+        match verdict {
+            Verdict::Allow => Ok(()),
+            Verdict::Deny { reason } => Err(ToolOutput::error(format!("Permission denied: {reason}."))),
+            Verdict::Ask { reason } => {
+                let rule = Policy::session_rule(name, plan);
+                if !self.config.interactive {
+                    return Err(ToolOutput::error(format!(
+                        "Permission denied: {reason}, and claw-tui is running non-interactively so it cannot ask. \
+The user can allow this with --allowedTools \"{rule}\" or --permission-mode {}.",
+                        required_mode(plan)
+                    )));
+                }
+                let (tx, rx) = oneshot::channel();
+                self.pending.lock().expect("pending lock").insert(id.to_string(), tx);
+                self.emit(AgentEvent::ApprovalRequested {
+                    call_id: id.into(),
+                    tool: name.into(),
+                    summary: plan.summary.clone(),
+                    reason,
+                    preview: plan.preview.clone(),
+                    session_rule: rule.to_string(),
+                });
+                let decision = tokio::select! {
+                    d = rx => d.ok(),
+                    _ = cancel.cancelled() => None,
+                };
+                self.pending.lock().expect("pending lock").remove(id);
+                match decision {
+                    None => Err(ToolOutput::error("Not run: the user interrupted the turn while this call waited for approval.")),
+                    Some(Decision::AllowOnce) => Ok(()),
+                    Some(Decision::AllowSession) => {
+                        self.add_session_rule(rule);
+                        Ok(())
+                    }
+                    Some(Decision::Deny { feedback }) => {
+                        let mut message = "The user denied this tool call.".to_string();
+                        if let Some(note) = feedback.filter(|f| !f.trim().is_empty()) {
+                            message.push_str(&format!(" Their note: {}", note.trim()));
+                        } else {
+                            message.push_str(" Do not retry it as it was; ask the user or take another approach.");
+                        }
+                        Err(ToolOutput::error(message))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs an authorized call, forwarding its progress, catching a panic.
+    async fn execute(
+        &mut self,
+        id: &str,
+        tool: std::sync::Arc<dyn crate::tools::Tool>,
+        input: Value,
+        cancel: &CancellationToken,
+    ) -> ToolOutput {
+        let (progress_tx, mut progress_rx) = mpsc::unbounded_channel();
+        let ctx = ToolContext { env: self.env.clone(), cancel: cancel.child_token(), progress: progress_tx };
+        let run = AssertUnwindSafe(tool.run(input, &ctx)).catch_unwind();
+        tokio::pin!(run);
+        let mut open = true;
+        let result = loop {
+            tokio::select! {
+                chunk = progress_rx.recv(), if open => match chunk {
+                    Some(chunk) => self.emit(AgentEvent::ToolProgress { call_id: id.into(), chunk }),
+                    None => open = false,
+                },
+                r = &mut run => break r,
+            }
+        };
+        while let Ok(chunk) = progress_rx.try_recv() {
+            self.emit(AgentEvent::ToolProgress { call_id: id.into(), chunk });
+        }
+        result.unwrap_or_else(|panic| {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown cause".into());
+            ToolOutput::error(format!("the tool crashed: {what}"))
+        })
+    }
+}

@@ -1,0 +1,69 @@
+//! Command-line arguments.
+
+use clap::{Parser, ValueEnum};
+
+use crate::permission::PermissionMode;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum OutputFormat {
+    /// The final answer as plain text.
+    #[default]
+    Text,
+    /// One JSON object with the answer, usage and cost.
+    Json,
+    /// One JSON object per line, as things happen.
+    StreamJson,
+}
+
+fn parse_mode(s: &str) -> Result<PermissionMode, String> {
+    s.parse()
+}
+
+/// A terminal coding agent.
+#[derive(Debug, Parser)]
+#[command(name = "claw-tui", version, about, long_about = None)]
+pub struct Cli {
+    /// The prompt. With -p it runs headless; the prompt may also come on stdin.
+    #[arg(value_name = "PROMPT")]
+    pub prompt: Option<String>,
+
+    /// Run headless: answer the prompt, print the result and exit.
+    #[arg(short = 'p', long = "print")]
+    pub print: bool,
+
+    /// What -p prints.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub output_format: OutputFormat,
+
+    /// In -p text mode, also show the streamed answer and tool calls on stderr.
+    #[arg(short, long)]
+    pub verbose: bool,
+
+    /// The model to use (default: $ANTHROPIC_MODEL, the config, or claude-sonnet-4-5).
+    #[arg(long)]
+    pub model: Option<String>,
+
+    /// read-only, workspace-write (default) or danger-full-access.
+    #[arg(long, value_parser = parse_mode)]
+    pub permission_mode: Option<PermissionMode>,
+
+    /// Tools allowed without asking: "bash(git status)", "Bash(cargo test:*)", "edit_file".
+    #[arg(long = "allowedTools", visible_alias = "allowed-tools", num_args = 1.., value_name = "RULES")]
+    pub allowed_tools: Vec<String>,
+
+    /// Tools never allowed, in the same form.
+    #[arg(long = "disallowedTools", visible_alias = "disallowed-tools", num_args = 1.., value_name = "RULES")]
+    pub disallowed_tools: Vec<String>,
+
+    /// Most model calls in one turn (default 16).
+    #[arg(long, value_name = "N")]
+    pub max_turns: Option<usize>,
+
+    /// Play the built-in offline demo (no API key needed) in a temporary directory.
+    #[arg(long)]
+    pub demo: bool,
+
+    /// Do not save this session to disk.
+    #[arg(long)]
+    pub no_session_persistence: bool,
+}

@@ -1,0 +1,259 @@
+//! `-p` mode: one conversation, no terminal UI.
+//!
+//! Drives the same [`AgentHandle`] as the TUI. Approvals cannot be asked, so the agent runs
+//! non-interactive: calls the policy would ask about are denied and the model is told why.
+//! Output: `text` prints the final answer; `json` one result object; `stream-json` every agent
+//! event as a JSON line, then the result object. Errors go to stderr, one line each, and the
+//! exit status is non-zero.
+
+use std::io::{IsTerminal, Read, Write};
+use std::time::Instant;
+
+use serde_json::json;
+
+use crate::agent::{self, AgentEvent, Op, TurnOutcome};
+use crate::cli::{Cli, OutputFormat};
+use crate::provider::Usage;
+use crate::setup::{self, DemoWorkspace};
+
+/// Exit status for a failed run.
+pub const EXIT_ERROR: i32 = 1;
+/// Exit status after Ctrl+C, as shells expect.
+pub const EXIT_INTERRUPTED: i32 = 130;
+
+/// The prompt from the argument and stdin: piped input comes first, as context for the
+/// argument. Stdin is read only when it is not a terminal.
+pub fn read_prompt(arg: Option<&str>) -> Result<String, String> {
+    let mut piped = String::new();
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        stdin.lock().read_to_string(&mut piped).map_err(|e| format!("cannot read stdin: {e}"))?;
+    }
+    let prompt = match (piped.trim().is_empty(), arg.map(str::trim).filter(|a| !a.is_empty())) {
+        (true, None) => return Err("no prompt: give one as an argument (claw-tui -p \"...\") or on stdin".into()),
+        (true, Some(a)) => a.to_string(),
+        (false, None) => piped,
+        (false, Some(a)) => format!("{}\n\n{a}", piped.trim_end()),
+    };
+    Ok(prompt)
+}
+
+struct Outcome {
+    result: String,
+    error: Option<String>,
+    outcome: Option<TurnOutcome>,
+    session_id: String,
+    usage: Usage,
+    cost: Option<f64>,
+    num_turns: u64,
+    model: String,
+}
+
+/// Runs headless and returns the exit status.
+pub async fn run(cli: &Cli) -> i32 {
+    let started = Instant::now();
+    let demo: Option<DemoWorkspace> = if cli.demo {
+        match setup::demo_workspace() {
+            Ok(d) => Some(d),
+            Err(e) => return fail(cli, &e),
+        }
+    } else {
+        None
+    };
+    let prompt = match &demo {
+        Some(d) => d.scenario.prompt.clone().unwrap_or_default(),
+        None => match read_prompt(cli.prompt.as_deref()) {
+            Ok(p) => p,
+            Err(e) => return fail(cli, &e),
+        },
+    };
+    let cwd = match &demo {
+        Some(d) => d.dir.path().to_path_buf(),
+        None => match std::env::current_dir() {
+            Ok(d) => d,
+            Err(e) => return fail(cli, &format!("cannot read the working directory: {e}")),
+        },
+    };
+    let setup = match setup::build(cli, &cwd, demo.as_ref().map(|d| &d.scenario), false) {
+        Ok(s) => s,
+        Err(e) => return fail(cli, &e),
+    };
+    for w in &setup.warnings {
+        eprintln!("claw-tui: warning: {w}");
+    }
+    if !setup.has_credentials {
+        return fail(cli, "no API key: set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN); `claw-tui --demo` runs offline");
+    }
+    let verbose = cli.verbose || (cli.demo && cli.output_format == OutputFormat::Text);
+    if demo.is_some() && verbose {
+        eprintln!("claw-tui demo: a scripted session in {} (no network, no API key)\n", cwd.display());
+        eprintln!("> {prompt}\n");
+    }
+
+    let mut handle = agent::spawn(setup.config, setup.provider, setup.registry, setup.env);
+    handle.send(Op::UserTurn { text: prompt, attachments: Vec::new() });
+
+    let mut out = Outcome {
+        result: String::new(),
+        error: None,
+        outcome: None,
+        session_id: String::new(),
+        usage: Usage::default(),
+        cost: Some(0.0),
+        num_turns: 0,
+        model: String::new(),
+    };
+    let stdout = std::io::stdout();
+    let mut interrupted = false;
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    loop {
+        let event = tokio::select! {
+            ev = handle.next_event() => ev,
+            _ = &mut ctrl_c, if !interrupted => {
+                interrupted = true;
+                handle.send(Op::Interrupt);
+                continue;
+            }
+        };
+        let Some(event) = event else { break };
+        if cli.output_format == OutputFormat::StreamJson {
+            let mut lock = stdout.lock();
+            let _ = serde_json::to_writer(&mut lock, &event);
+            let _ = lock.write_all(b"\n");
+            let _ = lock.flush();
+        } else if verbose {
+            show_progress(&event);
+        }
+        match event {
+            AgentEvent::SessionStarted { session_id, model, .. } => {
+                out.session_id = session_id;
+                out.model = model;
+            }
+            AgentEvent::AssistantMessage { message, .. } => {
+                out.num_turns += 1;
+                let text = message.text();
+                if !text.trim().is_empty() {
+                    out.result = text;
+                }
+            }
+            AgentEvent::Usage { session, session_cost_usd, .. } => {
+                out.usage = session;
+                out.cost = session_cost_usd;
+            }
+            AgentEvent::Error { message, retrying_in_ms: None, .. } => out.error = Some(message),
+            AgentEvent::Error { message, retrying_in_ms: Some(ms), .. } => {
+                if cli.output_format != OutputFormat::StreamJson {
+                    eprintln!("claw-tui: {message}; retrying in {:.1}s", ms as f64 / 1000.0);
+                }
+            }
+            AgentEvent::Warning { message } => {
+                if cli.output_format != OutputFormat::StreamJson {
+                    eprintln!("claw-tui: warning: {message}");
+                }
+            }
+            AgentEvent::TurnFinished { outcome, .. } => {
+                out.outcome = Some(outcome);
+                handle.send(Op::Shutdown);
+            }
+            _ => {}
+        }
+    }
+    drop(demo);
+    finish(cli, out, started, interrupted)
+}
+
+fn finish(cli: &Cli, out: Outcome, started: Instant, interrupted: bool) -> i32 {
+    let outcome = out.outcome.unwrap_or(TurnOutcome::Error);
+    let (subtype, is_error) = match outcome {
+        TurnOutcome::EndTurn | TurnOutcome::StopSequence => ("success", false),
+        TurnOutcome::MaxTokens => ("success", false),
+        TurnOutcome::Refusal => ("refusal", true),
+        TurnOutcome::Interrupted => ("interrupted", true),
+        TurnOutcome::MaxIterations => ("error_max_turns", true),
+        TurnOutcome::Error => ("error_during_execution", true),
+    };
+    let error = match outcome {
+        TurnOutcome::Interrupted => Some("interrupted".to_string()),
+        TurnOutcome::Refusal => Some("the model declined to answer".to_string()),
+        _ if is_error => out.error.clone().or_else(|| Some("the turn failed".into())),
+        _ => None,
+    };
+    match cli.output_format {
+        OutputFormat::Text => {
+            if !out.result.is_empty() {
+                println!("{}", out.result.trim_end());
+            }
+        }
+        OutputFormat::Json | OutputFormat::StreamJson => {
+            let result = json!({
+                "type": "result",
+                "subtype": subtype,
+                "is_error": is_error,
+                "result": out.result,
+                "error": error,
+                "session_id": out.session_id,
+                "model": out.model,
+                "num_turns": out.num_turns,
+                "duration_ms": started.elapsed().as_millis() as u64,
+                "usage": out.usage,
+                "total_cost_usd": out.cost,
+            });
+            println!("{result}");
+        }
+    }
+    if let Some(e) = &error {
+        eprintln!("claw-tui: error: {e}");
+    }
+    if interrupted {
+        EXIT_INTERRUPTED
+    } else if is_error {
+        EXIT_ERROR
+    } else {
+        0
+    }
+}
+
+/// Reports a failure before the agent started: stderr, and a result object for JSON formats.
+fn fail(cli: &Cli, message: &str) -> i32 {
+    if cli.output_format != OutputFormat::Text {
+        println!(
+            "{}",
+            json!({"type": "result", "subtype": "error_during_execution", "is_error": true, "result": "", "error": message})
+        );
+    }
+    eprintln!("claw-tui: error: {message}");
+    EXIT_ERROR
+}
+
+/// `--verbose` text mode: the conversation as it happens, on stderr.
+fn show_progress(event: &AgentEvent) {
+    let mut err = std::io::stderr().lock();
+    let _ = match event {
+        AgentEvent::TextDelta { text, .. } => write!(err, "{}", crate::sanitize::visible(text)),
+        AgentEvent::ThinkingDelta { .. } => Ok(()),
+        AgentEvent::AssistantMessage { .. } => writeln!(err),
+        AgentEvent::ToolCallStarted { tool, summary, .. } => writeln!(err, "● {tool} {}", crate::sanitize::visible(summary)),
+        AgentEvent::ToolCallFinished { result, is_error, elapsed_ms, .. } => {
+            let first = result.lines().next().unwrap_or_default();
+            let more = result.lines().count().saturating_sub(1);
+            let mark = if *is_error { "✗" } else { "⎿" };
+            let tail = if more > 0 { format!(" (+{more} lines)") } else { String::new() };
+            writeln!(err, "  {mark} {}{tail} [{:.1}s]\n", crate::sanitize::visible(first), *elapsed_ms as f64 / 1000.0)
+        }
+        AgentEvent::TodosChanged { todos } => {
+            let mut r = Ok(());
+            for t in todos {
+                let mark = match t.status {
+                    crate::tools::TodoStatus::Completed => "☒",
+                    crate::tools::TodoStatus::InProgress => "▶",
+                    crate::tools::TodoStatus::Pending => "☐",
+                };
+                r = writeln!(err, "    {mark} {}", crate::sanitize::visible(&t.content));
+            }
+            r
+        }
+        _ => Ok(()),
+    };
+    let _ = err.flush();
+}

@@ -1,0 +1,46 @@
+//! Making untrusted text safe to print to a terminal.
+//!
+//! Model answers and tool output may hold escape sequences (CSI, OSC, DCS, a bare ESC, C1
+//! controls). Sent to a terminal they could move the cursor, change the title, write to the
+//! clipboard. [`visible`] turns every control character except newline and tab into a visible
+//! form (`ESC` becomes `␛`, other C0 controls their Unicode control pictures, C1 controls
+//! `\u{..}`), so the text reads the same and the terminal only ever sees printable characters.
+
+/// `text` with control characters made visible; newlines and tabs are kept.
+pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(needs_escape) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if needs_escape(c) {
+            match c as u32 {
+                // C0 controls and DEL have "control pictures" (U+2400..U+2421).
+                0x00..=0x1f => out.push(char::from_u32(0x2400 + c as u32).unwrap_or('?')),
+                0x7f => out.push('\u{2421}'),
+                _ => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t') || c == '\u{7f}'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_are_made_visible() {
+        assert_eq!(visible("plain\ttext\n"), "plain\ttext\n");
+        assert_eq!(visible("\x1b[31mred\x1b[0m"), "␛[31mred␛[0m");
+        assert_eq!(visible("\x1b]52;c;aGk=\x07"), "␛]52;c;aGk=␇");
+        assert_eq!(visible("a\u{9b}b"), "a\\u{9b}b");
+        assert_eq!(visible("cr\rx"), "cr␍x");
+    }
+}

@@ -1,0 +1,191 @@
+//! Assembling an agent from the command line, the config files and the environment.
+//!
+//! Shared by headless mode and the TUI, so both run the same agent with the same settings.
+//! Precedence, lowest to highest: built-in defaults, config files (user, project, local),
+//! environment variables, command-line flags.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::agent::{AgentConfig, DEFAULT_MAX_ITERATIONS, DEFAULT_MAX_TOKENS, prompt};
+use crate::cli::Cli;
+use crate::config;
+use crate::permission::{PermissionMode, Policy, Rule};
+use crate::provider::anthropic::{AnthropicConfig, AnthropicProvider};
+use crate::provider::scripted::{Scenario, ScriptedProvider};
+use crate::provider::{Provider, ThinkingConfig};
+use crate::session::{self, Record, SessionWriter};
+use crate::tools::{Registry, ToolEnv, Workspace};
+
+/// The model used when nothing says otherwise.
+pub const DEFAULT_MODEL: &str = "claude-sonnet-4-5";
+/// The built-in demo scenario.
+pub const DEMO_SCENARIO: &str = include_str!("../assets/demo.json");
+
+/// Everything needed to spawn an agent.
+pub struct Setup {
+    pub config: AgentConfig,
+    pub provider: Arc<dyn Provider>,
+    pub registry: Registry,
+    pub env: Arc<ToolEnv>,
+    /// Problems found while reading settings, for the user.
+    pub warnings: Vec<String>,
+    /// Whether credentials were found (always true for the demo).
+    pub has_credentials: bool,
+}
+
+/// The demo's scratch workspace, removed when dropped.
+pub struct DemoWorkspace {
+    pub dir: tempfile::TempDir,
+    pub scenario: Scenario,
+}
+
+/// Creates a scratch directory holding the demo scenario's files.
+pub fn demo_workspace() -> Result<DemoWorkspace, String> {
+    let scenario = Scenario::from_json(DEMO_SCENARIO).map_err(|e| format!("the built-in demo is broken: {e}"))?;
+    let dir = tempfile::Builder::new()
+        .prefix("claw-demo-")
+        .tempdir()
+        .map_err(|e| format!("cannot create the demo's scratch directory: {e}"))?;
+    for (rel, content) in &scenario.files {
+        let path = dir.path().join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("demo: {}: {e}", parent.display()))?;
+        }
+        std::fs::write(&path, content).map_err(|e| format!("demo: {}: {e}", path.display()))?;
+    }
+    Ok(DemoWorkspace { dir, scenario })
+}
+
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// Builds the agent for `cwd` (or for the demo's scenario). `interactive` says whether a
+/// person can answer approvals.
+pub fn build(cli: &Cli, cwd: &Path, demo: Option<&Scenario>, interactive: bool) -> Result<Setup, String> {
+    let workspace = Workspace::discover(cwd).map_err(|e| format!("cannot use {} as the workspace: {e}", cwd.display()))?;
+    let loaded = config::load(&workspace.root);
+    let mut warnings = loaded.warnings;
+    let s = loaded.settings;
+
+    let model = cli
+        .model
+        .clone()
+        .or_else(|| env_var("ANTHROPIC_MODEL"))
+        .or(s.model.clone())
+        .unwrap_or_else(|| DEFAULT_MODEL.to_string());
+
+    let mut mode = PermissionMode::default();
+    if let Some(m) = &s.permission_mode {
+        match m.parse() {
+            Ok(m) => mode = m,
+            Err(e) => warnings.push(format!("config: {e}")),
+        }
+    }
+    for var in ["RUSTY_CLAUDE_PERMISSION_MODE", "CLAW_PERMISSION_MODE"] {
+        if let Some(v) = env_var(var) {
+            match v.parse() {
+                Ok(m) => mode = m,
+                Err(e) => warnings.push(format!("{var}: {e}")),
+            }
+        }
+    }
+    if let Some(m) = cli.permission_mode {
+        mode = m;
+    }
+    if demo.is_some() && !interactive {
+        // The demo works in its own scratch directory; headless it cannot ask.
+        mode = PermissionMode::DangerFullAccess;
+    }
+    let mut policy = Policy::new(mode);
+    for (text, from) in s.permissions.allow.iter().map(|r| (r.as_str(), "config permissions.allow")) {
+        match Rule::parse(text) {
+            Ok(r) => policy.allow.push(r),
+            Err(e) => warnings.push(format!("{from}: {e}")),
+        }
+    }
+    for (text, from) in s.permissions.deny.iter().map(|r| (r.as_str(), "config permissions.deny")) {
+        match Rule::parse(text) {
+            Ok(r) => policy.deny.push(r),
+            Err(e) => warnings.push(format!("{from}: {e}")),
+        }
+    }
+    for text in &cli.allowed_tools {
+        policy.allow.extend(Rule::parse_list(text).map_err(|e| format!("--allowedTools: {e}"))?);
+    }
+    for text in &cli.disallowed_tools {
+        policy.deny.extend(Rule::parse_list(text).map_err(|e| format!("--disallowedTools: {e}"))?);
+    }
+
+    let mut env = ToolEnv::new(workspace.clone());
+    if let Some(secs) = s.bash.timeout_secs {
+        env.bash_default_timeout = Duration::from_secs(secs.clamp(1, crate::tools::bash::MAX_TIMEOUT.as_secs()));
+    }
+    let env = Arc::new(env);
+    let registry = Registry::builtin();
+
+    let (provider, has_credentials, secrets): (Arc<dyn Provider>, bool, Vec<String>) = match demo {
+        Some(scenario) => (Arc::new(ScriptedProvider::new(scenario.clone(), 1.0)), true, Vec::new()),
+        None => {
+            let mut ac = AnthropicConfig::from_env();
+            if let Some(url) = s.provider.base_url.clone().filter(|_| env_var("ANTHROPIC_BASE_URL").is_none()) {
+                ac.base_url = url;
+            }
+            if let Some(n) = s.provider.max_retries {
+                ac.retry.max_retries = n;
+            }
+            if let Some(ms) = s.provider.retry_base_delay_ms {
+                ac.retry.base_delay = Duration::from_millis(ms);
+            }
+            if let Some(secs) = s.provider.idle_timeout_secs {
+                ac.idle_timeout = Duration::from_secs(secs.max(1));
+            }
+            let mut secrets: Vec<String> = ac.auth.iter().map(|a| a.secret().to_string()).collect();
+            secrets.extend(env_var("OPENAI_API_KEY"));
+            let has = ac.auth.is_some();
+            let provider = AnthropicProvider::new(ac).map_err(|e| e.to_string())?;
+            (Arc::new(provider), has, secrets)
+        }
+    };
+
+    let names: Vec<&str> = registry.names().collect();
+    let system = prompt::build(&workspace, config::config_home().as_deref(), &names);
+    let id = session::new_id();
+    let session = match (cli.no_session_persistence || demo.is_some(), config::sessions_root()) {
+        (false, Some(root)) => SessionWriter::create(
+            &session::project_dir(&root, &workspace.cwd),
+            Record::Meta {
+                version: session::FORMAT_VERSION,
+                id: id.clone(),
+                created: chrono::Utc::now(),
+                cwd: workspace.cwd.clone(),
+                git_branch: prompt::git_branch(&workspace.cwd),
+                model: model.clone(),
+                claw_version: env!("CARGO_PKG_VERSION").to_string(),
+            },
+            secrets,
+        ),
+        _ => SessionWriter::disabled(id),
+    };
+
+    let max_tokens = s.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS);
+    let thinking = s.thinking_budget.filter(|b| *b >= 1024).map(|budget_tokens| ThinkingConfig { budget_tokens });
+    if let Some(b) = s.thinking_budget.filter(|b| *b > 0 && *b < 1024) {
+        warnings.push(format!("config: thinking_budget {b} is below the API's minimum of 1024; thinking stays off"));
+    }
+    let config = AgentConfig {
+        model,
+        max_tokens: thinking.map(|t| max_tokens.max(t.budget_tokens + 1024)).unwrap_or(max_tokens),
+        thinking,
+        max_iterations: cli.max_turns.or(s.max_iterations).unwrap_or(DEFAULT_MAX_ITERATIONS).max(1),
+        policy,
+        interactive,
+        system: system.sections,
+        instruction_files: system.instruction_files,
+        session,
+        history: Vec::new(),
+    };
+    Ok(Setup { config, provider, registry, env, warnings, has_credentials })
+}

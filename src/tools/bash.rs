@@ -1,0 +1,216 @@
+//! `bash`: runs a shell command in the workspace.
+//!
+//! The command runs in its own process group with stdin closed, so an interrupt or a timeout
+//! can stop it and everything it started (SIGTERM, then SIGKILL after a grace period). Output
+//! (stdout and stderr, interleaved as they arrive) streams to the UI as progress; the model
+//! gets it cut to [`MAX_OUTPUT_CHARS`] with a note. Credentials claw-tui holds are removed
+//! from the command's environment so a command cannot print them into the session.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tokio::io::AsyncReadExt;
+use tokio::process::{Child, Command};
+
+use super::text::{MAX_OUTPUT_CHARS, truncate_middle};
+use super::{Access, CallPlan, Preview, Tool, ToolContext, ToolEnv, ToolOutput, lenient_usize, parse_input};
+use crate::provider::{BoxFuture, ToolSpec};
+
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(600);
+/// Time between SIGTERM and SIGKILL when a command is stopped.
+const KILL_GRACE: Duration = Duration::from_millis(500);
+
+/// Environment variables never passed to commands: they hold credentials.
+pub const SECRET_ENV_VARS: &[&str] = &["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "OPENAI_API_KEY"];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Input {
+    command: String,
+    /// Milliseconds.
+    #[serde(default, deserialize_with = "lenient_usize")]
+    timeout: Option<usize>,
+    #[serde(default)]
+    #[allow(dead_code)] // shown in the UI from the raw input; accepted here so it validates
+    description: Option<String>,
+    #[serde(default)]
+    run_in_background: bool,
+}
+
+pub struct Bash;
+
+/// Builds the shell command: `bash -c` (or `sh -c` where there is no bash), in `cwd`, in a new
+/// process group, stdin closed, output piped, with a plain-text-friendly environment.
+pub fn shell_command(command: &str, cwd: &std::path::Path) -> Command {
+    let shell = if std::path::Path::new("/bin/bash").exists() { "/bin/bash" } else { "/bin/sh" };
+    let mut cmd = Command::new(shell);
+    cmd.arg("-c")
+        .arg(command)
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env("CLAW_TUI", "1")
+        .env("PAGER", "cat")
+        .env("GIT_PAGER", "cat")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .process_group(0)
+        .kill_on_drop(true);
+    for var in SECRET_ENV_VARS {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+/// Stops a process group: SIGTERM, then SIGKILL after a grace period.
+pub async fn stop_group(child: &mut Child) {
+    if let Some(pid) = child.id() {
+        // SAFETY: killpg only sends a signal; the group id is the child's pid (process_group(0)).
+        unsafe {
+            libc::killpg(pid as libc::pid_t, libc::SIGTERM);
+        }
+        if tokio::time::timeout(KILL_GRACE, child.wait()).await.is_err() {
+            // SAFETY: as above.
+            unsafe {
+                libc::killpg(pid as libc::pid_t, libc::SIGKILL);
+            }
+        }
+    }
+    let _ = child.kill().await;
+}
+
+enum Ending {
+    Exited(std::process::ExitStatus),
+    TimedOut,
+    Cancelled,
+}
+
+impl Tool for Bash {
+    fn spec(&self) -> ToolSpec {
+        ToolSpec {
+            name: "bash".into(),
+            description: "Run a shell command in the workspace with bash -c and return its combined stdout and stderr. \
+Use it for builds, tests, git and other commands; prefer read_file, glob_search and grep_search for reading and searching. \
+The command has no stdin (do not start interactive programs). Output beyond 30,000 characters is cut from the middle. \
+Set run_in_background for servers and long jobs, then read their output with bash_output."
+                .into(),
+            input_schema: json!({
+                "type": "object",
+                "properties": {
+                    "command": {"type": "string", "description": "The command to run"},
+                    "timeout": {"type": "integer", "minimum": 1, "maximum": 600000,
+                                "description": "Timeout in milliseconds (default 120000, at most 600000)"},
+                    "description": {"type": "string", "description": "What the command does, in 5-10 words"},
+                    "run_in_background": {"type": "boolean", "description": "Start the command and return at once; read its output with bash_output"}
+                },
+                "required": ["command"],
+                "additionalProperties": false
+            }),
+        }
+    }
+
+    fn plan(&self, input: &Value, _env: &ToolEnv) -> Result<CallPlan, String> {
+        let input: Input = parse_input("bash", input)?;
+        if input.command.trim().is_empty() {
+            return Err("bash: the command is empty".into());
+        }
+        let summary = input.command.lines().next().unwrap_or_default().to_string();
+        Ok(CallPlan {
+            access: Access::Execute,
+            paths: Vec::new(),
+            summary,
+            subject: input.command.clone(),
+            preview: Some(Preview::Command { command: input.command }),
+        })
+    }
+
+    fn run<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, ToolOutput> {
+        Box::pin(async move {
+            let input: Input = match parse_input("bash", &input) {
+                Ok(i) => i,
+                Err(e) => return ToolOutput::error(e),
+            };
+            let cwd = ctx.workspace().cwd.clone();
+            if input.run_in_background {
+                return match ctx.env.shells.spawn(&input.command, &cwd) {
+                    Ok((id, pid)) => ToolOutput::ok(format!(
+                        "Started in the background as shell {id} (pid {pid}). Read its output with bash_output {{\"shell_id\": \"{id}\"}}; stop it with kill_shell."
+                    )),
+                    Err(e) => ToolOutput::error(format!("bash: cannot start the command: {e}")),
+                };
+            }
+            let requested = input.timeout.map(|ms| Duration::from_millis(ms as u64));
+            let timeout = requested.unwrap_or(ctx.env.bash_default_timeout).min(MAX_TIMEOUT);
+            let mut child = match shell_command(&input.command, &cwd).spawn() {
+                Ok(c) => c,
+                Err(e) => return ToolOutput::error(format!("bash: cannot start the shell: {e}")),
+            };
+            let started = Instant::now();
+            let mut stdout = child.stdout.take().expect("piped stdout");
+            let mut stderr = child.stderr.take().expect("piped stderr");
+            let mut output: Vec<u8> = Vec::new();
+            let mut out_buf = [0u8; 8192];
+            let mut err_buf = [0u8; 8192];
+            let (mut out_open, mut err_open) = (true, true);
+            let deadline = tokio::time::sleep(timeout);
+            tokio::pin!(deadline);
+            let ending = loop {
+                tokio::select! {
+                    _ = ctx.cancel.cancelled() => break Ending::Cancelled,
+                    _ = &mut deadline => break Ending::TimedOut,
+                    n = stdout.read(&mut out_buf), if out_open => match n {
+                        Ok(0) | Err(_) => out_open = false,
+                        Ok(n) => {
+                            output.extend_from_slice(&out_buf[..n]);
+                            let _ = ctx.progress.send(String::from_utf8_lossy(&out_buf[..n]).into_owned());
+                        }
+                    },
+                    n = stderr.read(&mut err_buf), if err_open => match n {
+                        Ok(0) | Err(_) => err_open = false,
+                        Ok(n) => {
+                            output.extend_from_slice(&err_buf[..n]);
+                            let _ = ctx.progress.send(String::from_utf8_lossy(&err_buf[..n]).into_owned());
+                        }
+                    },
+                    status = child.wait(), if !out_open && !err_open => match status {
+                        Ok(s) => break Ending::Exited(s),
+                        Err(e) => return ToolOutput::error(format!("bash: waiting for the command failed: {e}")),
+                    },
+                }
+            };
+            if !matches!(ending, Ending::Exited(_)) {
+                stop_group(&mut child).await;
+            }
+            let text = String::from_utf8_lossy(&output);
+            let mut body = truncate_middle(text.trim_end_matches('\n'), MAX_OUTPUT_CHARS);
+            let elapsed = started.elapsed();
+            match ending {
+                Ending::Exited(status) => match status.code() {
+                    Some(0) => {
+                        if body.is_empty() {
+                            body = "(no output)".into();
+                        }
+                        ToolOutput::ok(body)
+                    }
+                    Some(code) => ToolOutput::error(format!("{body}\n\nExit code: {code}").trim_start().to_string()),
+                    None => ToolOutput::error(format!("{body}\n\nKilled by a signal").trim_start().to_string()),
+                },
+                Ending::TimedOut => ToolOutput::error(
+                    format!(
+                        "{body}\n\nTimed out after {:.0}s and was stopped{}.",
+                        elapsed.as_secs_f64(),
+                        if requested.is_some_and(|r| r > MAX_TIMEOUT) { " (the timeout is capped at 600000 ms)" } else { "" }
+                    )
+                    .trim_start()
+                    .to_string(),
+                ),
+                Ending::Cancelled => ToolOutput::error(
+                    format!("{body}\n\nInterrupted by the user; the command was stopped.").trim_start().to_string(),
+                ),
+            }
+        })
+    }
+}

@@ -1,0 +1,126 @@
+//! `glob_search`: files whose path matches a glob, newest first.
+//!
+//! The walk honours `.gitignore`, `.ignore` and git's exclude files (through `ignore`), skips
+//! `.git`, and includes other hidden files. Patterns match the path relative to the search
+//! directory with `/` as a literal separator: `*.rs` matches top-level files, `**/*.rs` any
+//! depth.
+
+use std::time::SystemTime;
+
+use globset::GlobBuilder;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{Access, CallPlan, Tool, ToolContext, ToolEnv, ToolOutput, parse_input};
+use crate::provider::{BoxFuture, ToolSpec};
+
+/// Most paths listed; more means the pattern is too broad to be useful to the model.
+pub const MAX_RESULTS: usize = 100;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Input {
+    pattern: String,
+    #[serde(default)]
+    path: Option<String>,
+}
+
+pub struct GlobSearch;
+
+/// Builds the walker shared by glob and grep: gitignore rules on (also outside a git
+/// repository), hidden files included, `.git` itself skipped.
+pub(crate) fn walker(root: &std::path::Path) -> ignore::WalkBuilder {
+    let mut b = ignore::WalkBuilder::new(root);
+    b.hidden(false)
+        .git_ignore(true)
+        .git_exclude(true)
+        .require_git(false)
+        .filter_entry(|e| e.file_name() != ".git");
+    b
+}
+
+impl Tool for GlobSearch {
+    fn spec(&self) -> ToolSpec {
+        ToolSpec {
+            name: "glob_search".into(),
+            description: "Find files by glob pattern (\"**/*.rs\", \"src/**/test_*.py\"), newest first, at most 100. \
+Files ignored by .gitignore are skipped. Use it to find files by name; use grep_search to search their contents."
+                .into(),
+            input_schema: json!({
+                "type": "object",
+                "properties": {
+                    "pattern": {"type": "string", "description": "Glob, matched against paths relative to `path`"},
+                    "path": {"type": "string", "description": "Directory to search (default: the working directory)"}
+                },
+                "required": ["pattern"],
+                "additionalProperties": false
+            }),
+        }
+    }
+
+    fn plan(&self, input: &Value, env: &ToolEnv) -> Result<CallPlan, String> {
+        let input: Input = parse_input("glob_search", input)?;
+        let dir = env.workspace.resolve(input.path.as_deref().unwrap_or(".")).map_err(|e| format!("glob_search: {e}"))?;
+        let summary = match &input.path {
+            Some(p) => format!("{} in {p}", input.pattern),
+            None => input.pattern.clone(),
+        };
+        Ok(CallPlan { access: Access::Read, subject: env.workspace.display(&dir.path), paths: vec![dir], summary, preview: None })
+    }
+
+    fn run<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, ToolOutput> {
+        Box::pin(async move {
+            let input: Input = match parse_input("glob_search", &input) {
+                Ok(i) => i,
+                Err(e) => return ToolOutput::error(e),
+            };
+            let ws = ctx.workspace().clone();
+            let dir = match ws.resolve(input.path.as_deref().unwrap_or(".")) {
+                Ok(d) => d,
+                Err(e) => return ToolOutput::error(format!("glob_search: {e}")),
+            };
+            if !dir.path.is_dir() {
+                return ToolOutput::error(format!("glob_search: {} is not a directory", ws.display(&dir.path)));
+            }
+            let matcher = match GlobBuilder::new(&input.pattern).literal_separator(true).build() {
+                Ok(g) => g.compile_matcher(),
+                Err(e) => return ToolOutput::error(format!("glob_search: invalid pattern: {e}")),
+            };
+            let cancel = ctx.cancel.clone();
+            let root = dir.path.clone();
+            let found = tokio::task::spawn_blocking(move || {
+                let mut found: Vec<(SystemTime, std::path::PathBuf)> = Vec::new();
+                for entry in walker(&root).build().flatten() {
+                    if cancel.is_cancelled() {
+                        return None;
+                    }
+                    if !entry.file_type().is_some_and(|t| t.is_file()) {
+                        continue;
+                    }
+                    let rel = entry.path().strip_prefix(&root).unwrap_or(entry.path());
+                    if matcher.is_match(rel) {
+                        let mtime = entry.metadata().ok().and_then(|m| m.modified().ok()).unwrap_or(SystemTime::UNIX_EPOCH);
+                        found.push((mtime, entry.path().to_path_buf()));
+                    }
+                }
+                Some(found)
+            })
+            .await;
+            let mut found = match found {
+                Ok(Some(f)) => f,
+                Ok(None) => return ToolOutput::error("glob_search: interrupted by the user"),
+                Err(e) => return ToolOutput::error(format!("glob_search: the search failed: {e}")),
+            };
+            if found.is_empty() {
+                return ToolOutput::ok(format!("No files match {}", input.pattern));
+            }
+            found.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+            let total = found.len();
+            let mut out: Vec<String> = found.iter().take(MAX_RESULTS).map(|(_, p)| ws.display(p)).collect();
+            if total > MAX_RESULTS {
+                out.push(format!("[showing {MAX_RESULTS} of {total} files; narrow the pattern or the path]"));
+            }
+            ToolOutput::ok(out.join("\n"))
+        })
+    }
+}

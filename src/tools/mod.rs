@@ -1,0 +1,204 @@
+//! The tools the model can call.
+//!
+//! Each tool lives in its own file and implements [`Tool`]: a spec with a JSON schema, a
+//! `plan` step that validates the input and says what the call needs from the permission
+//! policy (and what to show when asking), and `run`. Inputs are parsed into typed structs with
+//! serde, so a call whose arguments do not match the schema comes back to the model as a tool
+//! error naming the field; a tool never panics the agent.
+//!
+//! This module does not know about the agent loop; the registry in [`registry`] dispatches by
+//! name.
+
+pub mod bash;
+pub mod edit_file;
+pub mod glob_search;
+pub mod grep_search;
+pub mod paths;
+pub mod read_file;
+pub mod registry;
+pub mod shells;
+pub mod text;
+pub mod todo;
+pub mod write_file;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+pub use paths::{ResolvedPath, Workspace};
+pub use registry::Registry;
+
+use crate::provider::{BoxFuture, ToolSpec};
+
+/// What a call may do, from least to most.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Access {
+    /// Reads files or metadata inside the workspace.
+    Read,
+    /// Changes files inside the workspace.
+    Write,
+    /// Runs arbitrary commands (or otherwise reaches beyond the workspace).
+    Execute,
+}
+
+/// What to show a person who is asked to approve a call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Preview {
+    /// A shell command.
+    Command { command: String },
+    /// A file change as a unified diff.
+    Diff { path: String, diff: String },
+}
+
+/// The outcome of validating a call, before it runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallPlan {
+    pub access: Access,
+    /// Paths the call touches, resolved against the workspace.
+    pub paths: Vec<ResolvedPath>,
+    /// One line describing the call ("ls -la", "src/main.rs").
+    pub summary: String,
+    /// What permission rules match against: the command for bash, the path for file tools.
+    pub subject: String,
+    pub preview: Option<Preview>,
+}
+
+/// A to-do item of the model's plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Todo {
+    pub content: String,
+    pub status: TodoStatus,
+    #[serde(rename = "activeForm", alias = "active_form")]
+    pub active_form: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TodoStatus {
+    Pending,
+    InProgress,
+    Completed,
+}
+
+/// A side effect the agent should announce after a call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ToolEffect {
+    TodosChanged(Vec<Todo>),
+    FileChanged { path: PathBuf, diff: String },
+}
+
+/// A tool's answer to the model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolOutput {
+    pub content: String,
+    pub is_error: bool,
+    pub effects: Vec<ToolEffect>,
+}
+
+impl ToolOutput {
+    pub fn ok(content: impl Into<String>) -> Self {
+        ToolOutput { content: content.into(), is_error: false, effects: Vec::new() }
+    }
+
+    pub fn error(content: impl Into<String>) -> Self {
+        ToolOutput { content: content.into(), is_error: true, effects: Vec::new() }
+    }
+
+    pub fn with_effect(mut self, effect: ToolEffect) -> Self {
+        self.effects.push(effect);
+        self
+    }
+}
+
+/// When a file was last read by `read_file`, to detect edits from stale reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadStamp {
+    pub modified: Option<SystemTime>,
+    pub len: u64,
+}
+
+/// State shared by all calls of one agent.
+#[derive(Debug)]
+pub struct ToolEnv {
+    pub workspace: Workspace,
+    pub bash_default_timeout: Duration,
+    pub todos: Mutex<Vec<Todo>>,
+    pub shells: shells::Shells,
+    pub reads: Mutex<HashMap<PathBuf, ReadStamp>>,
+}
+
+impl ToolEnv {
+    pub fn new(workspace: Workspace) -> Self {
+        ToolEnv {
+            workspace,
+            bash_default_timeout: bash::DEFAULT_TIMEOUT,
+            todos: Mutex::new(Vec::new()),
+            shells: shells::Shells::default(),
+            reads: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+/// Everything a call can use: the shared environment, its cancellation token, and a sink for
+/// progress output (streamed to the UI, not sent to the model).
+#[derive(Clone)]
+pub struct ToolContext {
+    pub env: Arc<ToolEnv>,
+    pub cancel: CancellationToken,
+    pub progress: mpsc::UnboundedSender<String>,
+}
+
+impl ToolContext {
+    pub fn workspace(&self) -> &Workspace {
+        &self.env.workspace
+    }
+}
+
+/// One tool.
+pub trait Tool: Send + Sync {
+    fn spec(&self) -> ToolSpec;
+
+    /// Validates `input` and says what the call needs. An `Err` is a message for the model
+    /// (wrong arguments, a missing file...), and the call does not run.
+    fn plan(&self, input: &Value, env: &ToolEnv) -> Result<CallPlan, String>;
+
+    /// Runs the call. Must return promptly once `ctx.cancel` fires, and never panic.
+    fn run<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, ToolOutput>;
+}
+
+/// Parses tool input into its typed form, with a message the model can act on.
+pub fn parse_input<T: DeserializeOwned>(tool: &str, input: &Value) -> Result<T, String> {
+    if !input.is_object() {
+        return Err(format!("{tool}: the input must be a JSON object, got {input}"));
+    }
+    serde_json::from_value(input.clone()).map_err(|e| format!("{tool}: invalid arguments: {e}"))
+}
+
+/// Deserializes an optional unsigned integer that a model may send as a number or a numeric
+/// string ("20").
+pub(crate) fn lenient_usize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
+    use serde::de::Error;
+    let v = Option::<Value>::deserialize(d)?;
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n
+            .as_u64()
+            .map(|n| Some(n as usize))
+            .ok_or_else(|| D::Error::custom(format!("expected a non-negative integer, got {n}"))),
+        Some(Value::String(s)) => s
+            .trim()
+            .parse::<usize>()
+            .map(Some)
+            .map_err(|_| D::Error::custom(format!("expected a non-negative integer, got \"{s}\""))),
+        Some(other) => Err(D::Error::custom(format!("expected a non-negative integer, got {other}"))),
+    }
+}

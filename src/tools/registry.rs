@@ -1,0 +1,87 @@
+//! The tool registry: specs for the model, and dispatch by name.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::{Tool, bash, edit_file, glob_search, grep_search, read_file, shells, todo, write_file};
+use crate::provider::ToolSpec;
+
+/// The tools of one agent, in the order their specs are sent.
+#[derive(Clone)]
+pub struct Registry {
+    order: Vec<String>,
+    tools: BTreeMap<String, Arc<dyn Tool>>,
+}
+
+impl Registry {
+    /// An empty registry.
+    pub fn empty() -> Self {
+        Registry { order: Vec::new(), tools: BTreeMap::new() }
+    }
+
+    /// The built-in tools.
+    pub fn builtin() -> Self {
+        let mut r = Registry::empty();
+        r.add(Arc::new(bash::Bash));
+        r.add(Arc::new(shells::BashOutput));
+        r.add(Arc::new(shells::KillShell));
+        r.add(Arc::new(read_file::ReadFile));
+        r.add(Arc::new(write_file::WriteFile));
+        r.add(Arc::new(edit_file::EditFile));
+        r.add(Arc::new(glob_search::GlobSearch));
+        r.add(Arc::new(grep_search::GrepSearch));
+        r.add(Arc::new(todo::TodoWrite));
+        r
+    }
+
+    /// Adds a tool; a tool of the same name is replaced.
+    pub fn add(&mut self, tool: Arc<dyn Tool>) {
+        let name = tool.spec().name;
+        if !self.tools.contains_key(&name) {
+            self.order.push(name.clone());
+        }
+        self.tools.insert(name, tool);
+    }
+
+    /// Keeps only the tools `keep` accepts.
+    pub fn retain(&mut self, keep: impl Fn(&str) -> bool) {
+        self.order.retain(|n| keep(n));
+        self.tools.retain(|n, _| keep(n));
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Arc<dyn Tool>> {
+        self.tools.get(name)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.order.iter().map(String::as_str)
+    }
+
+    pub fn specs(&self) -> Vec<ToolSpec> {
+        self.order.iter().map(|n| self.tools[n].spec()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every schema is an object schema whose required fields are declared properties, and
+    /// which forbids unknown properties like the input structs do.
+    #[test]
+    fn specs_are_well_formed() {
+        let r = Registry::builtin();
+        let specs = r.specs();
+        assert_eq!(specs.len(), 9);
+        for spec in specs {
+            let s = &spec.input_schema;
+            assert_eq!(s["type"], "object", "{}", spec.name);
+            assert_eq!(s["additionalProperties"], false, "{}", spec.name);
+            let props = s["properties"].as_object().unwrap();
+            for req in s["required"].as_array().unwrap() {
+                assert!(props.contains_key(req.as_str().unwrap()), "{}: {req}", spec.name);
+            }
+            assert!(!spec.description.is_empty());
+        }
+    }
+}

@@ -1,0 +1,229 @@
+//! Background shells: `bash` with `run_in_background`, `bash_output` and `kill_shell`.
+//!
+//! Each background command's output is collected in memory (capped; the oldest part is dropped
+//! first and counted) by a reader task. `bash_output` returns what arrived since the previous
+//! read and whether the command is still running. Background commands are killed when the
+//! agent shuts down (the child handles are `kill_on_drop`).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tokio::io::AsyncReadExt;
+
+use super::bash::{shell_command, stop_group};
+use super::text::{MAX_OUTPUT_CHARS, truncate_middle};
+use super::{Access, CallPlan, Tool, ToolContext, ToolEnv, ToolOutput, parse_input};
+use crate::provider::{BoxFuture, ToolSpec};
+
+/// Bytes of output kept per background shell.
+const MAX_BUFFER: usize = 1 << 20;
+
+#[derive(Debug, Default)]
+struct ShellState {
+    unread: Vec<u8>,
+    dropped: usize,
+    exit: Option<String>,
+}
+
+#[derive(Debug)]
+struct Shell {
+    command: String,
+    state: Arc<Mutex<ShellState>>,
+    child: Arc<tokio::sync::Mutex<tokio::process::Child>>,
+}
+
+/// The background shells of one agent.
+#[derive(Debug, Default)]
+pub struct Shells {
+    next: Mutex<u32>,
+    shells: Mutex<BTreeMap<String, Shell>>,
+}
+
+impl Shells {
+    /// Starts `command` in the background; returns its id and pid.
+    pub fn spawn(&self, command: &str, cwd: &Path) -> std::io::Result<(String, u32)> {
+        let mut child = shell_command(command, cwd).spawn()?;
+        let pid = child.id().unwrap_or_default();
+        let id = {
+            let mut next = self.next.lock().expect("shells lock");
+            *next += 1;
+            format!("bash_{}", *next)
+        };
+        let state = Arc::new(Mutex::new(ShellState::default()));
+        for mut pipe in [
+            Box::new(child.stdout.take().expect("piped")) as Box<dyn tokio::io::AsyncRead + Unpin + Send>,
+            Box::new(child.stderr.take().expect("piped")),
+        ] {
+            let state = state.clone();
+            tokio::spawn(async move {
+                let mut buf = [0u8; 8192];
+                while let Ok(n) = pipe.read(&mut buf).await {
+                    if n == 0 {
+                        break;
+                    }
+                    let mut s = state.lock().expect("shell state");
+                    s.unread.extend_from_slice(&buf[..n]);
+                    if s.unread.len() > MAX_BUFFER {
+                        let excess = s.unread.len() - MAX_BUFFER;
+                        s.unread.drain(..excess);
+                        s.dropped += excess;
+                    }
+                }
+            });
+        }
+        let child = Arc::new(tokio::sync::Mutex::new(child));
+        {
+            let child = child.clone();
+            let state = state.clone();
+            tokio::spawn(async move {
+                // Poll rather than hold the lock across wait(), so kill_shell can take it.
+                loop {
+                    let status = child.lock().await.try_wait();
+                    match status {
+                        Ok(Some(status)) => {
+                            state.lock().expect("shell state").exit = Some(match status.code() {
+                                Some(code) => format!("exited with code {code}"),
+                                None => "killed by a signal".into(),
+                            });
+                            break;
+                        }
+                        Ok(None) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+                        Err(e) => {
+                            state.lock().expect("shell state").exit = Some(format!("lost: {e}"));
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+        self.shells
+            .lock()
+            .expect("shells lock")
+            .insert(id.clone(), Shell { command: command.to_string(), state, child });
+        Ok((id, pid))
+    }
+
+    fn known(&self) -> String {
+        known_list(&self.shells.lock().expect("shells lock"))
+    }
+
+    /// New output of `id` since the last read, with its status.
+    pub fn read(&self, id: &str) -> Result<String, String> {
+        let shells = self.shells.lock().expect("shells lock");
+        let shell = shells.get(id).ok_or_else(|| format!("no background shell `{id}`; {}", known_list(&shells)))?;
+        let mut s = shell.state.lock().expect("shell state");
+        let text = String::from_utf8_lossy(&s.unread).into_owned();
+        s.unread.clear();
+        let mut out = format!(
+            "Shell {id} ({}): {}\n",
+            shell.command,
+            s.exit.clone().unwrap_or_else(|| "running".into())
+        );
+        if s.dropped > 0 {
+            out.push_str(&format!("[{} earlier bytes were dropped: the buffer keeps the last 1 MiB]\n", s.dropped));
+            s.dropped = 0;
+        }
+        if text.is_empty() {
+            out.push_str("(no new output)");
+        } else {
+            out.push_str(&truncate_middle(&text, MAX_OUTPUT_CHARS));
+        }
+        Ok(out)
+    }
+
+
+    /// Stops `id` and forgets it.
+    pub async fn kill(&self, id: &str) -> Result<String, String> {
+        let shell = self.shells.lock().expect("shells lock").remove(id);
+        let Some(shell) = shell else {
+            return Err(format!("no background shell `{id}`; {}", self.known()));
+        };
+        let mut child = shell.child.lock().await;
+        stop_group(&mut child).await;
+        Ok(format!("Shell {id} ({}) was stopped.", shell.command))
+    }
+}
+
+fn known_list(shells: &BTreeMap<String, Shell>) -> String {
+    if shells.is_empty() {
+        "there are no background shells".into()
+    } else {
+        format!("known shells: {}", shells.keys().cloned().collect::<Vec<_>>().join(", "))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ShellInput {
+    shell_id: String,
+}
+
+pub struct BashOutput;
+pub struct KillShell;
+
+fn shell_schema() -> Value {
+    json!({
+        "type": "object",
+        "properties": {"shell_id": {"type": "string", "description": "The id bash gave the background shell (bash_1, ...)"}},
+        "required": ["shell_id"],
+        "additionalProperties": false
+    })
+}
+
+impl Tool for BashOutput {
+    fn spec(&self) -> ToolSpec {
+        ToolSpec {
+            name: "bash_output".into(),
+            description: "Read the output a background shell produced since the last read, and whether it is still running.".into(),
+            input_schema: shell_schema(),
+        }
+    }
+
+    fn plan(&self, input: &Value, _env: &ToolEnv) -> Result<CallPlan, String> {
+        let input: ShellInput = parse_input("bash_output", input)?;
+        Ok(CallPlan { access: Access::Read, paths: vec![], summary: input.shell_id.clone(), subject: input.shell_id, preview: None })
+    }
+
+    fn run<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, ToolOutput> {
+        Box::pin(async move {
+            match parse_input::<ShellInput>("bash_output", &input) {
+                Ok(i) => match ctx.env.shells.read(&i.shell_id) {
+                    Ok(out) => ToolOutput::ok(out),
+                    Err(e) => ToolOutput::error(format!("bash_output: {e}")),
+                },
+                Err(e) => ToolOutput::error(e),
+            }
+        })
+    }
+}
+
+impl Tool for KillShell {
+    fn spec(&self) -> ToolSpec {
+        ToolSpec {
+            name: "kill_shell".into(),
+            description: "Stop a background shell started by bash with run_in_background.".into(),
+            input_schema: shell_schema(),
+        }
+    }
+
+    fn plan(&self, input: &Value, _env: &ToolEnv) -> Result<CallPlan, String> {
+        let input: ShellInput = parse_input("kill_shell", input)?;
+        // Stopping a process the agent itself started is no more than starting it was.
+        Ok(CallPlan { access: Access::Read, paths: vec![], summary: input.shell_id.clone(), subject: input.shell_id, preview: None })
+    }
+
+    fn run<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, ToolOutput> {
+        Box::pin(async move {
+            match parse_input::<ShellInput>("kill_shell", &input) {
+                Ok(i) => match ctx.env.shells.kill(&i.shell_id).await {
+                    Ok(out) => ToolOutput::ok(out),
+                    Err(e) => ToolOutput::error(format!("kill_shell: {e}")),
+                },
+                Err(e) => ToolOutput::error(e),
+            }
+        })
+    }
+}
