@@ -1,0 +1,384 @@
+//! The mock model server: HTTP/1.1 on 127.0.0.1, speaking the Anthropic Messages API and
+//! playing a scenario file (see `claw_tui::provider::scripted`). Every request is recorded so
+//! tests can assert on what was sent.
+//!
+//! It runs on its own thread with its own runtime, so both async tests and tests that run the
+//! binary can use it. Responses close the connection; streams use chunked encoding, so a
+//! scripted drop mid-stream looks to the client exactly like a connection cut in half.
+
+#![allow(dead_code)] // each test binary uses a different part
+
+use std::io;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use claw_tui::provider::scripted::{BlockScript, Reply, Scenario};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// A request as the server received it.
+#[derive(Debug, Clone)]
+pub struct RecordedRequest {
+    pub method: String,
+    pub path: String,
+    /// Header names lower-cased.
+    pub headers: Vec<(String, String)>,
+    pub raw_body: String,
+    pub body: Value,
+}
+
+impl RecordedRequest {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// The whole request as text: request line, headers and body.
+    pub fn full_text(&self) -> String {
+        let headers: Vec<String> = self.headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();
+        format!("{} {}\n{}\n\n{}", self.method, self.path, headers.join("\n"), self.raw_body)
+    }
+}
+
+pub struct MockServer {
+    pub url: String,
+    requests: Arc<Mutex<Vec<RecordedRequest>>>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl MockServer {
+    /// Starts a server playing `scenario`.
+    pub fn start(scenario: Scenario) -> MockServer {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        listener.set_nonblocking(true).unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel();
+        let recorded = requests.clone();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(serve(listener, Arc::new(scenario), recorded, stop_rx));
+        });
+        MockServer { url, requests, stop: Some(stop_tx), thread: Some(thread) }
+    }
+
+    /// Loads `tests/scenarios/<name>.json` and starts a server playing it.
+    pub fn scenario(name: &str) -> MockServer {
+        MockServer::start(load_scenario(name))
+    }
+
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+pub fn load_scenario(name: &str) -> Scenario {
+    let path = format!("{}/tests/scenarios/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    Scenario::from_json(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+async fn serve(
+    listener: std::net::TcpListener,
+    scenario: Arc<Scenario>,
+    requests: Arc<Mutex<Vec<RecordedRequest>>>,
+    mut stop: tokio::sync::oneshot::Receiver<()>,
+) {
+    let listener = TcpListener::from_std(listener).unwrap();
+    let next = Arc::new(Mutex::new(0usize));
+    loop {
+        tokio::select! {
+            _ = &mut stop => break,
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let scenario = scenario.clone();
+                let requests = requests.clone();
+                let next = next.clone();
+                tokio::spawn(async move {
+                    let _ = handle(stream, scenario, requests, next).await;
+                });
+            }
+        }
+    }
+}
+
+async fn read_request(stream: &mut TcpStream) -> io::Result<Option<RecordedRequest>> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    let header_end = loop {
+        if let Some(pos) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break pos;
+        }
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Ok(None);
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..header_end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let request_line = lines.next().unwrap_or_default();
+    let mut parts = request_line.split_whitespace();
+    let method = parts.next().unwrap_or_default().to_string();
+    let path = parts.next().unwrap_or_default().to_string();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let length: usize = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = buf[header_end + 4..].to_vec();
+    while body.len() < length {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    let raw_body = String::from_utf8_lossy(&body).into_owned();
+    let body = serde_json::from_str(&raw_body).unwrap_or(Value::Null);
+    Ok(Some(RecordedRequest { method, path, headers, raw_body, body }))
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        529 => "Overloaded",
+        _ => "Status",
+    }
+}
+
+async fn respond(stream: &mut TcpStream, status: u16, content_type: &str, extra: &[(String, String)], body: &str) -> io::Result<()> {
+    let mut head = format!(
+        "HTTP/1.1 {status} {}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n",
+        reason(status),
+        body.len()
+    );
+    for (n, v) in extra {
+        head.push_str(&format!("{n}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(body.as_bytes()).await?;
+    stream.flush().await
+}
+
+fn last_user_text(body: &Value) -> String {
+    body["messages"]
+        .as_array()
+        .and_then(|m| m.iter().rev().find(|m| m["role"] == "user"))
+        .map(|m| m["content"].to_string())
+        .unwrap_or_default()
+}
+
+async fn handle(
+    mut stream: TcpStream,
+    scenario: Arc<Scenario>,
+    requests: Arc<Mutex<Vec<RecordedRequest>>>,
+    next: Arc<Mutex<usize>>,
+) -> io::Result<()> {
+    let Some(request) = read_request(&mut stream).await? else { return Ok(()) };
+    requests.lock().unwrap().push(request.clone());
+    if request.method != "POST" || request.path != "/v1/messages" {
+        let body = json!({"type": "error", "error": {"type": "not_found_error", "message": format!("mock: no route {} {}", request.method, request.path)}});
+        return respond(&mut stream, 404, "application/json", &[], &body.to_string()).await;
+    }
+    let index = {
+        let mut n = next.lock().unwrap();
+        let i = *n;
+        *n += 1;
+        i
+    };
+    let Some(reply) = scenario.replies.get(index) else {
+        let body = json!({"type": "error", "error": {"type": "api_error", "message": format!("mock: the scenario has no reply #{}", index + 1)}});
+        return respond(&mut stream, 500, "application/json", &[], &body.to_string()).await;
+    };
+    if let Some(expected) = &reply.expect_contains {
+        let got = last_user_text(&request.body);
+        if !got.contains(expected.as_str()) {
+            let body = json!({"type": "error", "error": {"type": "invalid_request_error", "message": format!("mock: reply #{} expected the last user message to contain {expected:?}, got {got}", index + 1)}});
+            return respond(&mut stream, 400, "application/json", &[], &body.to_string()).await;
+        }
+    }
+    let delay = Duration::from_millis(reply.delay_ms);
+    if let Some(raw) = &reply.raw_body {
+        tokio::time::sleep(delay).await;
+        let ct = reply.content_type.clone().unwrap_or_else(|| "text/html".into());
+        return respond(&mut stream, reply.status.unwrap_or(200), &ct, &[], raw).await;
+    }
+    if let Some(status) = reply.status {
+        let mut extra = Vec::new();
+        if let Some(s) = reply.retry_after {
+            extra.push(("retry-after".to_string(), s.to_string()));
+        }
+        if let Some(ms) = reply.retry_after_ms {
+            extra.push(("retry-after-ms".to_string(), ms.to_string()));
+        }
+        return respond(&mut stream, status, "application/json", &extra, &reply.error_body()).await;
+    }
+    let model = request.body["model"].as_str().unwrap_or("mock-model").to_string();
+    let message_id = format!("msg_mock_{}", index + 1);
+    if request.body["stream"] != json!(true) {
+        let body = whole_message(reply, &message_id, &model);
+        return respond(&mut stream, 200, "application/json", &[], &body.to_string()).await;
+    }
+    let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n";
+    stream.write_all(head.as_bytes()).await?;
+    for (n, (event, data)) in reply.stream_events(&message_id, &model).into_iter().enumerate() {
+        if reply.drop_after == Some(n) {
+            // Cut the connection mid-body: no terminating chunk.
+            stream.flush().await?;
+            return stream.shutdown().await;
+        }
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        let frame = format!("event: {event}\ndata: {data}\n\n");
+        stream.write_all(format!("{:x}\r\n{frame}\r\n", frame.len()).as_bytes()).await?;
+        stream.flush().await?;
+    }
+    stream.write_all(b"0\r\n\r\n").await?;
+    stream.flush().await
+}
+
+/// The non-streaming form of a reply.
+fn whole_message(reply: &Reply, id: &str, model: &str) -> Value {
+    let content: Vec<Value> = reply
+        .content
+        .iter()
+        .map(|b| match b {
+            BlockScript::Text { text, .. } => json!({"type": "text", "text": text}),
+            BlockScript::Thinking { thinking, signature, .. } => json!({"type": "thinking", "thinking": thinking, "signature": signature}),
+            BlockScript::ToolUse { id, name, input, .. } => json!({"type": "tool_use", "id": id, "name": name, "input": input}),
+        })
+        .collect();
+    let stop = reply.stop_reason.clone().unwrap_or_else(|| {
+        if reply.content.iter().any(|b| matches!(b, BlockScript::ToolUse { .. })) { "tool_use".into() } else { "end_turn".into() }
+    });
+    json!({
+        "id": id, "type": "message", "role": "assistant", "model": model, "content": content,
+        "stop_reason": stop, "stop_sequence": null, "usage": reply.usage,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers to build providers and agents against the mock.
+
+use std::path::Path;
+
+use claw_tui::agent::{self, AgentConfig, AgentEvent, AgentHandle};
+use claw_tui::permission::{PermissionMode, Policy};
+use claw_tui::provider::anthropic::{AnthropicConfig, AnthropicProvider, Auth};
+use claw_tui::provider::retry::RetryPolicy;
+use claw_tui::session::SessionWriter;
+use claw_tui::tools::{Registry, ToolEnv, Workspace};
+
+/// The API key tests use; it must never show up anywhere but the auth header.
+pub const SECRET: &str = "sk-ant-test-0123456789-very-secret";
+
+pub fn provider(url: &str) -> AnthropicProvider {
+    AnthropicProvider::new(AnthropicConfig {
+        base_url: url.to_string(),
+        auth: Some(Auth::ApiKey(SECRET.into())),
+        retry: RetryPolicy { max_retries: 2, base_delay: Duration::from_millis(5), max_delay: Duration::from_millis(20) },
+        idle_timeout: Duration::from_secs(10),
+    })
+    .unwrap()
+}
+
+/// Options for [`spawn_agent`].
+pub struct AgentOptions {
+    pub mode: PermissionMode,
+    pub interactive: bool,
+    pub max_iterations: usize,
+    pub session: Option<SessionWriter>,
+}
+
+impl Default for AgentOptions {
+    fn default() -> Self {
+        AgentOptions { mode: PermissionMode::WorkspaceWrite, interactive: false, max_iterations: 16, session: None }
+    }
+}
+
+/// An agent talking to the mock at `url`, working in `dir`.
+pub fn spawn_agent(url: &str, dir: &Path, opts: AgentOptions) -> AgentHandle {
+    let ws = Workspace::new(dir, dir).unwrap();
+    let config = AgentConfig {
+        model: "claude-sonnet-4-5".into(),
+        max_tokens: 1024,
+        thinking: None,
+        max_iterations: opts.max_iterations,
+        policy: Policy::new(opts.mode),
+        interactive: opts.interactive,
+        system: vec!["You are a test.".into(), "Environment: test".into()],
+        instruction_files: vec![],
+        session: opts.session.unwrap_or_else(|| SessionWriter::disabled("test-session".into())),
+        history: vec![],
+    };
+    agent::spawn(config, Arc::new(provider(url)), Registry::builtin(), Arc::new(ToolEnv::new(ws)))
+}
+
+/// Reads events until the turn finishes (10 s at most).
+pub async fn until_finished(handle: &mut AgentHandle) -> Vec<AgentEvent> {
+    let mut events = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let ev = tokio::time::timeout_at(deadline, handle.next_event())
+            .await
+            .expect("the turn did not finish within 10 s")
+            .expect("the agent stopped before the turn finished");
+        let done = matches!(ev, AgentEvent::TurnFinished { .. });
+        events.push(ev);
+        if done {
+            return events;
+        }
+    }
+}
+
+/// The outcome of the finished turn in `events`.
+pub fn outcome(events: &[AgentEvent]) -> agent::TurnOutcome {
+    events
+        .iter()
+        .find_map(|e| match e {
+            AgentEvent::TurnFinished { outcome, .. } => Some(*outcome),
+            _ => None,
+        })
+        .expect("a TurnFinished event")
+}
+
+/// The streamed text of `events`.
+pub fn streamed_text(events: &[AgentEvent]) -> String {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            AgentEvent::TextDelta { text, .. } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect()
+}
