@@ -82,12 +82,18 @@ pub async fn run(cli: &Cli) -> i32 {
         eprintln!("claw-tui: warning: {w}");
     }
     if !setup.has_credentials {
-        return fail(cli, "no API key: set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN); `claw-tui --demo` runs offline");
+        return fail(
+            cli,
+            "no API key: set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN); `claw-tui --demo` runs offline",
+        );
     }
-    let verbose = cli.verbose || (cli.demo && cli.output_format == OutputFormat::Text);
-    if demo.is_some() && verbose {
-        eprintln!("claw-tui demo: a scripted session in {} (no network, no API key)\n", cwd.display());
-        eprintln!("> {prompt}\n");
+    // The demo in text mode shows the conversation on stdout instead of only the answer.
+    let demo_text = cli.demo && cli.output_format == OutputFormat::Text;
+    let verbose = cli.verbose || demo_text;
+    let mut progress = Progress { to_stdout: demo_text, mid_line: false };
+    if demo_text {
+        println!("claw-tui demo: a scripted session in {} (no network, no API key)\n", cwd.display());
+        println!("> {prompt}\n");
     }
 
     let mut handle = agent::spawn(setup.config, setup.provider, setup.registry, setup.env);
@@ -123,7 +129,7 @@ pub async fn run(cli: &Cli) -> i32 {
             let _ = lock.write_all(b"\n");
             let _ = lock.flush();
         } else if verbose {
-            show_progress(&event);
+            progress.show(&event);
         }
         match event {
             AgentEvent::SessionStarted { session_id, model, .. } => {
@@ -142,15 +148,13 @@ pub async fn run(cli: &Cli) -> i32 {
                 out.cost = session_cost_usd;
             }
             AgentEvent::Error { message, retrying_in_ms: None, .. } => out.error = Some(message),
-            AgentEvent::Error { message, retrying_in_ms: Some(ms), .. } => {
-                if cli.output_format != OutputFormat::StreamJson {
-                    eprintln!("claw-tui: {message}; retrying in {:.1}s", ms as f64 / 1000.0);
-                }
+            AgentEvent::Error { message, retrying_in_ms: Some(ms), .. }
+                if cli.output_format != OutputFormat::StreamJson =>
+            {
+                eprintln!("claw-tui: {message}; retrying in {:.1}s", ms as f64 / 1000.0);
             }
-            AgentEvent::Warning { message } => {
-                if cli.output_format != OutputFormat::StreamJson {
-                    eprintln!("claw-tui: warning: {message}");
-                }
+            AgentEvent::Warning { message } if cli.output_format != OutputFormat::StreamJson => {
+                eprintln!("claw-tui: warning: {message}");
             }
             AgentEvent::TurnFinished { outcome, .. } => {
                 out.outcome = Some(outcome);
@@ -159,11 +163,14 @@ pub async fn run(cli: &Cli) -> i32 {
             _ => {}
         }
     }
+    if progress.mid_line {
+        progress.show_newline();
+    }
     drop(demo);
-    finish(cli, out, started, interrupted)
+    finish(cli, out, started, interrupted, demo_text)
 }
 
-fn finish(cli: &Cli, out: Outcome, started: Instant, interrupted: bool) -> i32 {
+fn finish(cli: &Cli, out: Outcome, started: Instant, interrupted: bool, shown: bool) -> i32 {
     let outcome = out.outcome.unwrap_or(TurnOutcome::Error);
     let (subtype, is_error) = match outcome {
         TurnOutcome::EndTurn | TurnOutcome::StopSequence => ("success", false),
@@ -181,7 +188,7 @@ fn finish(cli: &Cli, out: Outcome, started: Instant, interrupted: bool) -> i32 {
     };
     match cli.output_format {
         OutputFormat::Text => {
-            if !out.result.is_empty() {
+            if !out.result.is_empty() && !shown {
                 println!("{}", out.result.trim_end());
             }
         }
@@ -226,34 +233,71 @@ fn fail(cli: &Cli, message: &str) -> i32 {
     EXIT_ERROR
 }
 
-/// `--verbose` text mode: the conversation as it happens, on stderr.
-fn show_progress(event: &AgentEvent) {
-    let mut err = std::io::stderr().lock();
-    let _ = match event {
-        AgentEvent::TextDelta { text, .. } => write!(err, "{}", crate::sanitize::visible(text)),
-        AgentEvent::ThinkingDelta { .. } => Ok(()),
-        AgentEvent::AssistantMessage { .. } => writeln!(err),
-        AgentEvent::ToolCallStarted { tool, summary, .. } => writeln!(err, "● {tool} {}", crate::sanitize::visible(summary)),
-        AgentEvent::ToolCallFinished { result, is_error, elapsed_ms, .. } => {
-            let first = result.lines().next().unwrap_or_default();
-            let more = result.lines().count().saturating_sub(1);
-            let mark = if *is_error { "✗" } else { "⎿" };
-            let tail = if more > 0 { format!(" (+{more} lines)") } else { String::new() };
-            writeln!(err, "  {mark} {}{tail} [{:.1}s]\n", crate::sanitize::visible(first), *elapsed_ms as f64 / 1000.0)
+/// `--verbose` text mode and the demo: the conversation as it happens.
+struct Progress {
+    to_stdout: bool,
+    /// Whether the last thing written left the cursor mid-line.
+    mid_line: bool,
+}
+
+impl Progress {
+    fn show_newline(&mut self) {
+        if self.to_stdout {
+            println!();
+        } else {
+            eprintln!();
         }
-        AgentEvent::TodosChanged { todos } => {
-            let mut r = Ok(());
-            for t in todos {
-                let mark = match t.status {
-                    crate::tools::TodoStatus::Completed => "☒",
-                    crate::tools::TodoStatus::InProgress => "▶",
-                    crate::tools::TodoStatus::Pending => "☐",
-                };
-                r = writeln!(err, "    {mark} {}", crate::sanitize::visible(&t.content));
+        self.mid_line = false;
+    }
+
+    fn show(&mut self, event: &AgentEvent) {
+        use crate::sanitize::visible;
+        let mut text = String::new();
+        match event {
+            AgentEvent::TextDelta { text: t, .. } => {
+                text.push_str(&visible(t));
             }
-            r
+            AgentEvent::ToolCallStarted { tool, summary, .. } => {
+                text.push_str(&format!("● {tool} {}\n", visible(summary)));
+            }
+            AgentEvent::ToolCallFinished { result, is_error, elapsed_ms, .. } => {
+                let first = result.lines().next().unwrap_or_default();
+                let more = result.lines().count().saturating_sub(1);
+                let mark = if *is_error { "✗" } else { "⎿" };
+                let tail = if more > 0 { format!(" (+{more} lines)") } else { String::new() };
+                text.push_str(&format!("  {mark} {}{tail} [{:.1}s]\n", visible(first), *elapsed_ms as f64 / 1000.0));
+            }
+            AgentEvent::TodosChanged { todos } => {
+                for t in todos {
+                    let mark = match t.status {
+                        crate::tools::TodoStatus::Completed => "☒",
+                        crate::tools::TodoStatus::InProgress => "▶",
+                        crate::tools::TodoStatus::Pending => "☐",
+                    };
+                    text.push_str(&format!("    {mark} {}\n", visible(&t.content)));
+                }
+            }
+            _ => return,
         }
-        _ => Ok(()),
-    };
-    let _ = err.flush();
+        if text.is_empty() {
+            return;
+        }
+        // A tool line after streamed text starts on a fresh line, with a blank line between.
+        if !matches!(event, AgentEvent::TextDelta { .. }) && self.mid_line {
+            text.insert_str(0, "\n\n");
+        }
+        self.mid_line = !text.ends_with('\n');
+        if matches!(event, AgentEvent::ToolCallFinished { .. }) {
+            text.push('\n');
+        }
+        if self.to_stdout {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+        } else {
+            let mut err = std::io::stderr().lock();
+            let _ = err.write_all(text.as_bytes());
+            let _ = err.flush();
+        }
+    }
 }

@@ -65,7 +65,8 @@ fn env_var(name: &str) -> Option<String> {
 /// Builds the agent for `cwd` (or for the demo's scenario). `interactive` says whether a
 /// person can answer approvals.
 pub fn build(cli: &Cli, cwd: &Path, demo: Option<&Scenario>, interactive: bool) -> Result<Setup, String> {
-    let workspace = Workspace::discover(cwd).map_err(|e| format!("cannot use {} as the workspace: {e}", cwd.display()))?;
+    let workspace =
+        Workspace::discover(cwd).map_err(|e| format!("cannot use {} as the workspace: {e}", cwd.display()))?;
     let loaded = config::load(&workspace.root);
     let mut warnings = loaded.warnings;
     let s = loaded.settings;

@@ -46,7 +46,11 @@ fn assert_valid_history(body: &Value) {
             let id = &b["id"];
             let next = &messages[i + 1];
             assert!(
-                next["content"].as_array().unwrap().iter().any(|r| r["type"] == "tool_result" && &r["tool_use_id"] == id),
+                next["content"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|r| r["type"] == "tool_result" && &r["tool_use_id"] == id),
                 "tool_use {id} has a result"
             );
         }
@@ -72,7 +76,9 @@ async fn tool_round_trip_writes_the_file_and_sends_results_back() {
     let started = events.iter().filter(|e| matches!(e, AgentEvent::ToolCallStarted { .. })).count();
     let finished = events.iter().filter(|e| matches!(e, AgentEvent::ToolCallFinished { .. })).count();
     assert_eq!((started, finished), (2, 2));
-    assert!(events.iter().any(|e| matches!(e, AgentEvent::FileChanged { diff, .. } if diff.contains("+hello from claw"))));
+    assert!(
+        events.iter().any(|e| matches!(e, AgentEvent::FileChanged { diff, .. } if diff.contains("+hello from claw")))
+    );
     let last_usage = events.iter().rev().find_map(|e| match e {
         AgentEvent::Usage { session, session_cost_usd, .. } => Some((*session, *session_cost_usd)),
         _ => None,
@@ -119,7 +125,11 @@ async fn headless_denies_what_would_need_asking_and_says_why() {
     assert!(!dir.path().join("made-by-bash.txt").exists(), "the command did not run");
     let (_, content, is_error) = tool_results(&server.requests()[1].body).remove(0);
     assert!(is_error);
-    assert!(content.starts_with("Permission denied: running a command needs danger-full-access; the mode is workspace-write"), "{content}");
+    assert!(
+        content
+            .starts_with("Permission denied: running a command needs danger-full-access; the mode is workspace-write"),
+        "{content}"
+    );
     assert!(content.contains("--allowedTools \"bash(echo hello > made-by-bash.txt)\""), "{content}");
 }
 
@@ -203,7 +213,11 @@ async fn interrupt_stops_a_running_command_and_answers_every_call() {
     let server = MockServer::scenario("interrupt_tool");
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("a.txt"), "alpha\n").unwrap();
-    let mut agent = spawn_agent(&server.url, dir.path(), AgentOptions { mode: PermissionMode::DangerFullAccess, ..Default::default() });
+    let mut agent = spawn_agent(
+        &server.url,
+        dir.path(),
+        AgentOptions { mode: PermissionMode::DangerFullAccess, ..Default::default() },
+    );
     agent.send(turn("sleep"));
     let started = std::time::Instant::now();
     let mut events = Vec::new();
@@ -230,7 +244,11 @@ async fn interrupt_stops_a_running_command_and_answers_every_call() {
         })
         .collect();
     assert_eq!(finished.len(), 2);
-    assert!(finished[0].1.contains("started") && finished[0].1.contains("Interrupted by the user"), "{:?}", finished[0]);
+    assert!(
+        finished[0].1.contains("started") && finished[0].1.contains("Interrupted by the user"),
+        "{:?}",
+        finished[0]
+    );
     assert!(!finished[0].1.contains("finished"));
     assert_eq!(finished[1].1, "Not run: the user interrupted the turn.");
     // The next turn sends a valid history: both calls answered, the new prompt merged in.
@@ -305,7 +323,11 @@ async fn invalid_tool_json_and_unknown_tools_are_tool_errors() {
     let results = tool_results(body);
     assert!(results[0].2 && results[0].1.starts_with("bash: the input was not valid JSON"), "{:?}", results[0]);
     assert!(results[0].1.contains("{\"command\": \"ls"));
-    assert!(results[1].2 && results[1].1.starts_with("unknown tool `teleport`; the available tools are: bash,"), "{:?}", results[1]);
+    assert!(
+        results[1].2 && results[1].1.starts_with("unknown tool `teleport`; the available tools are: bash,"),
+        "{:?}",
+        results[1]
+    );
 }
 
 #[tokio::test]
@@ -325,7 +347,11 @@ async fn wrong_arguments_are_tool_errors_naming_the_field() {
     until_finished(&mut agent).await;
     let results = tool_results(&server.requests()[1].body);
     assert!(results[0].1.contains("read_file: invalid arguments: unknown field `file`"), "{}", results[0].1);
-    assert!(results[1].1.contains("edit_file: invalid arguments: invalid type: integer `1`, expected a string"), "{}", results[1].1);
+    assert!(
+        results[1].1.contains("edit_file: invalid arguments: invalid type: integer `1`, expected a string"),
+        "{}",
+        results[1].1
+    );
     assert!(results[2].1.contains("is outside the workspace"), "{}", results[2].1);
     assert!(results.iter().all(|r| r.2));
 }
@@ -418,7 +444,20 @@ async fn session_file_records_everything_without_the_key() {
         .collect();
     assert_eq!(
         kinds,
-        ["meta", "message", "usage", "message", "tool_call", "message", "usage", "message", "tool_call", "message", "usage", "message"]
+        [
+            "meta",
+            "message",
+            "usage",
+            "message",
+            "tool_call",
+            "message",
+            "usage",
+            "message",
+            "tool_call",
+            "message",
+            "usage",
+            "message"
+        ]
     );
     // Every content block is there: the last message is the final answer.
     match records.last().unwrap() {

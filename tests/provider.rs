@@ -4,7 +4,9 @@ mod support;
 
 use std::time::Duration;
 
-use claw_tui::provider::{ContentBlock, ErrorKind, Message, ModelRequest, Provider, ProviderError, StopReason, StreamEvent, ToolSpec};
+use claw_tui::provider::{
+    ContentBlock, ErrorKind, Message, ModelRequest, Provider, ProviderError, StopReason, StreamEvent, ToolSpec,
+};
 use serde_json::json;
 use support::{MockServer, SECRET};
 use tokio::sync::mpsc;
@@ -14,13 +16,20 @@ fn request(messages: Vec<Message>) -> ModelRequest {
         model: "claude-sonnet-4-5".into(),
         system: vec!["system one".into(), "system two".into()],
         messages,
-        tools: vec![ToolSpec { name: "glob_search".into(), description: "find".into(), input_schema: json!({"type": "object"}) }],
+        tools: vec![ToolSpec {
+            name: "glob_search".into(),
+            description: "find".into(),
+            input_schema: json!({"type": "object"}),
+        }],
         max_tokens: 512,
         thinking: None,
     }
 }
 
-async fn call(server: &MockServer, req: &ModelRequest) -> (Result<claw_tui::provider::Completion, ProviderError>, Vec<StreamEvent>) {
+async fn call(
+    server: &MockServer,
+    req: &ModelRequest,
+) -> (Result<claw_tui::provider::Completion, ProviderError>, Vec<StreamEvent>) {
     let p = support::provider(&server.url);
     let (tx, mut rx) = mpsc::unbounded_channel();
     let result = p.stream(req, tx).await;
@@ -148,7 +157,9 @@ async fn retries_429_and_529_honouring_retry_after_then_succeeds() {
     let retries: Vec<(u32, Duration, u16)> = events
         .iter()
         .filter_map(|e| match e {
-            StreamEvent::Retrying { attempt, delay, error: ProviderError::Http { status, .. }, .. } => Some((*attempt, *delay, *status)),
+            StreamEvent::Retrying { attempt, delay, error: ProviderError::Http { status, .. }, .. } => {
+                Some((*attempt, *delay, *status))
+            }
             _ => None,
         })
         .collect();
@@ -190,7 +201,10 @@ async fn html_instead_of_a_stream() {
     let (result, _) = call(&server, &request(vec![Message::user_text("hi")])).await;
     let err = result.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Protocol);
-    assert!(err.to_string().contains("expected an event stream, got text/html: <html><body>Welcome to the captive portal"), "{err}");
+    assert!(
+        err.to_string().contains("expected an event stream, got text/html: <html><body>Welcome to the captive portal"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -198,7 +212,10 @@ async fn error_event_after_content_is_final() {
     let server = MockServer::scenario("error_event");
     let (result, events) = call(&server, &request(vec![Message::user_text("hi")])).await;
     let err = result.unwrap_err();
-    assert!(matches!(err, ProviderError::Stream { ref kind, partial: true, .. } if kind == "overloaded_error"), "{err:?}");
+    assert!(
+        matches!(err, ProviderError::Stream { ref kind, partial: true, .. } if kind == "overloaded_error"),
+        "{err:?}"
+    );
     assert!(!text_of(&events).is_empty(), "some text streamed before the error");
     assert_eq!(server.requests().len(), 1, "not retried after content");
 }

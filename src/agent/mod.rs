@@ -59,7 +59,9 @@ pub enum Decision {
     /// Allow this and similar calls until the session ends.
     AllowSession,
     /// Deny; the feedback (if any) is passed to the model.
-    Deny { feedback: Option<String> },
+    Deny {
+        feedback: Option<String>,
+    },
 }
 
 /// Why a turn ended.
@@ -104,13 +106,32 @@ pub enum AgentEvent {
         permission_mode: PermissionMode,
         instruction_files: Vec<InstructionFile>,
     },
-    TurnStarted { turn_id: u64 },
-    TextDelta { turn_id: u64, text: String },
-    ThinkingDelta { turn_id: u64, text: String },
+    TurnStarted {
+        turn_id: u64,
+    },
+    TextDelta {
+        turn_id: u64,
+        text: String,
+    },
+    ThinkingDelta {
+        turn_id: u64,
+        text: String,
+    },
     /// A complete assistant message, after it streamed.
-    AssistantMessage { turn_id: u64, message: Message },
-    ToolCallStarted { call_id: String, tool: String, input: Value, summary: String },
-    ToolProgress { call_id: String, chunk: String },
+    AssistantMessage {
+        turn_id: u64,
+        message: Message,
+    },
+    ToolCallStarted {
+        call_id: String,
+        tool: String,
+        input: Value,
+        summary: String,
+    },
+    ToolProgress {
+        call_id: String,
+        chunk: String,
+    },
     ApprovalRequested {
         call_id: String,
         tool: String,
@@ -121,7 +142,13 @@ pub enum AgentEvent {
         /// The rule "allow for this session" would add.
         session_rule: String,
     },
-    ToolCallFinished { call_id: String, tool: String, result: String, is_error: bool, elapsed_ms: u64 },
+    ToolCallFinished {
+        call_id: String,
+        tool: String,
+        result: String,
+        is_error: bool,
+        elapsed_ms: u64,
+    },
     /// Token counts and money: of the request in flight (or just finished) and of the session.
     Usage {
         request: Usage,
@@ -132,16 +159,34 @@ pub enum AgentEvent {
         context_tokens: u64,
         context_window: u64,
     },
-    TodosChanged { todos: Vec<Todo> },
-    FileChanged { path: PathBuf, diff: String },
-    ModelChanged { model: String },
-    PermissionModeChanged { mode: PermissionMode },
-    TurnFinished { turn_id: u64, outcome: TurnOutcome },
+    TodosChanged {
+        todos: Vec<Todo>,
+    },
+    FileChanged {
+        path: PathBuf,
+        diff: String,
+    },
+    ModelChanged {
+        model: String,
+    },
+    PermissionModeChanged {
+        mode: PermissionMode,
+    },
+    TurnFinished {
+        turn_id: u64,
+        outcome: TurnOutcome,
+    },
     /// Something failed. With `retrying_in_ms` the agent will try again by itself.
-    Error { kind: ErrorKind, message: String, retrying_in_ms: Option<u64> },
+    Error {
+        kind: ErrorKind,
+        message: String,
+        retrying_in_ms: Option<u64>,
+    },
     /// Something the user should know that did not stop the work (a session that cannot be
     /// saved, a truncated instruction file).
-    Warning { message: String },
+    Warning {
+        message: String,
+    },
 }
 
 /// How an agent behaves.

@@ -57,7 +57,9 @@ pub fn build(workspace: &Workspace, user_dir: Option<&Path>, tool_names: &[&str]
         let (body, truncated_to) = if chars > MAX_INSTRUCTION_CHARS {
             let kept: String = text.chars().take(MAX_INSTRUCTION_CHARS).collect();
             (
-                format!("{kept}\n[... cut: this file has {chars} characters; only the first {MAX_INSTRUCTION_CHARS} are shown]"),
+                format!(
+                    "{kept}\n[... cut: this file has {chars} characters; only the first {MAX_INSTRUCTION_CHARS} are shown]"
+                ),
                 Some(MAX_INSTRUCTION_CHARS),
             )
         } else {
@@ -156,11 +158,13 @@ mod tests {
         std::fs::write(user.path().join("CLAW.md"), "user rules").unwrap();
         let ws = Workspace::discover(&root.join("pkg/sub")).unwrap();
         let p = build(&ws, Some(user.path()), &["bash"]);
-        let names: Vec<String> = p.instruction_files.iter().map(|f| f.path.file_name().unwrap().to_string_lossy().into_owned()).collect();
+        let names: Vec<String> =
+            p.instruction_files.iter().map(|f| f.path.file_name().unwrap().to_string_lossy().into_owned()).collect();
         assert_eq!(names, ["CLAW.md", "AGENTS.md", "CLAUDE.md", "CLAW.md"]);
         assert_eq!(p.instruction_files[2].truncated_to, Some(MAX_INSTRUCTION_CHARS));
         let all = p.sections.join("\n");
-        let (u, r, s) = (all.find("user rules").unwrap(), all.find("root rules").unwrap(), all.find("sub rules").unwrap());
+        let (u, r, s) =
+            (all.find("user rules").unwrap(), all.find("root rules").unwrap(), all.find("sub rules").unwrap());
         assert!(u < r && r < s);
         assert!(all.contains("only the first 40000 are shown"));
         assert!(all.contains("Tools: bash"));

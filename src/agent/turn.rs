@@ -63,7 +63,9 @@ impl Agent {
                     let total = text.chars().count();
                     if total > MAX_ATTACHMENT_CHARS {
                         let kept: String = text.chars().take(MAX_ATTACHMENT_CHARS).collect();
-                        format!("<file path=\"{shown}\" truncated_to_chars=\"{MAX_ATTACHMENT_CHARS}\" chars=\"{total}\">\n{kept}\n</file>")
+                        format!(
+                            "<file path=\"{shown}\" truncated_to_chars=\"{MAX_ATTACHMENT_CHARS}\" chars=\"{total}\">\n{kept}\n</file>"
+                        )
                     } else {
                         format!("<file path=\"{shown}\">\n{text}\n</file>")
                     }
@@ -105,7 +107,12 @@ impl Agent {
     }
 
     /// Runs one user turn to its end.
-    pub(crate) async fn run_turn(&mut self, text: String, attachments: Vec<PathBuf>, cancel: CancellationToken) -> TurnOutcome {
+    pub(crate) async fn run_turn(
+        &mut self,
+        text: String,
+        attachments: Vec<PathBuf>,
+        cancel: CancellationToken,
+    ) -> TurnOutcome {
         self.turn_seq += 1;
         let turn_id = self.turn_seq;
         self.emit(AgentEvent::TurnStarted { turn_id });
@@ -152,7 +159,9 @@ impl Agent {
                 StreamEnd::Failed(error) => {
                     self.keep_partial(partial_text);
                     let mut message = error.to_string();
-                    if matches!(error, ProviderError::Http { .. } | ProviderError::Network { .. }) && error.is_retryable() {
+                    if matches!(error, ProviderError::Http { .. } | ProviderError::Network { .. })
+                        && error.is_retryable()
+                    {
                         message.push_str(" (gave up after retrying)");
                     }
                     self.emit(AgentEvent::Error { kind: error.kind(), message, retrying_in_ms: None });
@@ -191,7 +200,11 @@ impl Agent {
                     .find(|(bad, _, _)| *bad == id)
                     .map(|(_, raw, err)| (raw.clone(), err.clone()));
                 let output = self.tool_call(&id, &name, input, invalid, cancel).await;
-                results.push(ContentBlock::ToolResult { tool_use_id: id, content: output.content, is_error: output.is_error });
+                results.push(ContentBlock::ToolResult {
+                    tool_use_id: id,
+                    content: output.content,
+                    is_error: output.is_error,
+                });
             }
             self.push_message(Message { role: Role::User, content: results });
             if cancel.is_cancelled() {
@@ -301,23 +314,23 @@ impl Agent {
         };
         self.emit(AgentEvent::ToolCallStarted { call_id: id.into(), tool: name.into(), input: input.clone(), summary });
 
-        let output = if cancel.is_cancelled() {
-            ToolOutput::error("Not run: the user interrupted the turn.")
-        } else if let Some((raw, err)) = invalid_json {
-            ToolOutput::error(format!("{name}: the input was not valid JSON ({err}); nothing was run. Input received: {raw}"))
-        } else if tool.is_none() {
-            ToolOutput::error(format!(
+        let output = match (tool, plan) {
+            _ if cancel.is_cancelled() => ToolOutput::error("Not run: the user interrupted the turn."),
+            _ if invalid_json.is_some() => {
+                let (raw, err) = invalid_json.unwrap_or_default();
+                ToolOutput::error(format!(
+                    "{name}: the input was not valid JSON ({err}); nothing was run. Input received: {raw}"
+                ))
+            }
+            (None, _) | (_, None) => ToolOutput::error(format!(
                 "unknown tool `{name}`; the available tools are: {}",
                 self.registry.names().collect::<Vec<_>>().join(", ")
-            ))
-        } else {
-            match plan.expect("planned") {
-                Err(message) => ToolOutput::error(message),
-                Ok(plan) => match self.authorize(id, name, &plan, cancel).await {
-                    Err(output) => output,
-                    Ok(()) => self.execute(id, tool.expect("known tool"), input, cancel).await,
-                },
-            }
+            )),
+            (Some(_), Some(Err(message))) => ToolOutput::error(message),
+            (Some(tool), Some(Ok(plan))) => match self.authorize(id, name, &plan, cancel).await {
+                Err(output) => output,
+                Ok(()) => self.execute(id, tool, input, cancel).await,
+            },
         };
         for effect in &output.effects {
             match effect {
@@ -377,7 +390,9 @@ The user can allow this with --allowedTools \"{rule}\" or --permission-mode {}."
                 };
                 self.pending.lock().expect("pending lock").remove(id);
                 match decision {
-                    None => Err(ToolOutput::error("Not run: the user interrupted the turn while this call waited for approval.")),
+                    None => Err(ToolOutput::error(
+                        "Not run: the user interrupted the turn while this call waited for approval.",
+                    )),
                     Some(Decision::AllowOnce) => Ok(()),
                     Some(Decision::AllowSession) => {
                         self.add_session_rule(rule);

@@ -180,7 +180,9 @@ impl Rule {
             if let Some(prefix) = pattern.strip_suffix(":*").or_else(|| pattern.strip_suffix('*')) {
                 let prefix = prefix.trim_end();
                 return subject == prefix
-                    || subject.strip_prefix(prefix).is_some_and(|rest| rest.starts_with(char::is_whitespace) || prefix.ends_with(' '));
+                    || subject
+                        .strip_prefix(prefix)
+                        .is_some_and(|rest| rest.starts_with(char::is_whitespace) || prefix.ends_with(' '));
             }
             return subject.trim() == pattern.trim();
         }
@@ -271,7 +273,11 @@ mod tests {
         let paths = if access == Access::Execute {
             vec![]
         } else {
-            vec![ResolvedPath { path: PathBuf::from(format!("/ws/{subject}")), canonical: PathBuf::from(format!("/ws/{subject}")), inside }]
+            vec![ResolvedPath {
+                path: PathBuf::from(format!("/ws/{subject}")),
+                canonical: PathBuf::from(format!("/ws/{subject}")),
+                inside,
+            }]
         };
         CallPlan { access, paths, summary: subject.into(), subject: subject.into(), preview: None }
     }
@@ -287,8 +293,12 @@ mod tests {
         assert!(matches!(p.decide("write_file", &write), Verdict::Ask { .. }));
         let p = Policy::new(PermissionMode::WorkspaceWrite);
         assert_eq!(p.decide("write_file", &write), Verdict::Allow);
-        assert!(matches!(p.decide("bash", &exec), Verdict::Ask { ref reason } if reason.contains("danger-full-access")));
-        assert!(matches!(p.decide("read_file", &outside), Verdict::Ask { ref reason } if reason.contains("outside the workspace")));
+        assert!(
+            matches!(p.decide("bash", &exec), Verdict::Ask { ref reason } if reason.contains("danger-full-access"))
+        );
+        assert!(
+            matches!(p.decide("read_file", &outside), Verdict::Ask { ref reason } if reason.contains("outside the workspace"))
+        );
         let p = Policy::new(PermissionMode::DangerFullAccess);
         assert_eq!(p.decide("bash", &exec), Verdict::Allow);
         assert_eq!(p.decide("read_file", &outside), Verdict::Allow);

@@ -19,8 +19,8 @@ use tokio::sync::mpsc;
 use super::retry::{RetryPolicy, parse_retry_after};
 use super::sse::SseDecoder;
 use super::{
-    BoxFuture, Completion, ContentBlock, Message, ModelRequest, Provider, ProviderError, Role,
-    StopReason, StreamEvent, Usage,
+    BoxFuture, Completion, ContentBlock, Message, ModelRequest, Provider, ProviderError, Role, StopReason, StreamEvent,
+    Usage,
 };
 
 pub const DEFAULT_BASE_URL: &str = "https://api.anthropic.com";
@@ -59,9 +59,7 @@ impl fmt::Debug for Auth {
 /// `ANTHROPIC_AUTH_TOKEN`. Empty values count as unset.
 pub fn auth_from_env() -> Option<Auth> {
     let get = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    get("ANTHROPIC_API_KEY")
-        .map(Auth::ApiKey)
-        .or_else(|| get("ANTHROPIC_AUTH_TOKEN").map(Auth::BearerToken))
+    get("ANTHROPIC_API_KEY").map(Auth::ApiKey).or_else(|| get("ANTHROPIC_AUTH_TOKEN").map(Auth::BearerToken))
 }
 
 #[derive(Debug, Clone)]
@@ -127,10 +125,11 @@ impl AnthropicProvider {
             Auth::ApiKey(key) => req.header("x-api-key", key),
             Auth::BearerToken(token) => req.bearer_auth(token),
         };
-        let response = req.json(body).send().await.map_err(|e| ProviderError::Network {
-            message: describe_reqwest_error(&e),
-            partial: false,
-        })?;
+        let response = req
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| ProviderError::Network { message: describe_reqwest_error(&e), partial: false })?;
 
         let status = response.status().as_u16();
         if !(200..300).contains(&status) {
@@ -143,10 +142,10 @@ impl AnthropicProvider {
         let content_type = content_type(&response);
         if content_type.starts_with("application/json") {
             // A server (or proxy) that ignored `stream: true` and answered the whole message.
-            let text = response.text().await.map_err(|e| ProviderError::Network {
-                message: describe_reqwest_error(&e),
-                partial: false,
-            })?;
+            let text = response
+                .text()
+                .await
+                .map_err(|e| ProviderError::Network { message: describe_reqwest_error(&e), partial: false })?;
             return completion_from_json(&text, events);
         }
         if !content_type.is_empty() && !content_type.starts_with("text/event-stream") {
@@ -260,11 +259,7 @@ fn describe_reqwest_error(e: &reqwest::Error) -> String {
 
 /// At most 200 characters of a body, on one line, for error messages.
 fn snippet(text: &str) -> String {
-    let one_line: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(200)
-        .collect();
+    let one_line: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).take(200).collect();
     let trimmed = one_line.trim().to_string();
     if text.chars().count() > 200 { format!("{trimmed}…") } else { trimmed }
 }
@@ -280,7 +275,11 @@ fn http_error(status: u16, content_type: &str, body: &str, retry_after: Option<s
         None if body.trim().is_empty() => (None, String::new()),
         None => (
             None,
-            format!("server answered non-JSON ({}): {}", if content_type.is_empty() { "no content type" } else { content_type }, snippet(body)),
+            format!(
+                "server answered non-JSON ({}): {}",
+                if content_type.is_empty() { "no content type" } else { content_type },
+                snippet(body)
+            ),
         ),
     };
     if status == 401 {
@@ -324,16 +323,12 @@ pub fn request_body(request: &ModelRequest, stream: bool) -> Value {
             t
         })
         .collect();
-    let mut messages: Vec<Value> = request
-        .messages
-        .iter()
-        .map(|m| serde_json::to_value(m).expect("messages serialize"))
-        .collect();
+    let mut messages: Vec<Value> =
+        request.messages.iter().map(|m| serde_json::to_value(m).expect("messages serialize")).collect();
     // The breakpoint goes on the last block that may carry one: thinking blocks may not.
     if let Some(last) = messages.last_mut().and_then(|m| m["content"].as_array_mut())
-        && let Some(block) = last.iter_mut().rev().find(|b| {
-            !matches!(b["type"].as_str(), Some("thinking") | Some("redacted_thinking"))
-        })
+        && let Some(block) =
+            last.iter_mut().rev().find(|b| !matches!(b["type"].as_str(), Some("thinking") | Some("redacted_thinking")))
     {
         block["cache_control"] = ephemeral.clone();
     }
@@ -380,14 +375,22 @@ fn completion_from_json(text: &str, events: &mpsc::UnboundedSender<StreamEvent>)
             Some("thinking") => head["thinking"] = json!(""),
             _ => {}
         }
-        assembler.handle(None, &json!({"type": "content_block_start", "index": index, "content_block": head}).to_string(), events)?;
+        assembler.handle(
+            None,
+            &json!({"type": "content_block_start", "index": index, "content_block": head}).to_string(),
+            events,
+        )?;
         let delta = match block["type"].as_str() {
             Some("text") => Some(json!({"type": "text_delta", "text": block["text"]})),
             Some("thinking") => Some(json!({"type": "thinking_delta", "thinking": block["thinking"]})),
             _ => None,
         };
         if let Some(delta) = delta {
-            assembler.handle(None, &json!({"type": "content_block_delta", "index": index, "delta": delta}).to_string(), events)?;
+            assembler.handle(
+                None,
+                &json!({"type": "content_block_delta", "index": index, "delta": delta}).to_string(),
+                events,
+            )?;
         }
         assembler.handle(None, &json!({"type": "content_block_stop", "index": index}).to_string(), events)?;
     }
@@ -403,9 +406,17 @@ fn completion_from_json(text: &str, events: &mpsc::UnboundedSender<StreamEvent>)
 #[derive(Debug)]
 enum PartialBlock {
     Text(String),
-    Thinking { thinking: String, signature: String },
+    Thinking {
+        thinking: String,
+        signature: String,
+    },
     Redacted(String),
-    ToolUse { id: String, name: String, json: String, initial: Value },
+    ToolUse {
+        id: String,
+        name: String,
+        json: String,
+        initial: Value,
+    },
     /// A block type this client does not use (server tools, citations...): skipped.
     Ignored,
 }
@@ -661,7 +672,10 @@ mod tests {
         assert!(a.is_done());
         let c = a.finish().unwrap();
         assert_eq!(c.stop_reason, StopReason::ToolUse);
-        assert_eq!(c.usage, Usage { input_tokens: 10, output_tokens: 42, cache_creation_input_tokens: 0, cache_read_input_tokens: 4 });
+        assert_eq!(
+            c.usage,
+            Usage { input_tokens: 10, output_tokens: 42, cache_creation_input_tokens: 0, cache_read_input_tokens: 4 }
+        );
         assert_eq!(
             c.message.content,
             vec![
@@ -687,7 +701,10 @@ mod tests {
         let c = a.finish().unwrap();
         assert_eq!(c.invalid_tool_inputs.len(), 1);
         assert_eq!(c.invalid_tool_inputs[0].0, "t1");
-        assert_eq!(c.message.content[0], ContentBlock::ToolUse { id: "t1".into(), name: "bash".into(), input: json!({}) });
+        assert_eq!(
+            c.message.content[0],
+            ContentBlock::ToolUse { id: "t1".into(), name: "bash".into(), input: json!({}) }
+        );
     }
 
     #[test]
@@ -696,7 +713,11 @@ mod tests {
         let (tx, _rx) = mpsc::unbounded_channel();
         a.handle(None, r#"{"type":"message_start","message":{}}"#, &tx).unwrap();
         let err = a
-            .handle(Some("error"), r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#, &tx)
+            .handle(
+                Some("error"),
+                r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#,
+                &tx,
+            )
             .unwrap_err();
         assert_eq!(err.kind(), crate::provider::ErrorKind::Overloaded);
         assert!(err.is_retryable(), "no content yet, so retryable");
@@ -727,7 +748,12 @@ mod tests {
 
     #[test]
     fn http_errors_read_well() {
-        let e = http_error(401, "application/json", r#"{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}"#, None);
+        let e = http_error(
+            401,
+            "application/json",
+            r#"{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}"#,
+            None,
+        );
         assert_eq!(e.to_string(), "authentication failed (401): check ANTHROPIC_API_KEY (invalid x-api-key)");
         let e = http_error(502, "text/html", "<html>Bad gateway</html>", None);
         assert_eq!(e.to_string(), "bad gateway (502): server answered non-JSON (text/html): <html>Bad gateway</html>");

@@ -40,10 +40,7 @@ pub struct Message {
 
 impl Message {
     pub fn user_text(text: impl Into<String>) -> Self {
-        Message {
-            role: Role::User,
-            content: vec![ContentBlock::Text { text: text.into() }],
-        }
+        Message { role: Role::User, content: vec![ContentBlock::Text { text: text.into() }] }
     }
 
     /// The concatenated text blocks of the message (thinking and tool blocks excluded).
@@ -181,14 +178,32 @@ impl StopReason {
 /// they belong to, so a consumer can keep parallel blocks apart.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StreamEvent {
-    TextDelta { index: usize, text: String },
-    ThinkingDelta { index: usize, text: String },
-    ToolUseStarted { index: usize, id: String, name: String },
-    ToolInputDelta { index: usize, partial_json: String },
+    TextDelta {
+        index: usize,
+        text: String,
+    },
+    ThinkingDelta {
+        index: usize,
+        text: String,
+    },
+    ToolUseStarted {
+        index: usize,
+        id: String,
+        name: String,
+    },
+    ToolInputDelta {
+        index: usize,
+        partial_json: String,
+    },
     /// Usage so far (sent at message start and again when final counts arrive).
     Usage(Usage),
     /// The call failed in a way worth retrying; the provider will try again after `delay`.
-    Retrying { attempt: u32, max_retries: u32, delay: Duration, error: ProviderError },
+    Retrying {
+        attempt: u32,
+        max_retries: u32,
+        delay: Duration,
+        error: ProviderError,
+    },
 }
 
 /// The finished answer of one call.

@@ -54,7 +54,11 @@ pub const MODELS: &[ModelInfo] = &[
     ModelInfo { prefix: "claude-3-5-sonnet", price: Price::standard(3.0, 15.0), context_window: 200_000 },
     ModelInfo { prefix: "claude-3-5-haiku", price: Price::standard(0.8, 4.0), context_window: 200_000 },
     ModelInfo { prefix: "claude-3-opus", price: Price::standard(15.0, 75.0), context_window: 200_000 },
-    ModelInfo { prefix: "claude-3-haiku", price: Price { input: 0.25, output: 1.25, cache_write: 0.30, cache_read: 0.03 }, context_window: 200_000 },
+    ModelInfo {
+        prefix: "claude-3-haiku",
+        price: Price { input: 0.25, output: 1.25, cache_write: 0.30, cache_read: 0.03 },
+        context_window: 200_000,
+    },
 ];
 
 /// The window assumed for a model this table does not know.
@@ -62,10 +66,7 @@ pub const DEFAULT_CONTEXT_WINDOW: u64 = 200_000;
 
 /// The entry for `model`, by longest prefix.
 pub fn lookup(model: &str) -> Option<&'static ModelInfo> {
-    MODELS
-        .iter()
-        .filter(|m| model.starts_with(m.prefix))
-        .max_by_key(|m| m.prefix.len())
+    MODELS.iter().filter(|m| model.starts_with(m.prefix)).max_by_key(|m| m.prefix.len())
 }
 
 /// The cost of `usage` on `model`, or `None` when the model's price is unknown.
@@ -91,7 +92,12 @@ mod tests {
 
     #[test]
     fn cost_counts_every_kind_of_token() {
-        let u = Usage { input_tokens: 1_000_000, output_tokens: 1_000_000, cache_creation_input_tokens: 1_000_000, cache_read_input_tokens: 1_000_000 };
+        let u = Usage {
+            input_tokens: 1_000_000,
+            output_tokens: 1_000_000,
+            cache_creation_input_tokens: 1_000_000,
+            cache_read_input_tokens: 1_000_000,
+        };
         let c = cost("claude-sonnet-4-5", &u).unwrap();
         assert!((c - (3.0 + 15.0 + 3.75 + 0.3)).abs() < 1e-9, "{c}");
     }

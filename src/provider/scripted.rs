@@ -189,9 +189,9 @@ impl Reply {
                     (json!({"type": "thinking", "thinking": ""}), d)
                 }
                 BlockScript::ToolUse { id, name, input, input_raw, chunk } => {
-                    let raw = input_raw.clone().unwrap_or_else(|| {
-                        if input.is_null() { "{}".to_string() } else { input.to_string() }
-                    });
+                    let raw = input_raw
+                        .clone()
+                        .unwrap_or_else(|| if input.is_null() { "{}".to_string() } else { input.to_string() });
                     (
                         json!({"type": "tool_use", "id": id, "name": name, "input": {}}),
                         split_chars(&raw, chunk.unwrap_or(DEFAULT_JSON_CHUNK))
@@ -201,9 +201,15 @@ impl Reply {
                     )
                 }
             };
-            events.push(("content_block_start".into(), json!({"type": "content_block_start", "index": index, "content_block": head})));
+            events.push((
+                "content_block_start".into(),
+                json!({"type": "content_block_start", "index": index, "content_block": head}),
+            ));
             for delta in deltas {
-                events.push(("content_block_delta".into(), json!({"type": "content_block_delta", "index": index, "delta": delta})));
+                events.push((
+                    "content_block_delta".into(),
+                    json!({"type": "content_block_delta", "index": index, "delta": delta}),
+                ));
             }
             events.push(("content_block_stop".into(), json!({"type": "content_block_stop", "index": index})));
         }
@@ -309,7 +315,9 @@ impl Provider for ScriptedProvider {
             }
             let delay = Duration::from_secs_f64(reply.delay_ms as f64 * self.pace / 1000.0);
             let mut assembler = MessageAssembler::new();
-            for (n, (name, data)) in reply.stream_events(&format!("msg_scripted_{index}"), &request.model).into_iter().enumerate() {
+            for (n, (name, data)) in
+                reply.stream_events(&format!("msg_scripted_{index}"), &request.model).into_iter().enumerate()
+            {
                 if reply.drop_after == Some(n) {
                     return Err(ProviderError::Network {
                         message: "the scripted connection dropped".into(),
@@ -341,12 +349,22 @@ mod tests {
         )
         .unwrap();
         let p = ScriptedProvider::new(scenario, 0.0);
-        let req = ModelRequest { model: "m".into(), system: vec![], messages: vec![], tools: vec![], max_tokens: 10, thinking: None };
+        let req = ModelRequest {
+            model: "m".into(),
+            system: vec![],
+            messages: vec![],
+            tools: vec![],
+            max_tokens: 10,
+            thinking: None,
+        };
         let (tx, mut rx) = mpsc::unbounded_channel();
         let c = p.stream(&req, tx).await.unwrap();
         assert_eq!(c.stop_reason, StopReason::ToolUse);
         assert_eq!(c.usage.output_tokens, 7);
-        assert_eq!(c.message.content[1], ContentBlock::ToolUse { id: "toolu_1".into(), name: "read_file".into(), input: json!({"path": "a.txt"}) });
+        assert_eq!(
+            c.message.content[1],
+            ContentBlock::ToolUse { id: "toolu_1".into(), name: "read_file".into(), input: json!({"path": "a.txt"}) }
+        );
         let mut deltas = 0;
         while rx.try_recv().is_ok() {
             deltas += 1;

@@ -81,10 +81,7 @@ impl SseDecoder {
     fn line(&mut self, line: &[u8], out: &mut Vec<SseEvent>) {
         if line.is_empty() {
             if self.has_data {
-                out.push(SseEvent {
-                    event: self.event.take(),
-                    data: self.data.join("\n"),
-                });
+                out.push(SseEvent { event: self.event.take(), data: self.data.join("\n") });
             }
             self.event = None;
             self.data.clear();

@@ -72,11 +72,7 @@ impl Record {
 /// Where sessions of the project in `cwd` live: `<root>/<slug>`, where the slug is the path
 /// with every character but ASCII letters and digits turned into `-`.
 pub fn project_dir(root: &Path, cwd: &Path) -> PathBuf {
-    let slug: String = cwd
-        .to_string_lossy()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
+    let slug: String = cwd.to_string_lossy().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
     root.join(slug)
 }
 

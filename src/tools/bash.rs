@@ -202,7 +202,11 @@ Set run_in_background for servers and long jobs, then read their output with bas
                     format!(
                         "{body}\n\nTimed out after {:.0}s and was stopped{}.",
                         elapsed.as_secs_f64(),
-                        if requested.is_some_and(|r| r > MAX_TIMEOUT) { " (the timeout is capped at 600000 ms)" } else { "" }
+                        if requested.is_some_and(|r| r > MAX_TIMEOUT) {
+                            " (the timeout is capped at 600000 ms)"
+                        } else {
+                            ""
+                        }
                     )
                     .trim_start()
                     .to_string(),

@@ -42,7 +42,9 @@ fn apply(shown: &str, old: Option<&str>, input: &Input) -> Result<(String, usize
         if text.is_empty() {
             return Ok((input.new_string.clone(), 1));
         }
-        return Err(format!("edit_file: old_string is empty but {shown} already has content; give the text to replace"));
+        return Err(format!(
+            "edit_file: old_string is empty but {shown} already has content; give the text to replace"
+        ));
     }
     let crlf = text.contains("\r\n");
     let (old_s, new_s) = if crlf && !input.old_string.contains("\r\n") && input.old_string.contains('\n') {

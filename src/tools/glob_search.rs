@@ -31,11 +31,7 @@ pub struct GlobSearch;
 /// repository), hidden files included, `.git` itself skipped.
 pub(crate) fn walker(root: &std::path::Path) -> ignore::WalkBuilder {
     let mut b = ignore::WalkBuilder::new(root);
-    b.hidden(false)
-        .git_ignore(true)
-        .git_exclude(true)
-        .require_git(false)
-        .filter_entry(|e| e.file_name() != ".git");
+    b.hidden(false).git_ignore(true).git_exclude(true).require_git(false).filter_entry(|e| e.file_name() != ".git");
     b
 }
 
@@ -60,12 +56,19 @@ Files ignored by .gitignore are skipped. Use it to find files by name; use grep_
 
     fn plan(&self, input: &Value, env: &ToolEnv) -> Result<CallPlan, String> {
         let input: Input = parse_input("glob_search", input)?;
-        let dir = env.workspace.resolve(input.path.as_deref().unwrap_or(".")).map_err(|e| format!("glob_search: {e}"))?;
+        let dir =
+            env.workspace.resolve(input.path.as_deref().unwrap_or(".")).map_err(|e| format!("glob_search: {e}"))?;
         let summary = match &input.path {
             Some(p) => format!("{} in {p}", input.pattern),
             None => input.pattern.clone(),
         };
-        Ok(CallPlan { access: Access::Read, subject: env.workspace.display(&dir.path), paths: vec![dir], summary, preview: None })
+        Ok(CallPlan {
+            access: Access::Read,
+            subject: env.workspace.display(&dir.path),
+            paths: vec![dir],
+            summary,
+            preview: None,
+        })
     }
 
     fn run<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, ToolOutput> {
@@ -99,7 +102,8 @@ Files ignored by .gitignore are skipped. Use it to find files by name; use grep_
                     }
                     let rel = entry.path().strip_prefix(&root).unwrap_or(entry.path());
                     if matcher.is_match(rel) {
-                        let mtime = entry.metadata().ok().and_then(|m| m.modified().ok()).unwrap_or(SystemTime::UNIX_EPOCH);
+                        let mtime =
+                            entry.metadata().ok().and_then(|m| m.modified().ok()).unwrap_or(SystemTime::UNIX_EPOCH);
                         found.push((mtime, entry.path().to_path_buf()));
                     }
                 }

@@ -83,14 +83,12 @@ impl Sink for Collect<'_> {
     fn matched(&mut self, _: &Searcher, m: &SinkMatch<'_>) -> Result<bool, io::Error> {
         self.matches += 1;
         if self.mode == OutputMode::Content {
-            let mut n = m.line_number().unwrap_or(0);
-            for line in m.lines() {
+            for (n, line) in (m.line_number().unwrap_or(0)..).zip(m.lines()) {
                 if self.numbers {
                     self.lines.push(format!("{}:{n}:{}", self.shown, clip(line)));
                 } else {
                     self.lines.push(format!("{}:{}", self.shown, clip(line)));
                 }
-                n += 1;
             }
         }
         // files_with_matches needs one match per file only.
@@ -151,7 +149,8 @@ Filter files with glob (\"*.rs\", \"**/*.{ts,tsx}\"). Files ignored by .gitignor
         RegexMatcherBuilder::new()
             .build(&input.pattern)
             .map_err(|e| format!("grep_search: invalid regular expression: {e}"))?;
-        let target = env.workspace.resolve(input.path.as_deref().unwrap_or(".")).map_err(|e| format!("grep_search: {e}"))?;
+        let target =
+            env.workspace.resolve(input.path.as_deref().unwrap_or(".")).map_err(|e| format!("grep_search: {e}"))?;
         let mut summary = format!("/{}/", input.pattern);
         if let Some(p) = &input.path {
             summary.push_str(&format!(" in {p}"));
@@ -159,7 +158,13 @@ Filter files with glob (\"*.rs\", \"**/*.{ts,tsx}\"). Files ignored by .gitignor
         if let Some(g) = &input.glob {
             summary.push_str(&format!(" ({g})"));
         }
-        Ok(CallPlan { access: Access::Read, subject: env.workspace.display(&target.path), paths: vec![target], summary, preview: None })
+        Ok(CallPlan {
+            access: Access::Read,
+            subject: env.workspace.display(&target.path),
+            paths: vec![target],
+            summary,
+            preview: None,
+        })
     }
 
     fn run<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, ToolOutput> {

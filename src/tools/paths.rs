@@ -38,11 +38,8 @@ impl Workspace {
     /// repository.
     pub fn discover(cwd: &Path) -> std::io::Result<Self> {
         let cwd = cwd.canonicalize()?;
-        let root = cwd
-            .ancestors()
-            .find(|dir| dir.join(".git").exists())
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| cwd.clone());
+        let root =
+            cwd.ancestors().find(|dir| dir.join(".git").exists()).map(Path::to_path_buf).unwrap_or_else(|| cwd.clone());
         Ok(Workspace { root, cwd })
     }
 

@@ -98,10 +98,11 @@ Read a file before editing it."
                     bytes.len()
                 ));
             }
-            ctx.env.reads.lock().expect("reads lock").insert(
-                path.canonical.clone(),
-                ReadStamp { modified: meta.modified().ok(), len: meta.len() },
-            );
+            ctx.env
+                .reads
+                .lock()
+                .expect("reads lock")
+                .insert(path.canonical.clone(), ReadStamp { modified: meta.modified().ok(), len: meta.len() });
             let (text, lossy) = match String::from_utf8(bytes) {
                 Ok(t) => (t, None),
                 Err(e) => {

@@ -117,11 +117,8 @@ impl Shells {
         let mut s = shell.state.lock().expect("shell state");
         let text = String::from_utf8_lossy(&s.unread).into_owned();
         s.unread.clear();
-        let mut out = format!(
-            "Shell {id} ({}): {}\n",
-            shell.command,
-            s.exit.clone().unwrap_or_else(|| "running".into())
-        );
+        let mut out =
+            format!("Shell {id} ({}): {}\n", shell.command, s.exit.clone().unwrap_or_else(|| "running".into()));
         if s.dropped > 0 {
             out.push_str(&format!("[{} earlier bytes were dropped: the buffer keeps the last 1 MiB]\n", s.dropped));
             s.dropped = 0;
@@ -133,7 +130,6 @@ impl Shells {
         }
         Ok(out)
     }
-
 
     /// Stops `id` and forgets it.
     pub async fn kill(&self, id: &str) -> Result<String, String> {
@@ -177,14 +173,22 @@ impl Tool for BashOutput {
     fn spec(&self) -> ToolSpec {
         ToolSpec {
             name: "bash_output".into(),
-            description: "Read the output a background shell produced since the last read, and whether it is still running.".into(),
+            description:
+                "Read the output a background shell produced since the last read, and whether it is still running."
+                    .into(),
             input_schema: shell_schema(),
         }
     }
 
     fn plan(&self, input: &Value, _env: &ToolEnv) -> Result<CallPlan, String> {
         let input: ShellInput = parse_input("bash_output", input)?;
-        Ok(CallPlan { access: Access::Read, paths: vec![], summary: input.shell_id.clone(), subject: input.shell_id, preview: None })
+        Ok(CallPlan {
+            access: Access::Read,
+            paths: vec![],
+            summary: input.shell_id.clone(),
+            subject: input.shell_id,
+            preview: None,
+        })
     }
 
     fn run<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, ToolOutput> {
@@ -212,7 +216,13 @@ impl Tool for KillShell {
     fn plan(&self, input: &Value, _env: &ToolEnv) -> Result<CallPlan, String> {
         let input: ShellInput = parse_input("kill_shell", input)?;
         // Stopping a process the agent itself started is no more than starting it was.
-        Ok(CallPlan { access: Access::Read, paths: vec![], summary: input.shell_id.clone(), subject: input.shell_id, preview: None })
+        Ok(CallPlan {
+            access: Access::Read,
+            paths: vec![],
+            summary: input.shell_id.clone(),
+            subject: input.shell_id,
+            preview: None,
+        })
     }
 
     fn run<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, ToolOutput> {

@@ -25,9 +25,9 @@ pub(crate) fn current_text(path: &std::path::Path, shown: &str, tool: &str) -> R
             if looks_binary(&bytes) {
                 return Err(format!("{tool}: {shown} is a binary file; it cannot be edited as text"));
             }
-            String::from_utf8(bytes)
-                .map(Some)
-                .map_err(|_| format!("{tool}: {shown} is not valid UTF-8; it cannot be edited as text without damaging it"))
+            String::from_utf8(bytes).map(Some).map_err(|_| {
+                format!("{tool}: {shown} is not valid UTF-8; it cannot be edited as text without damaging it")
+            })
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) if e.kind() == std::io::ErrorKind::IsADirectory => Err(format!("{tool}: {shown} is a directory")),
@@ -39,9 +39,10 @@ impl Tool for WriteFile {
     fn spec(&self) -> ToolSpec {
         ToolSpec {
             name: "write_file".into(),
-            description: "Write a file with the given content, creating it (and its directories) or replacing it whole. \
+            description:
+                "Write a file with the given content, creating it (and its directories) or replacing it whole. \
 Prefer edit_file to change part of an existing file."
-                .into(),
+                    .into(),
             input_schema: json!({
                 "type": "object",
                 "properties": {

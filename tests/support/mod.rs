@@ -137,11 +137,8 @@ async fn read_request(stream: &mut TcpStream) -> io::Result<Option<RecordedReque
         .filter_map(|l| l.split_once(':'))
         .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
         .collect();
-    let length: usize = headers
-        .iter()
-        .find(|(n, _)| n == "content-length")
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
+    let length: usize =
+        headers.iter().find(|(n, _)| n == "content-length").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
     let mut body = buf[header_end + 4..].to_vec();
     while body.len() < length {
         let n = stream.read(&mut chunk).await?;
@@ -174,7 +171,13 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
-async fn respond(stream: &mut TcpStream, status: u16, content_type: &str, extra: &[(String, String)], body: &str) -> io::Result<()> {
+async fn respond(
+    stream: &mut TcpStream,
+    status: u16,
+    content_type: &str,
+    extra: &[(String, String)],
+    body: &str,
+) -> io::Result<()> {
     let mut head = format!(
         "HTTP/1.1 {status} {}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n",
         reason(status),
@@ -274,12 +277,20 @@ fn whole_message(reply: &Reply, id: &str, model: &str) -> Value {
         .iter()
         .map(|b| match b {
             BlockScript::Text { text, .. } => json!({"type": "text", "text": text}),
-            BlockScript::Thinking { thinking, signature, .. } => json!({"type": "thinking", "thinking": thinking, "signature": signature}),
-            BlockScript::ToolUse { id, name, input, .. } => json!({"type": "tool_use", "id": id, "name": name, "input": input}),
+            BlockScript::Thinking { thinking, signature, .. } => {
+                json!({"type": "thinking", "thinking": thinking, "signature": signature})
+            }
+            BlockScript::ToolUse { id, name, input, .. } => {
+                json!({"type": "tool_use", "id": id, "name": name, "input": input})
+            }
         })
         .collect();
     let stop = reply.stop_reason.clone().unwrap_or_else(|| {
-        if reply.content.iter().any(|b| matches!(b, BlockScript::ToolUse { .. })) { "tool_use".into() } else { "end_turn".into() }
+        if reply.content.iter().any(|b| matches!(b, BlockScript::ToolUse { .. })) {
+            "tool_use".into()
+        } else {
+            "end_turn".into()
+        }
     });
     json!({
         "id": id, "type": "message", "role": "assistant", "model": model, "content": content,
@@ -306,7 +317,11 @@ pub fn provider(url: &str) -> AnthropicProvider {
     AnthropicProvider::new(AnthropicConfig {
         base_url: url.to_string(),
         auth: Some(Auth::ApiKey(SECRET.into())),
-        retry: RetryPolicy { max_retries: 2, base_delay: Duration::from_millis(5), max_delay: Duration::from_millis(20) },
+        retry: RetryPolicy {
+            max_retries: 2,
+            base_delay: Duration::from_millis(5),
+            max_delay: Duration::from_millis(20),
+        },
         idle_timeout: Duration::from_secs(10),
     })
     .unwrap()

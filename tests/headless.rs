@@ -1,0 +1,300 @@
+//! End to end: the built binary in -p mode against the mock server.
+
+mod support;
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+use support::{MockServer, SECRET};
+
+/// The binary, isolated: its own config home and HOME, no inherited credentials.
+fn claw(server: &MockServer, work: &Path, home: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_claw-tui"));
+    cmd.current_dir(work)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("CLAW_CONFIG_HOME", home.join(".claw"))
+        .env("ANTHROPIC_BASE_URL", &server.url)
+        .env("ANTHROPIC_API_KEY", SECRET)
+        .timeout(std::time::Duration::from_secs(30));
+    cmd
+}
+
+struct Dirs {
+    work: tempfile::TempDir,
+    home: tempfile::TempDir,
+}
+
+fn dirs() -> Dirs {
+    Dirs { work: tempfile::tempdir().unwrap(), home: tempfile::tempdir().unwrap() }
+}
+
+fn stdout_of(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr_of(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Every file under `dir`, concatenated.
+fn all_files_text(dir: &Path) -> String {
+    let mut text = String::new();
+    for entry in walk(dir) {
+        text.push_str(&String::from_utf8_lossy(&std::fs::read(entry).unwrap()));
+    }
+    text
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn text_output_is_the_final_answer() {
+    let server = MockServer::scenario("text");
+    let d = dirs();
+    let out = claw(&server, d.work.path(), d.home.path()).args(["-p", "say hello"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(stdout_of(&out), "Hello from the mock. Ünïcödé ✓ survives chunking.\n");
+    let body = &server.requests()[0].body;
+    assert_eq!(body["messages"][0]["content"][0]["text"], "say hello");
+    assert!(body["system"][0]["text"].as_str().unwrap().starts_with("You are claw-tui"));
+    assert_eq!(body["tools"].as_array().unwrap().len(), 9);
+}
+
+#[test]
+fn json_output_has_result_usage_and_cost() {
+    let server = MockServer::scenario("write_roundtrip");
+    let d = dirs();
+    let out = claw(&server, d.work.path(), d.home.path())
+        .args(["-p", "make a file", "--output-format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let v: Value = serde_json::from_str(stdout_of(&out).trim()).unwrap();
+    assert_eq!(v["type"], "result");
+    assert_eq!(v["subtype"], "success");
+    assert_eq!(v["is_error"], false);
+    assert_eq!(v["result"], "The file says: hello from claw");
+    assert_eq!(v["num_turns"], 3);
+    assert_eq!(v["usage"]["input_tokens"], 450);
+    assert_eq!(v["usage"]["output_tokens"], 39);
+    let cost = v["total_cost_usd"].as_f64().unwrap();
+    assert!((cost - (450.0 * 3.0 + 39.0 * 15.0) / 1e6).abs() < 1e-9, "{cost}");
+    assert!(v["duration_ms"].as_u64().is_some());
+    let id = v["session_id"].as_str().unwrap();
+    assert_eq!(id.len(), 36, "a uuid: {id}");
+    // the round trip left the file on disk
+    assert_eq!(std::fs::read_to_string(d.work.path().join("out/hello.txt")).unwrap(), "hello from claw\n");
+    // and the session was saved under the config home, named by its id
+    let sessions = walk(&d.home.path().join(".claw/sessions"));
+    assert_eq!(sessions.len(), 1);
+    assert!(sessions[0].ends_with(format!("{id}.jsonl")), "{sessions:?}");
+}
+
+#[test]
+fn stream_json_is_one_object_per_line_as_things_happen() {
+    let server = MockServer::scenario("two_tools");
+    let d = dirs();
+    std::fs::write(d.work.path().join("a.txt"), "alpha\n").unwrap();
+    std::fs::write(d.work.path().join("b.txt"), "beta\n").unwrap();
+    let out = claw(&server, d.work.path(), d.home.path())
+        .args(["-p", "look", "--output-format", "stream-json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let lines: Vec<Value> = stdout_of(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let types: Vec<&str> = lines.iter().map(|l| l["type"].as_str().unwrap()).collect();
+    assert_eq!(types.first(), Some(&"session_started"));
+    assert_eq!(types.last(), Some(&"result"));
+    let pos = |t: &str| types.iter().position(|x| *x == t).unwrap_or_else(|| panic!("no {t} in {types:?}"));
+    assert!(pos("turn_started") < pos("tool_call_started"));
+    assert!(pos("tool_call_started") < pos("tool_call_finished"));
+    assert!(pos("tool_call_finished") < pos("text_delta"));
+    assert!(pos("text_delta") < pos("turn_finished"));
+    assert_eq!(types.iter().filter(|t| **t == "tool_call_finished").count(), 2);
+    assert_eq!(lines.last().unwrap()["result"], "a.txt says alpha; beta is in b.txt.");
+}
+
+#[test]
+fn prompt_on_stdin() {
+    let server = MockServer::scenario("text");
+    let d = dirs();
+    let out = claw(&server, d.work.path(), d.home.path()).arg("-p").write_stdin("from a pipe\n").output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(server.requests()[0].body["messages"][0]["content"][0]["text"], "from a pipe\n");
+    let server = MockServer::scenario("text");
+    let out = claw(&server, d.work.path(), d.home.path())
+        .args(["-p", "explain this"])
+        .write_stdin("log line\n")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(server.requests()[0].body["messages"][0]["content"][0]["text"], "log line\n\nexplain this");
+}
+
+#[test]
+fn auth_error_exits_non_zero_with_one_clear_line() {
+    let server = MockServer::scenario("auth_error");
+    let d = dirs();
+    let out = claw(&server, d.work.path(), d.home.path()).args(["-p", "hi"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout_of(&out), "");
+    assert_eq!(
+        stderr_of(&out),
+        "claw-tui: error: authentication failed (401): check ANTHROPIC_API_KEY (invalid x-api-key)\n"
+    );
+    assert_eq!(server.requests().len(), 1, "not retried");
+}
+
+#[test]
+fn json_error_result_for_scripts() {
+    let server = MockServer::scenario("auth_error");
+    let d = dirs();
+    let out =
+        claw(&server, d.work.path(), d.home.path()).args(["-p", "hi", "--output-format", "json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_str(stdout_of(&out).trim()).unwrap();
+    assert_eq!(v["is_error"], true);
+    assert_eq!(v["subtype"], "error_during_execution");
+    assert!(v["error"].as_str().unwrap().starts_with("authentication failed (401)"));
+}
+
+#[test]
+fn missing_api_key_is_one_clear_message() {
+    let server = MockServer::scenario("text");
+    let d = dirs();
+    let out = claw(&server, d.work.path(), d.home.path())
+        .env_remove("ANTHROPIC_API_KEY")
+        .args(["-p", "hi"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr_of(&out).starts_with("claw-tui: error: no API key: set ANTHROPIC_API_KEY"), "{}", stderr_of(&out));
+    assert!(server.requests().is_empty());
+}
+
+#[test]
+fn dead_server_exits_non_zero_with_the_cause() {
+    let server = MockServer::scenario("text");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let d = dirs();
+    let out = claw(&server, d.work.path(), d.home.path())
+        .env("ANTHROPIC_BASE_URL", format!("http://127.0.0.1:{port}"))
+        .args(["-p", "hi"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert!(err.contains("retrying"), "retries are announced: {err}");
+    assert!(err.trim_end().lines().last().unwrap().starts_with("claw-tui: error: connection failed:"), "{err}");
+}
+
+#[test]
+fn headless_denial_and_allowed_tools() {
+    let server = MockServer::scenario("bash_denied");
+    let d = dirs();
+    let out = claw(&server, d.work.path(), d.home.path()).args(["-p", "run it"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(!d.work.path().join("made-by-bash.txt").exists());
+    assert_eq!(stdout_of(&out), "I was not allowed to run it.\n");
+
+    // The same call, allowed by a rule: it runs.
+    let server = MockServer::scenario("bash_allowed");
+    let out = claw(&server, d.work.path(), d.home.path())
+        .args(["-p", "run it", "--allowedTools", "Bash(echo hello:*)"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(std::fs::read_to_string(d.work.path().join("made-by-bash.txt")).unwrap(), "hello\n");
+    assert_eq!(stdout_of(&out), "It ran.\n");
+}
+
+#[test]
+fn secrets_stay_out_of_commands_sessions_and_requests() {
+    let scenario = claw_tui::provider::scripted::Scenario::from_json(
+        r#"{"replies":[
+            {"content":[{"type":"tool_use","id":"t1","name":"bash","input":{"command":"echo \"key=${ANTHROPIC_API_KEY:-none}\""}}]},
+            {"content":[{"type":"text","text":"done"}]}]}"#,
+    )
+    .unwrap();
+    let server = MockServer::start(scenario);
+    let d = dirs();
+    let out = claw(&server, d.work.path(), d.home.path())
+        .args(["--permission-mode", "danger-full-access", "-p", &format!("the key is {SECRET}")])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let reqs = server.requests();
+    assert_eq!(reqs[1].body["messages"][2]["content"][0]["content"], "key=none", "the command did not see the key");
+    for r in &reqs {
+        // The prompt itself contained the key, so the body does; the point is the header.
+        assert_eq!(r.header("x-api-key"), Some(SECRET));
+    }
+    let stored = all_files_text(&d.home.path().join(".claw"));
+    assert!(stored.contains("key=none"));
+    assert!(!stored.contains(SECRET), "no secret in any stored file");
+    assert!(stored.contains("[REDACTED]"));
+}
+
+#[test]
+fn bad_flags_are_usage_errors() {
+    let server = MockServer::scenario("text");
+    let d = dirs();
+    let out =
+        claw(&server, d.work.path(), d.home.path()).args(["-p", "x", "--permission-mode", "yolo"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_of(&out).contains("unknown permission mode `yolo`"));
+    let out =
+        claw(&server, d.work.path(), d.home.path()).args(["-p", "x", "--allowedTools", "Bash(ls"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr_of(&out).contains("--allowedTools: rule `Bash(ls`: missing `)`"), "{}", stderr_of(&out));
+}
+
+#[test]
+fn broken_config_file_is_reported_and_ignored() {
+    let server = MockServer::scenario("text");
+    let d = dirs();
+    std::fs::create_dir_all(d.work.path().join(".claw")).unwrap();
+    std::fs::write(d.work.path().join(".claw/config.toml"), "model = \"x\"\nmax_iterations = \"many\"\n").unwrap();
+    let out = claw(&server, d.work.path(), d.home.path()).args(["-p", "hi"]).output().unwrap();
+    assert!(out.status.success());
+    let err = stderr_of(&out);
+    assert!(err.contains(".claw/config.toml: line 2, column 18"), "{err}");
+    assert!(err.contains("this file was ignored"));
+    assert_eq!(server.requests()[0].body["model"], "claude-sonnet-4-5", "the broken file's model was not used");
+}
+
+#[test]
+fn demo_runs_offline() {
+    let d = dirs();
+    let out = Command::new(env!("CARGO_BIN_EXE_claw-tui"))
+        .current_dir(d.work.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", d.home.path())
+        .args(["--demo", "--output-format", "json"])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let v: Value = serde_json::from_str(stdout_of(&out).trim()).unwrap();
+    assert!(v["result"].as_str().unwrap().starts_with("Done. `greet.sh` now takes"));
+    assert_eq!(v["num_turns"], 7);
+    assert!(v["total_cost_usd"].as_f64().unwrap() > 0.0);
+    assert!(walk(d.home.path()).is_empty(), "the demo stores nothing");
+}
