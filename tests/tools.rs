@@ -43,7 +43,7 @@ impl Harness {
         }
         let (tx, mut rx) = mpsc::unbounded_channel();
         let ctx = ToolContext { env: self.env.clone(), cancel, progress: tx };
-        let out = t.run(input, &ctx).await;
+        let out = t.run(input, &ctx).await.unwrap_or_else(ToolOutput::error);
         drop(ctx);
         let mut progress = String::new();
         while let Ok(c) = rx.try_recv() {

@@ -437,7 +437,7 @@ The user can allow this with --allowedTools \"{rule}\" or --permission-mode {}."
         while let Ok(chunk) = progress_rx.try_recv() {
             self.emit(AgentEvent::ToolProgress { call_id: id.into(), chunk });
         }
-        result.unwrap_or_else(|panic| {
+        result.map(|r| r.unwrap_or_else(ToolOutput::error)).unwrap_or_else(|panic| {
             let what = panic
                 .downcast_ref::<&str>()
                 .map(|s| s.to_string())

@@ -127,27 +127,25 @@ Set run_in_background for servers and long jobs, then read their output with bas
         })
     }
 
-    fn run<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, ToolOutput> {
+    fn run<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, Result<ToolOutput, String>> {
         Box::pin(async move {
-            let input: Input = match parse_input("bash", &input) {
-                Ok(i) => i,
-                Err(e) => return ToolOutput::error(e),
-            };
+            let input: Input = parse_input("bash", &input)?;
             let cwd = ctx.workspace().cwd.clone();
             if input.run_in_background {
-                return match ctx.env.shells.spawn(&input.command, &cwd) {
-                    Ok((id, pid)) => ToolOutput::ok(format!(
-                        "Started in the background as shell {id} (pid {pid}). Read its output with bash_output {{\"shell_id\": \"{id}\"}}; stop it with kill_shell."
-                    )),
-                    Err(e) => ToolOutput::error(format!("bash: cannot start the command: {e}")),
-                };
+                let (id, pid) = ctx
+                    .env
+                    .shells
+                    .spawn(&input.command, &cwd)
+                    .map_err(|e| format!("bash: cannot start the command: {e}"))?;
+                return Ok(ToolOutput::ok(format!(
+                    "Started in the background as shell {id} (pid {pid}). Read its output with bash_output {{\"shell_id\": \"{id}\"}}; stop it with kill_shell."
+                )));
             }
             let requested = input.timeout.map(|ms| Duration::from_millis(ms as u64));
             let timeout = requested.unwrap_or(ctx.env.bash_default_timeout).min(MAX_TIMEOUT);
-            let mut child = match shell_command(&input.command, &cwd).spawn() {
-                Ok(c) => c,
-                Err(e) => return ToolOutput::error(format!("bash: cannot start the shell: {e}")),
-            };
+            let mut child = shell_command(&input.command, &cwd)
+                .spawn()
+                .map_err(|e| format!("bash: cannot start the shell: {e}"))?;
             let started = Instant::now();
             let mut stdout = child.stdout.take().expect("piped stdout");
             let mut stderr = child.stderr.take().expect("piped stderr");
@@ -177,7 +175,7 @@ Set run_in_background for servers and long jobs, then read their output with bas
                     },
                     status = child.wait(), if !out_open && !err_open => match status {
                         Ok(s) => break Ending::Exited(s),
-                        Err(e) => return ToolOutput::error(format!("bash: waiting for the command failed: {e}")),
+                        Err(e) => return Err(format!("bash: waiting for the command failed: {e}")),
                     },
                 }
             };
@@ -187,7 +185,7 @@ Set run_in_background for servers and long jobs, then read their output with bas
             let text = String::from_utf8_lossy(&output);
             let mut body = truncate_middle(text.trim_end_matches('\n'), MAX_OUTPUT_CHARS);
             let elapsed = started.elapsed();
-            match ending {
+            Ok(match ending {
                 Ending::Exited(status) => match status.code() {
                     Some(0) => {
                         if body.is_empty() {
@@ -214,7 +212,7 @@ Set run_in_background for servers and long jobs, then read their output with bas
                 Ending::Cancelled => ToolOutput::error(
                     format!("{body}\n\nInterrupted by the user; the command was stopped.").trim_start().to_string(),
                 ),
-            }
+            })
         })
     }
 }

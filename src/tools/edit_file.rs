@@ -10,8 +10,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::text::{line_counts, unified_diff};
-use super::write_file::current_text;
-use super::{Access, CallPlan, Preview, ReadStamp, Tool, ToolContext, ToolEffect, ToolEnv, ToolOutput, parse_input};
+use super::write_file::{change_plan, current_text, write_text};
+use super::{CallPlan, ReadStamp, Tool, ToolContext, ToolEffect, ToolEnv, ToolOutput, parse_input, resolve};
 use crate::provider::{BoxFuture, ToolSpec};
 
 #[derive(Debug, Deserialize)]
@@ -102,54 +102,28 @@ An empty old_string creates a new file with new_string as its content."
 
     fn plan(&self, input: &Value, env: &ToolEnv) -> Result<CallPlan, String> {
         let input: Input = parse_input("edit_file", input)?;
-        let path = env.workspace.resolve(&input.path).map_err(|e| format!("edit_file: {e}"))?;
+        let path = resolve(&env.workspace, "edit_file", &input.path)?;
         let shown = env.workspace.display(&path.path);
         if let Some(why) = stale_read(env, &path.canonical) {
             return Err(format!("edit_file: {shown}: {why}"));
         }
         let old = current_text(&path.path, &shown, "edit_file")?;
         let (new, _) = apply(&shown, old.as_deref(), &input)?;
-        let diff = unified_diff(&shown, old.as_deref().unwrap_or(""), &new);
-        Ok(CallPlan {
-            access: Access::Write,
-            summary: shown.clone(),
-            subject: shown.clone(),
-            paths: vec![path],
-            preview: Some(Preview::Diff { path: shown, diff }),
-        })
+        Ok(change_plan(path, shown, old.as_deref(), &new))
     }
 
-    fn run<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, ToolOutput> {
+    fn run<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, Result<ToolOutput, String>> {
         Box::pin(async move {
-            let input: Input = match parse_input("edit_file", &input) {
-                Ok(i) => i,
-                Err(e) => return ToolOutput::error(e),
-            };
+            let input: Input = parse_input("edit_file", &input)?;
             let ws = ctx.workspace();
-            let path = match ws.resolve(&input.path) {
-                Ok(p) => p,
-                Err(e) => return ToolOutput::error(format!("edit_file: {e}")),
-            };
+            let path = resolve(ws, "edit_file", &input.path)?;
             let shown = ws.display(&path.path);
             if let Some(why) = stale_read(&ctx.env, &path.canonical) {
-                return ToolOutput::error(format!("edit_file: {shown}: {why}"));
+                return Err(format!("edit_file: {shown}: {why}"));
             }
-            let old = match current_text(&path.path, &shown, "edit_file") {
-                Ok(o) => o,
-                Err(e) => return ToolOutput::error(e),
-            };
-            let (new, count) = match apply(&shown, old.as_deref(), &input) {
-                Ok(r) => r,
-                Err(e) => return ToolOutput::error(e),
-            };
-            if let Some(parent) = path.path.parent()
-                && let Err(e) = tokio::fs::create_dir_all(parent).await
-            {
-                return ToolOutput::error(format!("edit_file: cannot create the directory of {shown}: {e}"));
-            }
-            if let Err(e) = tokio::fs::write(&path.path, &new).await {
-                return ToolOutput::error(format!("edit_file: cannot write {shown}: {e}"));
-            }
+            let old = current_text(&path.path, &shown, "edit_file")?;
+            let (new, count) = apply(&shown, old.as_deref(), &input)?;
+            write_text(&path.path, &shown, "edit_file", &new).await?;
             // The model knows what it just wrote: its picture of the file is fresh.
             if let Ok(meta) = std::fs::metadata(&path.path) {
                 let mut reads = ctx.env.reads.lock().expect("reads lock");
@@ -161,8 +135,8 @@ An empty old_string creates a new file with new_string as its content."
             let (added, removed) = line_counts(&old_text, &new);
             let diff = unified_diff(&shown, &old_text, &new);
             let what = if count == 1 { "1 replacement".to_string() } else { format!("{count} replacements") };
-            ToolOutput::ok(format!("Edited {shown}: {what} (+{added} -{removed} lines)."))
-                .with_effect(ToolEffect::FileChanged { path: path.path, diff })
+            Ok(ToolOutput::ok(format!("Edited {shown}: {what} (+{added} -{removed} lines)."))
+                .with_effect(ToolEffect::FileChanged { path: path.path, diff }))
         })
     }
 }

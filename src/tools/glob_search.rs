@@ -11,7 +11,7 @@ use globset::GlobBuilder;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Access, CallPlan, Tool, ToolContext, ToolEnv, ToolOutput, parse_input};
+use super::{Access, CallPlan, Tool, ToolContext, ToolEnv, ToolOutput, parse_input, resolve};
 use crate::provider::{BoxFuture, ToolSpec};
 
 /// Most paths listed; more means the pattern is too broad to be useful to the model.
@@ -56,8 +56,7 @@ Files ignored by .gitignore are skipped. Use it to find files by name; use grep_
 
     fn plan(&self, input: &Value, env: &ToolEnv) -> Result<CallPlan, String> {
         let input: Input = parse_input("glob_search", input)?;
-        let dir =
-            env.workspace.resolve(input.path.as_deref().unwrap_or(".")).map_err(|e| format!("glob_search: {e}"))?;
+        let dir = resolve(&env.workspace, "glob_search", input.path.as_deref().unwrap_or("."))?;
         let summary = match &input.path {
             Some(p) => format!("{} in {p}", input.pattern),
             None => input.pattern.clone(),
@@ -71,24 +70,19 @@ Files ignored by .gitignore are skipped. Use it to find files by name; use grep_
         })
     }
 
-    fn run<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, ToolOutput> {
+    fn run<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, Result<ToolOutput, String>> {
         Box::pin(async move {
-            let input: Input = match parse_input("glob_search", &input) {
-                Ok(i) => i,
-                Err(e) => return ToolOutput::error(e),
-            };
+            let input: Input = parse_input("glob_search", &input)?;
             let ws = ctx.workspace().clone();
-            let dir = match ws.resolve(input.path.as_deref().unwrap_or(".")) {
-                Ok(d) => d,
-                Err(e) => return ToolOutput::error(format!("glob_search: {e}")),
-            };
+            let dir = resolve(&ws, "glob_search", input.path.as_deref().unwrap_or("."))?;
             if !dir.path.is_dir() {
-                return ToolOutput::error(format!("glob_search: {} is not a directory", ws.display(&dir.path)));
+                return Err(format!("glob_search: {} is not a directory", ws.display(&dir.path)));
             }
-            let matcher = match GlobBuilder::new(&input.pattern).literal_separator(true).build() {
-                Ok(g) => g.compile_matcher(),
-                Err(e) => return ToolOutput::error(format!("glob_search: invalid pattern: {e}")),
-            };
+            let matcher = GlobBuilder::new(&input.pattern)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| format!("glob_search: invalid pattern: {e}"))?
+                .compile_matcher();
             let cancel = ctx.cancel.clone();
             let root = dir.path.clone();
             let found = tokio::task::spawn_blocking(move || {
@@ -109,14 +103,11 @@ Files ignored by .gitignore are skipped. Use it to find files by name; use grep_
                 }
                 Some(found)
             })
-            .await;
-            let mut found = match found {
-                Ok(Some(f)) => f,
-                Ok(None) => return ToolOutput::error("glob_search: interrupted by the user"),
-                Err(e) => return ToolOutput::error(format!("glob_search: the search failed: {e}")),
-            };
+            .await
+            .map_err(|e| format!("glob_search: the search failed: {e}"))?;
+            let Some(mut found) = found else { return Err("glob_search: interrupted by the user".into()) };
             if found.is_empty() {
-                return ToolOutput::ok(format!("No files match {}", input.pattern));
+                return Ok(ToolOutput::ok(format!("No files match {}", input.pattern)));
             }
             found.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
             let total = found.len();
@@ -124,7 +115,7 @@ Files ignored by .gitignore are skipped. Use it to find files by name; use grep_
             if total > MAX_RESULTS {
                 out.push(format!("[showing {MAX_RESULTS} of {total} files; narrow the pattern or the path]"));
             }
-            ToolOutput::ok(out.join("\n"))
+            Ok(ToolOutput::ok(out.join("\n")))
         })
     }
 }

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use super::glob_search::walker;
 use super::text::{MAX_OUTPUT_CHARS, truncate_middle};
-use super::{Access, CallPlan, Tool, ToolContext, ToolEnv, ToolOutput, lenient_usize, parse_input};
+use super::{Access, CallPlan, Tool, ToolContext, ToolEnv, ToolOutput, lenient_usize, parse_input, resolve};
 use crate::provider::{BoxFuture, ToolSpec};
 
 /// Longest line of matched text shown; minified files would drown the answer otherwise.
@@ -149,8 +149,7 @@ Filter files with glob (\"*.rs\", \"**/*.{ts,tsx}\"). Files ignored by .gitignor
         RegexMatcherBuilder::new()
             .build(&input.pattern)
             .map_err(|e| format!("grep_search: invalid regular expression: {e}"))?;
-        let target =
-            env.workspace.resolve(input.path.as_deref().unwrap_or(".")).map_err(|e| format!("grep_search: {e}"))?;
+        let target = resolve(&env.workspace, "grep_search", input.path.as_deref().unwrap_or("."))?;
         let mut summary = format!("/{}/", input.pattern);
         if let Some(p) = &input.path {
             summary.push_str(&format!(" in {p}"));
@@ -167,27 +166,20 @@ Filter files with glob (\"*.rs\", \"**/*.{ts,tsx}\"). Files ignored by .gitignor
         })
     }
 
-    fn run<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, ToolOutput> {
+    fn run<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, Result<ToolOutput, String>> {
         Box::pin(async move {
-            let input: Input = match parse_input("grep_search", &input) {
-                Ok(i) => i,
-                Err(e) => return ToolOutput::error(e),
-            };
+            let input: Input = parse_input("grep_search", &input)?;
             let ws = ctx.workspace().clone();
-            let target = match ws.resolve(input.path.as_deref().unwrap_or(".")) {
-                Ok(t) => t,
-                Err(e) => return ToolOutput::error(format!("grep_search: {e}")),
-            };
+            let target = resolve(&ws, "grep_search", input.path.as_deref().unwrap_or("."))?;
             if !target.path.exists() {
-                return ToolOutput::error(format!("grep_search: {} does not exist", ws.display(&target.path)));
+                return Err(format!("grep_search: {} does not exist", ws.display(&target.path)));
             }
             let cancel = ctx.cancel.clone();
-            let result = tokio::task::spawn_blocking(move || search(&input, &target.path, &ws, &cancel)).await;
-            match result {
-                Ok(Ok(out)) => ToolOutput::ok(out),
-                Ok(Err(e)) => ToolOutput::error(format!("grep_search: {e}")),
-                Err(e) => ToolOutput::error(format!("grep_search: the search failed: {e}")),
-            }
+            tokio::task::spawn_blocking(move || search(&input, &target.path, &ws, &cancel))
+                .await
+                .map_err(|e| format!("grep_search: the search failed: {e}"))?
+                .map(ToolOutput::ok)
+                .map_err(|e| format!("grep_search: {e}"))
         })
     }
 }

@@ -171,8 +171,15 @@ pub trait Tool: Send + Sync {
     /// (wrong arguments, a missing file...), and the call does not run.
     fn plan(&self, input: &Value, env: &ToolEnv) -> Result<CallPlan, String>;
 
-    /// Runs the call. Must return promptly once `ctx.cancel` fires, and never panic.
-    fn run<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, ToolOutput>;
+    /// Runs the call. `Err` is an error result for the model (the same as
+    /// `ToolOutput::error`), so tools can use `?`. Must return promptly once `ctx.cancel`
+    /// fires, and never panic.
+    fn run<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, Result<ToolOutput, String>>;
+}
+
+/// Resolves a path argument for `tool`, with the tool's name on the error.
+pub fn resolve(ws: &Workspace, tool: &str, raw: &str) -> Result<ResolvedPath, String> {
+    ws.resolve(raw).map_err(|e| format!("{tool}: {e}"))
 }
 
 /// Parses tool input into its typed form, with a message the model can act on.

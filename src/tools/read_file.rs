@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::text::looks_binary;
-use super::{Access, CallPlan, ReadStamp, Tool, ToolContext, ToolEnv, ToolOutput, lenient_usize, parse_input};
+use super::{Access, CallPlan, ReadStamp, Tool, ToolContext, ToolEnv, ToolOutput, lenient_usize, parse_input, resolve};
 use crate::provider::{BoxFuture, ToolSpec};
 
 /// Lines shown when the call gives no limit.
@@ -54,46 +54,35 @@ Read a file before editing it."
 
     fn plan(&self, input: &Value, env: &ToolEnv) -> Result<CallPlan, String> {
         let input: Input = parse_input("read_file", input)?;
-        let path = env.workspace.resolve(&input.path).map_err(|e| format!("read_file: {e}"))?;
+        let path = resolve(&env.workspace, "read_file", &input.path)?;
         let shown = env.workspace.display(&path.path);
         Ok(CallPlan { access: Access::Read, summary: shown.clone(), subject: shown, paths: vec![path], preview: None })
     }
 
-    fn run<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, ToolOutput> {
+    fn run<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, Result<ToolOutput, String>> {
         Box::pin(async move {
-            let input: Input = match parse_input("read_file", &input) {
-                Ok(i) => i,
-                Err(e) => return ToolOutput::error(e),
-            };
+            let input: Input = parse_input("read_file", &input)?;
             let ws = ctx.workspace();
-            let path = match ws.resolve(&input.path) {
-                Ok(p) => p,
-                Err(e) => return ToolOutput::error(format!("read_file: {e}")),
-            };
+            let path = resolve(ws, "read_file", &input.path)?;
             let shown = ws.display(&path.path);
-            let meta = match tokio::fs::metadata(&path.path).await {
-                Ok(m) => m,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    return ToolOutput::error(format!("read_file: {shown} does not exist"));
-                }
-                Err(e) => return ToolOutput::error(format!("read_file: cannot read {shown}: {e}")),
-            };
+            let meta = tokio::fs::metadata(&path.path).await.map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => format!("read_file: {shown} does not exist"),
+                _ => format!("read_file: cannot read {shown}: {e}"),
+            })?;
             if meta.is_dir() {
-                return ToolOutput::error(format!("read_file: {shown} is a directory; use glob_search to list files"));
+                return Err(format!("read_file: {shown} is a directory; use glob_search to list files"));
             }
             if meta.len() > MAX_FILE_BYTES {
-                return ToolOutput::error(format!(
+                return Err(format!(
                     "read_file: {shown} is {} MiB, more than the {} MiB read_file loads; search it with grep_search instead",
                     meta.len() >> 20,
                     MAX_FILE_BYTES >> 20
                 ));
             }
-            let bytes = match tokio::fs::read(&path.path).await {
-                Ok(b) => b,
-                Err(e) => return ToolOutput::error(format!("read_file: cannot read {shown}: {e}")),
-            };
+            let bytes =
+                tokio::fs::read(&path.path).await.map_err(|e| format!("read_file: cannot read {shown}: {e}"))?;
             if looks_binary(&bytes) {
-                return ToolOutput::error(format!(
+                return Err(format!(
                     "read_file: {shown} is a binary file ({} bytes); read_file shows text only",
                     bytes.len()
                 ));
@@ -110,7 +99,7 @@ Read a file before editing it."
                     (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at))
                 }
             };
-            ToolOutput::ok(render(&shown, &text, input.offset, input.limit, lossy))
+            Ok(ToolOutput::ok(render(&shown, &text, input.offset, input.limit, lossy)))
         })
     }
 }

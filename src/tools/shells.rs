@@ -191,15 +191,10 @@ impl Tool for BashOutput {
         })
     }
 
-    fn run<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, ToolOutput> {
+    fn run<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, Result<ToolOutput, String>> {
         Box::pin(async move {
-            match parse_input::<ShellInput>("bash_output", &input) {
-                Ok(i) => match ctx.env.shells.read(&i.shell_id) {
-                    Ok(out) => ToolOutput::ok(out),
-                    Err(e) => ToolOutput::error(format!("bash_output: {e}")),
-                },
-                Err(e) => ToolOutput::error(e),
-            }
+            let input: ShellInput = parse_input("bash_output", &input)?;
+            ctx.env.shells.read(&input.shell_id).map(ToolOutput::ok).map_err(|e| format!("bash_output: {e}"))
         })
     }
 }
@@ -225,15 +220,10 @@ impl Tool for KillShell {
         })
     }
 
-    fn run<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, ToolOutput> {
+    fn run<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, Result<ToolOutput, String>> {
         Box::pin(async move {
-            match parse_input::<ShellInput>("kill_shell", &input) {
-                Ok(i) => match ctx.env.shells.kill(&i.shell_id).await {
-                    Ok(out) => ToolOutput::ok(out),
-                    Err(e) => ToolOutput::error(format!("kill_shell: {e}")),
-                },
-                Err(e) => ToolOutput::error(e),
-            }
+            let input: ShellInput = parse_input("kill_shell", &input)?;
+            ctx.env.shells.kill(&input.shell_id).await.map(ToolOutput::ok).map_err(|e| format!("kill_shell: {e}"))
         })
     }
 }

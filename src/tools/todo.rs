@@ -69,15 +69,10 @@ and mark items completed as soon as they are done."
         })
     }
 
-    fn run<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, ToolOutput> {
+    fn run<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, Result<ToolOutput, String>> {
         Box::pin(async move {
-            let input: Input = match parse_input("todo_write", &input) {
-                Ok(i) => i,
-                Err(e) => return ToolOutput::error(e),
-            };
-            if let Err(e) = validate(&input.todos) {
-                return ToolOutput::error(e);
-            }
+            let input: Input = parse_input("todo_write", &input)?;
+            validate(&input.todos)?;
             *ctx.env.todos.lock().expect("todos lock") = input.todos.clone();
             let count = |s: TodoStatus| input.todos.iter().filter(|t| t.status == s).count();
             let message = format!(
@@ -87,7 +82,7 @@ and mark items completed as soon as they are done."
                 count(TodoStatus::InProgress),
                 count(TodoStatus::Pending)
             );
-            ToolOutput::ok(message).with_effect(ToolEffect::TodosChanged(input.todos))
+            Ok(ToolOutput::ok(message).with_effect(ToolEffect::TodosChanged(input.todos)))
         })
     }
 }

@@ -6,7 +6,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::text::{line_counts, looks_binary, unified_diff};
-use super::{Access, CallPlan, Preview, Tool, ToolContext, ToolEffect, ToolEnv, ToolOutput, parse_input};
+use super::{
+    Access, CallPlan, Preview, ResolvedPath, Tool, ToolContext, ToolEffect, ToolEnv, ToolOutput, parse_input, resolve,
+};
 use crate::provider::{BoxFuture, ToolSpec};
 
 #[derive(Debug, Deserialize)]
@@ -35,6 +37,28 @@ pub(crate) fn current_text(path: &std::path::Path, shown: &str, tool: &str) -> R
     }
 }
 
+/// The plan of a file change: write access, and the diff as what an approver sees.
+pub(crate) fn change_plan(path: ResolvedPath, shown: String, old: Option<&str>, new: &str) -> CallPlan {
+    let diff = unified_diff(&shown, old.unwrap_or(""), new);
+    CallPlan {
+        access: Access::Write,
+        summary: shown.clone(),
+        subject: shown.clone(),
+        paths: vec![path],
+        preview: Some(Preview::Diff { path: shown, diff }),
+    }
+}
+
+/// Writes `content` to `path`, creating its directories.
+pub(crate) async fn write_text(path: &std::path::Path, shown: &str, tool: &str, content: &str) -> Result<(), String> {
+    if let Some(parent) = path.parent() {
+        tokio::fs::create_dir_all(parent)
+            .await
+            .map_err(|e| format!("{tool}: cannot create the directory of {shown}: {e}"))?;
+    }
+    tokio::fs::write(path, content).await.map_err(|e| format!("{tool}: cannot write {shown}: {e}"))
+}
+
 impl Tool for WriteFile {
     fn spec(&self) -> ToolSpec {
         ToolSpec {
@@ -57,43 +81,20 @@ Prefer edit_file to change part of an existing file."
 
     fn plan(&self, input: &Value, env: &ToolEnv) -> Result<CallPlan, String> {
         let input: Input = parse_input("write_file", input)?;
-        let path = env.workspace.resolve(&input.path).map_err(|e| format!("write_file: {e}"))?;
+        let path = resolve(&env.workspace, "write_file", &input.path)?;
         let shown = env.workspace.display(&path.path);
         let old = current_text(&path.path, &shown, "write_file")?;
-        let diff = unified_diff(&shown, old.as_deref().unwrap_or(""), &input.content);
-        Ok(CallPlan {
-            access: Access::Write,
-            summary: shown.clone(),
-            subject: shown.clone(),
-            paths: vec![path],
-            preview: Some(Preview::Diff { path: shown, diff }),
-        })
+        Ok(change_plan(path, shown, old.as_deref(), &input.content))
     }
 
-    fn run<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, ToolOutput> {
+    fn run<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, Result<ToolOutput, String>> {
         Box::pin(async move {
-            let input: Input = match parse_input("write_file", &input) {
-                Ok(i) => i,
-                Err(e) => return ToolOutput::error(e),
-            };
+            let input: Input = parse_input("write_file", &input)?;
             let ws = ctx.workspace();
-            let path = match ws.resolve(&input.path) {
-                Ok(p) => p,
-                Err(e) => return ToolOutput::error(format!("write_file: {e}")),
-            };
+            let path = resolve(ws, "write_file", &input.path)?;
             let shown = ws.display(&path.path);
-            let old = match current_text(&path.path, &shown, "write_file") {
-                Ok(o) => o,
-                Err(e) => return ToolOutput::error(e),
-            };
-            if let Some(parent) = path.path.parent()
-                && let Err(e) = tokio::fs::create_dir_all(parent).await
-            {
-                return ToolOutput::error(format!("write_file: cannot create the directory of {shown}: {e}"));
-            }
-            if let Err(e) = tokio::fs::write(&path.path, &input.content).await {
-                return ToolOutput::error(format!("write_file: cannot write {shown}: {e}"));
-            }
+            let old = current_text(&path.path, &shown, "write_file")?;
+            write_text(&path.path, &shown, "write_file", &input.content).await?;
             let diff = unified_diff(&shown, old.as_deref().unwrap_or(""), &input.content);
             let lines = input.content.lines().count();
             let message = match &old {
@@ -103,7 +104,7 @@ Prefer edit_file to change part of an existing file."
                     format!("Wrote {shown} ({lines} lines; +{added} -{removed}).")
                 }
             };
-            ToolOutput::ok(message).with_effect(ToolEffect::FileChanged { path: path.path, diff })
+            Ok(ToolOutput::ok(message).with_effect(ToolEffect::FileChanged { path: path.path, diff }))
         })
     }
 }
