@@ -2,10 +2,12 @@
 //!
 //! The agent core ([`agent`]) drives a model ([`provider`]) and tools ([`tools`]) under a
 //! permission policy ([`permission`]), recording the session ([`session`]). Front ends drive
-//! it through [`agent::AgentHandle`]: headless mode ([`headless`]) today.
+//! it through [`agent::AgentHandle`]: the full-screen UI ([`app`], drawn by [`ui`]) and
+//! headless mode ([`headless`]).
 //! See DESIGN.md in the project's shared folder for the architecture.
 
 pub mod agent;
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod headless;
@@ -15,6 +17,7 @@ pub mod sanitize;
 pub mod session;
 pub mod setup;
 pub mod tools;
+pub mod ui;
 
 use clap::Parser;
 
@@ -37,12 +40,15 @@ pub fn run() -> i32 {
             return 1;
         }
     };
-    if cli.print || cli.demo {
+    if cli.print {
         return runtime.block_on(headless::run(&cli));
     }
-    eprintln!(
-        "claw-tui: the full-screen interface is not part of this build yet.\n\
-         Run a prompt headless with `claw-tui -p \"...\"`, or watch the offline demo with `claw-tui --demo`."
-    );
-    2
+    if !std::io::IsTerminal::is_terminal(&std::io::stdout()) || !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        eprintln!("claw-tui: error: the full-screen interface needs a terminal; use -p for scripts and pipes");
+        return 2;
+    }
+    let code = runtime.block_on(app::run(&cli));
+    // Background shells and the agent stop with the runtime; do not wait for stragglers.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    code
 }

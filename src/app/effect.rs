@@ -1,0 +1,22 @@
+//! What `update` asks the runtime to do. Results come back as [`super::event::Event`]s.
+
+use crate::agent::Op;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Send an op to the agent.
+    Agent(Op),
+    /// Put text on the clipboard (system clipboard, or OSC 52 without a display).
+    Copy(String),
+    /// Open `$EDITOR` on the prompt.
+    OpenEditor(String),
+    /// Append an allow rule to the project config.
+    PersistRule(String),
+    /// Stop the process (Ctrl+Z); the terminal is restored first and set up again after.
+    Suspend,
+    /// Replace the agent with a fresh one: a new conversation.
+    NewSession,
+    /// Replace the agent with the offline demo.
+    StartDemo,
+    Quit,
+}

@@ -1,0 +1,29 @@
+//! Everything that can happen, on one bus.
+
+use crossterm::event::{KeyEvent, MouseEvent};
+
+use crate::agent::AgentEvent;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    Key(KeyEvent),
+    /// A bracketed paste: kept whole, never taken as keys.
+    Paste(String),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    Agent(AgentEvent),
+    /// Animation clock (only while something moves).
+    Tick,
+    /// The external editor closed: the new prompt text, or why it failed.
+    EditorDone(Result<String, String>),
+    /// A copy finished: how it was copied, or why it failed.
+    Copied(Result<String, String>),
+    /// A rule was saved to the project config: where, or why it failed.
+    RuleSaved(Result<String, String>),
+    /// A new agent replaced the old one (/clear, /demo).
+    AgentRestarted { welcome: bool },
+    /// Send a prompt as if typed (the demo's opening prompt).
+    SubmitPrompt(String),
+    /// SIGTERM or SIGHUP.
+    Terminate,
+}

@@ -1,0 +1,432 @@
+//! Keys become [`Action`]s before `update` sees them.
+//!
+//! [`ACTIONS`] is the one table of actions: name, context, description. Keymap files bind
+//! keys to those names per context (`[composer] submit = "enter"`); unknown contexts, actions
+//! and keys are errors, and so are two actions on one key in one context. A binding may be a
+//! chord (`"ctrl+x t"`): [`Keymap::resolve`] answers Pending until the chord completes.
+//! The help overlay, the palette and the status hints all read this table and the keymap, so
+//! they cannot drift from what the keys do.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// The built-in default keymap.
+pub const DEFAULT_KEYMAP: &str = include_str!("../../keymaps/default.toml");
+
+/// Where a binding applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Context {
+    Global,
+    Composer,
+    Transcript,
+    Approval,
+    Palette,
+    Help,
+}
+
+impl Context {
+    pub const ALL: [Context; 6] =
+        [Context::Global, Context::Composer, Context::Transcript, Context::Approval, Context::Palette, Context::Help];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Context::Global => "global",
+            Context::Composer => "composer",
+            Context::Transcript => "transcript",
+            Context::Approval => "approval",
+            Context::Palette => "palette",
+            Context::Help => "help",
+        }
+    }
+}
+
+/// Everything a key can do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Action {
+    Quit,
+    Cancel,
+    OpenPalette,
+    Help,
+    ToggleTodos,
+    ToggleSidebar,
+    CycleMode,
+    ScrollUp,
+    ScrollDown,
+    ScrollTop,
+    ScrollBottom,
+    CopyLastAnswer,
+    Suspend,
+    Submit,
+    Newline,
+    Interrupt,
+    HistoryPrev,
+    HistoryNext,
+    OpenEditor,
+    FocusTranscript,
+    SelectPrev,
+    SelectNext,
+    SelectFirst,
+    SelectLast,
+    ToggleExpand,
+    CopyMessage,
+    CopyCode,
+    FocusComposer,
+    AllowOnce,
+    AllowSession,
+    AllowAlways,
+    Deny,
+    DenyWithNote,
+    ChoicePrev,
+    ChoiceNext,
+    Choose,
+    PaletteUp,
+    PaletteDown,
+    PaletteRun,
+    PaletteClose,
+    CloseHelp,
+}
+
+/// One row of the action table.
+pub struct ActionInfo {
+    pub action: Action,
+    pub name: &'static str,
+    pub context: Context,
+    pub description: &'static str,
+}
+
+macro_rules! actions {
+    ($( $action:ident $name:literal $context:ident $desc:literal ),* $(,)?) => {
+        /// Every action: its name in keymap files, its context and what it does.
+        pub const ACTIONS: &[ActionInfo] = &[
+            $( ActionInfo { action: Action::$action, name: $name, context: Context::$context, description: $desc } ),*
+        ];
+    };
+}
+
+actions! {
+    Quit "quit" Global "Quit claw-tui",
+    Cancel "cancel" Global "Interrupt the turn, else clear the prompt, else quit",
+    OpenPalette "palette" Global "Open the command palette",
+    Help "help" Global "Show the keys of the active keymap",
+    ToggleTodos "toggle_todos" Global "Show or hide the todo list",
+    ToggleSidebar "toggle_sidebar" Global "Show or hide the side column",
+    CycleMode "cycle_mode" Global "Switch the permission mode",
+    ScrollUp "scroll_up" Global "Scroll the transcript up a page",
+    ScrollDown "scroll_down" Global "Scroll the transcript down a page",
+    ScrollTop "scroll_top" Global "Scroll to the start of the transcript",
+    ScrollBottom "scroll_bottom" Global "Scroll to the end and follow new output",
+    CopyLastAnswer "copy_last_answer" Global "Copy the last answer",
+    Suspend "suspend" Global "Suspend claw-tui (fg to resume)",
+    Submit "submit" Composer "Send the prompt",
+    Newline "newline" Composer "Insert a newline",
+    Interrupt "interrupt" Composer "Interrupt the running turn",
+    HistoryPrev "history_prev" Composer "Previous prompt (on the first line)",
+    HistoryNext "history_next" Composer "Next prompt (on the last line)",
+    OpenEditor "open_editor" Composer "Edit the prompt in $EDITOR",
+    FocusTranscript "focus_transcript" Composer "Select messages in the transcript",
+    SelectPrev "select_prev" Transcript "Select the previous message",
+    SelectNext "select_next" Transcript "Select the next message",
+    SelectFirst "select_first" Transcript "Select the first message",
+    SelectLast "select_last" Transcript "Select the last message",
+    ToggleExpand "toggle_expand" Transcript "Expand or collapse thinking and tool output",
+    CopyMessage "copy_message" Transcript "Copy the selected message",
+    CopyCode "copy_code" Transcript "Copy the code blocks of the selected message",
+    FocusComposer "focus_composer" Transcript "Back to the prompt",
+    AllowOnce "allow_once" Approval "Allow this call once",
+    AllowSession "allow_session" Approval "Allow calls like this for the session",
+    AllowAlways "allow_always" Approval "Always allow (saved as a project rule)",
+    Deny "deny" Approval "Deny the call",
+    DenyWithNote "deny_with_note" Approval "Deny and tell the model why",
+    ChoicePrev "choice_prev" Approval "Previous choice",
+    ChoiceNext "choice_next" Approval "Next choice",
+    Choose "choose" Approval "Take the highlighted choice",
+    PaletteUp "up" Palette "Previous entry",
+    PaletteDown "down" Palette "Next entry",
+    PaletteRun "run" Palette "Run the entry",
+    PaletteClose "close" Palette "Close the palette",
+    CloseHelp "close" Help "Close help",
+}
+
+impl Action {
+    pub fn info(self) -> &'static ActionInfo {
+        ACTIONS.iter().find(|a| a.action == self).expect("every action is in the table")
+    }
+}
+
+/// One key with its modifiers, normalized: a character key never carries SHIFT (the
+/// character says it), and BackTab is Tab with SHIFT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+impl Key {
+    pub fn new(code: KeyCode, mods: KeyModifiers) -> Key {
+        let mods = mods & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+        match code {
+            KeyCode::BackTab => Key { code: KeyCode::Tab, mods: mods | KeyModifiers::SHIFT },
+            KeyCode::Char(c) => {
+                let c = if mods.contains(KeyModifiers::CONTROL) { c.to_ascii_lowercase() } else { c };
+                Key { code: KeyCode::Char(c), mods: mods - KeyModifiers::SHIFT }
+            }
+            other => Key { code: other, mods },
+        }
+    }
+
+    pub fn from_event(e: &KeyEvent) -> Key {
+        Key::new(e.code, e.modifiers)
+    }
+
+    /// Parses `ctrl+x`, `shift+enter`, `alt+enter`, `f1`, `pageup`, `space`, `G`, `?`.
+    pub fn parse(s: &str) -> Result<Key, String> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Err("empty key".into());
+        }
+        let mut mods = KeyModifiers::NONE;
+        let parts: Vec<&str> = if s == "+" { vec!["+"] } else { s.split('+').collect() };
+        let (last, modifiers) = parts.split_last().ok_or("empty key")?;
+        for m in modifiers {
+            mods |= match m.to_ascii_lowercase().as_str() {
+                "ctrl" | "control" | "c" => KeyModifiers::CONTROL,
+                "alt" | "meta" | "option" | "m" => KeyModifiers::ALT,
+                "shift" | "s" => KeyModifiers::SHIFT,
+                other => return Err(format!("`{s}`: unknown modifier `{other}`")),
+            };
+        }
+        let lower = last.to_ascii_lowercase();
+        let code = match lower.as_str() {
+            "enter" | "return" | "cr" => KeyCode::Enter,
+            "esc" | "escape" => KeyCode::Esc,
+            "tab" => KeyCode::Tab,
+            "backtab" => {
+                mods |= KeyModifiers::SHIFT;
+                KeyCode::Tab
+            }
+            "space" => KeyCode::Char(' '),
+            "backspace" | "bs" => KeyCode::Backspace,
+            "delete" | "del" => KeyCode::Delete,
+            "insert" | "ins" => KeyCode::Insert,
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "left" => KeyCode::Left,
+            "right" => KeyCode::Right,
+            "home" => KeyCode::Home,
+            "end" => KeyCode::End,
+            "pageup" | "pgup" => KeyCode::PageUp,
+            "pagedown" | "pgdown" | "pgdn" => KeyCode::PageDown,
+            "minus" => KeyCode::Char('-'),
+            "plus" => KeyCode::Char('+'),
+            f if f.starts_with('f') && f.len() > 1 && f[1..].chars().all(|c| c.is_ascii_digit()) => {
+                let n: u8 = f[1..].parse().map_err(|_| format!("`{s}`: bad function key"))?;
+                if !(1..=24).contains(&n) {
+                    return Err(format!("`{s}`: function keys go from f1 to f24"));
+                }
+                KeyCode::F(n)
+            }
+            _ => {
+                let mut chars = last.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) => KeyCode::Char(c),
+                    _ => return Err(format!("`{s}`: unknown key `{last}`")),
+                }
+            }
+        };
+        Ok(Key::new(code, mods))
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.mods.contains(KeyModifiers::CONTROL) {
+            f.write_str("ctrl+")?;
+        }
+        if self.mods.contains(KeyModifiers::ALT) {
+            f.write_str("alt+")?;
+        }
+        if self.mods.contains(KeyModifiers::SHIFT) {
+            f.write_str("shift+")?;
+        }
+        match self.code {
+            KeyCode::Char(' ') => f.write_str("space"),
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::Enter => f.write_str("enter"),
+            KeyCode::Esc => f.write_str("esc"),
+            KeyCode::Tab => f.write_str("tab"),
+            KeyCode::Backspace => f.write_str("backspace"),
+            KeyCode::Delete => f.write_str("delete"),
+            KeyCode::Insert => f.write_str("insert"),
+            KeyCode::Up => f.write_str("up"),
+            KeyCode::Down => f.write_str("down"),
+            KeyCode::Left => f.write_str("left"),
+            KeyCode::Right => f.write_str("right"),
+            KeyCode::Home => f.write_str("home"),
+            KeyCode::End => f.write_str("end"),
+            KeyCode::PageUp => f.write_str("pageup"),
+            KeyCode::PageDown => f.write_str("pagedown"),
+            KeyCode::F(n) => write!(f, "f{n}"),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+/// A key sequence: one key, or a chord of several.
+pub type KeySeq = Vec<Key>;
+
+fn seq_to_string(seq: &[Key]) -> String {
+    seq.iter().map(Key::to_string).collect::<Vec<_>>().join(" ")
+}
+
+/// What a key (with the keys pending before it) resolves to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolved {
+    Matched(Action),
+    /// The keys so far start a chord; wait for the next.
+    Pending,
+    NotFound,
+}
+
+/// Bindings per context.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Keymap {
+    pub name: String,
+    bindings: BTreeMap<Context, Vec<(KeySeq, Action)>>,
+}
+
+impl Keymap {
+    /// The built-in default keymap.
+    pub fn default_keymap() -> Keymap {
+        Keymap::parse("default", DEFAULT_KEYMAP).expect("the default keymap is valid (tested)")
+    }
+
+    /// Parses a keymap file. Every problem is reported (unknown context, action or key; two
+    /// actions on one key in one context); the result has the valid bindings.
+    pub fn parse(name: &str, text: &str) -> Result<Keymap, Vec<String>> {
+        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| vec![e.to_string()])?;
+        let mut map = Keymap { name: name.to_string(), bindings: BTreeMap::new() };
+        let mut errors = Vec::new();
+        for (ctx_name, value) in &table {
+            let Some(context) = Context::ALL.iter().copied().find(|c| c.name() == ctx_name) else {
+                errors.push(format!("[{ctx_name}]: unknown context (expected one of {})", context_names()));
+                continue;
+            };
+            let Some(entries) = value.as_table() else {
+                errors.push(format!("[{ctx_name}]: expected a table of action = key"));
+                continue;
+            };
+            for (action_name, keys) in entries {
+                let Some(info) = ACTIONS.iter().find(|a| a.context == context && a.name == action_name) else {
+                    errors.push(format!("[{ctx_name}] {action_name}: unknown action in this context"));
+                    continue;
+                };
+                let key_strings: Vec<&str> = match keys {
+                    toml::Value::String(s) => vec![s.as_str()],
+                    toml::Value::Array(a) => a.iter().filter_map(|v| v.as_str()).collect(),
+                    _ => {
+                        errors.push(format!("[{ctx_name}] {action_name}: expected a key or a list of keys"));
+                        continue;
+                    }
+                };
+                for ks in key_strings {
+                    let seq: Result<KeySeq, String> = ks.split_whitespace().map(Key::parse).collect();
+                    match seq {
+                        Ok(seq) if seq.is_empty() => errors.push(format!("[{ctx_name}] {action_name}: empty key")),
+                        Ok(seq) => {
+                            let list = map.bindings.entry(context).or_default();
+                            if let Some((_, other)) = list.iter().find(|(s, _)| s == &seq) {
+                                errors.push(format!(
+                                    "[{ctx_name}] {action_name}: `{ks}` is already bound to {}",
+                                    other.info().name
+                                ));
+                            } else {
+                                list.push((seq, info.action));
+                            }
+                        }
+                        Err(e) => errors.push(format!("[{ctx_name}] {action_name}: {e}")),
+                    }
+                }
+            }
+        }
+        if errors.is_empty() { Ok(map) } else { Err(errors) }
+    }
+
+    /// Resolves `pending` + `key` in `contexts` (highest priority first).
+    pub fn resolve(&self, contexts: &[Context], pending: &[Key], key: Key) -> Resolved {
+        let mut seq: KeySeq = pending.to_vec();
+        seq.push(key);
+        let mut prefix = false;
+        for ctx in contexts {
+            for (s, action) in self.bindings.get(ctx).into_iter().flatten() {
+                if *s == seq {
+                    return Resolved::Matched(*action);
+                }
+                if s.len() > seq.len() && s[..seq.len()] == seq[..] {
+                    prefix = true;
+                }
+            }
+        }
+        if prefix { Resolved::Pending } else { Resolved::NotFound }
+    }
+
+    /// The keys bound to `action`, as text ("ctrl+c", "ctrl+x t").
+    pub fn keys_for(&self, action: Action) -> Vec<String> {
+        let ctx = action.info().context;
+        self.bindings
+            .get(&ctx)
+            .into_iter()
+            .flatten()
+            .filter(|(_, a)| *a == action)
+            .map(|(s, _)| seq_to_string(s))
+            .collect()
+    }
+
+    /// The first key of `action`, for hints; empty when unbound.
+    pub fn hint(&self, action: Action) -> String {
+        self.keys_for(action).into_iter().next().unwrap_or_default()
+    }
+}
+
+fn context_names() -> String {
+    Context::ALL.iter().map(|c| c.name()).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_keymap_binds_every_action_without_conflicts() {
+        let km = Keymap::parse("default", DEFAULT_KEYMAP).unwrap_or_else(|e| panic!("{e:?}"));
+        for info in ACTIONS {
+            assert!(!km.keys_for(info.action).is_empty(), "{} ({}) has no key", info.name, info.context.name());
+        }
+    }
+
+    #[test]
+    fn parses_keys_and_normalizes() {
+        assert_eq!(Key::parse("ctrl+c").unwrap(), Key::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+        assert_eq!(Key::parse("shift+tab").unwrap(), Key::new(KeyCode::BackTab, KeyModifiers::SHIFT));
+        assert_eq!(Key::parse("G").unwrap(), Key::new(KeyCode::Char('G'), KeyModifiers::SHIFT));
+        assert_eq!(Key::parse("f1").unwrap().code, KeyCode::F(1));
+        assert_eq!(Key::parse("alt+enter").unwrap().to_string(), "alt+enter");
+        assert!(Key::parse("hyper+x").is_err());
+        assert!(Key::parse("f99").is_err());
+        assert!(Key::parse("nope").is_err());
+    }
+
+    #[test]
+    fn chords_conflicts_and_unknown_names() {
+        let km = Keymap::parse("t", "[global]\nhelp = \"ctrl+x h\"\ntoggle_todos = [\"ctrl+x t\", \"f2\"]\n").unwrap();
+        let cx = Key::parse("ctrl+x").unwrap();
+        assert_eq!(km.resolve(&[Context::Global], &[], cx), Resolved::Pending);
+        assert_eq!(km.resolve(&[Context::Global], &[cx], Key::parse("t").unwrap()), Resolved::Matched(Action::ToggleTodos));
+        assert_eq!(km.resolve(&[Context::Global], &[cx], Key::parse("z").unwrap()), Resolved::NotFound);
+        let e = Keymap::parse("t", "[global]\nhelp = \"f1\"\nquit = \"f1\"\nteleport = \"f2\"\n[nowhere]\nx = \"a\"\n")
+            .unwrap_err();
+        assert_eq!(e.len(), 3, "{e:?}");
+        assert!(e.iter().any(|m| m.contains("`f1` is already bound to help")));
+    }
+}

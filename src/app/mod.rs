@@ -1,0 +1,322 @@
+//! The TUI runtime: terminal setup and teardown, the event bus, the frame scheduler, and the
+//! executor of effects.
+//!
+//! ```text
+//!  crossterm EventStream ─┐
+//!  agent events ──────────┼─► mpsc<Event> ─► update(&mut State, Event) ─► Vec<Effect> ─► executor
+//!  signals, ticks ────────┘                        └─► dirty ─► render(&State) (≤ 120 fps)
+//! ```
+//!
+//! All queued events are applied, then one frame is drawn if anything changed, inside a
+//! synchronized update so the terminal never shows half a frame. Nothing ticks while nothing
+//! moves: an idle claw-tui draws nothing and wakes for nothing.
+
+pub mod effect;
+pub mod event;
+pub mod keymap;
+pub mod rules;
+pub mod state;
+pub mod terminal;
+pub mod update;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use tokio::sync::mpsc;
+
+use self::effect::Effect;
+use self::event::Event;
+use self::state::State;
+use crate::agent::{self, AgentHandle, Op};
+use crate::cli::Cli;
+use crate::setup::{self, DemoWorkspace};
+use crate::ui;
+
+/// Shortest time between two frames: 120 frames a second at most.
+const FRAME_INTERVAL: Duration = Duration::from_millis(8);
+/// Animation clock while something moves (spinners advance ten times a second).
+const TICK_INTERVAL: Duration = Duration::from_millis(100);
+/// Most events applied before a frame is drawn, so a flood cannot starve the screen.
+const MAX_EVENTS_PER_FRAME: usize = 4096;
+
+/// The agent and the task forwarding its events, replaced by /clear and /demo.
+struct AgentSlot {
+    handle: mpsc::UnboundedSender<Op>,
+    forwarder: tokio::task::JoinHandle<()>,
+    /// Keeps the demo's scratch directory alive while the demo agent works in it.
+    _demo: Option<DemoWorkspace>,
+}
+
+fn start_agent(cli: &Cli, demo: Option<DemoWorkspace>, bus: &mpsc::UnboundedSender<Event>) -> Result<(AgentSlot, bool), String> {
+    let cwd = match &demo {
+        Some(d) => d.dir.path().to_path_buf(),
+        None => std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?,
+    };
+    let built = setup::build(cli, &cwd, demo.as_ref().map(|d| &d.scenario), true)?;
+    for w in &built.warnings {
+        let _ = bus.send(Event::Agent(agent::AgentEvent::Warning { message: w.clone() }));
+    }
+    let has_credentials = built.has_credentials;
+    let AgentHandle { ops, mut events } = agent::spawn(built.config, built.provider, built.registry, built.env);
+    let tx = bus.clone();
+    let forwarder = tokio::spawn(async move {
+        while let Some(ev) = events.recv().await {
+            if tx.send(Event::Agent(ev)).is_err() {
+                break;
+            }
+        }
+    });
+    Ok((AgentSlot { handle: ops, forwarder, _demo: demo }, has_credentials))
+}
+
+/// Runs the full-screen UI until the user quits; returns the exit status.
+pub async fn run(cli: &Cli) -> i32 {
+    let started = Instant::now();
+    let (bus, mut rx) = mpsc::unbounded_channel::<Event>();
+
+    let theme = ui::theme::Theme::dark();
+    let keymap = keymap::Keymap::default_keymap();
+    let mut state = State::new(theme, keymap);
+
+    let demo = if cli.demo {
+        match setup::demo_workspace() {
+            Ok(d) => Some(d),
+            Err(e) => {
+                eprintln!("claw-tui: error: {e}");
+                return 1;
+            }
+        }
+    } else {
+        None
+    };
+    let demo_prompt = demo.as_ref().and_then(|d| d.scenario.prompt.clone());
+    let (mut slot, has_credentials) = match start_agent(cli, demo, &bus) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("claw-tui: error: {e}");
+            return 1;
+        }
+    };
+    if let Ok(cwd) = std::env::current_dir() {
+        state.status.branch = agent::prompt::git_branch(&cwd);
+    }
+    if !has_credentials {
+        state.transcript.push(state::CellKind::Welcome);
+    }
+
+    let mut term = match terminal::Tui::enter() {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("claw-tui: error: cannot set up the terminal: {e}");
+            return 1;
+        }
+    };
+    if let Ok(size) = term.size() {
+        state.size = (size.width, size.height);
+    }
+    let mut input = spawn_input(bus.clone());
+    spawn_signals(bus.clone());
+    if let Some(prompt) = demo_prompt {
+        let _ = bus.send(Event::Agent(agent::AgentEvent::Warning {
+            message: "demo: a scripted model, real tools, in a scratch directory; nothing here touches your files".into(),
+        }));
+        let _ = bus.send(Event::SubmitPrompt(prompt));
+    }
+
+    let mut clipboard: Option<arboard::Clipboard> = None;
+    let mut dirty = true;
+    let mut last_draw: Option<Instant> = None;
+    let mut first_frame_reported = false;
+    loop {
+        // Wait for an event, the next allowed frame, or the animation clock.
+        let wait = if dirty {
+            last_draw.map(|t| FRAME_INTERVAL.saturating_sub(t.elapsed())).unwrap_or_default()
+        } else if state.is_animating() {
+            TICK_INTERVAL
+        } else {
+            Duration::from_secs(3600)
+        };
+        let first = tokio::select! {
+            ev = rx.recv() => ev,
+            _ = tokio::time::sleep(wait) => if !dirty && state.is_animating() { Some(Event::Tick) } else { None },
+        };
+        let mut batch: Vec<Event> = first.into_iter().collect();
+        while batch.len() < MAX_EVENTS_PER_FRAME {
+            match rx.try_recv() {
+                Ok(ev) => batch.push(ev),
+                Err(_) => break,
+            }
+        }
+        for ev in batch {
+            if matches!(&ev, Event::Mouse(m) if matches!(m.kind, crossterm::event::MouseEventKind::Moved)) {
+                continue;
+            }
+            state.now_ms = started.elapsed().as_millis() as u64;
+            let effects = update::update(&mut state, ev);
+            dirty = true;
+            for fx in effects {
+                match fx {
+                    Effect::Agent(op) => {
+                        let _ = slot.handle.send(op);
+                    }
+                    Effect::Quit => state.quit = true,
+                    Effect::Copy(text) => {
+                        let result = copy(&mut clipboard, &text);
+                        let _ = bus.send(Event::Copied(result));
+                    }
+                    Effect::PersistRule(rule) => {
+                        let root = crate::tools::Workspace::discover(&std::env::current_dir().unwrap_or_default())
+                            .map(|w| w.root)
+                            .unwrap_or_default();
+                        let _ = bus.send(Event::RuleSaved(rules::persist_allow_rule(&root, &rule)));
+                    }
+                    Effect::OpenEditor(text) => {
+                        input.abort();
+                        let result = term.suspended(|| edit_in_editor(&text));
+                        input = spawn_input(bus.clone());
+                        let _ = bus.send(Event::EditorDone(result));
+                    }
+                    Effect::Suspend => {
+                        input.abort();
+                        term.suspended(|| {
+                            // SAFETY: raising SIGTSTP stops the process like Ctrl+Z in a shell
+                            // would; execution continues here after `fg`.
+                            unsafe { libc::raise(libc::SIGTSTP) };
+                            Ok::<(), String>(())
+                        })
+                        .ok();
+                        input = spawn_input(bus.clone());
+                    }
+                    Effect::NewSession | Effect::StartDemo => {
+                        let demo = matches!(fx, Effect::StartDemo);
+                        let workspace = if demo {
+                            match setup::demo_workspace() {
+                                Ok(d) => Some(d),
+                                Err(e) => {
+                                    let _ = bus.send(Event::Agent(agent::AgentEvent::Warning { message: e }));
+                                    continue;
+                                }
+                            }
+                        } else {
+                            None
+                        };
+                        let prompt = workspace.as_ref().and_then(|d| d.scenario.prompt.clone());
+                        let _ = slot.handle.send(Op::Shutdown);
+                        slot.forwarder.abort();
+                        match start_agent(cli, workspace, &bus) {
+                            Ok((new, creds)) => {
+                                slot = new;
+                                let _ = bus.send(Event::AgentRestarted { welcome: !creds && !demo });
+                                if let Some(p) = prompt {
+                                    let _ = bus.send(Event::SubmitPrompt(p));
+                                }
+                            }
+                            Err(e) => {
+                                let _ = bus.send(Event::Agent(agent::AgentEvent::Error {
+                                    kind: crate::provider::ErrorKind::Config,
+                                    message: e,
+                                    retrying_in_ms: None,
+                                }));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if state.quit {
+            break;
+        }
+        let due = last_draw.is_none_or(|t| t.elapsed() >= FRAME_INTERVAL);
+        if dirty && due {
+            if let Err(e) = term.draw(&state) {
+                drop(term);
+                eprintln!("claw-tui: error: drawing failed: {e}");
+                return 1;
+            }
+            dirty = false;
+            last_draw = Some(Instant::now());
+            if !first_frame_reported {
+                first_frame_reported = true;
+                if let Ok(path) = std::env::var("CLAW_TUI_FIRST_FRAME_FILE") {
+                    let _ = std::fs::write(path, format!("{}\n", started.elapsed().as_micros()));
+                }
+            }
+        }
+    }
+    let _ = slot.handle.send(Op::Shutdown);
+    input.abort();
+    drop(term);
+    0
+}
+
+/// Reads terminal input into the bus.
+fn spawn_input(bus: mpsc::UnboundedSender<Event>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut stream = crossterm::event::EventStream::new();
+        while let Some(Ok(ev)) = stream.next().await {
+            let ev = match ev {
+                crossterm::event::Event::Key(k) => Event::Key(k),
+                crossterm::event::Event::Paste(p) => Event::Paste(p),
+                crossterm::event::Event::Mouse(m) => Event::Mouse(m),
+                crossterm::event::Event::Resize(w, h) => Event::Resize(w, h),
+                crossterm::event::Event::FocusGained | crossterm::event::Event::FocusLost => continue,
+            };
+            if bus.send(ev).is_err() {
+                break;
+            }
+        }
+    })
+}
+
+/// SIGTERM and SIGHUP end the UI cleanly (the terminal is restored on the way out).
+fn spawn_signals(bus: mpsc::UnboundedSender<Event>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    for kind in [SignalKind::terminate(), SignalKind::hangup()] {
+        let bus = bus.clone();
+        if let Ok(mut s) = signal(kind) {
+            tokio::spawn(async move {
+                if s.recv().await.is_some() {
+                    let _ = bus.send(Event::Terminate);
+                }
+            });
+        }
+    }
+}
+
+/// Copies to the system clipboard, or with OSC 52 where there is none (SSH, tmux, no display).
+fn copy(clipboard: &mut Option<arboard::Clipboard>, text: &str) -> Result<String, String> {
+    if clipboard.is_none() {
+        *clipboard = arboard::Clipboard::new().ok();
+    }
+    if let Some(cb) = clipboard.as_mut()
+        && cb.set_text(text.to_string()).is_ok()
+    {
+        return Ok(format!("{} characters to the clipboard", text.chars().count()));
+    }
+    terminal::osc52_copy(text).map_err(|e| e.to_string())?;
+    Ok(format!("{} characters via the terminal (OSC 52)", text.chars().count()))
+}
+
+/// Opens `$VISUAL` / `$EDITOR` (else `vi`) on the text; returns the edited text.
+fn edit_in_editor(text: &str) -> Result<String, String> {
+    let file = tempfile::Builder::new().prefix("claw-prompt-").suffix(".md").tempfile().map_err(|e| e.to_string())?;
+    std::fs::write(file.path(), text).map_err(|e| e.to_string())?;
+    let editor = std::env::var("VISUAL").or_else(|_| std::env::var("EDITOR")).unwrap_or_else(|_| "vi".into());
+    let mut parts = editor.split_whitespace();
+    let program = parts.next().unwrap_or("vi");
+    let status = std::process::Command::new(program)
+        .args(parts)
+        .arg(file.path())
+        .status()
+        .map_err(|e| format!("cannot start `{editor}`: {e}"))?;
+    if !status.success() {
+        return Err(format!("`{editor}` exited with {status}"));
+    }
+    std::fs::read_to_string(file.path()).map_err(|e| e.to_string())
+}
+
+/// Where the project config lives, for messages.
+pub fn project_config_path(root: &std::path::Path) -> PathBuf {
+    root.join(".claw").join("config.toml")
+}

@@ -1,0 +1,367 @@
+//! The TUI's state: everything `render` draws and `update` changes.
+//!
+//! Time is a field ([`State::now_ms`], milliseconds since start) set by the runtime before each
+//! event, so `update` stays pure and tests control the clock.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::rc::Rc;
+
+use ratatui::text::Line;
+use ratatui_textarea::TextArea;
+use serde_json::Value;
+
+use super::keymap::{Context, Key, Keymap};
+use crate::agent::TurnOutcome;
+use crate::permission::PermissionMode;
+use crate::provider::Usage;
+use crate::tools::{Preview, Todo};
+use crate::ui::theme::Theme;
+
+/// How a tool call is doing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ToolStatus {
+    Running { started_ms: u64 },
+    Waiting { started_ms: u64 },
+    Done { is_error: bool, elapsed_ms: u64 },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolCell {
+    pub call_id: String,
+    pub tool: String,
+    pub summary: String,
+    pub input: Value,
+    pub status: ToolStatus,
+    /// Streamed output (bash), sanitized, capped at [`MAX_TOOL_OUTPUT`] (the tail is kept).
+    pub output: String,
+    pub result: Option<String>,
+    /// The change a file tool made, as a unified diff.
+    pub diff: Option<String>,
+}
+
+/// Most streamed output kept per tool cell.
+pub const MAX_TOOL_OUTPUT: usize = 256 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeLevel {
+    Info,
+    Warning,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CellKind {
+    User { text: String },
+    Assistant { text: String, streaming: bool },
+    Thinking { text: String, streaming: bool },
+    Tool(ToolCell),
+    Notice { level: NoticeLevel, text: String },
+    /// First run without credentials: how to set up, and the demo.
+    Welcome,
+}
+
+/// Laid-out lines of a cell for one width, valid while the cell's version is unchanged.
+#[derive(Debug, Default)]
+pub struct LayoutCache {
+    pub width: u16,
+    pub version: u64,
+    pub epoch: u64,
+    pub lines: Rc<Vec<Line<'static>>>,
+}
+
+/// The rendered markdown of the finished part of a streaming answer: re-rendering only the
+/// tail keeps a long answer cheap to stream.
+#[derive(Debug, Default)]
+pub struct MarkdownCache {
+    pub width: u16,
+    pub epoch: u64,
+    pub prefix_len: usize,
+    pub lines: Vec<Line<'static>>,
+}
+
+/// One entry of the transcript.
+#[derive(Debug)]
+pub struct Cell {
+    pub kind: CellKind,
+    pub expanded: bool,
+    /// Bumped on every change; layout caches compare it.
+    pub version: u64,
+    pub layout: RefCell<LayoutCache>,
+    pub markdown: RefCell<MarkdownCache>,
+}
+
+impl Cell {
+    pub fn new(kind: CellKind) -> Cell {
+        Cell {
+            kind,
+            expanded: false,
+            version: 1,
+            layout: RefCell::default(),
+            markdown: RefCell::default(),
+        }
+    }
+
+    pub fn touch(&mut self) {
+        self.version += 1;
+    }
+
+    /// Whether the cell's look depends on the clock (a spinner, a running timer).
+    pub fn is_live(&self) -> bool {
+        matches!(&self.kind, CellKind::Tool(t) if !matches!(t.status, ToolStatus::Done { .. }))
+    }
+}
+
+/// Where the transcript's viewport is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scroll {
+    /// Pinned to the end, following new output.
+    Follow,
+    /// The top of the viewport is line `line` of cell `cell`.
+    At { cell: usize, line: usize },
+}
+
+#[derive(Debug)]
+pub struct Transcript {
+    pub cells: Vec<Cell>,
+    pub scroll: Scroll,
+    /// The selected cell, when the transcript has focus.
+    pub selected: Option<usize>,
+}
+
+impl Transcript {
+    pub fn push(&mut self, kind: CellKind) -> usize {
+        self.cells.push(Cell::new(kind));
+        self.cells.len() - 1
+    }
+
+    /// The tool cell for `call_id`, newest first.
+    pub fn tool_mut(&mut self, call_id: &str) -> Option<&mut Cell> {
+        self.cells.iter_mut().rev().find(|c| matches!(&c.kind, CellKind::Tool(t) if t.call_id == call_id))
+    }
+
+    /// The text of the last assistant answer.
+    pub fn last_answer(&self) -> Option<&str> {
+        self.cells.iter().rev().find_map(|c| match &c.kind {
+            CellKind::Assistant { text, .. } if !text.trim().is_empty() => Some(text.as_str()),
+            _ => None,
+        })
+    }
+}
+
+/// The prompt editor and its history.
+pub struct Composer {
+    pub textarea: TextArea<'static>,
+    pub history: Vec<String>,
+    /// Position while walking the history; `None` when editing a fresh prompt.
+    pub history_index: Option<usize>,
+    /// The fresh prompt, kept while walking the history.
+    pub draft: String,
+    /// The highlighted entry of the slash-command popup.
+    pub completion: usize,
+}
+
+impl Composer {
+    pub fn text(&self) -> String {
+        self.textarea.lines().join("\n")
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.textarea.lines().iter().all(|l| l.is_empty())
+    }
+}
+
+/// An approval the agent waits for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApprovalRequest {
+    pub call_id: String,
+    pub tool: String,
+    pub summary: String,
+    pub reason: String,
+    pub preview: Option<Preview>,
+    pub session_rule: String,
+}
+
+/// The choices of the approval modal, in order.
+pub const APPROVAL_CHOICES: usize = 5;
+
+pub struct ApprovalModal {
+    pub request: ApprovalRequest,
+    pub choice: usize,
+    /// Set while the person types a note to go with a denial.
+    pub note: Option<TextArea<'static>>,
+}
+
+/// What a picker entry does when chosen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PickerAction {
+    /// Run a slash command line (the palette and completion).
+    Command(String),
+    /// Run a key action.
+    Action(super::keymap::Action),
+    SetModel(String),
+    SetMode(PermissionMode),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PickerItem {
+    pub label: String,
+    pub detail: String,
+    /// The key that does the same, for the palette's right column.
+    pub key: String,
+    pub action: PickerAction,
+}
+
+/// A filterable list: the command palette, the model and mode pickers.
+pub struct Picker {
+    pub title: String,
+    pub query: String,
+    pub items: Vec<PickerItem>,
+    /// Indexes into `items` that match the query, best first.
+    pub filtered: Vec<usize>,
+    pub selected: usize,
+}
+
+/// The modal stack. The top gets keys first; drawing goes bottom up.
+pub enum Overlay {
+    Approval(ApprovalModal),
+    Picker(Picker),
+    Help { scroll: u16 },
+}
+
+impl Overlay {
+    pub fn context(&self) -> Context {
+        match self {
+            Overlay::Approval(_) => Context::Approval,
+            Overlay::Picker(_) => Context::Palette,
+            Overlay::Help { .. } => Context::Help,
+        }
+    }
+}
+
+/// What the agent is doing, for the status bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Activity {
+    Idle,
+    Thinking,
+    Streaming,
+    RunningTool(String),
+    WaitingApproval,
+    Retrying { until_ms: u64 },
+}
+
+/// Tokens and money.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CostMeter {
+    pub last_request: Usage,
+    pub turn: Usage,
+    pub turn_cost: Option<f64>,
+    pub session: Usage,
+    pub session_cost: Option<f64>,
+    /// Session totals when the current turn started.
+    pub turn_base: Usage,
+    pub turn_base_cost: Option<f64>,
+    pub context_tokens: u64,
+    pub context_window: u64,
+}
+
+/// Facts for the status bar.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StatusInfo {
+    pub model: String,
+    pub cwd: PathBuf,
+    pub branch: Option<String>,
+    pub mode: PermissionMode,
+    pub session_id: String,
+}
+
+/// Which part of the screen gets keys when no modal is open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Composer,
+    Transcript,
+}
+
+pub struct State {
+    pub now_ms: u64,
+    pub size: (u16, u16),
+    pub theme: Theme,
+    pub keymap: Keymap,
+    /// Keys of an unfinished chord.
+    pub pending_keys: Vec<Key>,
+    /// Bumped when the theme or anything else that changes every cell's look changes.
+    pub layout_epoch: u64,
+    pub transcript: Transcript,
+    pub composer: Composer,
+    pub focus: Focus,
+    pub overlays: Vec<Overlay>,
+    /// Approval requests behind the one on screen.
+    pub approval_queue: VecDeque<ApprovalRequest>,
+    /// Prompts typed while the agent works, sent in order after the turn.
+    pub queued: VecDeque<String>,
+    pub turn_running: bool,
+    pub last_outcome: Option<TurnOutcome>,
+    pub activity: Activity,
+    pub status: StatusInfo,
+    pub cost: CostMeter,
+    pub todos: Vec<Todo>,
+    pub show_todos: bool,
+    pub show_sidebar: bool,
+    /// Models offered by /model.
+    pub models: Vec<String>,
+    /// A short message in the status bar that fades (text, until).
+    pub flash: Option<(String, u64)>,
+    pub quit: bool,
+}
+
+impl State {
+    pub fn new(theme: Theme, keymap: Keymap) -> State {
+        let mut textarea = TextArea::default();
+        textarea.set_placeholder_text("Ask anything · / for commands");
+        State {
+            now_ms: 0,
+            size: (80, 24),
+            theme,
+            keymap,
+            pending_keys: Vec::new(),
+            layout_epoch: 1,
+            transcript: Transcript { cells: Vec::new(), scroll: Scroll::Follow, selected: None },
+            composer: Composer { textarea, history: Vec::new(), history_index: None, draft: String::new(), completion: 0 },
+            focus: Focus::Composer,
+            overlays: Vec::new(),
+            approval_queue: VecDeque::new(),
+            queued: VecDeque::new(),
+            turn_running: false,
+            last_outcome: None,
+            activity: Activity::Idle,
+            status: StatusInfo::default(),
+            cost: CostMeter::default(),
+            todos: Vec::new(),
+            show_todos: true,
+            show_sidebar: true,
+            models: crate::provider::pricing::MODELS.iter().map(|m| m.prefix.to_string()).collect(),
+            flash: None,
+            quit: false,
+        }
+    }
+
+    /// Key contexts, highest priority first.
+    pub fn contexts(&self) -> Vec<Context> {
+        match self.overlays.last() {
+            Some(o) => vec![o.context()],
+            None => match self.focus {
+                Focus::Composer => vec![Context::Composer, Context::Global],
+                Focus::Transcript => vec![Context::Transcript, Context::Global],
+            },
+        }
+    }
+
+    /// Whether something on screen moves with time (spinners, timers).
+    pub fn is_animating(&self) -> bool {
+        self.turn_running
+            || matches!(self.activity, Activity::Retrying { .. })
+            || self.flash.is_some()
+            || self.transcript.cells.iter().rev().take(8).any(Cell::is_live)
+    }
+}

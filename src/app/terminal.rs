@@ -1,0 +1,157 @@
+//! Terminal setup and teardown.
+//!
+//! [`Tui::enter`] switches to the alternate screen in raw mode with bracketed paste, focus
+//! events, mouse reporting and (where the terminal supports it) the kitty keyboard protocol, so
+//! Shift+Enter is told apart from Enter. The terminal is restored when the `Tui` is dropped, on
+//! a panic (a hook restores it before the panic message prints), and around suspensions.
+
+use std::io::{self, Write, stdout};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crossterm::event::{
+    DisableBracketedPaste, DisableFocusChange, DisableMouseCapture, EnableBracketedPaste, EnableFocusChange,
+    EnableMouseCapture, KeyboardEnhancementFlags, PopKeyboardEnhancementFlags, PushKeyboardEnhancementFlags,
+};
+use crossterm::terminal::{
+    BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode,
+    enable_raw_mode,
+};
+use crossterm::{cursor, execute};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+
+use super::state::State;
+
+/// Whether the keyboard protocol was pushed (so restoring pops it).
+static KITTY: AtomicBool = AtomicBool::new(false);
+/// Whether the terminal is in our mode (so restoring twice does nothing).
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+pub struct Tui {
+    terminal: Terminal<CrosstermBackend<io::Stdout>>,
+}
+
+fn setup() -> io::Result<()> {
+    enable_raw_mode()?;
+    let mut out = stdout();
+    execute!(out, EnterAlternateScreen, EnableBracketedPaste, EnableFocusChange, EnableMouseCapture, cursor::Hide)?;
+    if crossterm::terminal::supports_keyboard_enhancement().unwrap_or(false) {
+        execute!(out, PushKeyboardEnhancementFlags(KeyboardEnhancementFlags::DISAMBIGUATE_ESCAPE_CODES))?;
+        KITTY.store(true, Ordering::SeqCst);
+    }
+    ACTIVE.store(true, Ordering::SeqCst);
+    Ok(())
+}
+
+/// Puts the terminal back as it was. Safe to call more than once and from a panic hook.
+pub fn restore() {
+    if !ACTIVE.swap(false, Ordering::SeqCst) {
+        return;
+    }
+    let mut out = stdout();
+    if KITTY.swap(false, Ordering::SeqCst) {
+        let _ = execute!(out, PopKeyboardEnhancementFlags);
+    }
+    let _ = execute!(
+        out,
+        EndSynchronizedUpdate,
+        DisableMouseCapture,
+        DisableFocusChange,
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        cursor::Show
+    );
+    let _ = disable_raw_mode();
+    let _ = out.flush();
+}
+
+fn install_panic_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore();
+            previous(info);
+        }));
+    });
+}
+
+impl Tui {
+    pub fn enter() -> io::Result<Tui> {
+        install_panic_hook();
+        setup()?;
+        let terminal = match Terminal::new(CrosstermBackend::new(stdout())) {
+            Ok(t) => t,
+            Err(e) => {
+                restore();
+                return Err(e);
+            }
+        };
+        Ok(Tui { terminal })
+    }
+
+    pub fn size(&self) -> io::Result<ratatui::layout::Size> {
+        self.terminal.size()
+    }
+
+    /// Draws one frame inside a synchronized update.
+    pub fn draw(&mut self, state: &State) -> io::Result<()> {
+        execute!(stdout(), BeginSynchronizedUpdate)?;
+        let result = self.terminal.draw(|f| crate::ui::render(state, f)).map(|_| ());
+        execute!(stdout(), EndSynchronizedUpdate)?;
+        result
+    }
+
+    /// Gives the terminal back for `f` (an editor, a suspension), then takes it again and
+    /// redraws everything.
+    pub fn suspended<T>(&mut self, f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+        restore();
+        let result = f();
+        setup().map_err(|e| format!("cannot set the terminal up again: {e}"))?;
+        let _ = self.terminal.clear();
+        result
+    }
+}
+
+impl Drop for Tui {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+/// Copies with the OSC 52 escape sequence, which terminals (and tmux with set-clipboard on)
+/// turn into a clipboard write, also over SSH.
+pub fn osc52_copy(text: &str) -> io::Result<()> {
+    let mut out = stdout();
+    write!(out, "\x1b]52;c;{}\x07", base64(text.as_bytes()))?;
+    out.flush()
+}
+
+fn base64(data: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn base64_matches_the_standard() {
+        assert_eq!(super::base64(b""), "");
+        assert_eq!(super::base64(b"f"), "Zg==");
+        assert_eq!(super::base64(b"fo"), "Zm8=");
+        assert_eq!(super::base64(b"foo"), "Zm9v");
+        assert_eq!(super::base64("héllo".as_bytes()), "aMOpbGxv");
+    }
+}

@@ -1,0 +1,113 @@
+//! The prompt editor, the prompts queued behind the running turn, and the slash-command popup.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+
+use crate::app::state::{Focus, State};
+use crate::app::update::COMMANDS;
+
+/// The slash commands matching what is typed, when the prompt is a single `/word`.
+pub fn completions(state: &State) -> Vec<&'static (&'static str, &'static str)> {
+    let lines = state.composer.textarea.lines();
+    if lines.len() != 1 {
+        return Vec::new();
+    }
+    let typed = lines[0].as_str();
+    if !typed.starts_with('/') || typed.contains(char::is_whitespace) {
+        return Vec::new();
+    }
+    COMMANDS.iter().filter(|(name, _)| name.starts_with(typed)).collect()
+}
+
+pub fn render(state: &State, frame: &mut Frame, area: Rect) {
+    if area.height == 0 {
+        return;
+    }
+    let theme = &state.theme;
+    let focused = state.focus == Focus::Composer && state.overlays.is_empty();
+    let border = if focused { theme.ui.border_active } else { theme.ui.border };
+    let mut block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(Style::default().fg(border));
+    if state.turn_running {
+        block = block.title(Span::styled(" working · your next prompt will wait ", Style::default().fg(theme.ui.muted)));
+    }
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let queued: Vec<Line> = state
+        .queued
+        .iter()
+        .take(3)
+        .map(|q| {
+            let first = q.lines().next().unwrap_or_default();
+            Line::from(vec![
+                Span::styled("⏳ queued: ", Style::default().fg(theme.ui.muted)),
+                Span::styled(first.to_string(), Style::default().fg(theme.ui.muted).add_modifier(Modifier::ITALIC)),
+            ])
+        })
+        .collect();
+    let qh = (queued.len() as u16).min(inner.height.saturating_sub(1));
+    if qh > 0 {
+        frame.render_widget(Paragraph::new(queued), Rect { height: qh, ..inner });
+    }
+    let text_area = Rect { y: inner.y + qh, height: inner.height - qh, ..inner };
+    if text_area.height == 0 || text_area.width < 3 {
+        return;
+    }
+    let prompt = Rect { width: 2, ..text_area };
+    frame.render_widget(Paragraph::new(Span::styled("› ", Style::default().fg(theme.ui.accent))), prompt);
+    let ta_area = Rect { x: text_area.x + 2, width: text_area.width - 2, ..text_area };
+    let mut ta = state.composer.textarea.clone();
+    ta.set_style(Style::default().fg(theme.ui.text));
+    ta.set_cursor_line_style(Style::default());
+    ta.set_placeholder_style(Style::default().fg(theme.ui.muted));
+    ta.set_cursor_style(if focused {
+        Style::default().add_modifier(Modifier::REVERSED)
+    } else {
+        Style::default()
+    });
+    frame.render_widget(&ta, ta_area);
+}
+
+/// The popup of matching slash commands, drawn at the bottom of `above`.
+pub fn render_completions(state: &State, frame: &mut Frame, above: Rect) {
+    if !state.overlays.is_empty() || state.focus != Focus::Composer {
+        return;
+    }
+    let items = completions(state);
+    if items.is_empty() || above.height < 3 {
+        return;
+    }
+    let theme = &state.theme;
+    let h = (items.len() as u16 + 2).min(above.height);
+    let w = above.width.min(72);
+    let area = Rect { x: above.x + 1, y: above.y + above.height - h, width: w.saturating_sub(1), height: h };
+    let selected = state.composer.completion.min(items.len() - 1);
+    let name_w = items.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    let lines: Vec<Line> = items
+        .iter()
+        .enumerate()
+        .map(|(i, (name, desc))| {
+            let style = if i == selected {
+                Style::default().bg(theme.ui.selection).fg(theme.ui.accent).add_modifier(Modifier::BOLD)
+            } else {
+                Style::default().fg(theme.ui.text)
+            };
+            Line::from(vec![
+                Span::styled(format!(" {name:<name_w$}  "), style),
+                Span::styled(desc.to_string(), Style::default().fg(theme.ui.muted)),
+            ])
+        })
+        .collect();
+    frame.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(Style::default().fg(theme.ui.border))
+        .style(Style::default().bg(theme.ui.panel));
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}

@@ -1,0 +1,45 @@
+//! The help overlay: every binding of the active keymap, by context, from the action table.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+
+use crate::app::keymap::{ACTIONS, Context};
+use crate::app::state::State;
+
+pub fn render(state: &State, scroll: u16, frame: &mut Frame, area: Rect) {
+    let theme = &state.theme;
+    let width = area.width.saturating_sub(4).min(84);
+    let height = area.height.saturating_sub(2);
+    if width < 20 || height < 4 {
+        return;
+    }
+    let rect = super::centered(area, width, height);
+    frame.render_widget(Clear, rect);
+    let head = Style::default().fg(theme.ui.accent).add_modifier(Modifier::BOLD);
+    let mut lines = Vec::new();
+    for ctx in Context::ALL {
+        lines.push(Line::from(Span::styled(ctx.name().to_string(), head)));
+        for info in ACTIONS.iter().filter(|a| a.context == ctx) {
+            let keys = state.keymap.keys_for(info.action).join(", ");
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {keys:<24}"), Style::default().fg(theme.ui.accent)),
+                Span::styled(info.description.to_string(), Style::default().fg(theme.ui.text)),
+            ]));
+        }
+        lines.push(Line::default());
+    }
+    lines.push(Line::from(Span::styled(
+        "Type / in an empty prompt for commands: /help /clear /exit /version /cost /status /model /permissions /demo",
+        Style::default().fg(theme.ui.muted),
+    )));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(Style::default().fg(theme.ui.border_active))
+        .style(Style::default().bg(theme.ui.panel))
+        .title(Span::styled(format!(" Keys · keymap {} ", state.keymap.name), head));
+    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), rect);
+}

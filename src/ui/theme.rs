@@ -1,0 +1,351 @@
+//! Themes: semantic colour roles, resolved once into a typed [`Theme`].
+//!
+//! A theme file is TOML. `[palette]` names colours; every other table sets roles
+//! (`[ui] text = "..."`, `[diff] added = "..."`), either as a colour or as a palette name.
+//! Colours are `#rrggbb`, `#rgb`, an ANSI name (`red`, `darkgray`, `lightblue`, `reset`) or a
+//! number 0–255. A role the file leaves out keeps the base theme's value (the built-in dark
+//! theme, or the file's `inherits`). Loading produces a [`Theme`] with plain fields, so
+//! rendering never looks a role up by name.
+
+use std::collections::BTreeMap;
+
+use ratatui::style::Color;
+
+pub const DARK: &str = include_str!("../../themes/dark.toml");
+pub const LIGHT: &str = include_str!("../../themes/light.toml");
+
+/// Built-in themes by name.
+pub const BUILTIN: &[(&str, &str)] = &[("dark", DARK), ("light", LIGHT)];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UiRoles {
+    pub background: Color,
+    pub panel: Color,
+    pub border: Color,
+    pub border_active: Color,
+    pub text: Color,
+    pub muted: Color,
+    pub accent: Color,
+    pub primary: Color,
+    pub secondary: Color,
+    pub success: Color,
+    pub warning: Color,
+    pub error: Color,
+    pub info: Color,
+    pub selection: Color,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TranscriptRoles {
+    pub user: Color,
+    pub user_marker: Color,
+    pub assistant_marker: Color,
+    pub thinking: Color,
+    pub tool: Color,
+    pub tool_running: Color,
+    pub tool_success: Color,
+    pub tool_error: Color,
+    pub notice: Color,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiffRoles {
+    pub added: Color,
+    pub removed: Color,
+    pub context: Color,
+    pub hunk: Color,
+    pub line_number: Color,
+    pub added_bg: Color,
+    pub removed_bg: Color,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MarkdownRoles {
+    pub heading: Color,
+    pub link: Color,
+    pub code: Color,
+    pub code_bg: Color,
+    pub quote: Color,
+    pub list_marker: Color,
+    pub emphasis: Color,
+    pub strong: Color,
+    pub rule: Color,
+}
+
+/// A resolved theme.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Theme {
+    pub name: String,
+    /// The syntect theme used for code.
+    pub syntax: String,
+    pub ui: UiRoles,
+    pub transcript: TranscriptRoles,
+    pub diff: DiffRoles,
+    pub markdown: MarkdownRoles,
+}
+
+type Accessor = fn(&mut Theme) -> &mut Color;
+
+/// Every role by its dotted name: the one list the loader, validation and docs use.
+pub const ROLES: &[(&str, Accessor)] = &[
+    ("ui.background", |t| &mut t.ui.background),
+    ("ui.panel", |t| &mut t.ui.panel),
+    ("ui.border", |t| &mut t.ui.border),
+    ("ui.border_active", |t| &mut t.ui.border_active),
+    ("ui.text", |t| &mut t.ui.text),
+    ("ui.muted", |t| &mut t.ui.muted),
+    ("ui.accent", |t| &mut t.ui.accent),
+    ("ui.primary", |t| &mut t.ui.primary),
+    ("ui.secondary", |t| &mut t.ui.secondary),
+    ("ui.success", |t| &mut t.ui.success),
+    ("ui.warning", |t| &mut t.ui.warning),
+    ("ui.error", |t| &mut t.ui.error),
+    ("ui.info", |t| &mut t.ui.info),
+    ("ui.selection", |t| &mut t.ui.selection),
+    ("transcript.user", |t| &mut t.transcript.user),
+    ("transcript.user_marker", |t| &mut t.transcript.user_marker),
+    ("transcript.assistant_marker", |t| &mut t.transcript.assistant_marker),
+    ("transcript.thinking", |t| &mut t.transcript.thinking),
+    ("transcript.tool", |t| &mut t.transcript.tool),
+    ("transcript.tool_running", |t| &mut t.transcript.tool_running),
+    ("transcript.tool_success", |t| &mut t.transcript.tool_success),
+    ("transcript.tool_error", |t| &mut t.transcript.tool_error),
+    ("transcript.notice", |t| &mut t.transcript.notice),
+    ("diff.added", |t| &mut t.diff.added),
+    ("diff.removed", |t| &mut t.diff.removed),
+    ("diff.context", |t| &mut t.diff.context),
+    ("diff.hunk", |t| &mut t.diff.hunk),
+    ("diff.line_number", |t| &mut t.diff.line_number),
+    ("diff.added_bg", |t| &mut t.diff.added_bg),
+    ("diff.removed_bg", |t| &mut t.diff.removed_bg),
+    ("markdown.heading", |t| &mut t.markdown.heading),
+    ("markdown.link", |t| &mut t.markdown.link),
+    ("markdown.code", |t| &mut t.markdown.code),
+    ("markdown.code_bg", |t| &mut t.markdown.code_bg),
+    ("markdown.quote", |t| &mut t.markdown.quote),
+    ("markdown.list_marker", |t| &mut t.markdown.list_marker),
+    ("markdown.emphasis", |t| &mut t.markdown.emphasis),
+    ("markdown.strong", |t| &mut t.markdown.strong),
+    ("markdown.rule", |t| &mut t.markdown.rule),
+];
+
+impl Theme {
+    /// A theme with every role unset (terminal defaults); the base every file starts from.
+    fn blank(name: &str) -> Theme {
+        let r = Color::Reset;
+        Theme {
+            name: name.to_string(),
+            syntax: "base16-ocean.dark".into(),
+            ui: UiRoles {
+                background: r,
+                panel: r,
+                border: r,
+                border_active: r,
+                text: r,
+                muted: r,
+                accent: r,
+                primary: r,
+                secondary: r,
+                success: r,
+                warning: r,
+                error: r,
+                info: r,
+                selection: r,
+            },
+            transcript: TranscriptRoles {
+                user: r,
+                user_marker: r,
+                assistant_marker: r,
+                thinking: r,
+                tool: r,
+                tool_running: r,
+                tool_success: r,
+                tool_error: r,
+                notice: r,
+            },
+            diff: DiffRoles {
+                added: r,
+                removed: r,
+                context: r,
+                hunk: r,
+                line_number: r,
+                added_bg: r,
+                removed_bg: r,
+            },
+            markdown: MarkdownRoles {
+                heading: r,
+                link: r,
+                code: r,
+                code_bg: r,
+                quote: r,
+                list_marker: r,
+                emphasis: r,
+                strong: r,
+                rule: r,
+            },
+        }
+    }
+
+    /// The built-in theme `name`.
+    pub fn builtin(name: &str) -> Option<Theme> {
+        let (_, text) = BUILTIN.iter().find(|(n, _)| *n == name)?;
+        Some(Theme::parse(name, text, None).expect("built-in themes are valid (tested)"))
+    }
+
+    /// The default dark theme.
+    pub fn dark() -> Theme {
+        Theme::builtin("dark").expect("dark theme")
+    }
+
+    /// Parses a theme file. `base` supplies roles the file leaves out (the file's `inherits`
+    /// names a built-in theme and wins over `base`). Errors name the key and what is wrong.
+    pub fn parse(name: &str, text: &str, base: Option<&Theme>) -> Result<Theme, Vec<String>> {
+        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| vec![e.to_string()])?;
+        let mut errors = Vec::new();
+        let mut theme = match table.get("inherits").and_then(|v| v.as_str()) {
+            Some(parent) => match Theme::builtin(parent) {
+                Some(t) => t,
+                None => {
+                    errors.push(format!("inherits: there is no built-in theme `{parent}`"));
+                    base.cloned().unwrap_or_else(|| Theme::blank(name))
+                }
+            },
+            None => base.cloned().unwrap_or_else(|| Theme::blank(name)),
+        };
+        theme.name = table.get("name").and_then(|v| v.as_str()).unwrap_or(name).to_string();
+        let mut palette: BTreeMap<String, Color> = BTreeMap::new();
+        if let Some(p) = table.get("palette") {
+            match p.as_table() {
+                Some(p) => {
+                    for (key, value) in p {
+                        match value.as_str().map(parse_color).or_else(|| value.as_integer().map(index_color)) {
+                            Some(Ok(c)) => {
+                                palette.insert(key.clone(), c);
+                            }
+                            Some(Err(e)) => errors.push(format!("palette.{key}: {e}")),
+                            None => errors.push(format!("palette.{key}: expected a colour string or 0-255")),
+                        }
+                    }
+                }
+                None => errors.push("palette: expected a table".into()),
+            }
+        }
+        for (section, value) in &table {
+            match section.as_str() {
+                "name" | "inherits" | "palette" => continue,
+                "syntax" => {
+                    match value.as_str() {
+                        Some(s) => theme.syntax = s.to_string(),
+                        None => errors.push("syntax: expected the name of a syntax-highlighting theme".into()),
+                    }
+                    continue;
+                }
+                _ => {}
+            }
+            let Some(roles) = value.as_table() else {
+                errors.push(format!("{section}: expected a table of roles"));
+                continue;
+            };
+            for (role, value) in roles {
+                let key = format!("{section}.{role}");
+                let Some((_, accessor)) = ROLES.iter().find(|(k, _)| *k == key) else {
+                    errors.push(format!("{key}: unknown role"));
+                    continue;
+                };
+                let color = match value {
+                    toml::Value::String(s) => match palette.get(s) {
+                        Some(c) => Ok(*c),
+                        None => parse_color(s),
+                    },
+                    toml::Value::Integer(i) => index_color(*i),
+                    _ => Err("expected a colour string, a palette name or 0-255".to_string()),
+                };
+                match color {
+                    Ok(c) => *accessor(&mut theme) = c,
+                    Err(e) => errors.push(format!("{key}: {e}")),
+                }
+            }
+        }
+        if errors.is_empty() { Ok(theme) } else { Err(errors) }
+    }
+}
+
+fn index_color(i: i64) -> Result<Color, String> {
+    u8::try_from(i).map(Color::Indexed).map_err(|_| format!("{i} is not a colour index (0-255)"))
+}
+
+/// Parses `#rrggbb`, `#rgb`, an ANSI colour name, or a number 0–255.
+pub fn parse_color(s: &str) -> Result<Color, String> {
+    let t = s.trim();
+    if let Some(hex) = t.strip_prefix('#') {
+        let digits: Vec<u8> = hex.chars().map(|c| c.to_digit(16).map(|d| d as u8)).collect::<Option<_>>().ok_or_else(
+            || format!("`{s}` is not a hex colour"),
+        )?;
+        return match digits.len() {
+            6 => Ok(Color::Rgb(digits[0] * 16 + digits[1], digits[2] * 16 + digits[3], digits[4] * 16 + digits[5])),
+            3 => Ok(Color::Rgb(digits[0] * 17, digits[1] * 17, digits[2] * 17)),
+            _ => Err(format!("`{s}` is not a hex colour (#rrggbb or #rgb)")),
+        };
+    }
+    if let Ok(i) = t.parse::<i64>() {
+        return index_color(i);
+    }
+    let c = match t.to_ascii_lowercase().replace(['_', '-', ' '], "").as_str() {
+        "reset" | "default" | "none" => Color::Reset,
+        "black" => Color::Black,
+        "red" => Color::Red,
+        "green" => Color::Green,
+        "yellow" => Color::Yellow,
+        "blue" => Color::Blue,
+        "magenta" => Color::Magenta,
+        "cyan" => Color::Cyan,
+        "gray" | "grey" => Color::Gray,
+        "darkgray" | "darkgrey" | "brightblack" => Color::DarkGray,
+        "lightred" | "brightred" => Color::LightRed,
+        "lightgreen" | "brightgreen" => Color::LightGreen,
+        "lightyellow" | "brightyellow" => Color::LightYellow,
+        "lightblue" | "brightblue" => Color::LightBlue,
+        "lightmagenta" | "brightmagenta" => Color::LightMagenta,
+        "lightcyan" | "brightcyan" => Color::LightCyan,
+        "white" | "brightwhite" => Color::White,
+        _ => return Err(format!("`{s}` is not a colour (#rrggbb, an ANSI name, or 0-255)")),
+    };
+    Ok(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every shipped theme loads, sets every role, and names a syntect theme that exists.
+    #[test]
+    fn builtin_themes_are_complete() {
+        let syntaxes = syntect::highlighting::ThemeSet::load_defaults();
+        for (name, text) in BUILTIN {
+            let mut t = Theme::parse(name, text, None).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+            for (key, accessor) in ROLES {
+                if *key != "ui.background" {
+                    assert_ne!(*accessor(&mut t), Color::Reset, "{name}: {key} is unset");
+                }
+            }
+            assert!(syntaxes.themes.contains_key(&t.syntax), "{name}: unknown syntax theme {}", t.syntax);
+        }
+    }
+
+    #[test]
+    fn colours_palette_inherits_and_errors() {
+        assert_eq!(parse_color("#ff8000"), Ok(Color::Rgb(255, 128, 0)));
+        assert_eq!(parse_color("#f80"), Ok(Color::Rgb(255, 136, 0)));
+        assert_eq!(parse_color("light_blue"), Ok(Color::LightBlue));
+        assert_eq!(parse_color("208"), Ok(Color::Indexed(208)));
+        assert!(parse_color("#12345").is_err());
+        assert!(parse_color("chartreuse-ish").is_err());
+        let t = Theme::parse("mine", "inherits = \"light\"\n[palette]\nhot = \"#ff0000\"\n[diff]\nadded = \"hot\"\n", None)
+            .unwrap();
+        assert_eq!(t.diff.added, Color::Rgb(255, 0, 0));
+        assert_eq!(t.ui.text, Theme::builtin("light").unwrap().ui.text);
+        let e = Theme::parse("bad", "[ui]\ntext = \"#zzz\"\nnope = \"red\"\n[diff]\nadded = true\n", None).unwrap_err();
+        assert_eq!(e.len(), 3, "{e:?}");
+        assert!(e.iter().any(|m| m.starts_with("ui.nope: unknown role")));
+    }
+}

@@ -1,0 +1,435 @@
+//! The transcript pane: cells laid out to lines, virtualized.
+//!
+//! Each cell's lines are cached per width (and per cell version and theme epoch), so scrolling
+//! a long session lays out only the cells it passes. The viewport is an anchor (a cell and a
+//! line in it) or "follow the end"; drawing walks from the anchor until the pane is full.
+//! While an answer streams, the finished part of its Markdown is rendered once and only the
+//! tail again ([`crate::ui::markdown::stable_prefix`]).
+
+use std::rc::Rc;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::diff::diff_lines;
+use super::markdown;
+use super::theme::Theme;
+use super::wrap::{wrap, wrap_hard};
+use crate::app::state::*;
+
+/// Columns left of the content: a selection bar and a space.
+pub const GUTTER: u16 = 2;
+/// Lines of bash output shown while collapsed.
+const OUTPUT_TAIL: usize = 5;
+/// Lines of a result shown while collapsed.
+const RESULT_HEAD: usize = 3;
+/// Diff lines shown while collapsed.
+const DIFF_HEAD: usize = 24;
+/// Most lines of output shown when expanded (the rest is a count).
+const EXPANDED_MAX: usize = 2000;
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+/// The spinner frame at `now_ms` (10 frames a second).
+pub fn spinner(now_ms: u64) -> &'static str {
+    SPINNER[((now_ms / 100) % SPINNER.len() as u64) as usize]
+}
+
+/// Text width of the transcript pane's content for a pane `area_width` wide.
+pub fn content_width(area_width: u16) -> usize {
+    area_width.saturating_sub(GUTTER + 1).max(8) as usize
+}
+
+/// The lines of a cell at `width`, ending with one blank separator line.
+pub fn cell_lines(cell: &Cell, width: usize, theme: &Theme, epoch: u64, now_ms: u64) -> Rc<Vec<Line<'static>>> {
+    if cell.is_live() {
+        return Rc::new(layout(cell, width, theme, epoch, now_ms));
+    }
+    {
+        let cache = cell.layout.borrow();
+        if cache.width as usize == width && cache.version == cell.version && cache.epoch == epoch {
+            return cache.lines.clone();
+        }
+    }
+    let lines = Rc::new(layout(cell, width, theme, epoch, now_ms));
+    *cell.layout.borrow_mut() = LayoutCache { width: width as u16, version: cell.version, epoch, lines: lines.clone() };
+    lines
+}
+
+fn plain_lines(text: &str, width: usize, style: Style, first: Vec<Span<'static>>, rest: Vec<Span<'static>>) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    for (i, l) in text.split('\n').enumerate() {
+        let lead = if i == 0 { &first } else { &rest };
+        out.extend(wrap(&[Span::styled(l.to_string(), style)], width, lead, &rest));
+    }
+    out
+}
+
+/// Markdown of an answer, with the finished part cached while it streams.
+fn answer_lines(cell: &Cell, text: &str, streaming: bool, width: usize, theme: &Theme, epoch: u64) -> Vec<Line<'static>> {
+    if !streaming {
+        return markdown::render(text, width, theme);
+    }
+    let cut = markdown::stable_prefix(text);
+    let mut cache = cell.markdown.borrow_mut();
+    if cache.width as usize != width || cache.epoch != epoch || cache.prefix_len > cut || !text.is_char_boundary(cache.prefix_len) {
+        *cache = MarkdownCache::default();
+    }
+    if cut > cache.prefix_len {
+        cache.lines = markdown::render(&text[..cut], width, theme);
+        cache.prefix_len = cut;
+        cache.width = width as u16;
+        cache.epoch = epoch;
+    }
+    let mut lines = cache.lines.clone();
+    let tail = &text[cache.prefix_len..];
+    if !tail.trim().is_empty() {
+        if !lines.is_empty() {
+            lines.push(Line::default());
+        }
+        lines.extend(markdown::render(tail, width, theme));
+    }
+    lines
+}
+
+fn layout(cell: &Cell, width: usize, theme: &Theme, epoch: u64, now_ms: u64) -> Vec<Line<'static>> {
+    let t = &theme.transcript;
+    let muted = Style::default().fg(theme.ui.muted);
+    let indent = || vec![Span::raw("  ")];
+    let mut lines: Vec<Line<'static>> = match &cell.kind {
+        CellKind::User { text } => plain_lines(
+            text,
+            width,
+            Style::default().fg(t.user),
+            vec![Span::styled("› ", Style::default().fg(t.user_marker).add_modifier(Modifier::BOLD))],
+            indent(),
+        ),
+        CellKind::Assistant { text, streaming } => {
+            let body = answer_lines(cell, text, *streaming, width.saturating_sub(2), theme, epoch);
+            body.into_iter()
+                .enumerate()
+                .map(|(i, mut l)| {
+                    let lead = if i == 0 {
+                        Span::styled("● ", Style::default().fg(t.assistant_marker))
+                    } else {
+                        Span::raw("  ")
+                    };
+                    l.spans.insert(0, lead);
+                    l
+                })
+                .collect()
+        }
+        CellKind::Thinking { text, streaming } => {
+            let style = Style::default().fg(t.thinking).add_modifier(Modifier::ITALIC);
+            let head = if *streaming { "✻ Thinking…" } else { "✻ Thought" };
+            if cell.expanded {
+                let mut out = vec![Line::from(Span::styled(head, style))];
+                out.extend(plain_lines(text, width, style, indent(), indent()));
+                out
+            } else {
+                let last = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or_default();
+                let mut snippet: String = last.chars().take(width.saturating_sub(14)).collect();
+                if snippet.len() < last.len() {
+                    snippet.push('…');
+                }
+                vec![Line::from(vec![Span::styled(format!("{head} "), style), Span::styled(snippet, muted)])]
+            }
+        }
+        CellKind::Tool(tool) => tool_lines(tool, cell.expanded, width, theme, now_ms),
+        CellKind::Notice { level, text } => {
+            let (mark, color) = match level {
+                NoticeLevel::Info => ("ℹ ", theme.ui.info),
+                NoticeLevel::Warning => ("! ", theme.ui.warning),
+                NoticeLevel::Error => ("✗ ", theme.ui.error),
+            };
+            plain_lines(text, width, Style::default().fg(color), vec![Span::styled(mark, Style::default().fg(color))], indent())
+        }
+        CellKind::Welcome => welcome(width, theme),
+    };
+    lines.push(Line::default());
+    lines
+}
+
+fn welcome(width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let head = Style::default().fg(theme.markdown.heading).add_modifier(Modifier::BOLD);
+    let text = Style::default().fg(theme.ui.text);
+    let code = Style::default().fg(theme.markdown.code);
+    let muted = Style::default().fg(theme.ui.muted);
+    let mut out = vec![Line::from(Span::styled("Welcome to claw-tui", head)), Line::default()];
+    for (style, s) in [
+        (text, "No API key is configured yet. To talk to a model, set one and start again:"),
+        (code, "  export ANTHROPIC_API_KEY=sk-ant-...      (or ANTHROPIC_AUTH_TOKEN)"),
+        (muted, "  ANTHROPIC_BASE_URL points at a gateway or proxy; ANTHROPIC_MODEL picks the model."),
+        (muted, "  The same settings can live in ~/.claw/config.toml (see docs/configuration.md)."),
+        (text, ""),
+        (text, "Type /demo and press Enter to watch the offline demo: a scripted model working"),
+        (text, "with the real tools in a scratch directory. F1 lists the keys; ctrl+p the commands."),
+    ] {
+        out.extend(wrap(&[Span::styled(s.to_string(), style)], width, &[], &[]));
+    }
+    out
+}
+
+fn tool_lines(tool: &ToolCell, expanded: bool, width: usize, theme: &Theme, now_ms: u64) -> Vec<Line<'static>> {
+    let tr = &theme.transcript;
+    let muted = Style::default().fg(theme.ui.muted);
+    let (mark, mark_style, time) = match tool.status {
+        ToolStatus::Running { started_ms } => {
+            (spinner(now_ms), Style::default().fg(tr.tool_running), format_secs(now_ms.saturating_sub(started_ms)))
+        }
+        ToolStatus::Waiting { .. } => ("?", Style::default().fg(theme.ui.warning), "waiting for approval".into()),
+        ToolStatus::Done { is_error: false, elapsed_ms } => ("●", Style::default().fg(tr.tool_success), format_secs(elapsed_ms)),
+        ToolStatus::Done { is_error: true, elapsed_ms } => ("●", Style::default().fg(tr.tool_error), format_secs(elapsed_ms)),
+    };
+    let header = vec![
+        Span::styled(format!("{mark} "), mark_style),
+        Span::styled(tool.tool.clone(), Style::default().fg(tr.tool).add_modifier(Modifier::BOLD)),
+        Span::raw(" "),
+        Span::styled(tool.summary.clone(), Style::default().fg(theme.ui.text)),
+        Span::styled(format!("  {time}"), muted),
+    ];
+    let mut out = wrap(&header, width, &[], &[Span::raw("  ")]);
+    let first = vec![Span::styled("  ⎿ ", muted)];
+    let rest = vec![Span::raw("    ")];
+    let body_w = width;
+    let is_error = matches!(tool.status, ToolStatus::Done { is_error: true, .. });
+
+    if let Some(diff) = &tool.diff {
+        let max = if expanded { None } else { Some(DIFF_HEAD) };
+        out.extend(diff_lines(diff, theme, body_w, "    ", max));
+        if !expanded || !is_error {
+            return out;
+        }
+    }
+    let output_source = if tool.tool == "bash" && !tool.output.is_empty() && !is_error {
+        Some(tool.output.as_str())
+    } else {
+        None
+    };
+    let (text, style) = match (&tool.result, output_source) {
+        (_, Some(output)) => (output.trim_end().to_string(), muted),
+        (Some(result), None) => {
+            let style = if is_error { Style::default().fg(tr.tool_error) } else { muted };
+            let text = match tool.tool.as_str() {
+                "read_file" if !is_error && !expanded => format!("Read {} lines", result.lines().filter(|l| l.contains('\t')).count()),
+                _ => result.trim_end().to_string(),
+            };
+            (text, style)
+        }
+        (None, None) if tool.tool == "bash" => (tool.output.trim_end().to_string(), muted),
+        (None, None) => return out,
+    };
+    if text.is_empty() {
+        return out;
+    }
+    let all: Vec<&str> = text.lines().collect();
+    let (shown, hidden_note): (Vec<&str>, Option<String>) = if expanded {
+        let n = all.len().min(EXPANDED_MAX);
+        (all[..n].to_vec(), (all.len() > n).then(|| format!("… {} more lines", all.len() - n)))
+    } else if tool.tool == "bash" && !is_error {
+        let start = all.len().saturating_sub(OUTPUT_TAIL);
+        (all[start..].to_vec(), (start > 0).then(|| format!("… {start} earlier lines (select and press enter to expand)")))
+    } else {
+        let n = all.len().min(if is_error { 6 } else { RESULT_HEAD });
+        (all[..n].to_vec(), (all.len() > n).then(|| format!("… {} more lines", all.len() - n)))
+    };
+    let mut first_line = true;
+    if let Some(note) = hidden_note.as_ref().filter(|_| tool.tool == "bash" && !expanded && !is_error) {
+        out.push(Line::from(vec![first[0].clone(), Span::styled(note.clone(), muted)]));
+        first_line = false;
+    }
+    for line in shown {
+        let lead = if first_line { &first } else { &rest };
+        out.extend(wrap_hard(&[Span::styled(line.to_string(), style)], body_w, lead));
+        first_line = false;
+    }
+    if let Some(note) = hidden_note.filter(|_| !(tool.tool == "bash" && !expanded && !is_error)) {
+        out.push(Line::from(vec![Span::raw("    "), Span::styled(note, muted)]));
+    }
+    out
+}
+
+fn format_secs(ms: u64) -> String {
+    if ms < 1000 { format!("{ms}ms") } else if ms < 60_000 { format!("{:.1}s", ms as f64 / 1000.0) } else { format!("{}m{:02}s", ms / 60_000, (ms / 1000) % 60) }
+}
+
+/// The lines the viewport shows, each with the cell it belongs to.
+pub fn visible(state: &State, area: Rect) -> Vec<(usize, Line<'static>)> {
+    let width = content_width(area.width);
+    let height = area.height as usize;
+    let tr = &state.transcript;
+    let lines_of = |i: usize| cell_lines(&tr.cells[i], width, &state.theme, state.layout_epoch, state.now_ms);
+    let from_end = || {
+        let mut out: Vec<(usize, Line<'static>)> = Vec::new();
+        for i in (0..tr.cells.len()).rev() {
+            let lines = lines_of(i);
+            for l in lines.iter().rev() {
+                out.push((i, l.clone()));
+                if out.len() >= height {
+                    break;
+                }
+            }
+            if out.len() >= height {
+                break;
+            }
+        }
+        out.reverse();
+        out
+    };
+    match tr.scroll {
+        Scroll::Follow => from_end(),
+        Scroll::At { cell, line } => {
+            let mut out = Vec::new();
+            let mut skip = line;
+            for i in cell.min(tr.cells.len())..tr.cells.len() {
+                let lines = lines_of(i);
+                for l in lines.iter() {
+                    if skip > 0 {
+                        skip -= 1;
+                        continue;
+                    }
+                    out.push((i, l.clone()));
+                    if out.len() >= height {
+                        return out;
+                    }
+                }
+            }
+            // Scrolled past the end: show the end.
+            if out.len() < height { from_end() } else { out }
+        }
+    }
+}
+
+/// The anchor of the viewport's top line right now.
+fn top_anchor(state: &State, width: usize, height: usize) -> (usize, usize) {
+    let tr = &state.transcript;
+    match tr.scroll {
+        Scroll::At { cell, line } => (cell, line),
+        Scroll::Follow => {
+            let mut remaining = height;
+            for i in (0..tr.cells.len()).rev() {
+                let n = cell_lines(&tr.cells[i], width, &state.theme, state.layout_epoch, state.now_ms).len();
+                if n >= remaining {
+                    return (i, n - remaining);
+                }
+                remaining -= n;
+            }
+            (0, 0)
+        }
+    }
+}
+
+/// Moves the viewport by `delta` lines (negative: up). Reaching the end follows again.
+pub fn scroll_by(state: &mut State, delta: isize) {
+    let area = super::transcript_area(state);
+    let width = content_width(area.width);
+    let height = area.height as usize;
+    if state.transcript.cells.is_empty() {
+        return;
+    }
+    let count = |i: usize| cell_lines(&state.transcript.cells[i], width, &state.theme, state.layout_epoch, state.now_ms).len();
+    let (mut cell, mut line) = top_anchor(state, width, height);
+    if delta < 0 {
+        let mut up = delta.unsigned_abs();
+        while up > 0 {
+            if line >= up {
+                line -= up;
+                up = 0;
+            } else if cell == 0 {
+                line = 0;
+                up = 0;
+            } else {
+                up -= line + 1;
+                cell -= 1;
+                line = count(cell) - 1;
+            }
+        }
+        state.transcript.scroll = Scroll::At { cell, line };
+    } else {
+        let mut down = delta as usize;
+        let n = state.transcript.cells.len();
+        while down > 0 {
+            let len = count(cell);
+            if line + down < len {
+                line += down;
+                down = 0;
+            } else if cell + 1 < n {
+                down -= len - line;
+                cell += 1;
+                line = 0;
+            } else {
+                line = len.saturating_sub(1);
+                down = 0;
+            }
+        }
+        // Follow again when the rest fits in the viewport.
+        let mut below = count(cell) - line;
+        for i in cell + 1..n {
+            below += count(i);
+            if below > height {
+                break;
+            }
+        }
+        state.transcript.scroll = if below <= height { Scroll::Follow } else { Scroll::At { cell, line } };
+    }
+}
+
+/// Scrolls so that cell `index` is in view (its top, or its end when it is below).
+pub fn reveal(state: &mut State, index: usize) {
+    let area = super::transcript_area(state);
+    let width = content_width(area.width);
+    let height = area.height as usize;
+    let shown = visible(state, area);
+    let first = shown.first().map(|(i, _)| *i);
+    let last = shown.last().map(|(i, _)| *i);
+    match (first, last) {
+        (Some(f), Some(l)) if index > f && index < l => {}
+        (Some(f), _) if index <= f => state.transcript.scroll = Scroll::At { cell: index, line: 0 },
+        _ => {
+            if index + 1 == state.transcript.cells.len() {
+                state.transcript.scroll = Scroll::Follow;
+                return;
+            }
+            // Put the cell's end at the bottom.
+            let mut remaining = height;
+            let mut i = index;
+            loop {
+                let n = cell_lines(&state.transcript.cells[i], width, &state.theme, state.layout_epoch, state.now_ms).len();
+                if n >= remaining || i == 0 {
+                    state.transcript.scroll = Scroll::At { cell: i, line: n.saturating_sub(remaining) };
+                    return;
+                }
+                remaining -= n;
+                i -= 1;
+            }
+        }
+    }
+}
+
+pub fn render(state: &State, frame: &mut Frame, area: Rect) {
+    let theme = &state.theme;
+    let selected = state.transcript.selected.filter(|_| state.focus == Focus::Transcript);
+    let bar = Style::default().fg(theme.ui.accent);
+    let lines: Vec<Line<'static>> = visible(state, area)
+        .into_iter()
+        .map(|(i, mut l)| {
+            let mark = if Some(i) == selected && !l.spans.is_empty() { "▌ " } else { "  " };
+            l.spans.insert(0, Span::styled(mark, bar));
+            l
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), area);
+    if !matches!(state.transcript.scroll, Scroll::Follow) {
+        let hint = format!(" ↓ more below · {} to follow ", state.keymap.hint(crate::app::keymap::Action::ScrollBottom));
+        let w = super::wrap::width(&hint) as u16;
+        if area.width > w + 2 && area.height > 1 {
+            let r = Rect { x: area.x + area.width - w - 1, y: area.y + area.height - 1, width: w, height: 1 };
+            frame.render_widget(
+                Paragraph::new(Span::styled(hint, Style::default().fg(theme.ui.muted).bg(theme.ui.panel))),
+                r,
+            );
+        }
+    }
+}
