@@ -21,7 +21,9 @@ pub enum Event {
     /// A rule was saved to the project config: where, or why it failed.
     RuleSaved(Result<String, String>),
     /// A new agent replaced the old one (/clear, /demo).
-    AgentRestarted { welcome: bool },
+    AgentRestarted {
+        welcome: bool,
+    },
     /// Send a prompt as if typed (the demo's opening prompt).
     SubmitPrompt(String),
     /// SIGTERM or SIGHUP.

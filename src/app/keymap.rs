@@ -86,6 +86,8 @@ pub enum Action {
     PaletteRun,
     PaletteClose,
     CloseHelp,
+    HelpUp,
+    HelpDown,
 }
 
 /// One row of the action table.
@@ -147,6 +149,8 @@ actions! {
     PaletteRun "run" Palette "Run the entry",
     PaletteClose "close" Palette "Close the palette",
     CloseHelp "close" Help "Close help",
+    HelpUp "scroll_up" Help "Scroll help up",
+    HelpDown "scroll_down" Help "Scroll help down",
 }
 
 impl Action {
@@ -422,7 +426,10 @@ mod tests {
         let km = Keymap::parse("t", "[global]\nhelp = \"ctrl+x h\"\ntoggle_todos = [\"ctrl+x t\", \"f2\"]\n").unwrap();
         let cx = Key::parse("ctrl+x").unwrap();
         assert_eq!(km.resolve(&[Context::Global], &[], cx), Resolved::Pending);
-        assert_eq!(km.resolve(&[Context::Global], &[cx], Key::parse("t").unwrap()), Resolved::Matched(Action::ToggleTodos));
+        assert_eq!(
+            km.resolve(&[Context::Global], &[cx], Key::parse("t").unwrap()),
+            Resolved::Matched(Action::ToggleTodos)
+        );
         assert_eq!(km.resolve(&[Context::Global], &[cx], Key::parse("z").unwrap()), Resolved::NotFound);
         let e = Keymap::parse("t", "[global]\nhelp = \"f1\"\nquit = \"f1\"\nteleport = \"f2\"\n[nowhere]\nx = \"a\"\n")
             .unwrap_err();

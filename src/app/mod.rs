@@ -48,7 +48,11 @@ struct AgentSlot {
     _demo: Option<DemoWorkspace>,
 }
 
-fn start_agent(cli: &Cli, demo: Option<DemoWorkspace>, bus: &mpsc::UnboundedSender<Event>) -> Result<(AgentSlot, bool), String> {
+fn start_agent(
+    cli: &Cli,
+    demo: Option<DemoWorkspace>,
+    bus: &mpsc::UnboundedSender<Event>,
+) -> Result<(AgentSlot, bool), String> {
     let cwd = match &demo {
         Some(d) => d.dir.path().to_path_buf(),
         None => std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?,
@@ -119,7 +123,8 @@ pub async fn run(cli: &Cli) -> i32 {
     spawn_signals(bus.clone());
     if let Some(prompt) = demo_prompt {
         let _ = bus.send(Event::Agent(agent::AgentEvent::Warning {
-            message: "demo: a scripted model, real tools, in a scratch directory; nothing here touches your files".into(),
+            message: "demo: a scripted model, real tools, in a scratch directory; nothing here touches your files"
+                .into(),
         }));
         let _ = bus.send(Event::SubmitPrompt(prompt));
     }

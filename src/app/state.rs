@@ -53,11 +53,22 @@ pub enum NoticeLevel {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum CellKind {
-    User { text: String },
-    Assistant { text: String, streaming: bool },
-    Thinking { text: String, streaming: bool },
+    User {
+        text: String,
+    },
+    Assistant {
+        text: String,
+        streaming: bool,
+    },
+    Thinking {
+        text: String,
+        streaming: bool,
+    },
     Tool(ToolCell),
-    Notice { level: NoticeLevel, text: String },
+    Notice {
+        level: NoticeLevel,
+        text: String,
+    },
     /// First run without credentials: how to set up, and the demo.
     Welcome,
 }
@@ -94,13 +105,7 @@ pub struct Cell {
 
 impl Cell {
     pub fn new(kind: CellKind) -> Cell {
-        Cell {
-            kind,
-            expanded: false,
-            version: 1,
-            layout: RefCell::default(),
-            markdown: RefCell::default(),
-        }
+        Cell { kind, expanded: false, version: 1, layout: RefCell::default(), markdown: RefCell::default() }
     }
 
     pub fn touch(&mut self) {
@@ -225,7 +230,7 @@ pub struct Picker {
 
 /// The modal stack. The top gets keys first; drawing goes bottom up.
 pub enum Overlay {
-    Approval(ApprovalModal),
+    Approval(Box<ApprovalModal>),
     Picker(Picker),
     Help { scroll: u16 },
 }
@@ -251,8 +256,8 @@ pub enum Activity {
     Retrying { until_ms: u64 },
 }
 
-/// Tokens and money.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Tokens and money. Costs are `None` once a model with an unknown price was used.
+#[derive(Debug, Clone, PartialEq)]
 pub struct CostMeter {
     pub last_request: Usage,
     pub turn: Usage,
@@ -264,6 +269,22 @@ pub struct CostMeter {
     pub turn_base_cost: Option<f64>,
     pub context_tokens: u64,
     pub context_window: u64,
+}
+
+impl Default for CostMeter {
+    fn default() -> Self {
+        CostMeter {
+            last_request: Default::default(),
+            turn: Default::default(),
+            turn_cost: Some(0.0),
+            session: Default::default(),
+            session_cost: Some(0.0),
+            turn_base: Default::default(),
+            turn_base_cost: Some(0.0),
+            context_tokens: 0,
+            context_window: 0,
+        }
+    }
 }
 
 /// Facts for the status bar.
@@ -327,7 +348,13 @@ impl State {
             pending_keys: Vec::new(),
             layout_epoch: 1,
             transcript: Transcript { cells: Vec::new(), scroll: Scroll::Follow, selected: None },
-            composer: Composer { textarea, history: Vec::new(), history_index: None, draft: String::new(), completion: 0 },
+            composer: Composer {
+                textarea,
+                history: Vec::new(),
+                history_index: None,
+                draft: String::new(),
+                completion: 0,
+            },
             focus: Focus::Composer,
             overlays: Vec::new(),
             approval_queue: VecDeque::new(),

@@ -29,6 +29,8 @@ pub const COMMANDS: &[(&str, &str)] = &[
 
 /// How long a flash message stays in the status bar.
 const FLASH_MS: u64 = 3000;
+/// Added to the score of a picker entry whose name matches, so names outrank descriptions.
+const LABEL_BONUS: u32 = 1 << 20;
 /// Lines the mouse wheel scrolls.
 const WHEEL_LINES: isize = 3;
 
@@ -124,10 +126,7 @@ fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
     let k = Key::from_event(&key);
     let contexts = state.contexts();
     match state.keymap.resolve(&contexts, &state.pending_keys, k) {
-        Resolved::Pending => {
-            state.pending_keys.push(k);
-            return;
-        }
+        Resolved::Pending => state.pending_keys.push(k),
         Resolved::Matched(action) => {
             state.pending_keys.clear();
             if !completion_intercepts(state, action, fx) {
@@ -189,8 +188,14 @@ fn on_action(state: &mut State, action: Action, key: KeyEvent, fx: &mut Vec<Effe
         Context::Approval => return approval_action(state, action, fx),
         Context::Palette => return picker_action(state, action, fx),
         Context::Help => {
-            if action == Action::CloseHelp {
-                state.overlays.pop();
+            let max = ui::help::lines(state).len().saturating_sub(1) as u16;
+            match (action, state.overlays.last_mut()) {
+                (Action::CloseHelp, _) => {
+                    state.overlays.pop();
+                }
+                (Action::HelpUp, Some(Overlay::Help { scroll })) => *scroll = scroll.saturating_sub(3),
+                (Action::HelpDown, Some(Overlay::Help { scroll })) => *scroll = (*scroll + 3).min(max),
+                _ => {}
             }
             return;
         }
@@ -233,11 +238,7 @@ fn on_action(state: &mut State, action: Action, key: KeyEvent, fx: &mut Vec<Effe
         Action::Suspend => fx.push(Effect::Suspend),
         Action::Submit => submit(state, fx),
         Action::Newline => state.composer.textarea.insert_newline(),
-        Action::Interrupt => {
-            if state.turn_running {
-                fx.push(Effect::Agent(Op::Interrupt));
-            }
-        }
+        Action::Interrupt if state.turn_running => fx.push(Effect::Agent(Op::Interrupt)),
         Action::HistoryPrev => {
             if state.composer.textarea.cursor().0 == 0 {
                 history_walk(state, -1);
@@ -254,13 +255,11 @@ fn on_action(state: &mut State, action: Action, key: KeyEvent, fx: &mut Vec<Effe
             }
         }
         Action::OpenEditor => fx.push(Effect::OpenEditor(state.composer.text())),
-        Action::FocusTranscript => {
-            if !state.transcript.cells.is_empty() {
-                state.focus = Focus::Transcript;
-                let last = state.transcript.cells.len() - 1;
-                state.transcript.selected = Some(last);
-                ui::transcript::reveal(state, last);
-            }
+        Action::FocusTranscript if !state.transcript.cells.is_empty() => {
+            state.focus = Focus::Transcript;
+            let last = state.transcript.cells.len() - 1;
+            state.transcript.selected = Some(last);
+            ui::transcript::reveal(state, last);
         }
         Action::SelectPrev | Action::SelectNext | Action::SelectFirst | Action::SelectLast => {
             let n = state.transcript.cells.len();
@@ -393,6 +392,7 @@ fn send_prompt(state: &mut State, text: String, fx: &mut Vec<Effect>) {
 
 fn on_paste(state: &mut State, text: String) {
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let text = visible(&text).into_owned();
     match state.overlays.last_mut() {
         // A paste never answers an approval; it may fill the note.
         Some(Overlay::Approval(m)) => {
@@ -489,7 +489,10 @@ fn run_command(state: &mut State, line: &str, fx: &mut Vec<Effect>) {
         other => notice(
             state,
             NoticeLevel::Error,
-            format!("unknown command {other}; type / to see the commands, or press {} for help", state.keymap.hint(Action::Help)),
+            format!(
+                "unknown command {other}; type / to see the commands, or press {} for help",
+                state.keymap.hint(Action::Help)
+            ),
         ),
     }
 }
@@ -547,8 +550,11 @@ pub fn refilter(p: &mut Picker) {
         .iter()
         .enumerate()
         .filter_map(|(i, item)| {
-            let hay = format!("{} {}", item.label, item.detail);
-            pattern.score(Utf32Str::new(&hay, &mut buf), &mut matcher).map(|s| (s, i))
+            // A match in the name ranks above any match in the description.
+            if let Some(s) = pattern.score(Utf32Str::new(&item.label, &mut buf), &mut matcher) {
+                return Some((s + LABEL_BONUS, i));
+            }
+            pattern.score(Utf32Str::new(&item.detail, &mut buf), &mut matcher).map(|s| (s, i))
         })
         .collect();
     scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
@@ -655,7 +661,7 @@ fn decide(state: &mut State, decision: Decision, persist: Option<String>, fx: &m
         fx.push(Effect::PersistRule(rule));
     }
     if let Some(next) = state.approval_queue.pop_front() {
-        state.overlays.push(Overlay::Approval(ApprovalModal { request: next, choice: 0, note: None }));
+        state.overlays.push(Overlay::Approval(Box::new(ApprovalModal { request: next, choice: 0, note: None })));
     } else {
         state.activity = if allowed { Activity::RunningTool(modal.request.tool) } else { Activity::Thinking };
     }
@@ -699,7 +705,7 @@ fn on_agent(state: &mut State, ev: AgentEvent, fx: &mut Vec<Effect>) {
             state.turn_running = true;
             state.activity = Activity::Thinking;
             state.cost.turn_base = state.cost.session;
-            state.cost.turn_base_cost = state.cost.session_cost.or(Some(0.0));
+            state.cost.turn_base_cost = state.cost.session_cost;
             state.cost.turn = Default::default();
             state.cost.turn_cost = Some(0.0);
         }
@@ -754,7 +760,7 @@ fn on_agent(state: &mut State, ev: AgentEvent, fx: &mut Vec<Effect>) {
         AgentEvent::ToolProgress { call_id, chunk } => {
             if let Some(cell) = state.transcript.tool_mut(&call_id) {
                 if let CellKind::Tool(t) = &mut cell.kind {
-                    t.output.push_str(&chunk);
+                    t.output.push_str(&visible(&chunk));
                     if t.output.len() > MAX_TOOL_OUTPUT {
                         let mut cut = t.output.len() - MAX_TOOL_OUTPUT;
                         while !t.output.is_char_boundary(cut) {
@@ -789,7 +795,7 @@ fn on_agent(state: &mut State, ev: AgentEvent, fx: &mut Vec<Effect>) {
             if state.overlays.iter().any(|o| matches!(o, Overlay::Approval(_))) {
                 state.approval_queue.push_back(request);
             } else {
-                state.overlays.push(Overlay::Approval(ApprovalModal { request, choice: 0, note: None }));
+                state.overlays.push(Overlay::Approval(Box::new(ApprovalModal { request, choice: 0, note: None })));
             }
         }
         AgentEvent::ToolCallFinished { call_id, result, is_error, elapsed_ms, .. } => {
@@ -806,9 +812,12 @@ fn on_agent(state: &mut State, ev: AgentEvent, fx: &mut Vec<Effect>) {
             state.activity = Activity::Thinking;
         }
         AgentEvent::FileChanged { diff, .. } => {
-            let running = state.transcript.cells.iter_mut().rev().find(|c| {
-                matches!(&c.kind, CellKind::Tool(t) if !matches!(t.status, ToolStatus::Done { .. }))
-            });
+            let running = state
+                .transcript
+                .cells
+                .iter_mut()
+                .rev()
+                .find(|c| matches!(&c.kind, CellKind::Tool(t) if !matches!(t.status, ToolStatus::Done { .. })));
             if let Some(cell) = running {
                 if let CellKind::Tool(t) = &mut cell.kind {
                     t.diff = Some(visible(&diff).into_owned());
@@ -828,7 +837,9 @@ fn on_agent(state: &mut State, ev: AgentEvent, fx: &mut Vec<Effect>) {
                 cache_creation_input_tokens: session
                     .cache_creation_input_tokens
                     .saturating_sub(c.turn_base.cache_creation_input_tokens),
-                cache_read_input_tokens: session.cache_read_input_tokens.saturating_sub(c.turn_base.cache_read_input_tokens),
+                cache_read_input_tokens: session
+                    .cache_read_input_tokens
+                    .saturating_sub(c.turn_base.cache_read_input_tokens),
             };
             c.turn_cost = match (session_cost_usd, c.turn_base_cost) {
                 (Some(s), Some(b)) => Some(s - b),
@@ -859,7 +870,7 @@ fn on_agent(state: &mut State, ev: AgentEvent, fx: &mut Vec<Effect>) {
         }
         AgentEvent::Error { message, retrying_in_ms: Some(ms), .. } => {
             state.activity = Activity::Retrying { until_ms: state.now_ms + ms };
-            notice(state, NoticeLevel::Warning, format!("{message}; retrying in {:.1}s", ms as f64 / 1000.0));
+            notice(state, NoticeLevel::Warning, format!("{message} in {:.1}s", ms as f64 / 1000.0));
         }
         AgentEvent::Error { message, .. } => notice(state, NoticeLevel::Error, message),
         AgentEvent::Warning { message } => notice(state, NoticeLevel::Warning, message),

@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Padding, Paragraph};
 
 use super::diff::diff_lines;
 use super::highlight::highlight;
@@ -45,7 +45,7 @@ pub fn render(state: &State, modal: &ApprovalModal, frame: &mut Frame, area: Rec
         frame.render_widget(Paragraph::new(line).style(Style::default().fg(theme.ui.warning).bg(theme.ui.panel)), r);
         return;
     }
-    let inner_w = width.saturating_sub(4) as usize;
+    let inner_w = width.saturating_sub(6) as usize;
     let muted = Style::default().fg(theme.ui.muted);
     let mut lines: Vec<Line<'static>> = Vec::new();
     lines.extend(wrap(&[Span::styled(visible(&modal.request.reason).into_owned(), muted)], inner_w, &[], &[]));
@@ -64,7 +64,10 @@ pub fn render(state: &State, modal: &ApprovalModal, frame: &mut Frame, area: Rec
             }
         }
         Some(Preview::Diff { path, diff }) => {
-            lines.push(Line::from(Span::styled(visible(path).into_owned(), Style::default().fg(theme.ui.text).add_modifier(Modifier::BOLD))));
+            lines.push(Line::from(Span::styled(
+                visible(path).into_owned(),
+                Style::default().fg(theme.ui.text).add_modifier(Modifier::BOLD),
+            )));
             lines.extend(diff_lines(&visible(diff), theme, inner_w, "", Some(MAX_PREVIEW)));
         }
         None => lines.push(Line::from(Span::styled(modal.request.summary.clone(), Style::default().fg(theme.ui.text)))),
@@ -112,6 +115,7 @@ pub fn render(state: &State, modal: &ApprovalModal, frame: &mut Frame, area: Rec
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
         .border_style(Style::default().fg(theme.ui.warning))
+        .padding(Padding::horizontal(1))
         .style(Style::default().bg(theme.ui.panel))
         .title(Span::styled(
             format!(" Allow {}? ", modal.request.tool),

@@ -34,7 +34,8 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         .border_type(BorderType::Rounded)
         .border_style(Style::default().fg(border));
     if state.turn_running {
-        block = block.title(Span::styled(" working · your next prompt will wait ", Style::default().fg(theme.ui.muted)));
+        block =
+            block.title(Span::styled(" working · your next prompt will wait ", Style::default().fg(theme.ui.muted)));
     }
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -65,12 +66,18 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     ta.set_style(Style::default().fg(theme.ui.text));
     ta.set_cursor_line_style(Style::default());
     ta.set_placeholder_style(Style::default().fg(theme.ui.muted));
-    ta.set_cursor_style(if focused {
-        Style::default().add_modifier(Modifier::REVERSED)
-    } else {
-        Style::default()
-    });
+    ta.set_cursor_style(if focused { Style::default().add_modifier(Modifier::REVERSED) } else { Style::default() });
     frame.render_widget(&ta, ta_area);
+}
+
+/// `s` cut to `max` characters with an ellipsis.
+pub fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
 }
 
 /// The popup of matching slash commands, drawn at the bottom of `above`.
@@ -88,6 +95,7 @@ pub fn render_completions(state: &State, frame: &mut Frame, above: Rect) {
     let area = Rect { x: above.x + 1, y: above.y + above.height - h, width: w.saturating_sub(1), height: h };
     let selected = state.composer.completion.min(items.len() - 1);
     let name_w = items.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    let desc_w = (area.width as usize).saturating_sub(name_w + 5);
     let lines: Vec<Line> = items
         .iter()
         .enumerate()
@@ -99,7 +107,7 @@ pub fn render_completions(state: &State, frame: &mut Frame, above: Rect) {
             };
             Line::from(vec![
                 Span::styled(format!(" {name:<name_w$}  "), style),
-                Span::styled(desc.to_string(), Style::default().fg(theme.ui.muted)),
+                Span::styled(truncate(desc, desc_w), Style::default().fg(theme.ui.muted)),
             ])
         })
         .collect();

@@ -12,9 +12,9 @@ use crate::app::state::{CostMeter, State};
 pub fn tokens(n: u64) -> String {
     match n {
         0..1_000 => n.to_string(),
-        1_000..1_000_000 if n % 1_000 == 0 => format!("{}k", n / 1_000),
+        1_000..1_000_000 if n.is_multiple_of(1_000) => format!("{}k", n / 1_000),
         1_000..1_000_000 => format!("{:.1}k", n as f64 / 1e3),
-        _ if n % 1_000_000 == 0 => format!("{}M", n / 1_000_000),
+        _ if n.is_multiple_of(1_000_000) => format!("{}M", n / 1_000_000),
         _ => format!("{:.1}M", n as f64 / 1e6),
     }
 }
@@ -23,6 +23,7 @@ pub fn tokens(n: u64) -> String {
 pub fn money(v: Option<f64>) -> String {
     match v {
         None => "n/a".into(),
+        Some(0.0) => "$0".into(),
         Some(v) if v < 0.01 => format!("${v:.4}"),
         Some(v) if v < 10.0 => format!("${v:.3}"),
         Some(v) => format!("${v:.2}"),

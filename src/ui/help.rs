@@ -4,14 +4,40 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Padding, Paragraph};
 
 use crate::app::keymap::{ACTIONS, Context};
 use crate::app::state::State;
 
+/// The help text: every context's bindings.
+pub fn lines(state: &State) -> Vec<Line<'static>> {
+    let theme = &state.theme;
+    let head = Style::default().fg(theme.ui.accent).add_modifier(Modifier::BOLD);
+    let key_w =
+        ACTIONS.iter().map(|a| state.keymap.keys_for(a.action).join(", ").chars().count()).max().unwrap_or(0) + 2;
+    let mut lines = Vec::new();
+    for ctx in Context::ALL {
+        lines.push(Line::from(Span::styled(ctx.name().to_string(), head)));
+        for info in ACTIONS.iter().filter(|a| a.context == ctx) {
+            let keys = state.keymap.keys_for(info.action).join(", ");
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {keys:<key_w$}"), Style::default().fg(theme.ui.accent)),
+                Span::styled(info.description.to_string(), Style::default().fg(theme.ui.text)),
+            ]));
+        }
+        lines.push(Line::default());
+    }
+    let commands: Vec<&str> = crate::app::update::COMMANDS.iter().map(|(n, _)| *n).collect();
+    lines.push(Line::from(Span::styled(
+        format!("Type / in an empty prompt for commands: {}", commands.join(" ")),
+        Style::default().fg(theme.ui.muted),
+    )));
+    lines
+}
+
 pub fn render(state: &State, scroll: u16, frame: &mut Frame, area: Rect) {
     let theme = &state.theme;
-    let width = area.width.saturating_sub(4).min(84);
+    let width = area.width.saturating_sub(4).min(90);
     let height = area.height.saturating_sub(2);
     if width < 20 || height < 4 {
         return;
@@ -19,27 +45,13 @@ pub fn render(state: &State, scroll: u16, frame: &mut Frame, area: Rect) {
     let rect = super::centered(area, width, height);
     frame.render_widget(Clear, rect);
     let head = Style::default().fg(theme.ui.accent).add_modifier(Modifier::BOLD);
-    let mut lines = Vec::new();
-    for ctx in Context::ALL {
-        lines.push(Line::from(Span::styled(ctx.name().to_string(), head)));
-        for info in ACTIONS.iter().filter(|a| a.context == ctx) {
-            let keys = state.keymap.keys_for(info.action).join(", ");
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {keys:<24}"), Style::default().fg(theme.ui.accent)),
-                Span::styled(info.description.to_string(), Style::default().fg(theme.ui.text)),
-            ]));
-        }
-        lines.push(Line::default());
-    }
-    lines.push(Line::from(Span::styled(
-        "Type / in an empty prompt for commands: /help /clear /exit /version /cost /status /model /permissions /demo",
-        Style::default().fg(theme.ui.muted),
-    )));
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
         .border_style(Style::default().fg(theme.ui.border_active))
+        .padding(Padding::horizontal(1))
         .style(Style::default().bg(theme.ui.panel))
-        .title(Span::styled(format!(" Keys · keymap {} ", state.keymap.name), head));
-    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), rect);
+        .title(Span::styled(format!(" Keys · keymap {} ", state.keymap.name), head))
+        .title_bottom(Span::styled(" ↑↓ scroll · esc close ", Style::default().fg(theme.ui.muted)));
+    frame.render_widget(Paragraph::new(lines(state)).block(block).scroll((scroll, 0)), rect);
 }

@@ -19,7 +19,10 @@ enum Container {
     /// A list: the next number (None for bullets).
     List(Option<u64>),
     /// A list item: its marker, until the first line has used it.
-    Item { marker: Option<String>, indent: usize },
+    Item {
+        marker: Option<String>,
+        indent: usize,
+    },
 }
 
 struct Renderer<'t> {
@@ -163,7 +166,8 @@ impl Renderer<'_> {
         let first = self
             .containers
             .iter()
-            .filter_map(|c| matches!(c, Container::Quote).then(|| Span::styled("│", quote)))
+            .filter(|c| matches!(c, Container::Quote))
+            .map(|_| Span::styled("│", quote))
             .collect();
         (first, ())
     }
@@ -363,7 +367,8 @@ impl Renderer<'_> {
                     if let Some(url) = self.link.take() {
                         let shown: String = self.spans.iter().rev().take(1).map(|s| s.content.to_string()).collect();
                         if !url.is_empty() && shown != url && !url.starts_with('#') {
-                            self.spans.push(Span::styled(format!(" ({url})"), Style::default().fg(self.theme.ui.muted)));
+                            self.spans
+                                .push(Span::styled(format!(" ({url})"), Style::default().fg(self.theme.ui.muted)));
                         }
                     }
                 }
@@ -483,10 +488,26 @@ mod tests {
 
     #[test]
     fn blocks_lists_quotes_and_code() {
-        let out = text("# Title\n\nSome *text* and `code`.\n\n- one\n- two\n  1. a\n  2. b\n\n> quoted\n\n```rust\nfn x() {}\n```\n", 40);
+        let out = text(
+            "# Title\n\nSome *text* and `code`.\n\n- one\n- two\n  1. a\n  2. b\n\n> quoted\n\n```rust\nfn x() {}\n```\n",
+            40,
+        );
         assert_eq!(
             out,
-            ["Title", "", "Some text and code.", "", "• one", "• two", "  1. a", "  2. b", "", "│ quoted", "", "▎ fn x() {}"]
+            [
+                "Title",
+                "",
+                "Some text and code.",
+                "",
+                "• one",
+                "• two",
+                "  1. a",
+                "  2. b",
+                "",
+                "│ quoted",
+                "",
+                "▎ fn x() {}"
+            ]
         );
     }
 

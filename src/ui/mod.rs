@@ -65,8 +65,12 @@ pub fn layout(state: &State, area: Rect) -> Areas {
     Areas {
         transcript: Rect { x: area.x, y: area.y, width: main_w, height: main_h },
         side,
-        inline_todo: (todo_inline_h > 0)
-            .then_some(Rect { x: area.x, y: area.y + main_h, width: area.width, height: todo_inline_h }),
+        inline_todo: (todo_inline_h > 0).then_some(Rect {
+            x: area.x,
+            y: area.y + main_h,
+            width: area.width,
+            height: todo_inline_h,
+        }),
         composer: Rect { x: area.x, y: area.y + main_h + todo_inline_h, width: area.width, height: composer_h },
         status: Rect { x: area.x, y: area.y + area.height - status_h, width: area.width, height: status_h },
     }

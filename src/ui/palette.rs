@@ -16,14 +16,22 @@ pub fn render(state: &State, p: &Picker, frame: &mut Frame, area: Rect) {
     if width < 10 || height < 4 {
         return;
     }
-    let rect = Rect { x: area.x + (area.width - width) / 2, y: area.y + area.height.saturating_sub(height) / 4, width, height };
+    let rect = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + area.height.saturating_sub(height) / 4,
+        width,
+        height,
+    };
     frame.render_widget(Clear, rect);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
         .border_style(Style::default().fg(theme.ui.border_active))
         .style(Style::default().bg(theme.ui.panel))
-        .title(Span::styled(format!(" {} ", p.title), Style::default().fg(theme.ui.accent).add_modifier(Modifier::BOLD)));
+        .title(Span::styled(
+            format!(" {} ", p.title),
+            Style::default().fg(theme.ui.accent).add_modifier(Modifier::BOLD),
+        ));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     let mut lines = vec![

@@ -90,7 +90,6 @@ fn hints(state: &State) -> Vec<(String, &'static str)> {
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let theme = &state.theme;
     let muted = Style::default().fg(theme.ui.muted);
-    let sep = Span::styled(" │ ", Style::default().fg(theme.ui.border));
     let s = &state.status;
     let mode_color = match s.mode {
         PermissionMode::ReadOnly => theme.ui.info,
@@ -98,49 +97,67 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         PermissionMode::DangerFullAccess => theme.ui.error,
     };
     let (act, busy) = activity(state);
-    let mut left: Vec<Span> = vec![
-        Span::styled(format!(" {}", if s.model.is_empty() { "no model" } else { &s.model }), Style::default().fg(theme.ui.primary)),
-        sep.clone(),
-        Span::styled(s.mode.to_string(), Style::default().fg(mode_color)),
-        sep.clone(),
-        Span::styled(format!("ctx {}", context_label(&state.cost)), muted),
-    ];
-    if let Some(cost) = state.cost.session_cost.filter(|_| area.width < super::SIDEBAR_MIN_WIDTH || !state.show_sidebar) {
-        left.push(sep.clone());
-        left.push(Span::styled(super::cost::money(Some(cost)), muted));
-    }
-    left.push(sep.clone());
     let act_style = if busy { Style::default().fg(theme.ui.accent).add_modifier(Modifier::BOLD) } else { muted };
-    left.push(Span::styled(act, act_style));
+    // Segments with a priority: when the bar is too narrow, the highest numbers go first.
+    let mut left: Vec<(u8, Span)> = vec![
+        (
+            1,
+            Span::styled(
+                if s.model.is_empty() { "no model".to_string() } else { s.model.clone() },
+                Style::default().fg(theme.ui.primary),
+            ),
+        ),
+        (1, Span::styled(s.mode.to_string(), Style::default().fg(mode_color))),
+        (2, Span::styled(format!("ctx {}", context_label(&state.cost)), muted)),
+    ];
+    if area.width < super::SIDEBAR_MIN_WIDTH || !state.show_sidebar {
+        left.push((3, Span::styled(super::cost::money(state.cost.session_cost), muted)));
+    }
+    left.push((0, Span::styled(act, act_style)));
     if let Some((text, _)) = &state.flash {
-        left.push(sep.clone());
-        left.push(Span::styled(text.clone(), Style::default().fg(theme.ui.info)));
+        left.push((1, Span::styled(text.clone(), Style::default().fg(theme.ui.info))));
     }
-    let left_w: usize = left.iter().map(|s| width(&s.content)).sum();
-    let place = format!(
-        "{}{}",
-        short_path(&s.cwd, 32),
-        s.branch.as_ref().map(|b| format!(" ({b})")).unwrap_or_default()
-    );
-    let mut right: Vec<Span> = Vec::new();
-    for (key, label) in hints(state) {
-        right.push(Span::styled(key, Style::default().fg(theme.ui.accent)));
-        right.push(Span::styled(format!(" {label}  "), muted));
+    if !s.cwd.as_os_str().is_empty() {
+        let place =
+            format!("{}{}", short_path(&s.cwd, 32), s.branch.as_ref().map(|b| format!(" ({b})")).unwrap_or_default());
+        left.push((4, Span::styled(place, muted)));
     }
-    let right_w: usize = right.iter().map(|s| width(&s.content)).sum();
+    let mut hints: Vec<Vec<Span>> = hints(state)
+        .into_iter()
+        .map(|(key, label)| {
+            vec![Span::styled(key, Style::default().fg(theme.ui.accent)), Span::styled(format!(" {label}  "), muted)]
+        })
+        .collect();
+    const SEP: usize = 3;
     let total = area.width as usize;
-    let mut spans = left;
-    // The place goes in the middle when there is room; hints on the right when there is room.
-    let place_w = width(&place) + 3;
-    let mut used = left_w;
-    if used + place_w + right_w <= total && !s.cwd.as_os_str().is_empty() {
-        spans.push(sep.clone());
-        spans.push(Span::styled(place, muted));
-        used += place_w;
+    loop {
+        let lw: usize = 1 + left.iter().map(|(_, sp)| width(&sp.content) + SEP).sum::<usize>();
+        let rw: usize = hints.iter().flatten().map(|sp| width(&sp.content)).sum();
+        if lw + rw <= total || (left.len() <= 1 && hints.is_empty()) {
+            break;
+        }
+        let worst = left.iter().map(|(p, _)| *p).max().unwrap_or(0);
+        if !hints.is_empty() && worst <= 3 {
+            hints.pop();
+        } else if let Some(pos) = left.iter().rposition(|(p, _)| *p == worst) {
+            left.remove(pos);
+        } else {
+            break;
+        }
     }
-    if used + right_w <= total {
-        spans.push(Span::raw(" ".repeat(total - used - right_w)));
-        spans.extend(right);
+    let sep = Span::styled(" │ ", Style::default().fg(theme.ui.border));
+    let mut spans = vec![Span::raw(" ")];
+    for (i, (_, sp)) in left.into_iter().enumerate() {
+        if i > 0 {
+            spans.push(sep.clone());
+        }
+        spans.push(sp);
+    }
+    let used: usize = spans.iter().map(|sp| width(&sp.content)).sum();
+    let rw: usize = hints.iter().flatten().map(|sp| width(&sp.content)).sum();
+    if !hints.is_empty() {
+        spans.push(Span::raw(" ".repeat(total.saturating_sub(used + rw))));
+        spans.extend(hints.into_iter().flatten());
     }
     frame.render_widget(Paragraph::new(Line::from(spans)).style(Style::default().bg(theme.ui.panel)), area);
 }

@@ -163,15 +163,7 @@ impl Theme {
                 tool_error: r,
                 notice: r,
             },
-            diff: DiffRoles {
-                added: r,
-                removed: r,
-                context: r,
-                hunk: r,
-                line_number: r,
-                added_bg: r,
-                removed_bg: r,
-            },
+            diff: DiffRoles { added: r, removed: r, context: r, hunk: r, line_number: r, added_bg: r, removed_bg: r },
             markdown: MarkdownRoles {
                 heading: r,
                 link: r,
@@ -278,9 +270,11 @@ fn index_color(i: i64) -> Result<Color, String> {
 pub fn parse_color(s: &str) -> Result<Color, String> {
     let t = s.trim();
     if let Some(hex) = t.strip_prefix('#') {
-        let digits: Vec<u8> = hex.chars().map(|c| c.to_digit(16).map(|d| d as u8)).collect::<Option<_>>().ok_or_else(
-            || format!("`{s}` is not a hex colour"),
-        )?;
+        let digits: Vec<u8> = hex
+            .chars()
+            .map(|c| c.to_digit(16).map(|d| d as u8))
+            .collect::<Option<_>>()
+            .ok_or_else(|| format!("`{s}` is not a hex colour"))?;
         return match digits.len() {
             6 => Ok(Color::Rgb(digits[0] * 16 + digits[1], digits[2] * 16 + digits[3], digits[4] * 16 + digits[5])),
             3 => Ok(Color::Rgb(digits[0] * 17, digits[1] * 17, digits[2] * 17)),
@@ -340,8 +334,9 @@ mod tests {
         assert_eq!(parse_color("208"), Ok(Color::Indexed(208)));
         assert!(parse_color("#12345").is_err());
         assert!(parse_color("chartreuse-ish").is_err());
-        let t = Theme::parse("mine", "inherits = \"light\"\n[palette]\nhot = \"#ff0000\"\n[diff]\nadded = \"hot\"\n", None)
-            .unwrap();
+        let t =
+            Theme::parse("mine", "inherits = \"light\"\n[palette]\nhot = \"#ff0000\"\n[diff]\nadded = \"hot\"\n", None)
+                .unwrap();
         assert_eq!(t.diff.added, Color::Rgb(255, 0, 0));
         assert_eq!(t.ui.text, Theme::builtin("light").unwrap().ui.text);
         let e = Theme::parse("bad", "[ui]\ntext = \"#zzz\"\nnope = \"red\"\n[diff]\nadded = true\n", None).unwrap_err();

@@ -23,7 +23,10 @@ fn lines(state: &State, max: usize) -> Vec<Line<'static>> {
         .map(|t| match t.status {
             TodoStatus::Completed => Line::from(vec![
                 Span::styled("☒ ", Style::default().fg(theme.ui.success)),
-                Span::styled(t.content.clone(), Style::default().fg(theme.ui.muted).add_modifier(Modifier::CROSSED_OUT)),
+                Span::styled(
+                    t.content.clone(),
+                    Style::default().fg(theme.ui.muted).add_modifier(Modifier::CROSSED_OUT),
+                ),
             ]),
             TodoStatus::InProgress => Line::from(vec![
                 Span::styled("▶ ", Style::default().fg(theme.ui.accent)),

@@ -58,7 +58,13 @@ pub fn cell_lines(cell: &Cell, width: usize, theme: &Theme, epoch: u64, now_ms: 
     lines
 }
 
-fn plain_lines(text: &str, width: usize, style: Style, first: Vec<Span<'static>>, rest: Vec<Span<'static>>) -> Vec<Line<'static>> {
+fn plain_lines(
+    text: &str,
+    width: usize,
+    style: Style,
+    first: Vec<Span<'static>>,
+    rest: Vec<Span<'static>>,
+) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     for (i, l) in text.split('\n').enumerate() {
         let lead = if i == 0 { &first } else { &rest };
@@ -68,13 +74,24 @@ fn plain_lines(text: &str, width: usize, style: Style, first: Vec<Span<'static>>
 }
 
 /// Markdown of an answer, with the finished part cached while it streams.
-fn answer_lines(cell: &Cell, text: &str, streaming: bool, width: usize, theme: &Theme, epoch: u64) -> Vec<Line<'static>> {
+fn answer_lines(
+    cell: &Cell,
+    text: &str,
+    streaming: bool,
+    width: usize,
+    theme: &Theme,
+    epoch: u64,
+) -> Vec<Line<'static>> {
     if !streaming {
         return markdown::render(text, width, theme);
     }
     let cut = markdown::stable_prefix(text);
     let mut cache = cell.markdown.borrow_mut();
-    if cache.width as usize != width || cache.epoch != epoch || cache.prefix_len > cut || !text.is_char_boundary(cache.prefix_len) {
+    if cache.width as usize != width
+        || cache.epoch != epoch
+        || cache.prefix_len > cut
+        || !text.is_char_boundary(cache.prefix_len)
+    {
         *cache = MarkdownCache::default();
     }
     if cut > cache.prefix_len {
@@ -144,7 +161,13 @@ fn layout(cell: &Cell, width: usize, theme: &Theme, epoch: u64, now_ms: u64) -> 
                 NoticeLevel::Warning => ("! ", theme.ui.warning),
                 NoticeLevel::Error => ("✗ ", theme.ui.error),
             };
-            plain_lines(text, width, Style::default().fg(color), vec![Span::styled(mark, Style::default().fg(color))], indent())
+            plain_lines(
+                text,
+                width,
+                Style::default().fg(color),
+                vec![Span::styled(mark, Style::default().fg(color))],
+                indent(),
+            )
         }
         CellKind::Welcome => welcome(width, theme),
     };
@@ -157,18 +180,26 @@ fn welcome(width: usize, theme: &Theme) -> Vec<Line<'static>> {
     let text = Style::default().fg(theme.ui.text);
     let code = Style::default().fg(theme.markdown.code);
     let muted = Style::default().fg(theme.ui.muted);
+    let para = |out: &mut Vec<Line<'static>>, s: &str, style: Style, indent: &'static str| {
+        out.extend(wrap(&[Span::styled(s.to_string(), style)], width, &[Span::raw(indent)], &[Span::raw(indent)]));
+    };
     let mut out = vec![Line::from(Span::styled("Welcome to claw-tui", head)), Line::default()];
-    for (style, s) in [
-        (text, "No API key is configured yet. To talk to a model, set one and start again:"),
-        (code, "  export ANTHROPIC_API_KEY=sk-ant-...      (or ANTHROPIC_AUTH_TOKEN)"),
-        (muted, "  ANTHROPIC_BASE_URL points at a gateway or proxy; ANTHROPIC_MODEL picks the model."),
-        (muted, "  The same settings can live in ~/.claw/config.toml (see docs/configuration.md)."),
-        (text, ""),
-        (text, "Type /demo and press Enter to watch the offline demo: a scripted model working"),
-        (text, "with the real tools in a scratch directory. F1 lists the keys; ctrl+p the commands."),
-    ] {
-        out.extend(wrap(&[Span::styled(s.to_string(), style)], width, &[], &[]));
-    }
+    para(&mut out, "No API key is configured yet. To talk to a model, set one and start claw-tui again:", text, "");
+    out.push(Line::default());
+    para(&mut out, "export ANTHROPIC_API_KEY=sk-ant-...", code, "    ");
+    para(
+        &mut out,
+        "(or ANTHROPIC_AUTH_TOKEN for a bearer token; ANTHROPIC_BASE_URL for a gateway; ANTHROPIC_MODEL to pick the model; the same settings can live in ~/.claw/config.toml)",
+        muted,
+        "    ",
+    );
+    out.push(Line::default());
+    para(
+        &mut out,
+        "Type /demo and press Enter to watch the offline demo: a scripted model working with the real tools in a scratch directory, nothing of yours touched.",
+        text,
+        "",
+    );
     out
 }
 
@@ -180,8 +211,12 @@ fn tool_lines(tool: &ToolCell, expanded: bool, width: usize, theme: &Theme, now_
             (spinner(now_ms), Style::default().fg(tr.tool_running), format_secs(now_ms.saturating_sub(started_ms)))
         }
         ToolStatus::Waiting { .. } => ("?", Style::default().fg(theme.ui.warning), "waiting for approval".into()),
-        ToolStatus::Done { is_error: false, elapsed_ms } => ("●", Style::default().fg(tr.tool_success), format_secs(elapsed_ms)),
-        ToolStatus::Done { is_error: true, elapsed_ms } => ("●", Style::default().fg(tr.tool_error), format_secs(elapsed_ms)),
+        ToolStatus::Done { is_error: false, elapsed_ms } => {
+            ("●", Style::default().fg(tr.tool_success), format_secs(elapsed_ms))
+        }
+        ToolStatus::Done { is_error: true, elapsed_ms } => {
+            ("●", Style::default().fg(tr.tool_error), format_secs(elapsed_ms))
+        }
     };
     let header = vec![
         Span::styled(format!("{mark} "), mark_style),
@@ -203,17 +238,16 @@ fn tool_lines(tool: &ToolCell, expanded: bool, width: usize, theme: &Theme, now_
             return out;
         }
     }
-    let output_source = if tool.tool == "bash" && !tool.output.is_empty() && !is_error {
-        Some(tool.output.as_str())
-    } else {
-        None
-    };
+    let output_source =
+        if tool.tool == "bash" && !tool.output.is_empty() && !is_error { Some(tool.output.as_str()) } else { None };
     let (text, style) = match (&tool.result, output_source) {
         (_, Some(output)) => (output.trim_end().to_string(), muted),
         (Some(result), None) => {
             let style = if is_error { Style::default().fg(tr.tool_error) } else { muted };
             let text = match tool.tool.as_str() {
-                "read_file" if !is_error && !expanded => format!("Read {} lines", result.lines().filter(|l| l.contains('\t')).count()),
+                "read_file" if !is_error && !expanded => {
+                    format!("Read {} lines", result.lines().filter(|l| l.contains('\t')).count())
+                }
                 _ => result.trim_end().to_string(),
             };
             (text, style)
@@ -230,7 +264,10 @@ fn tool_lines(tool: &ToolCell, expanded: bool, width: usize, theme: &Theme, now_
         (all[..n].to_vec(), (all.len() > n).then(|| format!("… {} more lines", all.len() - n)))
     } else if tool.tool == "bash" && !is_error {
         let start = all.len().saturating_sub(OUTPUT_TAIL);
-        (all[start..].to_vec(), (start > 0).then(|| format!("… {start} earlier lines (select and press enter to expand)")))
+        (
+            all[start..].to_vec(),
+            (start > 0).then(|| format!("… {start} earlier lines (select and press enter to expand)")),
+        )
     } else {
         let n = all.len().min(if is_error { 6 } else { RESULT_HEAD });
         (all[..n].to_vec(), (all.len() > n).then(|| format!("… {} more lines", all.len() - n)))
@@ -252,7 +289,13 @@ fn tool_lines(tool: &ToolCell, expanded: bool, width: usize, theme: &Theme, now_
 }
 
 fn format_secs(ms: u64) -> String {
-    if ms < 1000 { format!("{ms}ms") } else if ms < 60_000 { format!("{:.1}s", ms as f64 / 1000.0) } else { format!("{}m{:02}s", ms / 60_000, (ms / 1000) % 60) }
+    if ms < 1000 {
+        format!("{ms}ms")
+    } else if ms < 60_000 {
+        format!("{:.1}s", ms as f64 / 1000.0)
+    } else {
+        format!("{}m{:02}s", ms / 60_000, (ms / 1000) % 60)
+    }
 }
 
 /// The lines the viewport shows, each with the cell it belongs to.
@@ -329,7 +372,8 @@ pub fn scroll_by(state: &mut State, delta: isize) {
     if state.transcript.cells.is_empty() {
         return;
     }
-    let count = |i: usize| cell_lines(&state.transcript.cells[i], width, &state.theme, state.layout_epoch, state.now_ms).len();
+    let count =
+        |i: usize| cell_lines(&state.transcript.cells[i], width, &state.theme, state.layout_epoch, state.now_ms).len();
     let (mut cell, mut line) = top_anchor(state, width, height);
     if delta < 0 {
         let mut up = delta.unsigned_abs();
@@ -396,7 +440,8 @@ pub fn reveal(state: &mut State, index: usize) {
             let mut remaining = height;
             let mut i = index;
             loop {
-                let n = cell_lines(&state.transcript.cells[i], width, &state.theme, state.layout_epoch, state.now_ms).len();
+                let n =
+                    cell_lines(&state.transcript.cells[i], width, &state.theme, state.layout_epoch, state.now_ms).len();
                 if n >= remaining || i == 0 {
                     state.transcript.scroll = Scroll::At { cell: i, line: n.saturating_sub(remaining) };
                     return;
@@ -422,7 +467,8 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         .collect();
     frame.render_widget(Paragraph::new(lines), area);
     if !matches!(state.transcript.scroll, Scroll::Follow) {
-        let hint = format!(" ↓ more below · {} to follow ", state.keymap.hint(crate::app::keymap::Action::ScrollBottom));
+        let hint =
+            format!(" ↓ more below · {} to follow ", state.keymap.hint(crate::app::keymap::Action::ScrollBottom));
         let w = super::wrap::width(&hint) as u16;
         if area.width > w + 2 && area.height > 1 {
             let r = Rect { x: area.x + area.width - w - 1, y: area.y + area.height - 1, width: w, height: 1 };

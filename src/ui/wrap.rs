@@ -24,7 +24,12 @@ fn prefix_width(p: &[Span<'static>]) -> usize {
 
 /// Word-wraps `spans` (one logical line, no newlines) to `total_width` columns. The first
 /// line starts with `first`, the others with `rest` (indentation, quote bars, list markers).
-pub fn wrap(spans: &[Span<'static>], total_width: usize, first: &[Span<'static>], rest: &[Span<'static>]) -> Vec<Line<'static>> {
+pub fn wrap(
+    spans: &[Span<'static>],
+    total_width: usize,
+    first: &[Span<'static>],
+    rest: &[Span<'static>],
+) -> Vec<Line<'static>> {
     let mut lines: Vec<Line<'static>> = Vec::new();
     let mut cur: Vec<Span<'static>> = first.to_vec();
     let mut cur_w = prefix_width(first);

@@ -1,0 +1,348 @@
+//! Snapshots of every pane and modal, produced by feeding events to `update` and rendering to a
+//! 100×30 test buffer. Colour-sensitive ones use the styled form (text plus style runs).
+
+#[path = "support/tui.rs"]
+mod tui;
+
+use claw_tui::agent::{AgentEvent, TurnOutcome};
+use claw_tui::app::event::Event;
+use claw_tui::app::state::{CellKind, State};
+use claw_tui::app::update::update;
+use claw_tui::provider::{ErrorKind, Usage};
+use claw_tui::tools::{Preview, Todo, TodoStatus};
+use serde_json::json;
+use tui::*;
+
+const MARKDOWN: &str = "## Plan\n\nThe build fails because `parse` returns **early** on *empty* input. See [the docs](https://docs.rs/x).\n\n1. Fix the guard\n2. Add a test\n   - empty input\n   - whitespace only\n\n> Note: this keeps the public API.\n\n| case | before | after |\n|------|-------:|------:|\n| empty | panic | `None` |\n| ws | panic | `None` |\n\n```rust\nfn parse(s: &str) -> Option<u32> {\n    if s.trim().is_empty() { return None; }\n    s.trim().parse().ok()\n}\n```\n";
+
+const DIFF: &str = "--- a/src/lib.rs\n+++ b/src/lib.rs\n@@ -1,4 +1,5 @@\n fn parse(s: &str) -> Option<u32> {\n-    s.parse().ok()\n+    if s.trim().is_empty() { return None; }\n+    s.trim().parse().ok()\n }\n \n";
+
+fn todos() -> Vec<Todo> {
+    vec![
+        Todo {
+            content: "Read the parser".into(),
+            status: TodoStatus::Completed,
+            active_form: "Reading the parser".into(),
+        },
+        Todo {
+            content: "Fix the empty-input guard".into(),
+            status: TodoStatus::InProgress,
+            active_form: "Fixing the guard".into(),
+        },
+        Todo { content: "Run the tests".into(), status: TodoStatus::Pending, active_form: "Running the tests".into() },
+    ]
+}
+
+fn usage(s: &mut State) {
+    let u = Usage {
+        input_tokens: 2410,
+        output_tokens: 386,
+        cache_creation_input_tokens: 5120,
+        cache_read_input_tokens: 18_200,
+    };
+    agent(
+        s,
+        AgentEvent::Usage {
+            request: u,
+            session: u,
+            request_cost_usd: Some(0.0356),
+            session_cost_usd: Some(0.0356),
+            context_tokens: 26_116,
+            context_window: 200_000,
+        },
+    );
+}
+
+fn tool(s: &mut State, id: &str, name: &str, summary: &str) {
+    agent(
+        s,
+        AgentEvent::ToolCallStarted {
+            call_id: id.into(),
+            tool: name.into(),
+            input: json!({}),
+            summary: summary.into(),
+        },
+    );
+}
+
+fn finish(s: &mut State, id: &str, name: &str, result: &str, is_error: bool, ms: u64) {
+    agent(
+        s,
+        AgentEvent::ToolCallFinished {
+            call_id: id.into(),
+            tool: name.into(),
+            result: result.into(),
+            is_error,
+            elapsed_ms: ms,
+        },
+    );
+}
+
+/// A finished exchange: prompt, thinking, Markdown answer.
+fn markdown_scene(theme: &str) -> State {
+    let mut s = state(theme);
+    type_text(&mut s, "why does the build fail?");
+    keys(&mut s, &["enter"]);
+    agent(&mut s, AgentEvent::TurnStarted { turn_id: 1 });
+    agent(
+        &mut s,
+        AgentEvent::ThinkingDelta { turn_id: 1, text: "Looking at parse().\nIt returns early on empty input.".into() },
+    );
+    agent(&mut s, AgentEvent::TextDelta { turn_id: 1, text: MARKDOWN.into() });
+    usage(&mut s);
+    agent(&mut s, AgentEvent::TurnFinished { turn_id: 1, outcome: TurnOutcome::EndTurn });
+    s
+}
+
+/// Tool cells: a bash run, an edit with its diff, a failed command, a todo list.
+fn tools_scene(theme: &str) -> State {
+    let mut s = state(theme);
+    type_text(&mut s, "fix it and run the tests");
+    keys(&mut s, &["enter"]);
+    agent(&mut s, AgentEvent::TurnStarted { turn_id: 1 });
+    agent(&mut s, AgentEvent::TodosChanged { todos: todos() });
+    tool(&mut s, "t1", "read_file", "src/lib.rs");
+    finish(
+        &mut s,
+        "t1",
+        "read_file",
+        "     1\tfn parse(s: &str) -> Option<u32> {\n     2\t    s.parse().ok()\n     3\t}\n",
+        false,
+        3,
+    );
+    tool(&mut s, "t2", "edit_file", "src/lib.rs");
+    agent(&mut s, AgentEvent::FileChanged { path: "src/lib.rs".into(), diff: DIFF.into() });
+    finish(&mut s, "t2", "edit_file", "Edited src/lib.rs: 1 replacement (+2 -1 lines).", false, 4);
+    tool(&mut s, "t3", "bash", "cargo test");
+    for chunk in [
+        "   Compiling parser v0.1.0\n",
+        "    Finished test\n",
+        "running 3 tests\n",
+        "test empty ... ok\n",
+        "test ws ... ok\n",
+        "test digits ... ok\n",
+        "\ntest result: ok. 3 passed\n",
+    ] {
+        agent(&mut s, AgentEvent::ToolProgress { call_id: "t3".into(), chunk: chunk.into() });
+    }
+    finish(&mut s, "t3", "bash", "test result: ok. 3 passed", false, 2140);
+    tool(&mut s, "t4", "bash", "cargo clippy");
+    finish(&mut s, "t4", "bash", "error: unused variable `x`\n --> src/lib.rs:9:9\n\nExit code: 101", true, 880);
+    usage(&mut s);
+    s
+}
+
+#[test]
+fn welcome_without_a_key() {
+    let mut s = state("dark");
+    s.transcript.push(CellKind::Welcome);
+    insta::assert_snapshot!(text(&render(&s)));
+}
+
+#[test]
+fn markdown_answer_dark() {
+    insta::assert_snapshot!(text(&render(&markdown_scene("dark"))));
+}
+
+#[test]
+fn markdown_answer_light_styles() {
+    insta::assert_snapshot!(styled(&render(&markdown_scene("light"))));
+}
+
+#[test]
+fn tool_cells_dark() {
+    insta::assert_snapshot!(text(&render(&tools_scene("dark"))));
+}
+
+#[test]
+fn tool_cells_dark_styles() {
+    insta::assert_snapshot!(styled(&render(&tools_scene("dark"))));
+}
+
+#[test]
+fn tool_cells_light() {
+    insta::assert_snapshot!(text(&render(&tools_scene("light"))));
+}
+
+#[test]
+fn expanded_tool_output_and_thinking() {
+    let mut s = tools_scene("dark");
+    keys(&mut s, &["tab", "k", "enter"]);
+    insta::assert_snapshot!(text(&render(&s)));
+    let mut s = markdown_scene("dark");
+    keys(&mut s, &["tab", "k", "enter"]);
+    insta::assert_snapshot!("expanded_thinking", text(&render(&s)));
+}
+
+#[test]
+fn streaming_with_a_running_command_and_queued_prompts() {
+    let mut s = state("dark");
+    s.now_ms = 1000;
+    type_text(&mut s, "run the slow tests");
+    keys(&mut s, &["enter"]);
+    agent(&mut s, AgentEvent::TurnStarted { turn_id: 1 });
+    agent(&mut s, AgentEvent::TextDelta { turn_id: 1, text: "Running them now; this takes a while.".into() });
+    tool(&mut s, "t1", "bash", "./slow-tests.sh");
+    for i in 1..=12 {
+        agent(&mut s, AgentEvent::ToolProgress { call_id: "t1".into(), chunk: format!("step {i}/40 ok\n") });
+    }
+    s.now_ms = 4300;
+    type_text(&mut s, "then summarize the failures");
+    keys(&mut s, &["enter"]);
+    type_text(&mut s, "and open a PR");
+    keys(&mut s, &["enter"]);
+    update(&mut s, Event::Tick);
+    insta::assert_snapshot!(text(&render(&s)));
+}
+
+#[test]
+fn approval_modal_for_a_command_with_a_queue() {
+    let mut s = tools_scene("dark");
+    for (id, cmd) in [("a1", "rm -rf target && cargo build --release"), ("a2", "git push")] {
+        tool(&mut s, id, "bash", cmd);
+        agent(
+            &mut s,
+            AgentEvent::ApprovalRequested {
+                call_id: id.into(),
+                tool: "bash".into(),
+                summary: cmd.into(),
+                reason: "running a command needs danger-full-access; the mode is workspace-write".into(),
+                preview: Some(Preview::Command { command: cmd.into() }),
+                session_rule: format!("bash({cmd})"),
+            },
+        );
+    }
+    insta::assert_snapshot!(text(&render(&s)));
+    keys(&mut s, &["e"]);
+    type_text(&mut s, "use cargo clean instead");
+    insta::assert_snapshot!("approval_modal_deny_with_note", text(&render(&s)));
+}
+
+#[test]
+fn approval_modal_for_an_edit_styles() {
+    let mut s = state("dark");
+    tool(&mut s, "e1", "write_file", "src/lib.rs");
+    agent(
+        &mut s,
+        AgentEvent::ApprovalRequested {
+            call_id: "e1".into(),
+            tool: "write_file".into(),
+            summary: "src/lib.rs".into(),
+            reason: "changing a file needs workspace-write; the mode is read-only".into(),
+            preview: Some(Preview::Diff { path: "src/lib.rs".into(), diff: DIFF.into() }),
+            session_rule: "write_file".into(),
+        },
+    );
+    insta::assert_snapshot!(styled(&render(&s)));
+}
+
+#[test]
+fn command_palette() {
+    let mut s = markdown_scene("dark");
+    keys(&mut s, &["ctrl+p"]);
+    type_text(&mut s, "mo");
+    insta::assert_snapshot!(text(&render(&s)));
+}
+
+#[test]
+fn slash_completion_popup() {
+    let mut s = markdown_scene("dark");
+    type_text(&mut s, "/");
+    insta::assert_snapshot!(text(&render(&s)));
+}
+
+#[test]
+fn help_overlay() {
+    let mut s = state("dark");
+    keys(&mut s, &["f1"]);
+    insta::assert_snapshot!(text(&render(&s)));
+}
+
+#[test]
+fn narrow_terminal_stacks_the_todo_list() {
+    let mut s = tools_scene("dark");
+    s.size = (60, 24);
+    insta::assert_snapshot!(text(&render(&s)));
+}
+
+#[test]
+fn retrying_and_errors_in_the_status_and_transcript() {
+    let mut s = state("dark");
+    type_text(&mut s, "hello");
+    keys(&mut s, &["enter"]);
+    agent(&mut s, AgentEvent::TurnStarted { turn_id: 1 });
+    agent(
+        &mut s,
+        AgentEvent::Error {
+            kind: ErrorKind::Overloaded,
+            message: "overloaded (529); retrying (1/2)".into(),
+            retrying_in_ms: Some(4000),
+        },
+    );
+    insta::assert_snapshot!(text(&render(&s)));
+    agent(
+        &mut s,
+        AgentEvent::Error {
+            kind: ErrorKind::Auth,
+            message: "authentication failed (401): check ANTHROPIC_API_KEY".into(),
+            retrying_in_ms: None,
+        },
+    );
+    agent(&mut s, AgentEvent::TurnFinished { turn_id: 1, outcome: TurnOutcome::Error });
+    insta::assert_snapshot!("error_after_retries", text(&render(&s)));
+}
+
+#[test]
+fn hostile_text_renders_safely() {
+    let mut s = state("dark");
+    agent(&mut s, AgentEvent::TurnStarted { turn_id: 1 });
+    let nasty = "esc: \x1b[2J\x1b]52;c;aGk=\x07 dcs: \x1bP1$r\x1b\\ c1: \u{9b}31m bell\x07\n\
+                 wide: 日本語のテキスト 😀👍🏽 and tabs:\tx\ty\n\
+                 zero-width: a\u{200b}b\u{200d}c rtl: שלום עולם مرحبا\n\
+                 long: "
+        .to_string()
+        + &"x".repeat(300);
+    agent(&mut s, AgentEvent::TextDelta { turn_id: 1, text: nasty.clone() });
+    tool(&mut s, "t1", "bash", "cat weird.txt");
+    agent(&mut s, AgentEvent::ToolProgress { call_id: "t1".into(), chunk: nasty });
+    finish(&mut s, "t1", "bash", "done", false, 5);
+    let buf = render(&s);
+    for cell in buf.content() {
+        assert!(
+            !cell.symbol().chars().any(|c| c.is_control()),
+            "a control character reached the screen: {:?}",
+            cell.symbol()
+        );
+    }
+    insta::assert_snapshot!(text(&buf));
+}
+
+#[test]
+fn no_size_panics_or_overflows() {
+    let mut s = tools_scene("dark");
+    keys(&mut s, &["ctrl+p"]);
+    for (w, h) in [(1, 1), (2, 1), (20, 5), (10, 3), (40, 8), (5, 40), (200, 60), (95, 30), (96, 30)] {
+        s.size = (w, h);
+        render_at(&s, w, h);
+    }
+    keys(&mut s, &["esc"]);
+    tool(&mut s, "z", "bash", "ls");
+    agent(
+        &mut s,
+        AgentEvent::ApprovalRequested {
+            call_id: "z".into(),
+            tool: "bash".into(),
+            summary: "ls".into(),
+            reason: "r".into(),
+            preview: None,
+            session_rule: "bash(ls)".into(),
+        },
+    );
+    for (w, h) in [(1, 1), (20, 5), (30, 7), (120, 10)] {
+        update(&mut s, Event::Resize(w, h));
+        let _ = keys(&mut s, &["pageup", "pagedown"]);
+        render_at(&s, w, h);
+    }
+    s.size = (20, 5);
+    insta::assert_snapshot!("tiny_20x5", text(&render_at(&s, 20, 5)));
+}

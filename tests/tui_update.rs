@@ -1,0 +1,388 @@
+//! The TUI's behaviour, by feeding events to `update`: sending, interrupting, queueing,
+//! approvals, the approval queue, pastes, history, commands.
+
+#[path = "support/tui.rs"]
+mod tui;
+
+use claw_tui::agent::{AgentEvent, Decision, Op, TurnOutcome};
+use claw_tui::app::effect::Effect;
+use claw_tui::app::event::Event;
+use claw_tui::app::state::{CellKind, Focus, Overlay, ToolStatus};
+use claw_tui::app::update::update;
+use claw_tui::permission::PermissionMode;
+use claw_tui::tools::Preview;
+use serde_json::json;
+use tui::*;
+
+fn approval_request(id: &str, command: &str) -> AgentEvent {
+    AgentEvent::ApprovalRequested {
+        call_id: id.into(),
+        tool: "bash".into(),
+        summary: command.into(),
+        reason: "running a command needs danger-full-access; the mode is workspace-write".into(),
+        preview: Some(Preview::Command { command: command.into() }),
+        session_rule: format!("bash({command})"),
+    }
+}
+
+fn tool_started(id: &str, command: &str) -> AgentEvent {
+    AgentEvent::ToolCallStarted {
+        call_id: id.into(),
+        tool: "bash".into(),
+        input: json!({"command": command}),
+        summary: command.into(),
+    }
+}
+
+fn start_turn(s: &mut claw_tui::app::state::State) {
+    agent(s, AgentEvent::TurnStarted { turn_id: 1 });
+}
+
+#[test]
+fn enter_sends_the_prompt_and_shows_it() {
+    let mut s = state("dark");
+    type_text(&mut s, "hello there");
+    let fx = keys(&mut s, &["enter"]);
+    assert_eq!(ops(&fx), [Op::UserTurn { text: "hello there".into(), attachments: vec![] }]);
+    assert!(s.composer.is_empty());
+    assert!(matches!(&s.transcript.cells[0].kind, CellKind::User { text } if text == "hello there"));
+    assert!(s.turn_running);
+    // an empty prompt sends nothing
+    assert!(keys(&mut s, &["enter"]).is_empty());
+}
+
+#[test]
+fn newline_keys_insert_newlines() {
+    let mut s = state("dark");
+    type_text(&mut s, "a");
+    keys(&mut s, &["shift+enter"]);
+    type_text(&mut s, "b");
+    keys(&mut s, &["alt+enter"]);
+    type_text(&mut s, "c");
+    keys(&mut s, &["ctrl+j"]);
+    type_text(&mut s, "d");
+    assert_eq!(s.composer.text(), "a\nb\nc\nd");
+}
+
+#[test]
+fn esc_interrupts_a_running_turn() {
+    let mut s = state("dark");
+    type_text(&mut s, "go");
+    keys(&mut s, &["enter"]);
+    start_turn(&mut s);
+    assert_eq!(ops(&keys(&mut s, &["esc"])), [Op::Interrupt]);
+    agent(&mut s, AgentEvent::TurnFinished { turn_id: 1, outcome: TurnOutcome::Interrupted });
+    assert!(!s.turn_running);
+    assert!(matches!(&s.transcript.cells.last().unwrap().kind, CellKind::Notice { text, .. } if text == "interrupted"));
+    // idle: esc does nothing
+    assert!(ops(&keys(&mut s, &["esc"])).is_empty());
+}
+
+#[test]
+fn ctrl_c_interrupts_then_clears_then_quits() {
+    let mut s = state("dark");
+    type_text(&mut s, "go");
+    keys(&mut s, &["enter"]);
+    start_turn(&mut s);
+    assert_eq!(ops(&keys(&mut s, &["ctrl+c"])), [Op::Interrupt]);
+    agent(&mut s, AgentEvent::TurnFinished { turn_id: 1, outcome: TurnOutcome::Interrupted });
+    type_text(&mut s, "draft");
+    assert!(keys(&mut s, &["ctrl+c"]).is_empty());
+    assert!(s.composer.is_empty());
+    assert_eq!(keys(&mut s, &["ctrl+c"]), [Effect::Quit]);
+}
+
+#[test]
+fn prompts_typed_while_working_are_queued_and_sent_after() {
+    let mut s = state("dark");
+    type_text(&mut s, "first");
+    keys(&mut s, &["enter"]);
+    start_turn(&mut s);
+    type_text(&mut s, "second");
+    assert!(ops(&keys(&mut s, &["enter"])).is_empty(), "not sent while the turn runs");
+    type_text(&mut s, "third");
+    keys(&mut s, &["enter"]);
+    assert_eq!(s.queued.len(), 2);
+    let fx = agent(&mut s, AgentEvent::TurnFinished { turn_id: 1, outcome: TurnOutcome::EndTurn });
+    assert_eq!(ops(&fx), [Op::UserTurn { text: "second".into(), attachments: vec![] }]);
+    assert_eq!(s.queued.len(), 1);
+    assert!(s.turn_running);
+}
+
+#[test]
+fn streamed_text_builds_one_answer_cell() {
+    let mut s = state("dark");
+    start_turn(&mut s);
+    for piece in ["Hel", "lo ", "\x1b[31mworld\x1b[0m"] {
+        agent(&mut s, AgentEvent::TextDelta { turn_id: 1, text: piece.into() });
+    }
+    assert_eq!(s.transcript.cells.len(), 1);
+    match &s.transcript.cells[0].kind {
+        CellKind::Assistant { text, streaming } => {
+            assert_eq!(text, "Hello ␛[31mworld␛[0m", "escape sequences are made visible");
+            assert!(*streaming);
+        }
+        other => panic!("{other:?}"),
+    }
+    agent(&mut s, AgentEvent::TurnFinished { turn_id: 1, outcome: TurnOutcome::EndTurn });
+    assert!(matches!(s.transcript.cells[0].kind, CellKind::Assistant { streaming: false, .. }));
+}
+
+fn approve_flow(key: &str) -> (Vec<Effect>, claw_tui::app::state::State) {
+    let mut s = state("dark");
+    start_turn(&mut s);
+    agent(&mut s, tool_started("c1", "ls"));
+    agent(&mut s, approval_request("c1", "ls"));
+    assert!(matches!(s.overlays.last(), Some(Overlay::Approval(_))));
+    let fx = keys(&mut s, &[key]);
+    (fx, s)
+}
+
+#[test]
+fn approve_once_for_session_and_always() {
+    let (fx, s) = approve_flow("y");
+    assert_eq!(ops(&fx), [Op::Approval { call_id: "c1".into(), decision: Decision::AllowOnce }]);
+    assert!(s.overlays.is_empty());
+    assert!(matches!(&s.transcript.cells[0].kind, CellKind::Tool(t) if matches!(t.status, ToolStatus::Running { .. })));
+
+    let (fx, _) = approve_flow("a");
+    assert_eq!(ops(&fx), [Op::Approval { call_id: "c1".into(), decision: Decision::AllowSession }]);
+
+    let (fx, _) = approve_flow("p");
+    assert_eq!(ops(&fx), [Op::Approval { call_id: "c1".into(), decision: Decision::AllowSession }]);
+    assert!(fx.contains(&Effect::PersistRule("bash(ls)".into())), "always allow saves the rule");
+}
+
+#[test]
+fn deny_plain_with_esc_and_with_a_note() {
+    let (fx, _) = approve_flow("n");
+    assert_eq!(ops(&fx), [Op::Approval { call_id: "c1".into(), decision: Decision::Deny { feedback: None } }]);
+    let (fx, _) = approve_flow("esc");
+    assert_eq!(ops(&fx), [Op::Approval { call_id: "c1".into(), decision: Decision::Deny { feedback: None } }]);
+
+    let (fx, mut s) = approve_flow("e");
+    assert!(fx.is_empty(), "the note box opens first");
+    type_text(&mut s, "use make clean");
+    // keys that would answer the modal are text now
+    type_text(&mut s, " y");
+    let fx = keys(&mut s, &["enter"]);
+    assert_eq!(
+        ops(&fx),
+        [Op::Approval { call_id: "c1".into(), decision: Decision::Deny { feedback: Some("use make clean y".into()) } }]
+    );
+}
+
+#[test]
+fn arrows_and_enter_choose_too() {
+    let (_, mut s) = approve_flow("down");
+    let fx = keys(&mut s, &["j", "k", "down", "down", "enter"]);
+    assert_eq!(ops(&fx), [Op::Approval { call_id: "c1".into(), decision: Decision::Deny { feedback: None } }]);
+}
+
+#[test]
+fn approvals_queue_behind_the_open_one() {
+    let mut s = state("dark");
+    start_turn(&mut s);
+    for (id, cmd) in [("c1", "ls"), ("c2", "pwd"), ("c3", "whoami")] {
+        agent(&mut s, tool_started(id, cmd));
+        agent(&mut s, approval_request(id, cmd));
+    }
+    assert_eq!(s.approval_queue.len(), 2);
+    let fx = keys(&mut s, &["y", "n", "a"]);
+    assert_eq!(
+        ops(&fx),
+        [
+            Op::Approval { call_id: "c1".into(), decision: Decision::AllowOnce },
+            Op::Approval { call_id: "c2".into(), decision: Decision::Deny { feedback: None } },
+            Op::Approval { call_id: "c3".into(), decision: Decision::AllowSession },
+        ]
+    );
+    assert!(s.overlays.is_empty());
+}
+
+#[test]
+fn a_paste_never_answers_an_approval() {
+    let (_, mut s) = approve_flow("down");
+    let fx = update(&mut s, Event::Paste("y\nyes\n".into()));
+    assert!(fx.is_empty());
+    assert!(matches!(s.overlays.last(), Some(Overlay::Approval(_))));
+    assert!(s.composer.is_empty(), "and it does not leak into the prompt");
+}
+
+#[test]
+fn an_interrupted_call_closes_its_approval() {
+    let (_, mut s) = approve_flow("down");
+    agent(
+        &mut s,
+        AgentEvent::ToolCallFinished {
+            call_id: "c1".into(),
+            tool: "bash".into(),
+            result: "Not run".into(),
+            is_error: true,
+            elapsed_ms: 5,
+        },
+    );
+    assert!(s.overlays.is_empty());
+}
+
+#[test]
+fn large_pastes_stay_whole() {
+    let mut s = state("dark");
+    let big: String = (0..5000).map(|i| format!("line {i}\r\n")).collect();
+    let fx = update(&mut s, Event::Paste(big));
+    assert!(fx.is_empty(), "a paste with newlines is not sent");
+    assert_eq!(s.composer.textarea.lines().len(), 5001);
+    assert_eq!(s.composer.textarea.lines()[4999], "line 4999");
+}
+
+#[test]
+fn history_walks_with_up_and_down() {
+    let mut s = state("dark");
+    for p in ["one", "two"] {
+        type_text(&mut s, p);
+        keys(&mut s, &["enter"]);
+        agent(&mut s, AgentEvent::TurnFinished { turn_id: 1, outcome: TurnOutcome::EndTurn });
+    }
+    type_text(&mut s, "draft");
+    keys(&mut s, &["up"]);
+    assert_eq!(s.composer.text(), "two");
+    keys(&mut s, &["up", "up"]);
+    assert_eq!(s.composer.text(), "one");
+    keys(&mut s, &["down"]);
+    assert_eq!(s.composer.text(), "two");
+    keys(&mut s, &["down"]);
+    assert_eq!(s.composer.text(), "draft", "the draft comes back");
+}
+
+#[test]
+fn slash_completion_and_commands() {
+    let mut s = state("dark");
+    type_text(&mut s, "/per");
+    let fx = keys(&mut s, &["enter"]);
+    assert!(fx.is_empty());
+    assert!(matches!(s.overlays.last(), Some(Overlay::Picker(p)) if p.title == "Permission mode"));
+    let fx = keys(&mut s, &["down", "down", "enter"]);
+    assert_eq!(ops(&fx), [Op::SetPermissionMode { mode: PermissionMode::DangerFullAccess }]);
+    assert_eq!(s.status.mode, PermissionMode::DangerFullAccess);
+
+    type_text(&mut s, "/model claude-opus-4-5");
+    assert_eq!(ops(&keys(&mut s, &["enter"])), [Op::SetModel { model: "claude-opus-4-5".into() }]);
+    type_text(&mut s, "/clear");
+    assert_eq!(keys(&mut s, &["enter"]), [Effect::NewSession]);
+    type_text(&mut s, "/exit");
+    assert_eq!(keys(&mut s, &["enter"]), [Effect::Quit]);
+    type_text(&mut s, "/bogus");
+    keys(&mut s, &["enter"]);
+    assert!(
+        matches!(&s.transcript.cells.last().unwrap().kind, CellKind::Notice { text, .. } if text.starts_with("unknown command /bogus"))
+    );
+    type_text(&mut s, "/version");
+    keys(&mut s, &["enter"]);
+    assert!(
+        matches!(&s.transcript.cells.last().unwrap().kind, CellKind::Notice { text, .. } if text.starts_with("claw-tui "))
+    );
+}
+
+#[test]
+fn palette_filters_and_runs() {
+    let mut s = state("dark");
+    keys(&mut s, &["ctrl+p"]);
+    type_text(&mut s, "todo");
+    let Some(Overlay::Picker(p)) = s.overlays.last() else { panic!() };
+    assert_eq!(p.items[p.filtered[0]].label, "toggle todos");
+    let before = s.show_todos;
+    keys(&mut s, &["enter"]);
+    assert!(s.overlays.is_empty());
+    assert_ne!(s.show_todos, before);
+}
+
+#[test]
+fn shift_tab_cycles_the_permission_mode() {
+    let mut s = state("dark");
+    let fx = keys(&mut s, &["shift+tab"]);
+    assert_eq!(ops(&fx), [Op::SetPermissionMode { mode: PermissionMode::DangerFullAccess }]);
+    let fx = keys(&mut s, &["shift+tab"]);
+    assert_eq!(ops(&fx), [Op::SetPermissionMode { mode: PermissionMode::ReadOnly }]);
+}
+
+#[test]
+fn transcript_focus_selects_expands_and_copies() {
+    let mut s = state("dark");
+    agent(&mut s, AgentEvent::TextDelta { turn_id: 1, text: "Run:\n\n```sh\ncargo test\n```\n".into() });
+    agent(&mut s, tool_started("c1", "cargo test"));
+    agent(
+        &mut s,
+        AgentEvent::ToolCallFinished {
+            call_id: "c1".into(),
+            tool: "bash".into(),
+            result: "ok".into(),
+            is_error: false,
+            elapsed_ms: 9,
+        },
+    );
+    keys(&mut s, &["tab"]);
+    assert_eq!(s.focus, Focus::Transcript);
+    assert_eq!(s.transcript.selected, Some(1));
+    keys(&mut s, &["enter"]);
+    assert!(s.transcript.cells[1].expanded);
+    keys(&mut s, &["k"]);
+    assert_eq!(keys(&mut s, &["c"]), [Effect::Copy("cargo test\n".into())]);
+    assert_eq!(keys(&mut s, &["y"]), [Effect::Copy("Run:\n\n```sh\ncargo test\n```\n".into())]);
+    keys(&mut s, &["esc"]);
+    assert_eq!(s.focus, Focus::Composer);
+    assert_eq!(keys(&mut s, &["ctrl+y"]), [Effect::Copy("Run:\n\n```sh\ncargo test\n```\n".into())]);
+}
+
+#[test]
+fn scrolling_leaves_and_rejoins_follow() {
+    use claw_tui::app::state::Scroll;
+    let mut s = state("dark");
+    for i in 0..100 {
+        agent(&mut s, AgentEvent::Warning { message: format!("line {i}") });
+    }
+    keys(&mut s, &["pageup"]);
+    assert!(matches!(s.transcript.scroll, Scroll::At { .. }));
+    keys(&mut s, &["pagedown", "pagedown", "pagedown"]);
+    assert_eq!(s.transcript.scroll, Scroll::Follow, "back at the end, following again");
+    keys(&mut s, &["ctrl+home"]);
+    assert_eq!(s.transcript.scroll, Scroll::At { cell: 0, line: 0 });
+    keys(&mut s, &["ctrl+end"]);
+    assert_eq!(s.transcript.scroll, Scroll::Follow);
+}
+
+#[test]
+fn usage_updates_the_cost_meter_for_turn_and_session() {
+    use claw_tui::provider::Usage;
+    let mut s = state("dark");
+    start_turn(&mut s);
+    let u =
+        Usage { input_tokens: 1000, output_tokens: 200, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+    agent(
+        &mut s,
+        AgentEvent::Usage {
+            request: u,
+            session: u,
+            request_cost_usd: Some(0.006),
+            session_cost_usd: Some(0.006),
+            context_tokens: 1200,
+            context_window: 200_000,
+        },
+    );
+    agent(&mut s, AgentEvent::TurnFinished { turn_id: 1, outcome: TurnOutcome::EndTurn });
+    agent(&mut s, AgentEvent::TurnStarted { turn_id: 2 });
+    let total = Usage { input_tokens: 1500, output_tokens: 300, ..u };
+    agent(
+        &mut s,
+        AgentEvent::Usage {
+            request: u,
+            session: total,
+            request_cost_usd: Some(0.003),
+            session_cost_usd: Some(0.009),
+            context_tokens: 1800,
+            context_window: 200_000,
+        },
+    );
+    assert_eq!(s.cost.turn.input_tokens, 500);
+    assert_eq!(s.cost.session.input_tokens, 1500);
+    assert!((s.cost.turn_cost.unwrap() - 0.003).abs() < 1e-12);
+}
