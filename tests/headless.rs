@@ -287,7 +287,7 @@ fn demo_runs_offline() {
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", d.home.path())
-        .args(["--demo", "--output-format", "json"])
+        .args(["--demo", "-p", "--output-format", "json"])
         .timeout(std::time::Duration::from_secs(60))
         .output()
         .unwrap();
