@@ -57,7 +57,8 @@ pub fn render(state: &State, modal: &ApprovalModal, frame: &mut Frame, area: Rec
             let total = hl.len();
             for (i, spans) in hl.into_iter().take(MAX_PREVIEW).enumerate() {
                 let lead = if i == 0 { "$ " } else { "  " };
-                lines.extend(wrap_hard(&spans, inner_w, &[Span::styled(lead, Style::default().fg(theme.ui.accent))]));
+                let lead = [Span::styled(lead, Style::default().fg(theme.ui.accent))];
+                lines.extend(wrap_hard(&spans, inner_w, &lead, &[Span::raw("  ")]));
             }
             if total > MAX_PREVIEW {
                 lines.push(Line::from(Span::styled(format!("  … {} more lines", total - MAX_PREVIEW), muted)));

@@ -75,7 +75,8 @@ pub fn diff_lines(
         };
         let prefix =
             vec![Span::raw(indent.to_string()), Span::styled(format!("{old_col:>4} {new_col:>4} "), num_style)];
-        out.extend(wrap_hard(&[Span::styled(line.to_string(), style)], width, &prefix));
+        let cont = vec![Span::raw(indent.to_string()), Span::raw(" ".repeat(10))];
+        out.extend(wrap_hard(&[Span::styled(line.to_string(), style)], width, &prefix, &cont));
     }
     out
 }

@@ -211,7 +211,7 @@ impl Renderer<'_> {
         prefix.push(Span::styled("▎ ", Style::default().fg(self.theme.markdown.rule)));
         let code = code.strip_suffix('\n').unwrap_or(code);
         for spans in highlight(code, lang, &self.theme.syntax, fallback) {
-            self.lines.extend(wrap_hard(&spans, self.width, &prefix));
+            self.lines.extend(wrap_hard(&spans, self.width, &prefix, &prefix));
         }
         if code.is_empty() {
             self.lines.push(Line::from(prefix));

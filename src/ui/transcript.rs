@@ -279,7 +279,7 @@ fn tool_lines(tool: &ToolCell, expanded: bool, width: usize, theme: &Theme, now_
     }
     for line in shown {
         let lead = if first_line { &first } else { &rest };
-        out.extend(wrap_hard(&[Span::styled(line.to_string(), style)], body_w, lead));
+        out.extend(wrap_hard(&[Span::styled(line.to_string(), style)], body_w, lead, &rest));
         first_line = false;
     }
     if let Some(note) = hidden_note.filter(|_| !(tool.tool == "bash" && !expanded && !is_error)) {

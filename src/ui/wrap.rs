@@ -104,13 +104,19 @@ pub fn wrap(
     lines
 }
 
-/// Hard-wraps preformatted text (code): every character kept, lines cut at the width.
-pub fn wrap_hard(spans: &[Span<'static>], total_width: usize, prefix: &[Span<'static>]) -> Vec<Line<'static>> {
-    let pw = prefix_width(prefix);
-    let limit = total_width.max(pw + 1);
+/// Hard-wraps preformatted text (code): every character kept, lines cut at the width. The
+/// first line starts with `first`, continuations with `rest`.
+pub fn wrap_hard(
+    spans: &[Span<'static>],
+    total_width: usize,
+    first: &[Span<'static>],
+    rest: &[Span<'static>],
+) -> Vec<Line<'static>> {
+    let pw = prefix_width(rest);
+    let mut limit = total_width.max(prefix_width(first) + 1);
     let mut lines = Vec::new();
-    let mut cur: Vec<Span<'static>> = prefix.to_vec();
-    let mut cur_w = pw;
+    let mut cur: Vec<Span<'static>> = first.to_vec();
+    let mut cur_w = prefix_width(first);
     for span in spans {
         let text = expand_tabs(&span.content);
         let mut piece = String::new();
@@ -121,8 +127,9 @@ pub fn wrap_hard(spans: &[Span<'static>], total_width: usize, prefix: &[Span<'st
                     cur.push(Span::styled(std::mem::take(&mut piece), span.style));
                 }
                 lines.push(Line::from(std::mem::take(&mut cur)));
-                cur = prefix.to_vec();
+                cur = rest.to_vec();
                 cur_w = pw;
+                limit = total_width.max(pw + 1);
             }
             piece.push(c);
             cur_w += cw;
@@ -205,7 +212,7 @@ mod tests {
 
     #[test]
     fn hard_wrap_keeps_spaces() {
-        let lines = wrap_hard(&[Span::raw("    let x = 1;")], 8, &[Span::raw("  ")]);
+        let lines = wrap_hard(&[Span::raw("    let x = 1;")], 8, &[Span::raw("  ")], &[Span::raw("  ")]);
         assert_eq!(texts(&lines), ["      le", "  t x = ", "  1;"]);
     }
 }

@@ -1,0 +1,92 @@
+//! End to end: the real binary in a pseudo-terminal, against the mock model server.
+
+mod support;
+
+#[path = "support/pty.rs"]
+mod pty;
+
+use std::process::Command;
+use std::time::Duration;
+
+use support::{MockServer, SECRET};
+
+const T: Duration = Duration::from_secs(20);
+
+fn claw(server: &MockServer, work: &std::path::Path, home: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_claw-tui"));
+    cmd.current_dir(work)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("TERM", "xterm-256color")
+        .env("CLAW_CONFIG_HOME", home.join(".claw"))
+        .env("ANTHROPIC_BASE_URL", &server.url)
+        .env("ANTHROPIC_API_KEY", SECRET);
+    cmd
+}
+
+#[test]
+fn prompt_stream_approve_and_quit_restores_the_terminal() {
+    let server = MockServer::scenario("tui_e2e");
+    let work = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let mut p = pty::Pty::spawn(claw(&server, work.path(), home.path()), 30, 100);
+    p.wait_for("enter send", T);
+    p.type_text("please run the marker command");
+    p.send(b"\r");
+    let screen = p.wait_for("Allow bash?", T);
+    assert!(screen.contains("Hello from the mock. Let me run it:"), "streamed markdown:\n{screen}");
+    assert!(screen.contains("$ echo e2e-output-marker"), "the command is shown:\n{screen}");
+    p.send(b"y");
+    let screen = p.wait_for("All done.", T);
+    assert!(screen.contains("⎿ e2e-output-marker"), "the command's output:\n{screen}");
+    assert!(screen.contains("› please run the marker command"));
+    p.wait_for("idle", T);
+    p.send(b"\x04"); // ctrl+d on an empty prompt
+    let status = p.wait_exit(T);
+    assert!(status.success(), "{status:?}");
+    let problems = p.restore_problems();
+    assert!(problems.is_empty(), "terminal not restored: {problems:?}");
+    // The session was saved and the key is nowhere in it.
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 2);
+    let tool_result = &reqs[1].body["messages"][2]["content"][0];
+    assert_eq!(tool_result["content"], "e2e-output-marker");
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let server = MockServer::scenario("text");
+    let work = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let mut p = pty::Pty::spawn(claw(&server, work.path(), home.path()), 24, 80);
+    p.wait_for("enter send", T);
+    // SAFETY: sending a signal to our own child.
+    unsafe { libc::kill(p.child.id() as i32, libc::SIGTERM) };
+    p.wait_exit(T);
+    let problems = p.restore_problems();
+    assert!(problems.is_empty(), "terminal not restored: {problems:?}");
+}
+
+#[test]
+fn first_run_without_a_key_offers_the_demo() {
+    let server = MockServer::scenario("text");
+    let work = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = claw(&server, work.path(), home.path());
+    cmd.env_remove("ANTHROPIC_API_KEY");
+    let mut p = pty::Pty::spawn(cmd, 30, 100);
+    let screen = p.wait_for("Welcome to claw-tui", T);
+    assert!(screen.contains("export ANTHROPIC_API_KEY"));
+    assert!(screen.contains("/demo"));
+    p.type_text("/demo");
+    p.send(b"\r");
+    p.wait_for("Allow bash?", Duration::from_secs(40));
+    p.send(b"y");
+    p.wait_for("print what they should", Duration::from_secs(40));
+    p.wait_for("idle", T);
+    p.send(b"\x03"); // ctrl+c: idle with an empty prompt quits
+    assert!(p.wait_exit(T).success());
+    assert!(p.restore_problems().is_empty());
+    assert!(server.requests().is_empty(), "the demo never touches the network");
+}
