@@ -33,6 +33,8 @@ pub struct Setup {
     pub warnings: Vec<String>,
     /// Whether credentials were found (always true for the demo).
     pub has_credentials: bool,
+    /// Models to offer in pickers, from the config (empty: the built-in list).
+    pub models: Vec<String>,
 }
 
 /// The demo's scratch workspace, removed when dropped.
@@ -188,5 +190,6 @@ pub fn build(cli: &Cli, cwd: &Path, demo: Option<&Scenario>, interactive: bool) 
         session,
         history: Vec::new(),
     };
-    Ok(Setup { config, provider, registry, env, warnings, has_credentials })
+    let models = s.models.clone().unwrap_or_default();
+    Ok(Setup { config, provider, registry, env, warnings, has_credentials, models })
 }

@@ -409,6 +409,18 @@ mod tests {
         }
     }
 
+    /// docs/keymaps.md lists every action with its default keys.
+    #[test]
+    fn docs_list_every_action() {
+        let doc = include_str!("../../docs/keymaps.md");
+        let km = Keymap::default_keymap();
+        for info in ACTIONS {
+            let keys: Vec<String> = km.keys_for(info.action).iter().map(|k| format!("`{k}`")).collect();
+            let row = format!("| `{}` | {} | {} |", info.name, keys.join(", "), info.description);
+            assert!(doc.contains(&row), "docs/keymaps.md lacks: {row}");
+        }
+    }
+
     #[test]
     fn parses_keys_and_normalizes() {
         assert_eq!(Key::parse("ctrl+c").unwrap(), Key::new(KeyCode::Char('c'), KeyModifiers::CONTROL));

@@ -48,11 +48,12 @@ struct AgentSlot {
     _demo: Option<DemoWorkspace>,
 }
 
+/// Starts an agent; returns it, whether credentials were found, and the configured models.
 fn start_agent(
     cli: &Cli,
     demo: Option<DemoWorkspace>,
     bus: &mpsc::UnboundedSender<Event>,
-) -> Result<(AgentSlot, bool), String> {
+) -> Result<(AgentSlot, bool, Vec<String>), String> {
     let cwd = match &demo {
         Some(d) => d.dir.path().to_path_buf(),
         None => std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?,
@@ -62,6 +63,7 @@ fn start_agent(
         let _ = bus.send(Event::Agent(agent::AgentEvent::Warning { message: w.clone() }));
     }
     let has_credentials = built.has_credentials;
+    let models = built.models;
     let AgentHandle { ops, mut events } = agent::spawn(built.config, built.provider, built.registry, built.env);
     let tx = bus.clone();
     let forwarder = tokio::spawn(async move {
@@ -71,7 +73,7 @@ fn start_agent(
             }
         }
     });
-    Ok((AgentSlot { handle: ops, forwarder, _demo: demo }, has_credentials))
+    Ok((AgentSlot { handle: ops, forwarder, _demo: demo }, has_credentials, models))
 }
 
 /// Runs the full-screen UI until the user quits; returns the exit status.
@@ -95,7 +97,7 @@ pub async fn run(cli: &Cli) -> i32 {
         None
     };
     let demo_prompt = demo.as_ref().and_then(|d| d.scenario.prompt.clone());
-    let (mut slot, has_credentials) = match start_agent(cli, demo, &bus) {
+    let (mut slot, has_credentials, models) = match start_agent(cli, demo, &bus) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("claw-tui: error: {e}");
@@ -107,6 +109,9 @@ pub async fn run(cli: &Cli) -> i32 {
     }
     if !has_credentials {
         state.transcript.push(state::CellKind::Welcome);
+    }
+    if !models.is_empty() {
+        state.models = models;
     }
 
     let mut term = match terminal::Tui::enter() {
@@ -132,7 +137,6 @@ pub async fn run(cli: &Cli) -> i32 {
     let mut clipboard: Option<arboard::Clipboard> = None;
     let mut dirty = true;
     let mut last_draw: Option<Instant> = None;
-    let mut first_frame_reported = false;
     loop {
         // Wait for an event, the next allowed frame, or the animation clock.
         let wait = if dirty {
@@ -210,7 +214,7 @@ pub async fn run(cli: &Cli) -> i32 {
                         let _ = slot.handle.send(Op::Shutdown);
                         slot.forwarder.abort();
                         match start_agent(cli, workspace, &bus) {
-                            Ok((new, creds)) => {
+                            Ok((new, creds, _)) => {
                                 slot = new;
                                 let _ = bus.send(Event::AgentRestarted { welcome: !creds && !demo });
                                 if let Some(p) = prompt {
@@ -241,12 +245,6 @@ pub async fn run(cli: &Cli) -> i32 {
             }
             dirty = false;
             last_draw = Some(Instant::now());
-            if !first_frame_reported {
-                first_frame_reported = true;
-                if let Ok(path) = std::env::var("CLAW_TUI_FIRST_FRAME_FILE") {
-                    let _ = std::fs::write(path, format!("{}\n", started.elapsed().as_micros()));
-                }
-            }
         }
     }
     let _ = slot.handle.send(Op::Shutdown);
