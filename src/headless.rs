@@ -151,7 +151,7 @@ pub async fn run(cli: &Cli) -> i32 {
             AgentEvent::Error { message, retrying_in_ms: Some(ms), .. }
                 if cli.output_format != OutputFormat::StreamJson =>
             {
-                eprintln!("claw-tui: {message}; retrying in {:.1}s", ms as f64 / 1000.0);
+                eprintln!("claw-tui: {message} in {:.1}s", ms as f64 / 1000.0);
             }
             AgentEvent::Warning { message } if cli.output_format != OutputFormat::StreamJson => {
                 eprintln!("claw-tui: warning: {message}");

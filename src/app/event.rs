@@ -22,7 +22,10 @@ pub enum Event {
     RuleSaved(Result<String, String>),
     /// A new agent replaced the old one (/clear, /demo).
     AgentRestarted {
+        /// Show the first-run welcome (no credentials).
         welcome: bool,
+        /// The git branch of the new agent's workspace.
+        branch: Option<String>,
     },
     /// Send a prompt as if typed (the demo's opening prompt).
     SubmitPrompt(String),

@@ -44,6 +44,8 @@ const MAX_EVENTS_PER_FRAME: usize = 4096;
 struct AgentSlot {
     handle: mpsc::UnboundedSender<Op>,
     forwarder: tokio::task::JoinHandle<()>,
+    /// The agent's workspace root: where "always allow" rules are saved.
+    root: PathBuf,
     /// Keeps the demo's scratch directory alive while the demo agent works in it.
     _demo: Option<DemoWorkspace>,
 }
@@ -64,6 +66,7 @@ fn start_agent(
     }
     let has_credentials = built.has_credentials;
     let models = built.models;
+    let root = built.env.workspace.root.clone();
     let AgentHandle { ops, mut events } = agent::spawn(built.config, built.provider, built.registry, built.env);
     let tx = bus.clone();
     let forwarder = tokio::spawn(async move {
@@ -73,7 +76,7 @@ fn start_agent(
             }
         }
     });
-    Ok((AgentSlot { handle: ops, forwarder, _demo: demo }, has_credentials, models))
+    Ok((AgentSlot { handle: ops, forwarder, root, _demo: demo }, has_credentials, models))
 }
 
 /// Runs the full-screen UI until the user quits; returns the exit status.
@@ -104,9 +107,7 @@ pub async fn run(cli: &Cli) -> i32 {
             return 1;
         }
     };
-    if let Ok(cwd) = std::env::current_dir() {
-        state.status.branch = agent::prompt::git_branch(&cwd);
-    }
+    state.status.branch = agent::prompt::git_branch(&slot.root);
     if !has_credentials {
         state.transcript.push(state::CellKind::Welcome);
     }
@@ -175,10 +176,7 @@ pub async fn run(cli: &Cli) -> i32 {
                         let _ = bus.send(Event::Copied(result));
                     }
                     Effect::PersistRule(rule) => {
-                        let root = crate::tools::Workspace::discover(&std::env::current_dir().unwrap_or_default())
-                            .map(|w| w.root)
-                            .unwrap_or_default();
-                        let _ = bus.send(Event::RuleSaved(rules::persist_allow_rule(&root, &rule)));
+                        let _ = bus.send(Event::RuleSaved(rules::persist_allow_rule(&slot.root, &rule)));
                     }
                     Effect::OpenEditor(text) => {
                         input.abort();
@@ -216,7 +214,8 @@ pub async fn run(cli: &Cli) -> i32 {
                         match start_agent(cli, workspace, &bus) {
                             Ok((new, creds, _)) => {
                                 slot = new;
-                                let _ = bus.send(Event::AgentRestarted { welcome: !creds && !demo });
+                                let branch = agent::prompt::git_branch(&slot.root);
+                                let _ = bus.send(Event::AgentRestarted { welcome: !creds && !demo, branch });
                                 if let Some(p) = prompt {
                                     let _ = bus.send(Event::SubmitPrompt(p));
                                 }

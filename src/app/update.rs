@@ -56,7 +56,8 @@ pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
         Event::Copied(Err(e)) => notice(state, NoticeLevel::Error, format!("copy failed: {e}")),
         Event::RuleSaved(Ok(what)) => flash(state, what),
         Event::RuleSaved(Err(e)) => notice(state, NoticeLevel::Error, format!("the rule was not saved: {e}")),
-        Event::AgentRestarted { welcome } => {
+        Event::AgentRestarted { welcome, branch } => {
+            state.status.branch = branch;
             state.transcript = Transcript { cells: Vec::new(), scroll: Scroll::Follow, selected: None };
             state.cost = CostMeter::default();
             state.todos.clear();

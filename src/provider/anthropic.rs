@@ -242,8 +242,24 @@ fn content_type(response: &reqwest::Response) -> String {
         .to_ascii_lowercase()
 }
 
-/// reqwest's Display hides the cause ("error sending request"); the chain says what happened.
+/// reqwest's Display hides the cause ("error sending request"); the innermost cause says what
+/// happened ("Connection refused"), so that is what the user reads, with where it happened.
 fn describe_reqwest_error(e: &reqwest::Error) -> String {
+    let mut root: &dyn std::error::Error = e;
+    while let Some(s) = root.source() {
+        root = s;
+    }
+    let cause = root.to_string();
+    let place = e.url().map(|u| format!("{}://{}", u.scheme(), u.authority())).unwrap_or_default();
+    if e.is_connect() {
+        return format!("cannot connect to {place}: {cause}");
+    }
+    if e.is_timeout() {
+        return format!("{place} timed out: {cause}");
+    }
+    if e.is_body() || e.is_decode() {
+        return format!("the answer from {place} broke off: {cause}");
+    }
     let mut msg = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
