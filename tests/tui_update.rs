@@ -386,3 +386,27 @@ fn usage_updates_the_cost_meter_for_turn_and_session() {
     assert_eq!(s.cost.session.input_tokens, 1500);
     assert!((s.cost.turn_cost.unwrap() - 0.003).abs() < 1e-12);
 }
+
+#[test]
+fn esc_in_the_note_box_goes_back_to_the_choices() {
+    let (_, mut s) = approve_flow("e");
+    type_text(&mut s, "nope");
+    assert!(keys(&mut s, &["esc"]).is_empty(), "esc leaves the note, it does not deny");
+    let Some(Overlay::Approval(m)) = s.overlays.last() else { panic!("the modal stays") };
+    assert!(m.note.is_none());
+    assert_eq!(ops(&keys(&mut s, &["y"])), [Op::Approval { call_id: "c1".into(), decision: Decision::AllowOnce }]);
+}
+
+#[test]
+fn a_new_session_clears_the_screen_state() {
+    let mut s = state("dark");
+    type_text(&mut s, "hello");
+    keys(&mut s, &["enter"]);
+    agent(&mut s, AgentEvent::TodosChanged { todos: vec![] });
+    update(&mut s, Event::AgentRestarted { welcome: false, branch: Some("feature".into()) });
+    assert!(s.transcript.cells.is_empty());
+    assert!(!s.turn_running);
+    assert_eq!(s.status.branch.as_deref(), Some("feature"));
+    update(&mut s, Event::AgentRestarted { welcome: true, branch: None });
+    assert!(matches!(s.transcript.cells[0].kind, CellKind::Welcome));
+}

@@ -108,23 +108,34 @@ fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
     if key.kind == KeyEventKind::Release {
         return;
     }
-    // Typing a note for a denial: the note box takes every key but Enter and Esc.
+    let k = Key::from_event(&key);
+    // Typing a note for a denial: characters are text; other keys resolve in the approval
+    // context, where `choose` sends the denial with the note and `deny` closes the note box.
     if let Some(Overlay::Approval(modal)) = state.overlays.last_mut()
         && let Some(note) = modal.note.as_mut()
     {
-        match key.code {
-            crossterm::event::KeyCode::Enter => {
+        let is_text = matches!(key.code, crossterm::event::KeyCode::Char(_))
+            && !key.modifiers.intersects(crossterm::event::KeyModifiers::CONTROL | crossterm::event::KeyModifiers::ALT);
+        let action = if is_text {
+            None
+        } else {
+            match state.keymap.resolve(&[Context::Approval], &[], k) {
+                Resolved::Matched(a) => Some(a),
+                _ => None,
+            }
+        };
+        match action {
+            Some(Action::Choose) => {
                 let text = note.lines().join("\n");
                 decide(state, Decision::Deny { feedback: Some(text) }, None, fx);
             }
-            crossterm::event::KeyCode::Esc => modal.note = None,
+            Some(Action::Deny) => modal.note = None,
             _ => {
                 note.input(key);
             }
         }
         return;
     }
-    let k = Key::from_event(&key);
     let contexts = state.contexts();
     match state.keymap.resolve(&contexts, &state.pending_keys, k) {
         Resolved::Pending => state.pending_keys.push(k),
