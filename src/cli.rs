@@ -66,4 +66,51 @@ pub struct Cli {
     /// Do not save this session to disk.
     #[arg(long)]
     pub no_session_persistence: bool,
+
+    /// Resume a session by id (or a unique prefix of it); without an id, pick one.
+    #[arg(short, long, value_name = "ID", num_args = 0..=1, default_missing_value = "")]
+    pub resume: Option<String>,
+
+    /// Continue the latest session of this project.
+    #[arg(short = 'c', long = "continue")]
+    pub continue_latest: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// List, show and export saved sessions.
+    Sessions {
+        #[command(subcommand)]
+        action: SessionsCommand,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Md,
+    Json,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum SessionsCommand {
+    /// The sessions of this project (newest first).
+    List {
+        /// Sessions of every project.
+        #[arg(long)]
+        all: bool,
+        /// One JSON object per session, one per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The conversation of a session, as Markdown.
+    Show { id: String },
+    /// A session as Markdown or JSON, on stdout.
+    Export {
+        id: String,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Md)]
+        format: ExportFormat,
+    },
 }

@@ -74,7 +74,7 @@ pub async fn run(cli: &Cli) -> i32 {
             Err(e) => return fail(cli, &format!("cannot read the working directory: {e}")),
         },
     };
-    let setup = match setup::build(cli, &cwd, demo.as_ref().map(|d| &d.scenario), false) {
+    let setup = match setup::build(cli, &cwd, demo.as_ref().map(|d| &d.scenario), false, None) {
         Ok(s) => s,
         Err(e) => return fail(cli, &e),
     };

@@ -9,6 +9,7 @@
 pub mod agent;
 pub mod app;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod headless;
 pub mod permission;
@@ -32,6 +33,9 @@ pub fn install_crypto_provider() {
 /// Runs claw-tui with the process's arguments; returns the exit status.
 pub fn run() -> i32 {
     let cli = cli::Cli::parse();
+    if let Some(cli::Command::Sessions { action }) = &cli.command {
+        return commands::sessions(action);
+    }
     install_crypto_provider();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,

@@ -35,6 +35,8 @@ pub struct Setup {
     pub has_credentials: bool,
     /// Models to offer in pickers, from the config (empty: the built-in list).
     pub models: Vec<String>,
+    /// The records of a resumed session, for the interface to show it again.
+    pub resumed: Option<Vec<Record>>,
 }
 
 /// The demo's scratch workspace, removed when dropped.
@@ -66,7 +68,14 @@ fn env_var(name: &str) -> Option<String> {
 
 /// Builds the agent for `cwd` (or for the demo's scenario). `interactive` says whether a
 /// person can answer approvals.
-pub fn build(cli: &Cli, cwd: &Path, demo: Option<&Scenario>, interactive: bool) -> Result<Setup, String> {
+/// `resume` names a session file to continue; without it, `--resume ID` / `--continue` decide.
+pub fn build(
+    cli: &Cli,
+    cwd: &Path,
+    demo: Option<&Scenario>,
+    interactive: bool,
+    resume: Option<&Path>,
+) -> Result<Setup, String> {
     let workspace =
         Workspace::discover(cwd).map_err(|e| format!("cannot use {} as the workspace: {e}", cwd.display()))?;
     let loaded = config::load(&workspace.root);
@@ -156,7 +165,31 @@ pub fn build(cli: &Cli, cwd: &Path, demo: Option<&Scenario>, interactive: bool) 
     let names: Vec<&str> = registry.names().collect();
     let system = prompt::build(&workspace, config::config_home().as_deref(), &names);
     let id = session::new_id();
+    let resume_path = match (demo, resume) {
+        (Some(_), _) => None,
+        (None, Some(path)) => Some(path.to_path_buf()),
+        (None, None) => resume_target(cli, &workspace)?,
+    };
+    let mut history = Vec::new();
+    let mut resumed = None;
     let session = match (cli.no_session_persistence || demo.is_some(), config::sessions_root()) {
+        _ if resume_path.is_some() => {
+            let path = resume_path.expect("checked");
+            let (records, problems) =
+                session::read_records(&path).map_err(|e| format!("cannot read the session {}: {e}", path.display()))?;
+            warnings.extend(problems);
+            history = session::replay::history(&records);
+            let mut summary = session::index::Summary::new("", &path);
+            for r in &records {
+                summary.apply(r);
+            }
+            resumed = Some(records);
+            if cli.no_session_persistence {
+                SessionWriter::disabled(summary.id)
+            } else {
+                SessionWriter::append_to(&path, summary, secrets)
+            }
+        }
         (false, Some(root)) => SessionWriter::create(
             &session::project_dir(&root, &workspace.cwd),
             Record::Meta {
@@ -167,6 +200,7 @@ pub fn build(cli: &Cli, cwd: &Path, demo: Option<&Scenario>, interactive: bool) 
                 git_branch: prompt::git_branch(&workspace.cwd),
                 model: model.clone(),
                 claw_version: env!("CARGO_PKG_VERSION").to_string(),
+                forked_from: None,
             },
             secrets,
         ),
@@ -188,8 +222,38 @@ pub fn build(cli: &Cli, cwd: &Path, demo: Option<&Scenario>, interactive: bool) 
         system: system.sections,
         instruction_files: system.instruction_files,
         session,
-        history: Vec::new(),
+        history,
+        compact_threshold: match s.compact_threshold {
+            None => crate::agent::DEFAULT_COMPACT_THRESHOLD,
+            Some(t) if (0.1..=0.99).contains(&t) => t,
+            Some(t) => {
+                warnings.push(format!(
+                    "config: compact_threshold {t} is outside 0.1-0.99; using {}",
+                    crate::agent::DEFAULT_COMPACT_THRESHOLD
+                ));
+                crate::agent::DEFAULT_COMPACT_THRESHOLD
+            }
+        },
     };
     let models = s.models.clone().unwrap_or_default();
-    Ok(Setup { config, provider, registry, env, warnings, has_credentials, models })
+    Ok(Setup { config, provider, registry, env, warnings, has_credentials, models, resumed })
+}
+
+/// The session file `--resume ID` or `--continue` names, if any. An empty `--resume` (pick one)
+/// is the interface's to handle and gives `None` here.
+fn resume_target(cli: &Cli, workspace: &Workspace) -> Result<Option<std::path::PathBuf>, String> {
+    let root = config::sessions_root().ok_or("cannot find the home directory for sessions")?;
+    if let Some(id) = cli.resume.as_deref().filter(|id| !id.trim().is_empty()) {
+        return session::index::find(&root, id).map(Some);
+    }
+    if cli.continue_latest {
+        let dir = session::project_dir(&root, &workspace.cwd);
+        return match session::index::list(&root, Some(&dir)).into_iter().next() {
+            Some(s) => Ok(Some(s.path)),
+            None => {
+                Err(format!("no earlier session in {} to continue; start one with `claw-tui`", workspace.cwd.display()))
+            }
+        };
+    }
+    Ok(None)
 }

@@ -423,6 +423,7 @@ async fn session_file_records_everything_without_the_key() {
         git_branch: None,
         model: "claude-sonnet-4-5".into(),
         claw_version: "test".into(),
+        forked_from: None,
     };
     let writer = SessionWriter::create(store.path(), meta, vec![support::SECRET.into()]);
     let mut agent = spawn_agent(&server.url, dir.path(), AgentOptions { session: Some(writer), ..Default::default() });
@@ -440,6 +441,8 @@ async fn session_file_records_everything_without_the_key() {
             Record::Message { .. } => "message",
             Record::ToolCall { .. } => "tool_call",
             Record::Usage { .. } => "usage",
+            Record::FileChange { .. } => "file_change",
+            _ => "other",
         })
         .collect();
     assert_eq!(

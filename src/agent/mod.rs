@@ -12,6 +12,7 @@
 //! so the next request is valid. `UserTurn`s that arrive while a turn runs are queued and run
 //! in order after it.
 
+mod compact;
 pub mod prompt;
 mod turn;
 
@@ -33,6 +34,9 @@ use crate::tools::{Preview, Registry, Todo, ToolEnv};
 pub const DEFAULT_MAX_ITERATIONS: usize = 16;
 /// Default `max_tokens` of a request.
 pub const DEFAULT_MAX_TOKENS: u32 = 16_384;
+/// Default share of the context window that triggers compaction. High enough that short
+/// sessions never compact, low enough to leave room for the summary request itself.
+pub const DEFAULT_COMPACT_THRESHOLD: f64 = 0.85;
 
 /// UI → agent.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,6 +51,11 @@ pub enum Op {
     SetModel { model: String },
     /// Change the permission mode; applies to the next decision, also mid-turn.
     SetPermissionMode { mode: PermissionMode },
+    /// Summarize the conversation so far and continue from the summary (with an optional
+    /// focus for the summary). Runs like a turn: `TurnStarted` … `TurnFinished`.
+    Compact { focus: Option<String> },
+    /// Give the session a title.
+    Rename { title: String },
     /// Stop after interrupting whatever runs.
     Shutdown,
 }
@@ -169,6 +178,17 @@ pub enum AgentEvent {
     ModelChanged {
         model: String,
     },
+    /// The conversation was compacted: the model now sees `summary` and the last `kept`
+    /// messages (of `before`). The session file keeps everything.
+    Compacted {
+        summary: String,
+        kept: usize,
+        before: usize,
+    },
+    /// The session got a title.
+    Renamed {
+        title: String,
+    },
     PermissionModeChanged {
         mode: PermissionMode,
     },
@@ -205,6 +225,8 @@ pub struct AgentConfig {
     pub session: SessionWriter,
     /// Earlier history to continue from.
     pub history: Vec<Message>,
+    /// Share of the context window at which the conversation is compacted by itself.
+    pub compact_threshold: f64,
 }
 
 /// The two ends the UI holds.
@@ -222,6 +244,29 @@ impl AgentHandle {
     /// The next event, or `None` once the agent has stopped.
     pub async fn next_event(&mut self) -> Option<AgentEvent> {
         self.events.recv().await
+    }
+}
+
+/// What the agent does next.
+enum Work {
+    Turn(String, Vec<PathBuf>),
+    Compact(Option<String>),
+}
+
+impl Agent {
+    async fn run_work(&mut self, work: Work, cancel: tokio_util::sync::CancellationToken) {
+        match work {
+            Work::Turn(text, attachments) => {
+                self.run_turn(text, attachments, cancel).await;
+            }
+            Work::Compact(focus) => {
+                self.turn_seq += 1;
+                let turn_id = self.turn_seq;
+                self.emit(AgentEvent::TurnStarted { turn_id });
+                let outcome = self.compact(turn_id, focus, &cancel).await;
+                self.emit(AgentEvent::TurnFinished { turn_id, outcome });
+            }
+        }
     }
 }
 
@@ -248,6 +293,8 @@ pub(crate) struct Agent {
     pub total_cost: Option<f64>,
     pub turn_seq: u64,
     pub session_warned: bool,
+    /// Prompt tokens of the last request and the model's window: how full the context is.
+    pub last_context: (u64, u64),
 }
 
 /// Starts an agent. Must be called inside a tokio runtime.
@@ -268,6 +315,7 @@ pub fn spawn(config: AgentConfig, provider: Arc<dyn Provider>, registry: Registr
         total_cost: Some(0.0),
         turn_seq: 0,
         session_warned: false,
+        last_context: (0, 0),
     };
     tokio::spawn(agent.run(op_rx));
     AgentHandle { ops: op_tx, events: ev_rx }
@@ -301,10 +349,14 @@ impl Agent {
                 });
             }
         }
-        let mut queue: std::collections::VecDeque<(String, Vec<PathBuf>)> = Default::default();
+        let mut queue: std::collections::VecDeque<Work> = Default::default();
+        let mut deferred: Vec<Op> = Vec::new();
         let mut closed = false;
         loop {
-            let (text, attachments) = match queue.pop_front() {
+            for op in std::mem::take(&mut deferred) {
+                self.idle_op(op);
+            }
+            let work = match queue.pop_front() {
                 Some(t) => t,
                 None => {
                     if closed {
@@ -312,7 +364,8 @@ impl Agent {
                     }
                     match ops.recv().await {
                         None | Some(Op::Shutdown) => break,
-                        Some(Op::UserTurn { text, attachments }) => (text, attachments),
+                        Some(Op::UserTurn { text, attachments }) => Work::Turn(text, attachments),
+                        Some(Op::Compact { focus }) => Work::Compact(focus),
                         Some(op) => {
                             self.idle_op(op);
                             continue;
@@ -324,7 +377,7 @@ impl Agent {
             let pending = self.pending.clone();
             let live = self.live.clone();
             let events = self.events.clone();
-            let turn = self.run_turn(text, attachments, cancel.clone());
+            let turn = self.run_work(work, cancel.clone());
             tokio::pin!(turn);
             loop {
                 tokio::select! {
@@ -341,7 +394,9 @@ impl Agent {
                                 let _ = tx.send(decision);
                             }
                         }
-                        Some(Op::UserTurn { text, attachments }) => queue.push_back((text, attachments)),
+                        Some(Op::UserTurn { text, attachments }) => queue.push_back(Work::Turn(text, attachments)),
+                        Some(Op::Compact { focus }) => queue.push_back(Work::Compact(focus)),
+                        Some(op @ Op::Rename { .. }) => deferred.push(op),
                         Some(Op::SetModel { model }) => {
                             live.lock().expect("live lock").model = model.clone();
                             let _ = events.send(AgentEvent::ModelChanged { model });
@@ -367,8 +422,13 @@ impl Agent {
                 self.live.lock().expect("live lock").policy.mode = mode;
                 self.emit(AgentEvent::PermissionModeChanged { mode });
             }
+            Op::Rename { title } => {
+                let title = title.trim().to_string();
+                self.record(crate::session::Record::Title { ts: chrono::Utc::now(), title: title.clone() });
+                self.emit(AgentEvent::Renamed { title });
+            }
             // Nothing runs: nothing to interrupt, no approval waits.
-            Op::Interrupt | Op::Approval { .. } | Op::UserTurn { .. } | Op::Shutdown => {}
+            Op::Interrupt | Op::Approval { .. } | Op::UserTurn { .. } | Op::Compact { .. } | Op::Shutdown => {}
         }
     }
 

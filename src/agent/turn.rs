@@ -21,7 +21,7 @@ use crate::tools::{ToolContext, ToolEffect, ToolOutput};
 /// Largest attachment read into a prompt.
 const MAX_ATTACHMENT_CHARS: usize = 100_000;
 
-enum StreamEnd {
+pub(crate) enum StreamEnd {
     Done(Completion),
     Failed(ProviderError),
     Interrupted,
@@ -37,7 +37,7 @@ impl Agent {
         }
     }
 
-    fn push_message(&mut self, message: Message) {
+    pub(crate) fn push_message(&mut self, message: Message) {
         self.record(Record::message(message.clone()));
         // Two user messages in a row (a prompt after an interrupted tool round) become one.
         if message.role == Role::User
@@ -95,8 +95,9 @@ impl Agent {
         });
     }
 
-    fn commit_usage(&mut self, usage: &Usage, model: &str) {
+    pub(crate) fn commit_usage(&mut self, usage: &Usage, model: &str) {
         self.emit_usage(usage, model);
+        self.last_context = (usage.context_tokens() + usage.output_tokens, pricing::context_window(model));
         self.totals.add(usage);
         let cost = pricing::cost(model, usage);
         self.total_cost = match (self.total_cost, cost) {
@@ -138,6 +139,12 @@ impl Agent {
                 return TurnOutcome::MaxIterations;
             }
             iteration += 1;
+            if self.should_compact() {
+                let outcome = self.compact(turn_id, None, cancel).await;
+                if outcome == TurnOutcome::Interrupted {
+                    return outcome;
+                }
+            }
             let model = self.live.lock().expect("live lock").model.clone();
             let request = ModelRequest {
                 model: model.clone(),
@@ -147,7 +154,7 @@ impl Agent {
                 max_tokens: self.config.max_tokens,
                 thinking: self.config.thinking,
             };
-            let (end, partial_text, seen_usage) = self.stream_once(turn_id, &request, cancel).await;
+            let (end, partial_text, seen_usage) = self.stream_once(turn_id, &request, cancel, true).await;
             if !matches!(end, StreamEnd::Done(_))
                 && let Some(usage) = seen_usage
             {
@@ -226,11 +233,12 @@ impl Agent {
 
     /// One model call, forwarding deltas as events. Returns how it ended, the text streamed
     /// and the last usage the stream reported.
-    async fn stream_once(
+    pub(crate) async fn stream_once(
         &mut self,
         turn_id: u64,
         request: &ModelRequest,
         cancel: &CancellationToken,
+        show_text: bool,
     ) -> (StreamEnd, String, Option<Usage>) {
         let (tx, mut rx) = mpsc::unbounded_channel();
         let provider = self.provider.clone();
@@ -244,12 +252,12 @@ impl Agent {
                 biased;
                 _ = cancel.cancelled() => break StreamEnd::Interrupted,
                 ev = rx.recv(), if rx_open => match ev {
-                    Some(ev) => self.forward(turn_id, ev, &mut text, &mut usage, &request.model),
+                    Some(ev) => self.forward(turn_id, ev, &mut text, &mut usage, &request.model, show_text),
                     None => rx_open = false,
                 },
                 result = &mut call => {
                     while let Ok(ev) = rx.try_recv() {
-                        self.forward(turn_id, ev, &mut text, &mut usage, &request.model);
+                        self.forward(turn_id, ev, &mut text, &mut usage, &request.model, show_text);
                     }
                     break match result {
                         Ok(c) => StreamEnd::Done(c),
@@ -261,13 +269,27 @@ impl Agent {
         (end, text, usage)
     }
 
-    fn forward(&mut self, turn_id: u64, ev: StreamEvent, text: &mut String, usage: &mut Option<Usage>, model: &str) {
+    fn forward(
+        &mut self,
+        turn_id: u64,
+        ev: StreamEvent,
+        text: &mut String,
+        usage: &mut Option<Usage>,
+        model: &str,
+        show_text: bool,
+    ) {
         match ev {
             StreamEvent::TextDelta { text: t, .. } => {
                 text.push_str(&t);
-                self.emit(AgentEvent::TextDelta { turn_id, text: t });
+                if show_text {
+                    self.emit(AgentEvent::TextDelta { turn_id, text: t });
+                }
             }
-            StreamEvent::ThinkingDelta { text: t, .. } => self.emit(AgentEvent::ThinkingDelta { turn_id, text: t }),
+            StreamEvent::ThinkingDelta { text: t, .. } => {
+                if show_text {
+                    self.emit(AgentEvent::ThinkingDelta { turn_id, text: t })
+                }
+            }
             StreamEvent::ToolUseStarted { .. } | StreamEvent::ToolInputDelta { .. } => {}
             StreamEvent::Usage(u) => {
                 *usage = Some(u);
@@ -334,14 +356,23 @@ impl Agent {
         };
         for effect in &output.effects {
             match effect {
-                ToolEffect::TodosChanged(todos) => self.emit(AgentEvent::TodosChanged { todos: todos.clone() }),
+                ToolEffect::TodosChanged(todos) => {
+                    self.record(Record::Todos { ts: chrono::Utc::now(), todos: todos.clone() });
+                    self.emit(AgentEvent::TodosChanged { todos: todos.clone() })
+                }
                 ToolEffect::FileChanged { path, diff } => {
+                    self.record(Record::FileChange {
+                        ts: chrono::Utc::now(),
+                        call_id: id.to_string(),
+                        path: path.clone(),
+                        diff: diff.clone(),
+                    });
                     self.emit(AgentEvent::FileChanged { path: path.clone(), diff: diff.clone() })
                 }
             }
         }
         let elapsed_ms = millis(started.elapsed());
-        self.record(Record::tool_call(id, name, elapsed_ms, output.is_error));
+        self.record(Record::tool_call(id, name, elapsed_ms, output.is_error, output.full_output.as_deref()));
         self.emit(AgentEvent::ToolCallFinished {
             call_id: id.into(),
             tool: name.into(),

@@ -18,5 +18,15 @@ pub enum Effect {
     NewSession,
     /// Replace the agent with the offline demo.
     StartDemo,
+    /// Read the list of saved sessions (answered with `Event::Sessions`).
+    ListSessions,
+    /// Replace the agent with one continuing the session in this file.
+    Resume(std::path::PathBuf),
+    /// Write the current session as Markdown or JSON to a file (`None`: a default name in the
+    /// working directory).
+    Export {
+        path: Option<String>,
+        json: bool,
+    },
     Quit,
 }

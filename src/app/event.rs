@@ -18,8 +18,11 @@ pub enum Event {
     EditorDone(Result<String, String>),
     /// A copy finished: how it was copied, or why it failed.
     Copied(Result<String, String>),
-    /// A rule was saved to the project config: where, or why it failed.
-    RuleSaved(Result<String, String>),
+    /// A background job finished (a rule saved, a session exported): what happened, or why it
+    /// failed.
+    Report(Result<String, String>),
+    /// The saved sessions, for the /resume picker.
+    Sessions(Vec<crate::session::index::Summary>),
     /// A new agent replaced the old one (/clear, /demo).
     AgentRestarted {
         /// Show the first-run welcome (no credentials).
@@ -27,6 +30,8 @@ pub enum Event {
         /// The git branch of the new agent's workspace.
         branch: Option<String>,
     },
+    /// Show a resumed session's transcript.
+    Restore(Vec<super::replay::ReplayItem>),
     /// Send a prompt as if typed (the demo's opening prompt).
     SubmitPrompt(String),
     /// SIGTERM or SIGHUP.

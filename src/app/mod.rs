@@ -14,6 +14,7 @@
 pub mod effect;
 pub mod event;
 pub mod keymap;
+pub mod replay;
 pub mod rules;
 pub mod state;
 pub mod terminal;
@@ -46,6 +47,8 @@ struct AgentSlot {
     forwarder: tokio::task::JoinHandle<()>,
     /// The agent's workspace root: where "always allow" rules are saved.
     root: PathBuf,
+    /// The agent's working directory: which project's sessions /resume lists.
+    root_cwd: PathBuf,
     /// Keeps the demo's scratch directory alive while the demo agent works in it.
     _demo: Option<DemoWorkspace>,
 }
@@ -54,19 +57,24 @@ struct AgentSlot {
 fn start_agent(
     cli: &Cli,
     demo: Option<DemoWorkspace>,
+    resume: Option<&std::path::Path>,
     bus: &mpsc::UnboundedSender<Event>,
 ) -> Result<(AgentSlot, bool, Vec<String>), String> {
     let cwd = match &demo {
         Some(d) => d.dir.path().to_path_buf(),
         None => std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?,
     };
-    let built = setup::build(cli, &cwd, demo.as_ref().map(|d| &d.scenario), true)?;
+    let built = setup::build(cli, &cwd, demo.as_ref().map(|d| &d.scenario), true, resume)?;
+    if let Some(records) = &built.resumed {
+        let _ = bus.send(Event::Restore(replay::items(records)));
+    }
     for w in &built.warnings {
         let _ = bus.send(Event::Agent(agent::AgentEvent::Warning { message: w.clone() }));
     }
     let has_credentials = built.has_credentials;
     let models = built.models;
     let root = built.env.workspace.root.clone();
+    let root_cwd = built.env.workspace.cwd.clone();
     let AgentHandle { ops, mut events } = agent::spawn(built.config, built.provider, built.registry, built.env);
     let tx = bus.clone();
     let forwarder = tokio::spawn(async move {
@@ -76,7 +84,7 @@ fn start_agent(
             }
         }
     });
-    Ok((AgentSlot { handle: ops, forwarder, root, _demo: demo }, has_credentials, models))
+    Ok((AgentSlot { handle: ops, forwarder, root, root_cwd, _demo: demo }, has_credentials, models))
 }
 
 /// Runs the full-screen UI until the user quits; returns the exit status.
@@ -100,7 +108,7 @@ pub async fn run(cli: &Cli) -> i32 {
         None
     };
     let demo_prompt = demo.as_ref().and_then(|d| d.scenario.prompt.clone());
-    let (mut slot, has_credentials, models) = match start_agent(cli, demo, &bus) {
+    let (mut slot, has_credentials, models) = match start_agent(cli, demo, None, &bus) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("claw-tui: error: {e}");
@@ -124,6 +132,15 @@ pub async fn run(cli: &Cli) -> i32 {
     };
     if let Ok(size) = term.size() {
         state.size = (size.width, size.height);
+    }
+    if cli.resume.as_deref().is_some_and(|id| id.trim().is_empty()) {
+        let _ = bus.send(Event::Sessions(
+            crate::config::sessions_root()
+                .map(|root| {
+                    crate::session::index::list(&root, Some(&crate::session::project_dir(&root, &slot.root_cwd)))
+                })
+                .unwrap_or_default(),
+        ));
     }
     let mut input = spawn_input(bus.clone());
     spawn_signals(bus.clone());
@@ -176,7 +193,7 @@ pub async fn run(cli: &Cli) -> i32 {
                         let _ = bus.send(Event::Copied(result));
                     }
                     Effect::PersistRule(rule) => {
-                        let _ = bus.send(Event::RuleSaved(rules::persist_allow_rule(&slot.root, &rule)));
+                        let _ = bus.send(Event::Report(rules::persist_allow_rule(&slot.root, &rule)));
                     }
                     Effect::OpenEditor(text) => {
                         input.abort();
@@ -195,6 +212,32 @@ pub async fn run(cli: &Cli) -> i32 {
                         .ok();
                         input = spawn_input(bus.clone());
                     }
+                    Effect::ListSessions => {
+                        let list = crate::config::sessions_root()
+                            .map(|root| {
+                                let dir = crate::session::project_dir(&root, &slot.root_cwd);
+                                crate::session::index::list(&root, Some(&dir))
+                            })
+                            .unwrap_or_default();
+                        let _ = bus.send(Event::Sessions(list));
+                    }
+                    Effect::Export { path, json } => {
+                        let _ = bus.send(Event::Report(export_session(&state, path.as_deref(), json)));
+                    }
+                    Effect::Resume(path) => {
+                        let _ = slot.handle.send(Op::Shutdown);
+                        slot.forwarder.abort();
+                        let _ = bus.send(Event::AgentRestarted { welcome: false, branch: None });
+                        match start_agent(cli, None, Some(&path), &bus) {
+                            Ok((new, _, _)) => slot = new,
+                            Err(e) => {
+                                let _ = bus.send(Event::Report(Err(e)));
+                                if let Ok((new, _, _)) = start_agent(cli, None, None, &bus) {
+                                    slot = new;
+                                }
+                            }
+                        }
+                    }
                     Effect::NewSession | Effect::StartDemo => {
                         let demo = matches!(fx, Effect::StartDemo);
                         let workspace = if demo {
@@ -211,7 +254,7 @@ pub async fn run(cli: &Cli) -> i32 {
                         let prompt = workspace.as_ref().and_then(|d| d.scenario.prompt.clone());
                         let _ = slot.handle.send(Op::Shutdown);
                         slot.forwarder.abort();
-                        match start_agent(cli, workspace, &bus) {
+                        match start_agent(cli, workspace, None, &bus) {
                             Ok((new, creds, _)) => {
                                 slot = new;
                                 let branch = agent::prompt::git_branch(&slot.root);
@@ -316,6 +359,26 @@ fn edit_in_editor(text: &str) -> Result<String, String> {
         return Err(format!("`{editor}` exited with {status}"));
     }
     std::fs::read_to_string(file.path()).map_err(|e| e.to_string())
+}
+
+/// Writes the current session to a file as Markdown or JSON; returns what was written.
+fn export_session(state: &State, path: Option<&str>, json: bool) -> Result<String, String> {
+    let file =
+        state.status.session_file.as_ref().ok_or("this session is not saved, so there is nothing to export yet")?;
+    let (records, _) =
+        crate::session::read_records(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let summary = crate::session::index::load(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let target = PathBuf::from(path.map(str::to_string).unwrap_or_else(|| {
+        let short: String = summary.id.chars().take(8).collect();
+        format!("claw-session-{short}.{}", if json { "json" } else { "md" })
+    }));
+    let text = if json {
+        serde_json::to_string_pretty(&crate::session::export::json(&summary, &records)).map_err(|e| e.to_string())?
+    } else {
+        crate::session::export::markdown(&summary, &records)
+    };
+    std::fs::write(&target, text).map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+    Ok(format!("exported to {}", target.display()))
 }
 
 /// Where the project config lives, for messages.

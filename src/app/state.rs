@@ -207,6 +207,8 @@ pub enum PickerAction {
     Action(super::keymap::Action),
     SetModel(String),
     SetMode(PermissionMode),
+    /// Resume the session in this file.
+    Resume(PathBuf),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -295,6 +297,8 @@ pub struct StatusInfo {
     pub branch: Option<String>,
     pub mode: PermissionMode,
     pub session_id: String,
+    pub session_file: Option<PathBuf>,
+    pub title: Option<String>,
 }
 
 /// Which part of the screen gets keys when no modal is open.

@@ -25,6 +25,11 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("/model", "Pick the model (or /model NAME)"),
     ("/permissions", "Show and change the permission mode (or /permissions MODE)"),
     ("/demo", "Play the offline demo in a scratch directory"),
+    ("/resume", "Pick a saved session of this project and continue it"),
+    ("/session", "Show this session's id, file, size and message count"),
+    ("/rename", "Give this session a title (/rename TITLE)"),
+    ("/compact", "Summarize the conversation to free context (/compact [FOCUS])"),
+    ("/export", "Write this session to a file (/export [PATH], .json for JSON)"),
 ];
 
 /// How long a flash message stays in the status bar.
@@ -54,8 +59,9 @@ pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
         Event::EditorDone(Err(e)) => notice(state, NoticeLevel::Error, format!("the editor failed: {e}")),
         Event::Copied(Ok(how)) => flash(state, format!("copied ({how})")),
         Event::Copied(Err(e)) => notice(state, NoticeLevel::Error, format!("copy failed: {e}")),
-        Event::RuleSaved(Ok(what)) => flash(state, what),
-        Event::RuleSaved(Err(e)) => notice(state, NoticeLevel::Error, format!("the rule was not saved: {e}")),
+        Event::Report(Ok(what)) => flash(state, what),
+        Event::Report(Err(e)) => notice(state, NoticeLevel::Error, e),
+        Event::Sessions(list) => open_session_picker(state, list),
         Event::AgentRestarted { welcome, branch } => {
             state.status.branch = branch;
             state.transcript = Transcript { cells: Vec::new(), scroll: Scroll::Follow, selected: None };
@@ -69,6 +75,23 @@ pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
             if welcome {
                 state.transcript.push(CellKind::Welcome);
             }
+        }
+        Event::Restore(items) => {
+            for item in items {
+                match item {
+                    super::replay::ReplayItem::User(text) => {
+                        remember(state, &text);
+                        state.transcript.push(CellKind::User { text: visible(&text).into_owned() });
+                    }
+                    super::replay::ReplayItem::Agent(ev) => on_agent(state, ev, &mut fx),
+                }
+            }
+            state.turn_running = false;
+            state.activity = Activity::Idle;
+            state.overlays.retain(|o| !matches!(o, Overlay::Approval(_)));
+            state.transcript.scroll = Scroll::Follow;
+            // The replayed turn's "interrupted" notices and queued prompts are history, not news.
+            fx.retain(|e| !matches!(e, Effect::Agent(_)));
         }
         Event::SubmitPrompt(text) => {
             remember(state, &text);
@@ -498,6 +521,46 @@ fn run_command(state: &mut State, line: &str, fx: &mut Vec<Effect>) {
             open_picker(state, "Permission mode", items);
         }
         "/demo" => fx.push(Effect::StartDemo),
+        "/resume" => fx.push(Effect::ListSessions),
+        "/session" => {
+            let s = &state.status;
+            let text = match &s.session_file {
+                Some(path) => {
+                    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+                    let messages = state
+                        .transcript
+                        .cells
+                        .iter()
+                        .filter(|c| matches!(c.kind, CellKind::User { .. } | CellKind::Assistant { .. }))
+                        .count();
+                    format!(
+                        "session {}{} · {} · {} · {messages} messages on screen · /resume to switch",
+                        s.session_id,
+                        s.title.as_ref().map(|t| format!(" \"{t}\"")).unwrap_or_default(),
+                        path.display(),
+                        crate::ui::cost::bytes(size),
+                    )
+                }
+                None => format!(
+                    "session {} is not being saved (nothing said yet, the demo, or saving is off)",
+                    s.session_id
+                ),
+            };
+            notice(state, NoticeLevel::Info, text);
+        }
+        "/rename" if !arg.is_empty() => fx.push(Effect::Agent(Op::Rename { title: arg.to_string() })),
+        "/rename" => notice(state, NoticeLevel::Error, "give the new title: /rename TITLE"),
+        "/compact" => {
+            let focus = (!arg.is_empty()).then(|| arg.to_string());
+            state.turn_running = true;
+            state.activity = Activity::Thinking;
+            notice(state, NoticeLevel::Info, "compacting the conversation…");
+            fx.push(Effect::Agent(Op::Compact { focus }));
+        }
+        "/export" => {
+            let json = arg.ends_with(".json");
+            fx.push(Effect::Export { path: (!arg.is_empty()).then(|| arg.to_string()), json });
+        }
         other => notice(
             state,
             NoticeLevel::Error,
@@ -507,6 +570,33 @@ fn run_command(state: &mut State, line: &str, fx: &mut Vec<Effect>) {
             ),
         ),
     }
+}
+
+fn open_session_picker(state: &mut State, list: Vec<crate::session::index::Summary>) {
+    if list.is_empty() {
+        notice(state, NoticeLevel::Info, "no saved sessions in this project yet");
+        return;
+    }
+    let now = chrono::Utc::now();
+    let items = list
+        .into_iter()
+        .filter(|s| s.id != state.status.session_id)
+        .map(|s| {
+            let age = s.updated.map(|u| crate::ui::cost::age(now - u)).unwrap_or_default();
+            let cost = if s.cost_known { crate::ui::cost::money(Some(s.cost_usd)) } else { "n/a".into() };
+            PickerItem {
+                label: s.display_title(),
+                detail: format!(
+                    "{age} · {} msgs · {cost}{}",
+                    s.messages,
+                    s.branch.as_ref().map(|b| format!(" · {b}")).unwrap_or_default()
+                ),
+                key: s.id.chars().take(8).collect(),
+                action: PickerAction::Resume(s.path.clone()),
+            }
+        })
+        .collect();
+    open_picker(state, "Resume a session", items);
 }
 
 fn set_mode(state: &mut State, mode: PermissionMode, fx: &mut Vec<Effect>) {
@@ -608,6 +698,7 @@ fn picker_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
                 }
                 Some(PickerAction::SetModel(m)) => fx.push(Effect::Agent(Op::SetModel { model: m })),
                 Some(PickerAction::SetMode(m)) => set_mode(state, m, fx),
+                Some(PickerAction::Resume(path)) => fx.push(Effect::Resume(path)),
                 None => {}
             }
         }
@@ -707,7 +798,10 @@ fn finish_streaming(state: &mut State) {
 
 fn on_agent(state: &mut State, ev: AgentEvent, fx: &mut Vec<Effect>) {
     match ev {
-        AgentEvent::SessionStarted { session_id, model, cwd, permission_mode, .. } => {
+        AgentEvent::SessionStarted { session_id, session_file, model, cwd, permission_mode, .. } => {
+            if session_file.is_some() {
+                state.status.session_file = session_file;
+            }
             state.status.session_id = session_id;
             state.status.model = model;
             state.status.cwd = cwd;
@@ -868,6 +962,20 @@ fn on_agent(state: &mut State, ev: AgentEvent, fx: &mut Vec<Effect>) {
             state.status.model = model;
         }
         AgentEvent::PermissionModeChanged { mode } => state.status.mode = mode,
+        AgentEvent::Compacted { kept, .. } => {
+            finish_streaming(state);
+            notice(
+                state,
+                NoticeLevel::Info,
+                format!(
+                    "── compacted: the model now sees a summary of the conversation and the last {kept} messages; the session file keeps everything ──"
+                ),
+            );
+        }
+        AgentEvent::Renamed { title } => {
+            flash(state, format!("session title: {title}"));
+            state.status.title = Some(title);
+        }
         AgentEvent::TurnFinished { outcome, .. } => {
             finish_streaming(state);
             state.turn_running = false;

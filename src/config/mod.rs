@@ -59,6 +59,8 @@ pub struct Settings {
     pub max_iterations: Option<usize>,
     pub permission_mode: Option<String>,
     pub thinking_budget: Option<u32>,
+    /// Share of the context window (0.1–0.99) at which the conversation is compacted.
+    pub compact_threshold: Option<f64>,
     /// Models offered by /model (default: every model in the price table).
     pub models: Option<Vec<String>>,
     #[serde(default)]

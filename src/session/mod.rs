@@ -1,24 +1,44 @@
-//! Sessions as JSON Lines files.
+//! Sessions as JSON Lines files, with a summary sidecar per session for fast listing.
 //!
 //! A session is written as it happens, one record per line: `meta` first, then `message`,
-//! `tool_call`, `usage` records. Each line is written with a single `write` on a file opened
-//! for appending, so a process killed at any moment loses at most the line being written;
-//! [`read_records`] skips a torn or corrupt line with a warning naming the file and line.
+//! `tool_call`, `file_change`, `todos`, `usage`, `title` and `compaction` records. Each line is
+//! written with a single `write` on a file opened for appending and flushed, so a process killed
+//! at any moment loses at most the line being written; [`read_records`] skips a torn or corrupt
+//! line with a warning naming the file and line.
 //!
 //! Secrets never reach the file: the writer replaces every known credential value with
 //! `[REDACTED]` before a line is written.
 
-use std::fs::{File, OpenOptions};
-use std::io::Write;
+pub mod export;
+pub mod index;
+pub mod replay;
+mod store;
+
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::provider::{Message, Usage};
+pub use store::{SessionWriter, read_records};
 
-/// Format version written in `meta`. Readers accept this and older versions.
+use crate::provider::{Message, Usage};
+use crate::tools::Todo;
+
+/// Format version written in `meta`. Readers accept this and older versions, and read newer
+/// ones as far as they understand them (unknown record types are skipped with a warning).
 pub const FORMAT_VERSION: u32 = 1;
+
+/// Most characters of a tool's complete output kept in a `tool_call` record. Larger outputs are
+/// cut, and the record says where.
+pub const MAX_RECORDED_OUTPUT: usize = 1 << 20;
+
+/// Where a forked session came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForkOrigin {
+    pub session_id: String,
+    /// Messages copied from it.
+    pub messages: usize,
+}
 
 /// One line of a session file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -33,6 +53,8 @@ pub enum Record {
         git_branch: Option<String>,
         model: String,
         claw_version: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        forked_from: Option<ForkOrigin>,
     },
     Message {
         ts: DateTime<Utc>,
@@ -45,6 +67,22 @@ pub enum Record {
         tool: String,
         elapsed_ms: u64,
         is_error: bool,
+        /// The complete output when what the model got was cut.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        output: Option<String>,
+        /// Set when `output` itself was cut at [`MAX_RECORDED_OUTPUT`]: the full length.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        output_chars: Option<usize>,
+    },
+    FileChange {
+        ts: DateTime<Utc>,
+        call_id: String,
+        path: PathBuf,
+        diff: String,
+    },
+    Todos {
+        ts: DateTime<Utc>,
+        todos: Vec<Todo>,
     },
     Usage {
         ts: DateTime<Utc>,
@@ -53,6 +91,19 @@ pub enum Record {
         #[serde(default)]
         cost_usd: Option<f64>,
     },
+    Title {
+        ts: DateTime<Utc>,
+        title: String,
+    },
+    /// The conversation was summarized; from here on the model sees the summary and the last
+    /// `kept` messages. Everything before stays in the file.
+    Compaction {
+        ts: DateTime<Utc>,
+        summary: String,
+        #[serde(default)]
+        focus: Option<String>,
+        kept: usize,
+    },
 }
 
 impl Record {
@@ -60,8 +111,27 @@ impl Record {
         Record::Message { ts: Utc::now(), message }
     }
 
-    pub fn tool_call(call_id: &str, tool: &str, elapsed_ms: u64, is_error: bool) -> Record {
-        Record::ToolCall { ts: Utc::now(), call_id: call_id.into(), tool: tool.into(), elapsed_ms, is_error }
+    pub fn tool_call(call_id: &str, tool: &str, elapsed_ms: u64, is_error: bool, full: Option<&str>) -> Record {
+        let (output, output_chars) = match full {
+            None => (None, None),
+            Some(text) => {
+                let n = text.chars().count();
+                if n > MAX_RECORDED_OUTPUT {
+                    (Some(text.chars().take(MAX_RECORDED_OUTPUT).collect()), Some(n))
+                } else {
+                    (Some(text.to_string()), None)
+                }
+            }
+        };
+        Record::ToolCall {
+            ts: Utc::now(),
+            call_id: call_id.into(),
+            tool: tool.into(),
+            elapsed_ms,
+            is_error,
+            output,
+            output_chars,
+        }
     }
 
     pub fn usage(model: &str, usage: Usage, cost_usd: Option<f64>) -> Record {
@@ -81,161 +151,14 @@ pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
-/// Appends records to a session file.
-#[derive(Debug)]
-pub struct SessionWriter {
-    id: String,
-    path: Option<PathBuf>,
-    meta: Option<Record>,
-    file: Option<File>,
-    secrets: Vec<String>,
-    failed: Option<String>,
-}
-
-impl SessionWriter {
-    /// A writer for a new session in `dir`. The file is created with the first record, so a
-    /// session that never says anything leaves nothing behind.
-    pub fn create(dir: &Path, meta: Record, secrets: Vec<String>) -> SessionWriter {
-        let id = match &meta {
-            Record::Meta { id, .. } => id.clone(),
-            _ => new_id(),
-        };
-        SessionWriter {
-            path: Some(dir.join(format!("{id}.jsonl"))),
-            id,
-            meta: Some(meta),
-            file: None,
-            secrets: secrets.into_iter().filter(|s| s.len() >= 8).collect(),
-            failed: None,
-        }
-    }
-
-    /// A writer that keeps nothing (tests, `--no-session-persistence`).
-    pub fn disabled(id: String) -> SessionWriter {
-        SessionWriter { id, path: None, meta: None, file: None, secrets: Vec::new(), failed: None }
-    }
-
-    pub fn id(&self) -> &str {
-        &self.id
-    }
-
-    pub fn path(&self) -> Option<&Path> {
-        self.path.as_deref()
-    }
-
-    /// Appends one record as one line. After the first failure the writer stops trying and
-    /// every call returns the same error, so the caller can report it once.
-    pub fn append(&mut self, record: &Record) -> Result<(), String> {
-        let Some(path) = self.path.clone() else { return Ok(()) };
-        if let Some(e) = &self.failed {
-            return Err(e.clone());
-        }
-        if self.file.is_none() {
-            let opened = path
-                .parent()
-                .map(std::fs::create_dir_all)
-                .unwrap_or(Ok(()))
-                .and_then(|_| OpenOptions::new().create(true).append(true).open(&path));
-            match opened {
-                Ok(f) => self.file = Some(f),
-                Err(e) => return Err(self.fail(format!("{}: {e}", path.display()))),
-            }
-            if let Some(meta) = self.meta.take()
-                && let Err(e) = self.write_line(&meta)
-            {
-                return Err(self.fail(e));
-            }
-        }
-        self.write_line(record).map_err(|e| self.fail(e))
-    }
-
-    fn fail(&mut self, message: String) -> String {
-        self.failed = Some(message.clone());
-        self.file = None;
-        message
-    }
-
-    fn write_line(&mut self, record: &Record) -> Result<(), String> {
-        let mut line = serde_json::to_string(record).map_err(|e| format!("cannot encode a record: {e}"))?;
-        for secret in &self.secrets {
-            if line.contains(secret.as_str()) {
-                line = line.replace(secret.as_str(), "[REDACTED]");
-            }
-        }
-        line.push('\n');
-        let path = self.path.clone().unwrap_or_default();
-        let file = self.file.as_mut().ok_or("the session file is not open")?;
-        file.write_all(line.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
-        file.flush().map_err(|e| format!("{}: {e}", path.display()))
-    }
-}
-
-/// Reads a session file. Lines that do not parse (a torn last line, garbage) are skipped; each
-/// skip is reported as `path:line: why`.
-pub fn read_records(path: &Path) -> std::io::Result<(Vec<Record>, Vec<String>)> {
-    let bytes = std::fs::read(path)?;
-    let mut records = Vec::new();
-    let mut warnings = Vec::new();
-    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        match serde_json::from_slice::<Record>(line) {
-            Ok(r) => records.push(r),
-            Err(e) => warnings.push(format!("{}:{}: skipped an unreadable line ({e})", path.display(), i + 1)),
-        }
-    }
-    Ok((records, warnings))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn meta(id: &str) -> Record {
-        Record::Meta {
-            version: FORMAT_VERSION,
-            id: id.into(),
-            created: Utc::now(),
-            cwd: "/w".into(),
-            git_branch: Some("main".into()),
-            model: "m".into(),
-            claw_version: "0".into(),
-        }
-    }
-
-    #[test]
-    fn writes_lines_redacts_and_reads_back_skipping_torn_lines() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut w = SessionWriter::create(dir.path(), meta("s1"), vec!["sk-ant-very-secret".into()]);
-        assert!(!dir.path().join("s1.jsonl").exists(), "nothing written yet");
-        w.append(&Record::message(Message::user_text("my key is sk-ant-very-secret"))).unwrap();
-        let path = dir.path().join("s1.jsonl");
-        let text = std::fs::read_to_string(&path).unwrap();
-        assert!(!text.contains("sk-ant-very-secret"));
-        assert!(text.contains("[REDACTED]"));
-        // a torn line, as a kill mid-write leaves it
-        std::fs::OpenOptions::new().append(true).open(&path).unwrap().write_all(b"{\"type\":\"mess").unwrap();
-        let (records, warnings) = read_records(&path).unwrap();
-        assert_eq!(records.len(), 2);
-        assert!(matches!(records[0], Record::Meta { .. }));
-        assert_eq!(warnings.len(), 1);
-        assert!(warnings[0].contains("s1.jsonl:3:"), "{}", warnings[0]);
-    }
-
-    #[test]
-    fn unwritable_directory_fails_once_and_keeps_failing_quietly() {
-        let dir = tempfile::tempdir().unwrap();
-        let blocker = dir.path().join("file");
-        std::fs::write(&blocker, "x").unwrap();
-        let mut w = SessionWriter::create(&blocker.join("sub"), meta("s2"), vec![]);
-        let e1 = w.append(&Record::message(Message::user_text("a"))).unwrap_err();
-        let e2 = w.append(&Record::message(Message::user_text("b"))).unwrap_err();
-        assert_eq!(e1, e2);
-    }
-
-    #[test]
-    fn slug() {
-        assert_eq!(project_dir(Path::new("/r"), Path::new("/work/my app")), PathBuf::from("/r/-work-my-app"));
+/// A short title from a prompt: its first line, at most 60 characters.
+pub fn title_from_prompt(prompt: &str) -> String {
+    let line = prompt.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+    if line.chars().count() > 60 {
+        let mut t: String = line.chars().take(59).collect();
+        t.push('…');
+        t
+    } else {
+        line.to_string()
     }
 }

@@ -183,9 +183,11 @@ Set run_in_background for servers and long jobs, then read their output with bas
                 stop_group(&mut child).await;
             }
             let text = String::from_utf8_lossy(&output);
-            let mut body = truncate_middle(text.trim_end_matches('\n'), MAX_OUTPUT_CHARS);
+            let full = text.trim_end_matches('\n');
+            let mut body = truncate_middle(full, MAX_OUTPUT_CHARS);
+            let cut = (body.len() != full.len()).then(|| full.to_string());
             let elapsed = started.elapsed();
-            Ok(match ending {
+            let mut out = match ending {
                 Ending::Exited(status) => match status.code() {
                     Some(0) => {
                         if body.is_empty() {
@@ -212,7 +214,9 @@ Set run_in_background for servers and long jobs, then read their output with bas
                 Ending::Cancelled => ToolOutput::error(
                     format!("{body}\n\nInterrupted by the user; the command was stopped.").trim_start().to_string(),
                 ),
-            })
+            };
+            out.full_output = cut;
+            Ok(out)
         })
     }
 }

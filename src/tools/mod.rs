@@ -102,15 +102,17 @@ pub struct ToolOutput {
     pub content: String,
     pub is_error: bool,
     pub effects: Vec<ToolEffect>,
+    /// The complete output when `content` (what the model gets) was cut; kept in the session.
+    pub full_output: Option<String>,
 }
 
 impl ToolOutput {
     pub fn ok(content: impl Into<String>) -> Self {
-        ToolOutput { content: content.into(), is_error: false, effects: Vec::new() }
+        ToolOutput { content: content.into(), is_error: false, effects: Vec::new(), full_output: None }
     }
 
     pub fn error(content: impl Into<String>) -> Self {
-        ToolOutput { content: content.into(), is_error: true, effects: Vec::new() }
+        ToolOutput { content: content.into(), is_error: true, effects: Vec::new(), full_output: None }
     }
 
     pub fn with_effect(mut self, effect: ToolEffect) -> Self {

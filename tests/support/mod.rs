@@ -333,11 +333,20 @@ pub struct AgentOptions {
     pub interactive: bool,
     pub max_iterations: usize,
     pub session: Option<SessionWriter>,
+    pub history: Vec<claw_tui::provider::Message>,
+    pub compact_threshold: f64,
 }
 
 impl Default for AgentOptions {
     fn default() -> Self {
-        AgentOptions { mode: PermissionMode::WorkspaceWrite, interactive: false, max_iterations: 16, session: None }
+        AgentOptions {
+            mode: PermissionMode::WorkspaceWrite,
+            interactive: false,
+            max_iterations: 16,
+            session: None,
+            history: Vec::new(),
+            compact_threshold: claw_tui::agent::DEFAULT_COMPACT_THRESHOLD,
+        }
     }
 }
 
@@ -354,7 +363,8 @@ pub fn spawn_agent(url: &str, dir: &Path, opts: AgentOptions) -> AgentHandle {
         system: vec!["You are a test.".into(), "Environment: test".into()],
         instruction_files: vec![],
         session: opts.session.unwrap_or_else(|| SessionWriter::disabled("test-session".into())),
-        history: vec![],
+        history: opts.history,
+        compact_threshold: opts.compact_threshold,
     };
     agent::spawn(config, Arc::new(provider(url)), Registry::builtin(), Arc::new(ToolEnv::new(ws)))
 }

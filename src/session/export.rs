@@ -1,0 +1,78 @@
+//! Exporting a session as Markdown or JSON.
+
+use serde_json::json;
+
+use super::Record;
+use super::index::Summary;
+use crate::provider::{ContentBlock, Role};
+
+/// The session as a Markdown document: a heading, then each message; tool calls as their
+/// arguments and results in code blocks. Thinking is left out (it is the model's scratch pad).
+pub fn markdown(summary: &Summary, records: &[Record]) -> String {
+    let mut out = format!("# {}\n\n", summary.display_title());
+    let created = summary.created.map(|c| c.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default();
+    out.push_str(&format!(
+        "Session `{}` · {created} · {} · `{}`{}\n\n",
+        summary.id,
+        summary.model,
+        summary.cwd.display(),
+        summary.branch.as_ref().map(|b| format!(" ({b})")).unwrap_or_default()
+    ));
+    for r in records {
+        match r {
+            Record::Message { message, .. } => {
+                let mut text_parts = Vec::new();
+                let mut results = Vec::new();
+                for block in &message.content {
+                    match block {
+                        ContentBlock::Text { text } => text_parts.push(text.trim_end().to_string()),
+                        ContentBlock::ToolUse { name, input, .. } => {
+                            let args = serde_json::to_string_pretty(input).unwrap_or_default();
+                            text_parts.push(format!("**Tool call: `{name}`**\n\n```json\n{args}\n```"));
+                        }
+                        ContentBlock::ToolResult { content, is_error, .. } => {
+                            let label = if *is_error { "Tool error" } else { "Tool result" };
+                            results.push(format!("**{label}**\n\n```\n{}\n```", content.trim_end()));
+                        }
+                        ContentBlock::Thinking { .. } | ContentBlock::RedactedThinking { .. } => {}
+                    }
+                }
+                if !text_parts.is_empty() {
+                    let who = if message.role == Role::User { "You" } else { "claw-tui" };
+                    out.push_str(&format!("## {who}\n\n{}\n\n", text_parts.join("\n\n")));
+                }
+                for r in results {
+                    out.push_str(&r);
+                    out.push_str("\n\n");
+                }
+            }
+            Record::Compaction { summary, .. } => {
+                out.push_str(&format!(
+                    "---\n\n*The conversation was compacted here. Summary:*\n\n{}\n\n---\n\n",
+                    summary.trim_end()
+                ));
+            }
+            _ => {}
+        }
+    }
+    let cost = if summary.cost_known { format!("${:.4}", summary.cost_usd) } else { "unknown".into() };
+    out.push_str(&format!("---\n\n{} messages · cost {cost}\n", summary.messages));
+    out
+}
+
+/// The session as one JSON object: its summary and every record.
+pub fn json(summary: &Summary, records: &[Record]) -> serde_json::Value {
+    json!({
+        "id": summary.id,
+        "title": summary.display_title(),
+        "created": summary.created,
+        "updated": summary.updated,
+        "cwd": summary.cwd,
+        "branch": summary.branch,
+        "model": summary.model,
+        "messages": summary.messages,
+        "cost_usd": if summary.cost_known { Some(summary.cost_usd) } else { None },
+        "forked_from": summary.forked_from,
+        "records": records,
+    })
+}
