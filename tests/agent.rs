@@ -452,6 +452,7 @@ async fn session_file_records_everything_without_the_key() {
             "message",
             "usage",
             "message",
+            "file_change",
             "tool_call",
             "message",
             "usage",

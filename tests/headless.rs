@@ -101,7 +101,10 @@ fn json_output_has_result_usage_and_cost() {
     // the round trip left the file on disk
     assert_eq!(std::fs::read_to_string(d.work.path().join("out/hello.txt")).unwrap(), "hello from claw\n");
     // and the session was saved under the config home, named by its id
-    let sessions = walk(&d.home.path().join(".claw/sessions"));
+    let sessions: Vec<_> = walk(&d.home.path().join(".claw/sessions"))
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
     assert_eq!(sessions.len(), 1);
     assert!(sessions[0].ends_with(format!("{id}.jsonl")), "{sessions:?}");
 }
