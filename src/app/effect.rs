@@ -18,8 +18,24 @@ pub enum Effect {
     NewSession,
     /// Replace the agent with the offline demo.
     StartDemo,
-    /// Read the list of saved sessions (answered with `Event::Sessions`).
-    ListSessions,
+    /// Read the list of saved sessions, of this project or of all (answered with
+    /// `Event::Sessions`).
+    ListSessions {
+        all: bool,
+    },
+    /// Read the end of a saved conversation (answered with `Event::Preview`).
+    LoadPreview(std::path::PathBuf),
+    /// Give a saved session a title.
+    RenameSession {
+        path: std::path::PathBuf,
+        title: String,
+    },
+    /// Copy a session into a new one and continue there.
+    Fork(std::path::PathBuf),
+    /// Write a saved session as Markdown into the working directory.
+    ExportFile(std::path::PathBuf),
+    /// Move a saved session to the trash.
+    DeleteSession(std::path::PathBuf),
     /// Replace the agent with one continuing the session in this file.
     Resume(std::path::PathBuf),
     /// Write the current session as Markdown or JSON to a file (`None`: a default name in the

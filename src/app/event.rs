@@ -21,8 +21,16 @@ pub enum Event {
     /// A background job finished (a rule saved, a session exported): what happened, or why it
     /// failed.
     Report(Result<String, String>),
-    /// The saved sessions, for the /resume picker.
-    Sessions(Vec<crate::session::index::Summary>),
+    /// The saved sessions (of this project, or of all with `all`), for the session browser.
+    Sessions {
+        list: Vec<crate::session::index::Summary>,
+        all: bool,
+    },
+    /// The end of a saved conversation, for the browser's preview.
+    Preview {
+        path: std::path::PathBuf,
+        lines: Vec<String>,
+    },
     /// A new agent replaced the old one (/clear, /demo).
     AgentRestarted {
         /// Show the first-run welcome (no credentials).
@@ -32,6 +40,8 @@ pub enum Event {
     },
     /// Show a resumed session's transcript.
     Restore(Vec<super::replay::ReplayItem>),
+    /// Run a slash command (`claw-tui --resume` without an id opens the browser this way).
+    Command(String),
     /// Send a prompt as if typed (the demo's opening prompt).
     SubmitPrompt(String),
     /// SIGTERM or SIGHUP.

@@ -23,12 +23,20 @@ pub enum Context {
     Transcript,
     Approval,
     Palette,
+    Sessions,
     Help,
 }
 
 impl Context {
-    pub const ALL: [Context; 6] =
-        [Context::Global, Context::Composer, Context::Transcript, Context::Approval, Context::Palette, Context::Help];
+    pub const ALL: [Context; 7] = [
+        Context::Global,
+        Context::Composer,
+        Context::Transcript,
+        Context::Approval,
+        Context::Palette,
+        Context::Sessions,
+        Context::Help,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -37,6 +45,7 @@ impl Context {
             Context::Transcript => "transcript",
             Context::Approval => "approval",
             Context::Palette => "palette",
+            Context::Sessions => "sessions",
             Context::Help => "help",
         }
     }
@@ -88,6 +97,16 @@ pub enum Action {
     CloseHelp,
     HelpUp,
     HelpDown,
+    SessionUp,
+    SessionDown,
+    SessionResume,
+    SessionRename,
+    SessionFork,
+    SessionExport,
+    SessionDelete,
+    SessionToggleAll,
+    SessionSort,
+    SessionClose,
 }
 
 /// One row of the action table.
@@ -151,6 +170,16 @@ actions! {
     CloseHelp "close" Help "Close help",
     HelpUp "scroll_up" Help "Scroll help up",
     HelpDown "scroll_down" Help "Scroll help down",
+    SessionUp "up" Sessions "Previous session",
+    SessionDown "down" Sessions "Next session",
+    SessionResume "resume" Sessions "Resume the highlighted session",
+    SessionRename "rename" Sessions "Rename it",
+    SessionFork "fork" Sessions "Fork it: a new session starting from a copy",
+    SessionExport "export" Sessions "Export it as Markdown to the working directory",
+    SessionDelete "delete" Sessions "Delete it (moved to the trash, after a confirmation)",
+    SessionToggleAll "toggle_all" Sessions "Show this project's sessions or all projects'",
+    SessionSort "sort" Sessions "Sort by last update, creation or cost",
+    SessionClose "close" Sessions "Close the browser",
 }
 
 impl Action {

@@ -134,13 +134,7 @@ pub async fn run(cli: &Cli) -> i32 {
         state.size = (size.width, size.height);
     }
     if cli.resume.as_deref().is_some_and(|id| id.trim().is_empty()) {
-        let _ = bus.send(Event::Sessions(
-            crate::config::sessions_root()
-                .map(|root| {
-                    crate::session::index::list(&root, Some(&crate::session::project_dir(&root, &slot.root_cwd)))
-                })
-                .unwrap_or_default(),
-        ));
+        let _ = bus.send(Event::Command("/resume".into()));
     }
     let mut input = spawn_input(bus.clone());
     spawn_signals(bus.clone());
@@ -212,32 +206,54 @@ pub async fn run(cli: &Cli) -> i32 {
                         .ok();
                         input = spawn_input(bus.clone());
                     }
-                    Effect::ListSessions => {
-                        let list = crate::config::sessions_root()
-                            .map(|root| {
-                                let dir = crate::session::project_dir(&root, &slot.root_cwd);
-                                crate::session::index::list(&root, Some(&dir))
-                            })
-                            .unwrap_or_default();
-                        let _ = bus.send(Event::Sessions(list));
+                    Effect::ListSessions { all } => {
+                        let cwd = slot.root_cwd.clone();
+                        let bus = bus.clone();
+                        tokio::task::spawn_blocking(move || {
+                            let list = crate::config::sessions_root()
+                                .map(|root| {
+                                    let dir = crate::session::project_dir(&root, &cwd);
+                                    crate::session::index::list(&root, if all { None } else { Some(&dir) })
+                                })
+                                .unwrap_or_default();
+                            let _ = bus.send(Event::Sessions { list, all });
+                        });
                     }
+                    Effect::LoadPreview(path) => {
+                        let bus = bus.clone();
+                        tokio::task::spawn_blocking(move || {
+                            let lines = crate::session::manage::preview(&path)
+                                .unwrap_or_else(|e| vec![format!("cannot read {}: {e}", path.display())]);
+                            let _ = bus.send(Event::Preview { path, lines });
+                        });
+                    }
+                    Effect::RenameSession { path, title } => {
+                        let _ = bus.send(Event::Report(crate::session::manage::rename(&path, &title)));
+                        refresh_browser(&state, &slot, &bus);
+                    }
+                    Effect::ExportFile(path) => {
+                        let _ = bus.send(Event::Report(export_file(&path)));
+                    }
+                    Effect::DeleteSession(path) => {
+                        let result = crate::config::sessions_root()
+                            .ok_or_else(|| "no sessions directory".to_string())
+                            .and_then(|root| crate::session::manage::trash(&root, &path));
+                        let _ = bus.send(Event::Report(result));
+                        refresh_browser(&state, &slot, &bus);
+                    }
+                    Effect::Fork(path) => match crate::session::manage::fork(&path) {
+                        Ok(new_path) => {
+                            let _ = bus.send(Event::Report(Ok("forked: this is a new session".into())));
+                            restart_with(&mut slot, cli, &new_path, &bus);
+                        }
+                        Err(e) => {
+                            let _ = bus.send(Event::Report(Err(format!("fork failed: {e}"))));
+                        }
+                    },
                     Effect::Export { path, json } => {
                         let _ = bus.send(Event::Report(export_session(&state, path.as_deref(), json)));
                     }
-                    Effect::Resume(path) => {
-                        let _ = slot.handle.send(Op::Shutdown);
-                        slot.forwarder.abort();
-                        let _ = bus.send(Event::AgentRestarted { welcome: false, branch: None });
-                        match start_agent(cli, None, Some(&path), &bus) {
-                            Ok((new, _, _)) => slot = new,
-                            Err(e) => {
-                                let _ = bus.send(Event::Report(Err(e)));
-                                if let Ok((new, _, _)) = start_agent(cli, None, None, &bus) {
-                                    slot = new;
-                                }
-                            }
-                        }
-                    }
+                    Effect::Resume(path) => restart_with(&mut slot, cli, &path, &bus),
                     Effect::NewSession | Effect::StartDemo => {
                         let demo = matches!(fx, Effect::StartDemo);
                         let workspace = if demo {
@@ -359,6 +375,53 @@ fn edit_in_editor(text: &str) -> Result<String, String> {
         return Err(format!("`{editor}` exited with {status}"));
     }
     std::fs::read_to_string(file.path()).map_err(|e| e.to_string())
+}
+
+/// Replaces the agent with one continuing the session in `path` (a fresh one if that fails).
+fn restart_with(slot: &mut AgentSlot, cli: &Cli, path: &std::path::Path, bus: &mpsc::UnboundedSender<Event>) {
+    let _ = slot.handle.send(Op::Shutdown);
+    slot.forwarder.abort();
+    let branch = agent::prompt::git_branch(&slot.root);
+    let _ = bus.send(Event::AgentRestarted { welcome: false, branch });
+    match start_agent(cli, None, Some(path), bus) {
+        Ok((new, _, _)) => *slot = new,
+        Err(e) => {
+            let _ = bus.send(Event::Report(Err(e)));
+            if let Ok((new, _, _)) = start_agent(cli, None, None, bus) {
+                *slot = new;
+            }
+        }
+    }
+}
+
+/// Asks for the session list again when the browser is open (after a change to a session).
+fn refresh_browser(state: &State, slot: &AgentSlot, bus: &mpsc::UnboundedSender<Event>) {
+    if let Some(state::Overlay::Sessions(b)) = state.overlays.last() {
+        let all = b.all_projects;
+        let cwd = slot.root_cwd.clone();
+        let bus = bus.clone();
+        tokio::task::spawn_blocking(move || {
+            let list = crate::config::sessions_root()
+                .map(|root| {
+                    let dir = crate::session::project_dir(&root, &cwd);
+                    crate::session::index::list(&root, if all { None } else { Some(&dir) })
+                })
+                .unwrap_or_default();
+            let _ = bus.send(Event::Sessions { list, all });
+        });
+    }
+}
+
+/// Writes a saved session as Markdown into the working directory.
+fn export_file(path: &std::path::Path) -> Result<String, String> {
+    let (records, _) =
+        crate::session::read_records(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let summary = crate::session::index::load(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let short: String = summary.id.chars().take(8).collect();
+    let target = PathBuf::from(format!("claw-session-{short}.md"));
+    std::fs::write(&target, crate::session::export::markdown(&summary, &records))
+        .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+    Ok(format!("exported to {}", target.display()))
 }
 
 /// Writes the current session to a file as Markdown or JSON; returns what was written.

@@ -207,8 +207,6 @@ pub enum PickerAction {
     Action(super::keymap::Action),
     SetModel(String),
     SetMode(PermissionMode),
-    /// Resume the session in this file.
-    Resume(PathBuf),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -230,10 +228,61 @@ pub struct Picker {
     pub selected: usize,
 }
 
+/// How the session browser orders its list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionSort {
+    Updated,
+    Created,
+    Cost,
+}
+
+impl SessionSort {
+    pub fn label(self) -> &'static str {
+        match self {
+            SessionSort::Updated => "last update",
+            SessionSort::Created => "creation",
+            SessionSort::Cost => "cost",
+        }
+    }
+}
+
+/// What the session browser is doing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BrowserMode {
+    List,
+    /// Typing a new title for the highlighted session.
+    Rename(String),
+    /// Waiting for a yes to delete the highlighted session.
+    ConfirmDelete,
+}
+
+/// The session browser: saved sessions, filtered, sorted, with a preview.
+pub struct Browser {
+    pub sessions: Vec<crate::session::index::Summary>,
+    pub all_projects: bool,
+    pub query: String,
+    /// Indexes into `sessions` that match the query, in display order.
+    pub filtered: Vec<usize>,
+    pub selected: usize,
+    pub sort: SessionSort,
+    /// The end of the highlighted conversation: (session file, lines).
+    pub preview: Option<(PathBuf, Vec<String>)>,
+    pub mode: BrowserMode,
+    /// Whether the list has arrived.
+    pub loaded: bool,
+}
+
+impl Browser {
+    pub fn highlighted(&self) -> Option<&crate::session::index::Summary> {
+        self.filtered.get(self.selected).map(|&i| &self.sessions[i])
+    }
+}
+
 /// The modal stack. The top gets keys first; drawing goes bottom up.
 pub enum Overlay {
     Approval(Box<ApprovalModal>),
     Picker(Picker),
+    Sessions(Box<Browser>),
     Help { scroll: u16 },
 }
 
@@ -242,6 +291,7 @@ impl Overlay {
         match self {
             Overlay::Approval(_) => Context::Approval,
             Overlay::Picker(_) => Context::Palette,
+            Overlay::Sessions(_) => Context::Sessions,
             Overlay::Help { .. } => Context::Help,
         }
     }

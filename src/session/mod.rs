@@ -11,6 +11,7 @@
 
 pub mod export;
 pub mod index;
+pub mod manage;
 pub mod replay;
 mod store;
 

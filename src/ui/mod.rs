@@ -9,6 +9,7 @@ pub mod help;
 pub mod highlight;
 pub mod markdown;
 pub mod palette;
+pub mod sessions;
 pub mod status;
 pub mod theme;
 pub mod todo;
@@ -107,6 +108,7 @@ pub fn render(state: &State, frame: &mut Frame) {
             Overlay::Approval(m) => approval::render(state, m, frame, area),
             Overlay::Picker(p) => palette::render(state, p, frame, area),
             Overlay::Help { scroll } => help::render(state, *scroll, frame, area),
+            Overlay::Sessions(b) => sessions::render(state, b, frame, area),
         }
     }
 }

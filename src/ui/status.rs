@@ -68,6 +68,10 @@ fn hints(state: &State) -> Vec<(String, &'static str)> {
             h.push((k(Action::PaletteClose), "close"));
         }
         Some(Overlay::Help { .. }) => h.push((k(Action::CloseHelp), "close")),
+        Some(Overlay::Sessions(_)) => {
+            h.push((k(Action::SessionResume), "resume"));
+            h.push((k(Action::SessionClose), "close"));
+        }
         None if state.focus == Focus::Transcript => {
             h.push((k(Action::ToggleExpand), "expand"));
             h.push((k(Action::CopyMessage), "copy"));
