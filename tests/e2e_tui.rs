@@ -90,3 +90,46 @@ fn first_run_without_a_key_offers_the_demo() {
     assert!(p.restore_problems().is_empty());
     assert!(server.requests().is_empty(), "the demo never touches the network");
 }
+
+#[test]
+fn resume_brings_the_transcript_back_and_continues() {
+    let scenario = claw_tui::provider::scripted::Scenario::from_json(
+        r#"{"replies":[
+            {"content":[{"type":"text","text":"Writing it now."},
+                        {"type":"tool_use","id":"w1","name":"write_file","input":{"path":"notes.txt","content":"remember the milk\n"}}]},
+            {"content":[{"type":"tool_use","id":"t1","name":"todo_write","input":{"todos":[
+                {"content":"Buy milk","status":"in_progress","activeForm":"Buying milk"}]}}]},
+            {"content":[{"type":"text","text":"Saved your note."}],"usage":{"input_tokens":1000,"output_tokens":50}},
+            {"expect_contains":"what did I ask","content":[{"type":"text","text":"You asked me to save a note about milk."}]}]}"#,
+    )
+    .unwrap();
+    let server = MockServer::start(scenario);
+    let work = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let out = claw(&server, work.path(), home.path())
+        .args(["-p", "save a note about milk", "--output-format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let id =
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["session_id"].as_str().unwrap().to_string();
+
+    let mut cmd = claw(&server, work.path(), home.path());
+    cmd.args(["--resume", &id]);
+    let mut p = pty::Pty::spawn(cmd, 40, 120);
+    let screen = p.wait_for("Saved your note.", T);
+    assert!(screen.contains("› save a note about milk"), "{screen}");
+    assert!(screen.contains("write_file notes.txt"), "the tool cell: {screen}");
+    assert!(screen.contains("+remember the milk"), "the diff: {screen}");
+    assert!(screen.contains("Buying milk"), "the todo list: {screen}");
+    p.type_text("what did I ask?");
+    p.send(b"\r");
+    p.wait_for("You asked me to save a note about milk.", T);
+    p.wait_for("idle", T);
+    p.send(b"\x04");
+    assert!(p.wait_exit(T).success());
+    assert!(p.restore_problems().is_empty());
+    let msgs = server.requests()[3].body["messages"].as_array().unwrap().clone();
+    assert_eq!(msgs.len(), 7, "the whole earlier conversation went with the new prompt");
+    assert_eq!(msgs[0]["content"][0]["text"], "save a note about milk");
+}

@@ -301,3 +301,21 @@ fn demo_runs_offline() {
     assert!(v["total_cost_usd"].as_f64().unwrap() > 0.0);
     assert!(walk(d.home.path()).is_empty(), "the demo stores nothing");
 }
+
+#[test]
+fn an_unwritable_sessions_directory_is_said_once_and_the_work_goes_on() {
+    let server = MockServer::scenario("write_roundtrip");
+    let d = dirs();
+    let blocker = d.home.path().join("not-a-dir");
+    std::fs::write(&blocker, "x").unwrap();
+    let out = claw(&server, d.work.path(), d.home.path())
+        .env("CLAW_CONFIG_HOME", &blocker)
+        .args(["-p", "make a file"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(stdout_of(&out), "The file says: hello from claw\n");
+    let err = stderr_of(&out);
+    assert_eq!(err.matches("this session cannot be saved").count(), 1, "{err}");
+    assert!(err.contains("not-a-dir"), "names the place: {err}");
+}

@@ -298,12 +298,18 @@ pub(crate) struct Agent {
 }
 
 /// Starts an agent. Must be called inside a tokio runtime.
-pub fn spawn(config: AgentConfig, provider: Arc<dyn Provider>, registry: Registry, env: Arc<ToolEnv>) -> AgentHandle {
+pub fn spawn(
+    mut config: AgentConfig,
+    provider: Arc<dyn Provider>,
+    registry: Registry,
+    env: Arc<ToolEnv>,
+) -> AgentHandle {
     let (op_tx, op_rx) = mpsc::unbounded_channel();
     let (ev_tx, ev_rx) = mpsc::unbounded_channel();
     let live = Arc::new(Mutex::new(Live { model: config.model.clone(), policy: config.policy.clone() }));
     let agent = Agent {
-        history: config.history.clone(),
+        // Moved, not copied: a resumed history can be tens of megabytes.
+        history: std::mem::take(&mut config.history),
         config,
         provider,
         registry,

@@ -65,7 +65,8 @@ fn start_agent(
         None => std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?,
     };
     let built = setup::build(cli, &cwd, demo.as_ref().map(|d| &d.scenario), true, resume)?;
-    if let Some(records) = &built.resumed {
+    let mut built = built;
+    if let Some(records) = built.resumed.take() {
         let _ = bus.send(Event::Restore(replay::items(records)));
     }
     for w in &built.warnings {
@@ -302,6 +303,9 @@ pub async fn run(cli: &Cli) -> i32 {
                 return 1;
             }
             dirty = false;
+            if last_draw.is_none() {
+                release_freed_memory();
+            }
             last_draw = Some(Instant::now());
         }
     }
@@ -309,6 +313,16 @@ pub async fn run(cli: &Cli) -> i32 {
     input.abort();
     drop(term);
     0
+}
+
+/// Gives memory freed during start-up (a resumed session's parsing) back to the system, so
+/// the resident size reflects what is in use. glibc keeps freed blocks otherwise.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free heap pages; it has no preconditions.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// Reads terminal input into the bus.

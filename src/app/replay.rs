@@ -34,23 +34,24 @@ pub fn input_summary(tool: &str, input: &serde_json::Value) -> String {
     }
 }
 
-pub fn items(records: &[Record]) -> Vec<ReplayItem> {
+/// The replay of `records`, which it consumes so that long texts move instead of being copied.
+pub fn items(records: Vec<Record>) -> Vec<ReplayItem> {
     // What the records after a call say about it.
-    let mut calls: HashMap<&str, (u64, bool, Option<&str>)> = HashMap::new();
-    let mut diffs: HashMap<&str, (&std::path::Path, &str)> = HashMap::new();
-    let mut results: HashMap<&str, (&str, bool)> = HashMap::new();
-    for r in records {
+    let mut calls: HashMap<String, (u64, bool, Option<String>)> = HashMap::new();
+    let mut diffs: HashMap<String, (std::path::PathBuf, String)> = HashMap::new();
+    let mut results: HashMap<String, (String, bool)> = HashMap::new();
+    for r in &records {
         match r {
             Record::ToolCall { call_id, elapsed_ms, is_error, output, .. } => {
-                calls.insert(call_id, (*elapsed_ms, *is_error, output.as_deref()));
+                calls.insert(call_id.clone(), (*elapsed_ms, *is_error, output.clone()));
             }
             Record::FileChange { call_id, path, diff, .. } => {
-                diffs.insert(call_id, (path, diff));
+                diffs.insert(call_id.clone(), (path.clone(), diff.clone()));
             }
             Record::Message { message, .. } => {
                 for b in &message.content {
                     if let ContentBlock::ToolResult { tool_use_id, content, is_error } = b {
-                        results.insert(tool_use_id, (content, *is_error));
+                        results.insert(tool_use_id.clone(), (content.clone(), *is_error));
                     }
                 }
             }
@@ -64,21 +65,21 @@ pub fn items(records: &[Record]) -> Vec<ReplayItem> {
     for r in records {
         match r {
             Record::Meta { id, cwd, model, .. } => out.push(ReplayItem::Agent(AgentEvent::SessionStarted {
-                session_id: id.clone(),
+                session_id: id,
                 session_file: None,
-                model: model.clone(),
+                model,
                 provider: String::new(),
-                cwd: cwd.clone(),
+                cwd,
                 tools: Vec::new(),
                 permission_mode: Default::default(),
                 instruction_files: Vec::new(),
             })),
             Record::Message { message, .. } if message.role == Role::User => {
-                let text: Vec<&str> = message
+                let text: Vec<String> = message
                     .content
-                    .iter()
+                    .into_iter()
                     .filter_map(|b| match b {
-                        ContentBlock::Text { text } => Some(text.as_str()),
+                        ContentBlock::Text { text } => Some(text),
                         _ => None,
                     })
                     .collect();
@@ -106,17 +107,13 @@ pub fn items(records: &[Record]) -> Vec<ReplayItem> {
                                 input: input.clone(),
                                 summary: input_summary(name, input),
                             }));
-                            if let Some((path, diff)) = diffs.get(id.as_str()) {
-                                out.push(ReplayItem::Agent(AgentEvent::FileChanged {
-                                    path: path.to_path_buf(),
-                                    diff: diff.to_string(),
-                                }));
+                            if let Some((path, diff)) = diffs.remove(id.as_str()) {
+                                out.push(ReplayItem::Agent(AgentEvent::FileChanged { path, diff }));
                             }
                             if let Some((elapsed, is_error, full)) = calls.get(id.as_str()) {
                                 if name == "bash" {
-                                    let shown = full
-                                        .map(str::to_string)
-                                        .or_else(|| results.get(id.as_str()).map(|(c, _)| c.to_string()));
+                                    let shown =
+                                        full.clone().or_else(|| results.get(id.as_str()).map(|(c, _)| c.to_string()));
                                     if let Some(text) = shown.filter(|_| !is_error) {
                                         out.push(ReplayItem::Agent(AgentEvent::ToolProgress {
                                             call_id: id.clone(),
@@ -145,30 +142,32 @@ pub fn items(records: &[Record]) -> Vec<ReplayItem> {
                         ContentBlock::RedactedThinking { .. } | ContentBlock::ToolResult { .. } => {}
                     }
                 }
-                out.push(ReplayItem::Agent(AgentEvent::AssistantMessage { turn_id: turn, message: message.clone() }));
+                // Marks the end of the answer (the text went out above).
+                out.push(ReplayItem::Agent(AgentEvent::AssistantMessage {
+                    turn_id: turn,
+                    message: crate::provider::Message { role: Role::Assistant, content: Vec::new() },
+                }));
             }
-            Record::Todos { todos, .. } => {
-                out.push(ReplayItem::Agent(AgentEvent::TodosChanged { todos: todos.clone() }))
-            }
+            Record::Todos { todos, .. } => out.push(ReplayItem::Agent(AgentEvent::TodosChanged { todos })),
             Record::Usage { model, usage, cost_usd, .. } => {
-                session.add(usage);
+                session.add(&usage);
                 cost = match (cost, cost_usd) {
                     (Some(a), Some(b)) => Some(a + b),
                     _ => None,
                 };
                 out.push(ReplayItem::Agent(AgentEvent::Usage {
-                    request: *usage,
+                    request: usage,
                     session,
-                    request_cost_usd: *cost_usd,
+                    request_cost_usd: cost_usd,
                     session_cost_usd: cost,
                     context_tokens: usage.context_tokens() + usage.output_tokens,
-                    context_window: pricing::context_window(model),
+                    context_window: pricing::context_window(&model),
                 }));
             }
             Record::Compaction { summary, kept, .. } => {
-                out.push(ReplayItem::Agent(AgentEvent::Compacted { summary: summary.clone(), kept: *kept, before: 0 }))
+                out.push(ReplayItem::Agent(AgentEvent::Compacted { summary, kept, before: 0 }))
             }
-            Record::Title { title, .. } => out.push(ReplayItem::Agent(AgentEvent::Renamed { title: title.clone() })),
+            Record::Title { title, .. } => out.push(ReplayItem::Agent(AgentEvent::Renamed { title })),
             Record::ToolCall { .. } | Record::FileChange { .. } => {}
         }
     }

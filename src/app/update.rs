@@ -89,7 +89,7 @@ pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
                 match item {
                     super::replay::ReplayItem::User(text) => {
                         remember(state, &text);
-                        state.transcript.push(CellKind::User { text: visible(&text).into_owned() });
+                        state.transcript.push(CellKind::User { text: crate::sanitize::visible_owned(text.clone()) });
                     }
                     super::replay::ReplayItem::Agent(ev) => on_agent(state, ev, &mut fx),
                 }
@@ -430,7 +430,7 @@ fn submit(state: &mut State, fx: &mut Vec<Effect>) {
 }
 
 fn send_prompt(state: &mut State, text: String, fx: &mut Vec<Effect>) {
-    state.transcript.push(CellKind::User { text: visible(&text).into_owned() });
+    state.transcript.push(CellKind::User { text: crate::sanitize::visible_owned(text.clone()) });
     state.transcript.scroll = Scroll::Follow;
     state.turn_running = true;
     state.activity = Activity::Thinking;
@@ -1020,7 +1020,7 @@ fn on_agent(state: &mut State, ev: AgentEvent, fx: &mut Vec<Effect>) {
         AgentEvent::TextDelta { text, .. } | AgentEvent::ThinkingDelta { text, .. } if text.is_empty() => {}
         AgentEvent::TextDelta { text, .. } => {
             state.activity = Activity::Streaming;
-            let text = visible(&text).into_owned();
+            let text = crate::sanitize::visible_owned(text);
             match streaming_tail(state, false) {
                 Some(cell) => {
                     if let CellKind::Assistant { text: t, .. } = &mut cell.kind {
@@ -1036,7 +1036,7 @@ fn on_agent(state: &mut State, ev: AgentEvent, fx: &mut Vec<Effect>) {
         }
         AgentEvent::ThinkingDelta { text, .. } => {
             state.activity = Activity::Thinking;
-            let text = visible(&text).into_owned();
+            let text = crate::sanitize::visible_owned(text);
             match streaming_tail(state, true) {
                 Some(cell) => {
                     if let CellKind::Thinking { text: t, .. } = &mut cell.kind {

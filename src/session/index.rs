@@ -190,7 +190,17 @@ fn session_files(root: &Path, project: Option<&Path>) -> Vec<PathBuf> {
 /// Summaries of the sessions of `project` (a directory from [`super::project_dir`]), or of all
 /// projects under `root` when `project` is `None`; newest first.
 pub fn list(root: &Path, project: Option<&Path>) -> Vec<Summary> {
-    let mut out: Vec<Summary> = session_files(root, project).iter().filter_map(|p| load(p).ok()).collect();
+    let files = session_files(root, project);
+    // Reading sidecars is mostly waiting on small files: spread it over the cores.
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
+    let chunk = files.len().div_ceil(threads).max(1);
+    let mut out: Vec<Summary> = std::thread::scope(|s| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| s.spawn(move || part.iter().filter_map(|p| load(p).ok()).collect::<Vec<_>>()))
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+    });
     out.sort_by(|a, b| b.updated.cmp(&a.updated).then_with(|| b.id.cmp(&a.id)));
     out
 }

@@ -135,11 +135,21 @@ pub(crate) fn redact(text: &str, secrets: &[String]) -> String {
 /// skip is reported as `path:line: why`. Record types this version does not know (from a newer
 /// claw-tui) are skipped with one warning.
 pub fn read_records(path: &Path) -> std::io::Result<(Vec<Record>, Vec<String>)> {
-    let bytes = std::fs::read(path)?;
+    use std::io::BufRead;
+    // Line by line, so a 50 MB session never sits in memory twice.
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, File::open(path)?);
     let mut records = Vec::new();
     let mut warnings = Vec::new();
     let mut unknown: Vec<String> = Vec::new();
-    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+    let mut buf = Vec::new();
+    let mut i = 0usize;
+    loop {
+        buf.clear();
+        if reader.read_until(b'\n', &mut buf)? == 0 {
+            break;
+        }
+        i += 1;
+        let line = &buf[..];
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
@@ -165,7 +175,7 @@ pub fn read_records(path: &Path) -> std::io::Result<(Vec<Record>, Vec<String>)> 
                             unknown.push(k);
                         }
                     }
-                    _ => warnings.push(format!("{}:{}: skipped an unreadable line ({e})", path.display(), i + 1)),
+                    _ => warnings.push(format!("{}:{i}: skipped an unreadable line ({e})", path.display())),
                 }
             }
         }
