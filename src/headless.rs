@@ -52,6 +52,12 @@ struct Outcome {
 /// Runs headless and returns the exit status.
 pub async fn run(cli: &Cli) -> i32 {
     let started = Instant::now();
+    if cli.resume.as_deref().is_some_and(|id| id.trim().is_empty()) {
+        return fail(
+            cli,
+            "--resume without an id opens the session browser, which needs the interface; with -p give an id (claw-tui sessions list) or use --continue",
+        );
+    }
     let demo: Option<DemoWorkspace> = if cli.demo {
         match setup::demo_workspace() {
             Ok(d) => Some(d),

@@ -34,6 +34,9 @@ pub enum Effect {
     Fork(std::path::PathBuf),
     /// Write a saved session as Markdown into the working directory.
     ExportFile(std::path::PathBuf),
+    /// Say what the session in this file is: id, title, file, size, messages (answered with
+    /// `Event::Notice`).
+    DescribeSession(std::path::PathBuf),
     /// Move a saved session to the trash.
     DeleteSession(std::path::PathBuf),
     /// Replace the agent with one continuing the session in this file.

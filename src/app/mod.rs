@@ -232,6 +232,21 @@ pub async fn run(cli: &Cli) -> i32 {
                         let _ = bus.send(Event::Report(crate::session::manage::rename(&path, &title)));
                         refresh_browser(&state, &slot, &bus);
                     }
+                    Effect::DescribeSession(path) => {
+                        let text = match crate::session::index::load(&path) {
+                            Ok(s) => format!(
+                                "session {} \"{}\" · {} · {} · {} messages · started {} · /resume to switch",
+                                s.id,
+                                s.display_title(),
+                                path.display(),
+                                crate::ui::cost::bytes(s.file_len),
+                                s.messages,
+                                s.created.map(|c| c.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default(),
+                            ),
+                            Err(e) => format!("cannot read {}: {e}", path.display()),
+                        };
+                        let _ = bus.send(Event::Notice(text));
+                    }
                     Effect::ExportFile(path) => {
                         let _ = bus.send(Event::Report(export_file(&path)));
                     }

@@ -9,6 +9,7 @@
 //! This module knows nothing about the agent loop, tools or terminals.
 
 pub mod anthropic;
+pub mod assembler;
 pub mod pricing;
 pub mod retry;
 pub mod scripted;

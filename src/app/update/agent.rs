@@ -1,0 +1,227 @@
+//! Agent events: the transcript, tool cells, usage, the turn state.
+
+use super::*;
+
+/// The streaming cell of `kind` at the end of the transcript, if the last cell is one.
+pub(super) fn streaming_tail(state: &mut State, thinking: bool) -> Option<&mut Cell> {
+    let cell = state.transcript.cells.last_mut()?;
+    let streaming = match &cell.kind {
+        CellKind::Assistant { streaming, .. } => !thinking && *streaming,
+        CellKind::Thinking { streaming, .. } => thinking && *streaming,
+        _ => false,
+    };
+    streaming.then_some(cell)
+}
+
+pub(super) fn finish_streaming(state: &mut State) {
+    for cell in state.transcript.cells.iter_mut().rev().take(3) {
+        match &mut cell.kind {
+            CellKind::Assistant { streaming, .. } | CellKind::Thinking { streaming, .. } if *streaming => {
+                *streaming = false;
+                cell.version += 1;
+            }
+            _ => {}
+        }
+    }
+}
+
+pub(super) fn on_agent(state: &mut State, ev: AgentEvent, fx: &mut Vec<Effect>) {
+    match ev {
+        AgentEvent::SessionStarted { session_id, session_file, model, cwd, permission_mode, .. } => {
+            if session_file.is_some() {
+                state.status.session_file = session_file;
+            }
+            state.status.session_id = session_id;
+            state.status.model = model;
+            state.status.cwd = cwd;
+            state.status.mode = permission_mode;
+        }
+        AgentEvent::TurnStarted { .. } => {
+            state.turn_running = true;
+            state.activity = Activity::Thinking;
+            state.cost.turn_base = state.cost.session;
+            state.cost.turn_base_cost = state.cost.session_cost;
+            state.cost.turn = Default::default();
+            state.cost.turn_cost = Some(0.0);
+        }
+        AgentEvent::TextDelta { text, .. } | AgentEvent::ThinkingDelta { text, .. } if text.is_empty() => {}
+        AgentEvent::TextDelta { text, .. } => {
+            state.activity = Activity::Streaming;
+            let text = crate::sanitize::visible_owned(text);
+            match streaming_tail(state, false) {
+                Some(cell) => {
+                    if let CellKind::Assistant { text: t, .. } = &mut cell.kind {
+                        t.push_str(&text);
+                    }
+                    cell.touch();
+                }
+                None => {
+                    finish_streaming(state);
+                    state.transcript.push(CellKind::Assistant { text, streaming: true });
+                }
+            }
+        }
+        AgentEvent::ThinkingDelta { text, .. } => {
+            state.activity = Activity::Thinking;
+            let text = crate::sanitize::visible_owned(text);
+            match streaming_tail(state, true) {
+                Some(cell) => {
+                    if let CellKind::Thinking { text: t, .. } = &mut cell.kind {
+                        t.push_str(&text);
+                    }
+                    cell.touch();
+                }
+                None => {
+                    finish_streaming(state);
+                    state.transcript.push(CellKind::Thinking { text, streaming: true });
+                }
+            }
+        }
+        AgentEvent::AssistantMessage { .. } => finish_streaming(state),
+        AgentEvent::ToolCallStarted { call_id, tool, input, summary } => {
+            finish_streaming(state);
+            state.activity = Activity::RunningTool(tool.clone());
+            state.transcript.push(CellKind::Tool(ToolCell {
+                call_id,
+                tool,
+                summary: visible(&summary).into_owned(),
+                input,
+                status: ToolStatus::Running { started_ms: state.now_ms },
+                output: String::new(),
+                result: None,
+                diff: None,
+            }));
+        }
+        AgentEvent::ToolProgress { call_id, chunk } => {
+            if let Some(cell) = state.transcript.tool_mut(&call_id) {
+                if let CellKind::Tool(t) = &mut cell.kind {
+                    t.output.push_str(&visible(&chunk));
+                    if t.output.len() > MAX_TOOL_OUTPUT {
+                        let mut cut = t.output.len() - MAX_TOOL_OUTPUT;
+                        while !t.output.is_char_boundary(cut) {
+                            cut += 1;
+                        }
+                        t.output.drain(..cut);
+                    }
+                }
+                cell.touch();
+            }
+        }
+        AgentEvent::ApprovalRequested { call_id, tool, summary, reason, preview, session_rule } => {
+            if let Some(cell) = state.transcript.tool_mut(&call_id) {
+                if let CellKind::Tool(t) = &mut cell.kind {
+                    let started_ms = match t.status {
+                        ToolStatus::Running { started_ms } => started_ms,
+                        _ => state.now_ms,
+                    };
+                    t.status = ToolStatus::Waiting { started_ms };
+                }
+                cell.touch();
+            }
+            state.activity = Activity::WaitingApproval;
+            let request = ApprovalRequest {
+                call_id,
+                tool,
+                summary: visible(&summary).into_owned(),
+                reason,
+                preview,
+                session_rule,
+            };
+            if state.overlays.iter().any(|o| matches!(o, Overlay::Approval(_))) {
+                state.approval_queue.push_back(request);
+            } else {
+                state.overlays.push(Overlay::Approval(Box::new(ApprovalModal { request, choice: 0, note: None })));
+            }
+        }
+        AgentEvent::ToolCallFinished { call_id, result, is_error, elapsed_ms, .. } => {
+            if let Some(cell) = state.transcript.tool_mut(&call_id) {
+                if let CellKind::Tool(t) = &mut cell.kind {
+                    t.status = ToolStatus::Done { is_error, elapsed_ms };
+                    t.result = Some(visible(&result).into_owned());
+                }
+                cell.touch();
+            }
+            // A call that ended while its approval waited (an interrupt) drops the modal.
+            state.overlays.retain(|o| !matches!(o, Overlay::Approval(m) if m.request.call_id == call_id));
+            state.approval_queue.retain(|r| r.call_id != call_id);
+            state.activity = Activity::Thinking;
+        }
+        AgentEvent::FileChanged { diff, .. } => {
+            let running = state
+                .transcript
+                .cells
+                .iter_mut()
+                .rev()
+                .find(|c| matches!(&c.kind, CellKind::Tool(t) if !matches!(t.status, ToolStatus::Done { .. })));
+            if let Some(cell) = running {
+                if let CellKind::Tool(t) = &mut cell.kind {
+                    t.diff = Some(visible(&diff).into_owned());
+                }
+                cell.touch();
+            }
+        }
+        AgentEvent::TodosChanged { todos } => state.todos = todos,
+        AgentEvent::Usage { request, session, session_cost_usd, context_tokens, context_window, .. } => {
+            let c = &mut state.cost;
+            c.last_request = request;
+            c.session = session;
+            c.session_cost = session_cost_usd;
+            c.turn = crate::provider::Usage {
+                input_tokens: session.input_tokens.saturating_sub(c.turn_base.input_tokens),
+                output_tokens: session.output_tokens.saturating_sub(c.turn_base.output_tokens),
+                cache_creation_input_tokens: session
+                    .cache_creation_input_tokens
+                    .saturating_sub(c.turn_base.cache_creation_input_tokens),
+                cache_read_input_tokens: session
+                    .cache_read_input_tokens
+                    .saturating_sub(c.turn_base.cache_read_input_tokens),
+            };
+            c.turn_cost = match (session_cost_usd, c.turn_base_cost) {
+                (Some(s), Some(b)) => Some(s - b),
+                _ => None,
+            };
+            c.context_tokens = context_tokens;
+            c.context_window = context_window;
+            if matches!(state.activity, Activity::Retrying { .. }) {
+                state.activity = Activity::Streaming;
+            }
+        }
+        AgentEvent::ModelChanged { model } => {
+            flash(state, format!("model: {model}"));
+            state.status.model = model;
+        }
+        AgentEvent::PermissionModeChanged { mode } => state.status.mode = mode,
+        AgentEvent::Compacted { kept, .. } => {
+            finish_streaming(state);
+            notice(
+                state,
+                NoticeLevel::Info,
+                format!(
+                    "── compacted: the model now sees a summary of the conversation and the last {kept} messages; the session file keeps everything ──"
+                ),
+            );
+        }
+        AgentEvent::Renamed { title } => {
+            flash(state, format!("session title: {title}"));
+            state.status.title = Some(title);
+        }
+        AgentEvent::TurnFinished { outcome, .. } => {
+            finish_streaming(state);
+            state.turn_running = false;
+            state.last_outcome = Some(outcome);
+            state.activity = Activity::Idle;
+            if outcome == TurnOutcome::Interrupted {
+                notice(state, NoticeLevel::Warning, "interrupted");
+            }
+            if let Some(next) = state.queued.pop_front() {
+                send_prompt(state, next, fx);
+            }
+        }
+        AgentEvent::Error { message, retrying_in_ms: Some(ms), .. } => {
+            state.activity = Activity::Retrying { until_ms: state.now_ms + ms };
+            notice(state, NoticeLevel::Warning, format!("{message} in {:.1}s", ms as f64 / 1000.0));
+        }
+        AgentEvent::Error { message, .. } => notice(state, NoticeLevel::Error, message),
+        AgentEvent::Warning { message } => notice(state, NoticeLevel::Warning, message),
+    }
+}

@@ -1,0 +1,474 @@
+//! `update(&mut State, Event) -> Vec<Effect>`: pure and synchronous. It never awaits, never
+//! touches the terminal or the disk; what needs doing outside is returned as [`Effect`]s.
+//! Keys are resolved to [`Action`]s through the keymap first; each area has its handler.
+
+use crossterm::event::{KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
+use ratatui_textarea::{CursorMove, TextArea};
+
+use super::effect::Effect;
+use super::event::Event;
+use super::keymap::{ACTIONS, Action, Context, Key, Resolved};
+use super::state::*;
+use crate::agent::{AgentEvent, Decision, Op, TurnOutcome};
+use crate::permission::PermissionMode;
+use crate::sanitize::visible;
+use crate::ui;
+
+mod agent;
+mod approvals;
+mod browser;
+mod commands;
+mod pickers;
+
+use agent::on_agent;
+use approvals::{approval_action, decide};
+pub use browser::refilter_sessions;
+use browser::{browser_key, open_browser, sessions_arrived};
+pub use commands::COMMANDS;
+use commands::{run_command, set_mode};
+pub use pickers::refilter;
+use pickers::{open_palette, open_picker, picker_action, picker_type};
+
+/// How long a flash message stays in the status bar.
+const FLASH_MS: u64 = 3000;
+/// Lines the mouse wheel scrolls.
+const WHEEL_LINES: isize = 3;
+
+pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    match event {
+        Event::Key(key) => on_key(state, key, &mut fx),
+        Event::Paste(text) => on_paste(state, text),
+        Event::Mouse(mouse) => on_mouse(state, mouse),
+        Event::Resize(w, h) => state.size = (w, h),
+        Event::Agent(ev) => on_agent(state, ev, &mut fx),
+        Event::Tick => {
+            if state.flash.as_ref().is_some_and(|(_, until)| *until <= state.now_ms) {
+                state.flash = None;
+            }
+        }
+        Event::EditorDone(Ok(text)) => {
+            let text = text.strip_suffix('\n').unwrap_or(&text).to_string();
+            set_composer(state, &text);
+        }
+        Event::EditorDone(Err(e)) => notice(state, NoticeLevel::Error, format!("the editor failed: {e}")),
+        Event::Copied(Ok(how)) => flash(state, format!("copied ({how})")),
+        Event::Copied(Err(e)) => notice(state, NoticeLevel::Error, format!("copy failed: {e}")),
+        Event::Report(Ok(what)) => flash(state, what),
+        Event::Notice(text) => notice(state, NoticeLevel::Info, text),
+        Event::Report(Err(e)) => notice(state, NoticeLevel::Error, e),
+        Event::Sessions { list, all } => sessions_arrived(state, list, all, &mut fx),
+        Event::Preview { path, lines } => {
+            if let Some(Overlay::Sessions(b)) = state.overlays.last_mut()
+                && b.highlighted().is_some_and(|s| s.path == path)
+            {
+                b.preview = Some((path, lines));
+            }
+        }
+        Event::AgentRestarted { welcome, branch } => {
+            state.status.branch = branch;
+            state.transcript = Transcript { cells: Vec::new(), scroll: Scroll::Follow, selected: None };
+            state.cost = CostMeter::default();
+            state.todos.clear();
+            state.queued.clear();
+            state.approval_queue.clear();
+            state.overlays.retain(|o| !matches!(o, Overlay::Approval(_)));
+            state.turn_running = false;
+            state.activity = Activity::Idle;
+            if welcome {
+                state.transcript.push(CellKind::Welcome);
+            }
+        }
+        Event::Restore(items) => {
+            for item in items {
+                match item {
+                    super::replay::ReplayItem::User(text) => {
+                        remember(state, &text);
+                        state.transcript.push(CellKind::User { text: crate::sanitize::visible_owned(text.clone()) });
+                    }
+                    super::replay::ReplayItem::Agent(ev) => on_agent(state, ev, &mut fx),
+                }
+            }
+            state.turn_running = false;
+            state.activity = Activity::Idle;
+            state.overlays.retain(|o| !matches!(o, Overlay::Approval(_)));
+            state.transcript.scroll = Scroll::Follow;
+            // The replayed turn's "interrupted" notices and queued prompts are history, not news.
+            fx.retain(|e| !matches!(e, Effect::Agent(_)));
+        }
+        Event::Command(line) => run_command(state, line.trim(), &mut fx),
+        Event::SubmitPrompt(text) => {
+            remember(state, &text);
+            if state.turn_running {
+                state.queued.push_back(text);
+            } else {
+                send_prompt(state, text, &mut fx);
+            }
+        }
+        Event::Terminate => fx.push(Effect::Quit),
+    }
+    fx
+}
+
+pub(super) fn flash(state: &mut State, text: impl Into<String>) {
+    state.flash = Some((text.into(), state.now_ms + FLASH_MS));
+}
+
+pub(super) fn notice(state: &mut State, level: NoticeLevel, text: impl Into<String>) {
+    let text = visible(&text.into()).into_owned();
+    state.transcript.push(CellKind::Notice { level, text });
+}
+
+pub(super) fn set_composer(state: &mut State, text: &str) {
+    let mut ta = TextArea::new(text.split('\n').map(str::to_string).collect());
+    ta.set_placeholder_text(state.composer.textarea.placeholder_text().to_string());
+    ta.move_cursor(CursorMove::Bottom);
+    ta.move_cursor(CursorMove::End);
+    state.composer.textarea = ta;
+    state.composer.completion = 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keys
+
+fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
+    if key.kind == KeyEventKind::Release {
+        return;
+    }
+    let k = Key::from_event(&key);
+    if matches!(state.overlays.last(), Some(Overlay::Sessions(_))) {
+        return browser_key(state, key, k, fx);
+    }
+    // Typing a note for a denial: characters are text; other keys resolve in the approval
+    // context, where `choose` sends the denial with the note and `deny` closes the note box.
+    if let Some(Overlay::Approval(modal)) = state.overlays.last_mut()
+        && let Some(note) = modal.note.as_mut()
+    {
+        let is_text = matches!(key.code, crossterm::event::KeyCode::Char(_))
+            && !key.modifiers.intersects(crossterm::event::KeyModifiers::CONTROL | crossterm::event::KeyModifiers::ALT);
+        let action = if is_text {
+            None
+        } else {
+            match state.keymap.resolve(&[Context::Approval], &[], k) {
+                Resolved::Matched(a) => Some(a),
+                _ => None,
+            }
+        };
+        match action {
+            Some(Action::Choose) => {
+                let text = note.lines().join("\n");
+                decide(state, Decision::Deny { feedback: Some(text) }, None, fx);
+            }
+            Some(Action::Deny) => modal.note = None,
+            _ => {
+                note.input(key);
+            }
+        }
+        return;
+    }
+    let contexts = state.contexts();
+    match state.keymap.resolve(&contexts, &state.pending_keys, k) {
+        Resolved::Pending => state.pending_keys.push(k),
+        Resolved::Matched(action) => {
+            state.pending_keys.clear();
+            if !completion_intercepts(state, action, fx) {
+                on_action(state, action, key, fx);
+            }
+        }
+        Resolved::NotFound => {
+            let was_pending = !state.pending_keys.is_empty();
+            state.pending_keys.clear();
+            if was_pending {
+                return;
+            }
+            match state.overlays.last_mut() {
+                Some(Overlay::Picker(p)) => picker_type(p, key),
+                Some(_) => {}
+                None if state.focus == Focus::Composer => {
+                    state.composer.textarea.input(key);
+                    state.composer.history_index = None;
+                    state.composer.completion = 0;
+                }
+                None => {}
+            }
+        }
+    }
+}
+
+/// The slash-command popup takes Up, Down and Tab while it shows.
+fn completion_intercepts(state: &mut State, action: Action, fx: &mut Vec<Effect>) -> bool {
+    if !state.overlays.is_empty() || state.focus != Focus::Composer {
+        return false;
+    }
+    let matches = ui::composer::completions(state);
+    if matches.is_empty() {
+        return false;
+    }
+    let n = matches.len();
+    match action {
+        Action::HistoryPrev => state.composer.completion = (state.composer.completion + n - 1) % n,
+        Action::HistoryNext => state.composer.completion = (state.composer.completion + 1) % n,
+        Action::FocusTranscript => {
+            let name = matches[state.composer.completion.min(n - 1)].0;
+            set_composer(state, &format!("{name} "));
+        }
+        Action::Submit => {
+            let typed = state.composer.text();
+            let chosen = matches[state.composer.completion.min(n - 1)].0;
+            let line = if typed.trim() == chosen || typed.contains(' ') { typed } else { chosen.to_string() };
+            set_composer(state, "");
+            remember(state, &line);
+            run_command(state, line.trim(), fx);
+        }
+        _ => return false,
+    }
+    true
+}
+
+pub(super) fn on_action(state: &mut State, action: Action, key: KeyEvent, fx: &mut Vec<Effect>) {
+    match action.info().context {
+        Context::Approval => return approval_action(state, action, fx),
+        Context::Palette => return picker_action(state, action, fx),
+        Context::Help => {
+            let max = ui::help::lines(state).len().saturating_sub(1) as u16;
+            match (action, state.overlays.last_mut()) {
+                (Action::CloseHelp, _) => {
+                    state.overlays.pop();
+                }
+                (Action::HelpUp, Some(Overlay::Help { scroll })) => *scroll = scroll.saturating_sub(3),
+                (Action::HelpDown, Some(Overlay::Help { scroll })) => *scroll = (*scroll + 3).min(max),
+                _ => {}
+            }
+            return;
+        }
+        _ => {}
+    }
+    match action {
+        Action::Quit => {
+            if state.focus == Focus::Composer && !state.composer.is_empty() {
+                state.composer.textarea.input(key);
+            } else {
+                fx.push(Effect::Quit);
+            }
+        }
+        Action::Cancel => {
+            if state.turn_running {
+                fx.push(Effect::Agent(Op::Interrupt));
+            } else if !state.composer.is_empty() {
+                set_composer(state, "");
+            } else {
+                fx.push(Effect::Quit);
+            }
+        }
+        Action::OpenPalette => open_palette(state),
+        Action::Help => state.overlays.push(Overlay::Help { scroll: 0 }),
+        Action::ToggleTodos => state.show_todos = !state.show_todos,
+        Action::ToggleSidebar => state.show_sidebar = !state.show_sidebar,
+        Action::CycleMode => {
+            let all = PermissionMode::ALL;
+            let i = all.iter().position(|m| *m == state.status.mode).unwrap_or(0);
+            set_mode(state, all[(i + 1) % all.len()], fx);
+        }
+        Action::ScrollUp => ui::transcript::scroll_by(state, -(page(state) as isize)),
+        Action::ScrollDown => ui::transcript::scroll_by(state, page(state) as isize),
+        Action::ScrollTop => state.transcript.scroll = Scroll::At { cell: 0, line: 0 },
+        Action::ScrollBottom => state.transcript.scroll = Scroll::Follow,
+        Action::CopyLastAnswer => match state.transcript.last_answer() {
+            Some(text) => fx.push(Effect::Copy(text.to_string())),
+            None => flash(state, "no answer to copy yet"),
+        },
+        Action::Suspend => fx.push(Effect::Suspend),
+        Action::Submit => submit(state, fx),
+        Action::Newline => state.composer.textarea.insert_newline(),
+        Action::Interrupt if state.turn_running => fx.push(Effect::Agent(Op::Interrupt)),
+        Action::HistoryPrev => {
+            if state.composer.textarea.cursor().0 == 0 {
+                history_walk(state, -1);
+            } else {
+                state.composer.textarea.move_cursor(CursorMove::Up);
+            }
+        }
+        Action::HistoryNext => {
+            let last = state.composer.textarea.lines().len().saturating_sub(1);
+            if state.composer.textarea.cursor().0 >= last {
+                history_walk(state, 1);
+            } else {
+                state.composer.textarea.move_cursor(CursorMove::Down);
+            }
+        }
+        Action::OpenEditor => fx.push(Effect::OpenEditor(state.composer.text())),
+        Action::FocusTranscript if !state.transcript.cells.is_empty() => {
+            state.focus = Focus::Transcript;
+            let last = state.transcript.cells.len() - 1;
+            state.transcript.selected = Some(last);
+            ui::transcript::reveal(state, last);
+        }
+        Action::SelectPrev | Action::SelectNext | Action::SelectFirst | Action::SelectLast => {
+            let n = state.transcript.cells.len();
+            if n == 0 {
+                return;
+            }
+            let cur = state.transcript.selected.unwrap_or(n - 1);
+            let next = match action {
+                Action::SelectPrev => cur.saturating_sub(1),
+                Action::SelectNext => (cur + 1).min(n - 1),
+                Action::SelectFirst => 0,
+                _ => n - 1,
+            };
+            state.transcript.selected = Some(next);
+            ui::transcript::reveal(state, next);
+        }
+        Action::ToggleExpand => {
+            if let Some(cell) = state.transcript.selected.and_then(|i| state.transcript.cells.get_mut(i)) {
+                cell.expanded = !cell.expanded;
+                cell.touch();
+            }
+        }
+        Action::CopyMessage => {
+            if let Some(text) = state.transcript.selected.and_then(|i| state.transcript.cells.get(i)).map(cell_text) {
+                fx.push(Effect::Copy(text));
+            }
+        }
+        Action::CopyCode => {
+            let code = state
+                .transcript
+                .selected
+                .and_then(|i| state.transcript.cells.get(i))
+                .map(|c| ui::markdown::code_blocks(&cell_text(c)))
+                .unwrap_or_default();
+            if code.is_empty() {
+                flash(state, "no code block in this message");
+            } else {
+                fx.push(Effect::Copy(code.join("\n")));
+            }
+        }
+        Action::FocusComposer => {
+            state.focus = Focus::Composer;
+            state.transcript.selected = None;
+        }
+        _ => {}
+    }
+}
+
+/// Lines a page scroll moves: the viewport less two lines of overlap.
+fn page(state: &State) -> usize {
+    (ui::transcript_area(state).height as usize).saturating_sub(2).max(1)
+}
+
+/// The plain text of a cell, for copying.
+fn cell_text(cell: &Cell) -> String {
+    match &cell.kind {
+        CellKind::User { text } | CellKind::Assistant { text, .. } | CellKind::Thinking { text, .. } => text.clone(),
+        CellKind::Tool(t) => {
+            let mut s = format!("{} {}", t.tool, t.summary);
+            if let Some(r) = &t.result {
+                s.push_str("\n\n");
+                s.push_str(r);
+            }
+            s
+        }
+        CellKind::Notice { text, .. } => text.clone(),
+        CellKind::Welcome => String::new(),
+    }
+}
+
+fn history_walk(state: &mut State, dir: isize) {
+    let c = &mut state.composer;
+    if c.history.is_empty() {
+        return;
+    }
+    let next = match (c.history_index, dir) {
+        (None, -1) => {
+            c.draft = c.text();
+            Some(c.history.len() - 1)
+        }
+        (None, _) => return,
+        (Some(0), -1) => Some(0),
+        (Some(i), -1) => Some(i - 1),
+        (Some(i), _) if i + 1 < c.history.len() => Some(i + 1),
+        (Some(_), _) => None,
+    };
+    c.history_index = next;
+    let text = match next {
+        Some(i) => c.history[i].clone(),
+        None => std::mem::take(&mut c.draft),
+    };
+    let index = state.composer.history_index;
+    set_composer(state, &text);
+    state.composer.history_index = index;
+}
+
+pub(super) fn remember(state: &mut State, text: &str) {
+    let h = &mut state.composer.history;
+    if h.last().map(String::as_str) != Some(text) {
+        h.push(text.to_string());
+    }
+    state.composer.history_index = None;
+    state.composer.draft.clear();
+}
+
+fn submit(state: &mut State, fx: &mut Vec<Effect>) {
+    let text = state.composer.text();
+    if text.trim().is_empty() {
+        return;
+    }
+    set_composer(state, "");
+    remember(state, &text);
+    if text.starts_with('/') && !text.contains('\n') {
+        return run_command(state, text.trim(), fx);
+    }
+    if state.turn_running {
+        state.queued.push_back(text);
+        return;
+    }
+    send_prompt(state, text, fx);
+}
+
+pub(super) fn send_prompt(state: &mut State, text: String, fx: &mut Vec<Effect>) {
+    state.transcript.push(CellKind::User { text: crate::sanitize::visible_owned(text.clone()) });
+    state.transcript.scroll = Scroll::Follow;
+    state.turn_running = true;
+    state.activity = Activity::Thinking;
+    fx.push(Effect::Agent(Op::UserTurn { text, attachments: Vec::new() }));
+}
+
+fn on_paste(state: &mut State, text: String) {
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let text = visible(&text).into_owned();
+    match state.overlays.last_mut() {
+        // A paste never answers an approval; it may fill the note.
+        Some(Overlay::Approval(m)) => {
+            if let Some(note) = m.note.as_mut() {
+                note.insert_str(&text);
+            }
+        }
+        Some(Overlay::Picker(p)) => {
+            p.query.push_str(text.lines().next().unwrap_or_default());
+            refilter(p);
+        }
+        Some(Overlay::Sessions(b)) => {
+            let line = text.lines().next().unwrap_or_default();
+            match &mut b.mode {
+                BrowserMode::Rename(title) => title.push_str(line),
+                BrowserMode::List => {
+                    b.query.push_str(line);
+                    refilter_sessions(b);
+                }
+                BrowserMode::ConfirmDelete => {}
+            }
+        }
+        Some(Overlay::Help { .. }) => {}
+        None => {
+            state.focus = Focus::Composer;
+            state.composer.textarea.insert_str(&text);
+        }
+    }
+}
+
+fn on_mouse(state: &mut State, mouse: MouseEvent) {
+    match mouse.kind {
+        MouseEventKind::ScrollUp => ui::transcript::scroll_by(state, -WHEEL_LINES),
+        MouseEventKind::ScrollDown => ui::transcript::scroll_by(state, WHEEL_LINES),
+        _ => {}
+    }
+}

@@ -1,0 +1,103 @@
+//! Pickers: the command palette, /model, /permissions.
+
+use super::*;
+
+/// Added to the score of a picker entry whose name matches, so names outrank descriptions.
+const LABEL_BONUS: u32 = 1 << 20;
+
+pub(super) fn open_palette(state: &mut State) {
+    let mut items: Vec<PickerItem> = COMMANDS
+        .iter()
+        .map(|(name, desc)| PickerItem {
+            label: name.to_string(),
+            detail: desc.to_string(),
+            key: String::new(),
+            action: PickerAction::Command(name.to_string()),
+        })
+        .collect();
+    for info in ACTIONS.iter().filter(|a| a.context == Context::Global) {
+        items.push(PickerItem {
+            label: info.name.replace('_', " "),
+            detail: info.description.to_string(),
+            key: state.keymap.hint(info.action),
+            action: PickerAction::Action(info.action),
+        });
+    }
+    open_picker(state, "Commands", items);
+}
+
+pub(super) fn open_picker(state: &mut State, title: &str, items: Vec<PickerItem>) {
+    let mut p = Picker { title: title.into(), query: String::new(), filtered: Vec::new(), items, selected: 0 };
+    refilter(&mut p);
+    state.overlays.push(Overlay::Picker(p));
+}
+
+/// Filters a picker's items by its query with nucleo's fuzzy matcher, best score first.
+pub fn refilter(p: &mut Picker) {
+    use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+    use nucleo_matcher::{Config, Matcher, Utf32Str};
+    p.selected = 0;
+    if p.query.trim().is_empty() {
+        p.filtered = (0..p.items.len()).collect();
+        return;
+    }
+    let mut matcher = Matcher::new(Config::DEFAULT);
+    let pattern = Pattern::parse(&p.query, CaseMatching::Smart, Normalization::Smart);
+    let mut buf = Vec::new();
+    let mut scored: Vec<(u32, usize)> = p
+        .items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, item)| {
+            // A match in the name ranks above any match in the description.
+            if let Some(s) = pattern.score(Utf32Str::new(&item.label, &mut buf), &mut matcher) {
+                return Some((s + LABEL_BONUS, i));
+            }
+            pattern.score(Utf32Str::new(&item.detail, &mut buf), &mut matcher).map(|s| (s, i))
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    p.filtered = scored.into_iter().map(|(_, i)| i).collect();
+}
+
+pub(super) fn picker_type(p: &mut Picker, key: KeyEvent) {
+    use crossterm::event::{KeyCode, KeyModifiers};
+    match key.code {
+        KeyCode::Char(c) if !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) => {
+            p.query.push(c);
+            refilter(p);
+        }
+        KeyCode::Backspace => {
+            p.query.pop();
+            refilter(p);
+        }
+        _ => {}
+    }
+}
+
+pub(super) fn picker_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
+    let Some(Overlay::Picker(p)) = state.overlays.last_mut() else { return };
+    let n = p.filtered.len();
+    match action {
+        Action::PaletteUp if n > 0 => p.selected = (p.selected + n - 1) % n,
+        Action::PaletteDown if n > 0 => p.selected = (p.selected + 1) % n,
+        Action::PaletteClose => {
+            state.overlays.pop();
+        }
+        Action::PaletteRun => {
+            let chosen = p.filtered.get(p.selected).map(|&i| p.items[i].action.clone());
+            state.overlays.pop();
+            match chosen {
+                Some(PickerAction::Command(line)) => run_command(state, &line, fx),
+                Some(PickerAction::Action(a)) => {
+                    let key = KeyEvent::new(crossterm::event::KeyCode::Null, crossterm::event::KeyModifiers::NONE);
+                    on_action(state, a, key, fx);
+                }
+                Some(PickerAction::SetModel(m)) => fx.push(Effect::Agent(Op::SetModel { model: m })),
+                Some(PickerAction::SetMode(m)) => set_mode(state, m, fx),
+                None => {}
+            }
+        }
+        _ => {}
+    }
+}
