@@ -207,19 +207,7 @@ pub async fn run(cli: &Cli) -> i32 {
                         .ok();
                         input = spawn_input(bus.clone());
                     }
-                    Effect::ListSessions { all } => {
-                        let cwd = slot.root_cwd.clone();
-                        let bus = bus.clone();
-                        tokio::task::spawn_blocking(move || {
-                            let list = crate::config::sessions_root()
-                                .map(|root| {
-                                    let dir = crate::session::project_dir(&root, &cwd);
-                                    crate::session::index::list(&root, if all { None } else { Some(&dir) })
-                                })
-                                .unwrap_or_default();
-                            let _ = bus.send(Event::Sessions { list, all });
-                        });
-                    }
+                    Effect::ListSessions { all } => list_sessions(&slot, all, &bus),
                     Effect::LoadPreview(path) => {
                         let bus = bus.clone();
                         tokio::task::spawn_blocking(move || {
@@ -423,21 +411,26 @@ fn restart_with(slot: &mut AgentSlot, cli: &Cli, path: &std::path::Path, bus: &m
     }
 }
 
+/// Reads the session list (this project's, or all) in the background; answers with
+/// `Event::Sessions`.
+fn list_sessions(slot: &AgentSlot, all: bool, bus: &mpsc::UnboundedSender<Event>) {
+    let cwd = slot.root_cwd.clone();
+    let bus = bus.clone();
+    tokio::task::spawn_blocking(move || {
+        let list = crate::config::sessions_root()
+            .map(|root| {
+                let dir = crate::session::project_dir(&root, &cwd);
+                crate::session::index::list(&root, if all { None } else { Some(&dir) })
+            })
+            .unwrap_or_default();
+        let _ = bus.send(Event::Sessions { list, all });
+    });
+}
+
 /// Asks for the session list again when the browser is open (after a change to a session).
 fn refresh_browser(state: &State, slot: &AgentSlot, bus: &mpsc::UnboundedSender<Event>) {
     if let Some(state::Overlay::Sessions(b)) = state.overlays.last() {
-        let all = b.all_projects;
-        let cwd = slot.root_cwd.clone();
-        let bus = bus.clone();
-        tokio::task::spawn_blocking(move || {
-            let list = crate::config::sessions_root()
-                .map(|root| {
-                    let dir = crate::session::project_dir(&root, &cwd);
-                    crate::session::index::list(&root, if all { None } else { Some(&dir) })
-                })
-                .unwrap_or_default();
-            let _ = bus.send(Event::Sessions { list, all });
-        });
+        list_sessions(slot, b.all_projects, bus);
     }
 }
 
