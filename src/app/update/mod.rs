@@ -93,6 +93,12 @@ pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
             state.activity = Activity::Idle;
             state.overlays.retain(|o| !matches!(o, Overlay::Approval(_)));
             state.transcript.scroll = Scroll::Follow;
+            // The session's cost so far is history; "last turn" starts with the next prompt.
+            let c = &mut state.cost;
+            c.turn = Default::default();
+            c.turn_cost = Some(0.0);
+            c.turn_base = c.session;
+            c.turn_base_cost = c.session_cost;
             // The replayed turn's "interrupted" notices and queued prompts are history, not news.
             fx.retain(|e| !matches!(e, Effect::Agent(_)));
         }
