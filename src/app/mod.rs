@@ -81,9 +81,16 @@ fn start_agent(
     let forwarder = tokio::spawn(async move {
         while let Some(ev) = events.recv().await {
             if tx.send(Event::Agent(ev)).is_err() {
-                break;
+                return;
             }
         }
+        // The agent ended without being asked to (a replaced agent's forwarder is aborted
+        // first, and on quit nobody reads this): say so rather than ignore prompts silently.
+        let _ = tx.send(Event::Agent(agent::AgentEvent::Error {
+            kind: crate::provider::ErrorKind::Other,
+            message: "the agent stopped unexpectedly; /clear starts a new one (this session is saved)".into(),
+            retrying_in_ms: None,
+        }));
     });
     Ok((AgentSlot { handle: ops, forwarder, root, root_cwd, _demo: demo }, has_credentials, models))
 }
