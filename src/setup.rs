@@ -223,6 +223,22 @@ pub fn build(
         instruction_files: system.instruction_files,
         session,
         history,
+        prices: crate::provider::pricing::PriceTable {
+            overrides: s
+                .prices
+                .iter()
+                .map(|(prefix, p)| crate::provider::pricing::PriceOverride {
+                    prefix: prefix.clone(),
+                    price: crate::provider::pricing::Price {
+                        input: p.input,
+                        output: p.output,
+                        cache_write: p.cache_write.unwrap_or(p.input * 1.25),
+                        cache_read: p.cache_read.unwrap_or(p.input * 0.1),
+                    },
+                    context_window: p.context_window,
+                })
+                .collect(),
+        },
         compact_threshold: match s.compact_threshold {
             None => crate::agent::DEFAULT_COMPACT_THRESHOLD,
             Some(t) if (0.1..=0.99).contains(&t) => t,

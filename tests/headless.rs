@@ -319,3 +319,20 @@ fn an_unwritable_sessions_directory_is_said_once_and_the_work_goes_on() {
     assert_eq!(err.matches("this session cannot be saved").count(), 1, "{err}");
     assert!(err.contains("not-a-dir"), "names the place: {err}");
 }
+
+#[test]
+fn price_overrides_from_the_config_drive_the_cost() {
+    let server = MockServer::scenario("write_roundtrip");
+    let d = dirs();
+    std::fs::create_dir_all(d.work.path().join(".claw")).unwrap();
+    std::fs::write(d.work.path().join(".claw/config.toml"), "[prices.\"claude-sonnet\"]\ninput = 1.0\noutput = 2.0\n")
+        .unwrap();
+    let out = claw(&server, d.work.path(), d.home.path())
+        .args(["-p", "make a file", "--output-format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let v: Value = serde_json::from_str(stdout_of(&out).trim()).unwrap();
+    let cost = v["total_cost_usd"].as_f64().unwrap();
+    assert!((cost - (450.0 * 1.0 + 39.0 * 2.0) / 1e6).abs() < 1e-12, "{cost}");
+}

@@ -227,6 +227,8 @@ pub struct AgentConfig {
     pub history: Vec<Message>,
     /// Share of the context window at which the conversation is compacted by itself.
     pub compact_threshold: f64,
+    /// Prices and context windows, with the user's overrides.
+    pub prices: crate::provider::pricing::PriceTable,
 }
 
 /// The two ends the UI holds.

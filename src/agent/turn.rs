@@ -13,7 +13,6 @@ use super::{Agent, AgentEvent, Decision, TurnOutcome, millis};
 use crate::permission::{Policy, Verdict, required_mode};
 use crate::provider::{
     Completion, ContentBlock, ErrorKind, Message, ModelRequest, ProviderError, Role, StopReason, StreamEvent, Usage,
-    pricing,
 };
 use crate::session::Record;
 use crate::tools::{ToolContext, ToolEffect, ToolOutput};
@@ -80,7 +79,7 @@ impl Agent {
     fn emit_usage(&self, request: &Usage, model: &str) {
         let mut session = self.totals;
         session.add(request);
-        let request_cost = pricing::cost(model, request);
+        let request_cost = self.config.prices.cost(model, request);
         let session_cost = match (self.total_cost, request_cost) {
             (Some(total), Some(req)) => Some(total + req),
             _ => None,
@@ -91,15 +90,15 @@ impl Agent {
             request_cost_usd: request_cost,
             session_cost_usd: session_cost,
             context_tokens: request.context_tokens() + request.output_tokens,
-            context_window: pricing::context_window(model),
+            context_window: self.config.prices.context_window(model),
         });
     }
 
     pub(crate) fn commit_usage(&mut self, usage: &Usage, model: &str) {
         self.emit_usage(usage, model);
-        self.last_context = (usage.context_tokens() + usage.output_tokens, pricing::context_window(model));
+        self.last_context = (usage.context_tokens() + usage.output_tokens, self.config.prices.context_window(model));
         self.totals.add(usage);
-        let cost = pricing::cost(model, usage);
+        let cost = self.config.prices.cost(model, usage);
         self.total_cost = match (self.total_cost, cost) {
             (Some(t), Some(c)) => Some(t + c),
             _ => None,

@@ -44,6 +44,17 @@ pub struct PermissionSettings {
     pub deny: Vec<String>,
 }
 
+/// A price override: dollars per million tokens; cache prices default to 1.25× and 0.1× input.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceSettings {
+    pub input: f64,
+    pub output: f64,
+    pub cache_write: Option<f64>,
+    pub cache_read: Option<f64>,
+    pub context_window: Option<u64>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BashSettings {
@@ -69,6 +80,9 @@ pub struct Settings {
     pub permissions: PermissionSettings,
     #[serde(default)]
     pub bash: BashSettings,
+    /// Price overrides by model-id prefix: `[prices."claude-sonnet-4-5"] input = 3.0 ...`.
+    #[serde(default)]
+    pub prices: std::collections::BTreeMap<String, PriceSettings>,
 }
 
 /// The merged settings and what went wrong reading them.

@@ -78,6 +78,40 @@ pub fn context_window(model: &str) -> u64 {
     lookup(model).map(|m| m.context_window).unwrap_or(DEFAULT_CONTEXT_WINDOW)
 }
 
+/// A user's price for models whose id starts with `prefix` (from `[prices]` in the config),
+/// for models the table does not know or prices that differ (a gateway's, a discount).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PriceOverride {
+    pub prefix: String,
+    pub price: Price,
+    pub context_window: Option<u64>,
+}
+
+/// The built-in table with the user's overrides on top.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PriceTable {
+    pub overrides: Vec<PriceOverride>,
+}
+
+impl PriceTable {
+    fn override_for(&self, model: &str) -> Option<&PriceOverride> {
+        self.overrides.iter().filter(|o| model.starts_with(&o.prefix)).max_by_key(|o| o.prefix.len())
+    }
+
+    /// The cost of `usage` on `model`: an override when one matches, else the built-in
+    /// price, else `None` (unknown).
+    pub fn cost(&self, model: &str, usage: &Usage) -> Option<f64> {
+        match self.override_for(model) {
+            Some(o) => Some(o.price.cost(usage)),
+            None => cost(model, usage),
+        }
+    }
+
+    pub fn context_window(&self, model: &str) -> u64 {
+        self.override_for(model).and_then(|o| o.context_window).unwrap_or_else(|| context_window(model))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,6 +122,22 @@ mod tests {
         assert_eq!(lookup("claude-opus-4-20250514").unwrap().price.input, 15.0);
         assert_eq!(lookup("claude-sonnet-4-5").unwrap().price.output, 15.0);
         assert!(lookup("gpt-4o").is_none());
+    }
+
+    #[test]
+    fn overrides_win_and_price_unknown_models() {
+        let t = PriceTable {
+            overrides: vec![PriceOverride {
+                prefix: "my-local".into(),
+                price: Price { input: 1.0, output: 2.0, cache_write: 0.0, cache_read: 0.0 },
+                context_window: Some(32_000),
+            }],
+        };
+        let u = Usage { input_tokens: 1_000_000, output_tokens: 1_000_000, ..Default::default() };
+        assert_eq!(t.cost("my-local-7b", &u), Some(3.0));
+        assert_eq!(t.context_window("my-local-7b"), 32_000);
+        assert_eq!(t.cost("claude-sonnet-4-5", &u), Some(18.0), "the table still answers");
+        assert_eq!(t.cost("mystery", &u), None);
     }
 
     #[test]

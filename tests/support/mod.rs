@@ -365,6 +365,7 @@ pub fn spawn_agent(url: &str, dir: &Path, opts: AgentOptions) -> AgentHandle {
         session: opts.session.unwrap_or_else(|| SessionWriter::disabled("test-session".into())),
         history: opts.history,
         compact_threshold: opts.compact_threshold,
+        prices: Default::default(),
     };
     agent::spawn(config, Arc::new(provider(url)), Registry::builtin(), Arc::new(ToolEnv::new(ws)))
 }
