@@ -104,13 +104,29 @@ fn empty_garbage_and_deleted_files() {
 }
 
 #[tokio::test]
-async fn the_writer_keeps_going_when_the_file_is_deleted_while_open() {
+async fn a_session_file_deleted_while_open_is_written_again_with_a_warning() {
+    let server = MockServer::scenario("slow");
+    let work = tempfile::tempdir().unwrap();
     let store = tempfile::tempdir().unwrap();
-    let mut w = SessionWriter::create(store.path(), meta("del", Path::new("/w")), vec![]);
-    w.append(&Record::message(Message::user_text("one"))).unwrap();
+    let writer = SessionWriter::create(store.path(), meta("del", work.path()), vec![]);
+    let mut agent = spawn_agent(&server.url, work.path(), AgentOptions { session: Some(writer), ..Default::default() });
+    agent.send(turn("one"));
+    until_finished(&mut agent).await;
     std::fs::remove_file(store.path().join("del.jsonl")).unwrap();
-    // Appending to an unlinked file succeeds silently on Unix; nothing panics or blocks.
-    assert!(w.append(&Record::message(Message::user_text("two"))).is_ok());
+    agent.send(turn("two"));
+    let events = until_finished(&mut agent).await;
+    let warnings: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match e {
+            AgentEvent::Warning { message } => Some(message.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("was deleted while in use"));
+    let (records, _) = session::read_records(&store.path().join("del.jsonl")).unwrap();
+    assert!(matches!(records[0], Record::Meta { .. }));
+    assert!(records.iter().any(|r| matches!(r, Record::Message { message, .. } if message.text() == "two")));
 }
 
 #[test]

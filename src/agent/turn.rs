@@ -34,6 +34,9 @@ impl Agent {
             self.session_warned = true;
             self.emit(AgentEvent::Warning { message: format!("this session cannot be saved: {e}") });
         }
+        if let Some(notice) = self.config.session.take_notice() {
+            self.emit(AgentEvent::Warning { message: notice });
+        }
     }
 
     pub(crate) fn push_message(&mut self, message: Message) {

@@ -17,6 +17,10 @@ pub struct SessionWriter {
     secrets: Vec<String>,
     failed: Option<String>,
     summary: Option<Summary>,
+    /// What to write first when the file has to be created again (it was deleted while open).
+    restart_meta: Option<Record>,
+    /// Something the user should hear about that did not stop the writing.
+    notice: Option<String>,
 }
 
 impl SessionWriter {
@@ -33,17 +37,29 @@ impl SessionWriter {
         SessionWriter {
             path: Some(path),
             id,
+            restart_meta: Some(meta.clone()),
             meta: Some(meta),
             file: None,
             secrets: secrets.into_iter().filter(|s| s.len() >= 8).collect(),
             failed: None,
             summary: Some(summary),
+            notice: None,
         }
     }
 
     /// A writer that continues an existing session file (resume). `summary` is the session's
     /// summary as read, kept current from here on.
     pub fn append_to(path: &Path, summary: Summary, secrets: Vec<String>) -> SessionWriter {
+        let restart_meta = Some(Record::Meta {
+            version: FORMAT_VERSION,
+            id: summary.id.clone(),
+            created: summary.created.unwrap_or_else(chrono::Utc::now),
+            cwd: summary.cwd.clone(),
+            git_branch: summary.branch.clone(),
+            model: summary.model.clone(),
+            claw_version: env!("CARGO_PKG_VERSION").to_string(),
+            forked_from: None,
+        });
         SessionWriter {
             id: summary.id.clone(),
             path: Some(path.to_path_buf()),
@@ -52,12 +68,24 @@ impl SessionWriter {
             secrets: secrets.into_iter().filter(|s| s.len() >= 8).collect(),
             failed: None,
             summary: Some(summary),
+            restart_meta,
+            notice: None,
         }
     }
 
     /// A writer that keeps nothing (tests, `--no-session-persistence`, the demo).
     pub fn disabled(id: String) -> SessionWriter {
-        SessionWriter { id, path: None, meta: None, file: None, secrets: Vec::new(), failed: None, summary: None }
+        SessionWriter {
+            id,
+            path: None,
+            meta: None,
+            file: None,
+            secrets: Vec::new(),
+            failed: None,
+            summary: None,
+            restart_meta: None,
+            notice: None,
+        }
     }
 
     pub fn id(&self) -> &str {
@@ -74,6 +102,15 @@ impl SessionWriter {
         let Some(path) = self.path.clone() else { return Ok(()) };
         if let Some(e) = &self.failed {
             return Err(e.clone());
+        }
+        // Deleted while open: writing on would fill an unlinked file that vanishes at exit.
+        if self.file.is_some() && !path.exists() {
+            self.file = None;
+            self.meta = self.restart_meta.clone();
+            self.notice = Some(format!(
+                "{} was deleted while in use; the session goes on in a new file there, from this point",
+                path.display()
+            ));
         }
         if self.file.is_none() {
             let opened = path
@@ -101,6 +138,11 @@ impl SessionWriter {
             }
         }
         Ok(())
+    }
+
+    /// A message for the user about the session file (it was deleted while open), once.
+    pub fn take_notice(&mut self) -> Option<String> {
+        self.notice.take()
     }
 
     fn fail(&mut self, message: String) -> String {
@@ -242,6 +284,21 @@ mod tests {
         assert_eq!(warnings.len(), 2, "{warnings:?}");
         assert!(warnings[0].contains("newer claw-tui"));
         assert!(warnings[1].contains("unknown kinds: hologram"));
+    }
+
+    #[test]
+    fn a_file_deleted_while_open_is_started_again_with_a_notice() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = SessionWriter::create(dir.path(), meta("gone"), vec![]);
+        w.append(&Record::message(Message::user_text("one"))).unwrap();
+        let path = dir.path().join("gone.jsonl");
+        std::fs::remove_file(&path).unwrap();
+        w.append(&Record::message(Message::user_text("two"))).unwrap();
+        assert!(w.take_notice().unwrap().contains("was deleted while in use"));
+        assert!(w.take_notice().is_none(), "said once");
+        let (records, _) = read_records(&path).unwrap();
+        assert!(matches!(records[0], Record::Meta { .. }), "the new file starts with meta");
+        assert_eq!(records.len(), 2);
     }
 
     #[test]
