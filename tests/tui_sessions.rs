@@ -166,3 +166,18 @@ fn snapshot_empty() {
     update(&mut s, Event::Sessions { list: vec![], all: false });
     insta::assert_snapshot!(text(&render(&s)));
 }
+
+#[test]
+fn the_browser_survives_any_size() {
+    let mut s = state("dark");
+    open(&mut s);
+    preview(&mut s);
+    for (w, h) in [(1, 1), (20, 5), (30, 8), (89, 20), (90, 20), (91, 12), (200, 60)] {
+        s.size = (w, h);
+        render_at(&s, w, h);
+    }
+    keys(&mut s, &["ctrl+r"]);
+    render_at(&s, 40, 10);
+    keys(&mut s, &["esc", "ctrl+d"]);
+    render_at(&s, 40, 10);
+}
