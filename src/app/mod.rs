@@ -98,6 +98,8 @@ fn start_agent(
 /// Runs the full-screen UI until the user quits; returns the exit status.
 pub async fn run(cli: &Cli) -> i32 {
     let started = Instant::now();
+    // Syntax highlighting loads its grammars in the background while the first frame draws.
+    std::thread::spawn(ui::highlight::warm_up);
     let (bus, mut rx) = mpsc::unbounded_channel::<Event>();
 
     let theme = ui::theme::Theme::dark();

@@ -12,6 +12,13 @@ use syntect::parsing::SyntaxSet;
 static SYNTAXES: LazyLock<SyntaxSet> = LazyLock::new(SyntaxSet::load_defaults_newlines);
 static THEMES: LazyLock<ThemeSet> = LazyLock::new(ThemeSet::load_defaults);
 
+/// Loads the syntax and theme sets (tens of milliseconds) so the first code block on screen
+/// does not pay for it; call from a background thread at start-up.
+pub fn warm_up() {
+    LazyLock::force(&SYNTAXES);
+    LazyLock::force(&THEMES);
+}
+
 /// Lines longer than this are not highlighted (minified files make the regex engine crawl).
 const MAX_HIGHLIGHT_LINE: usize = 2000;
 
