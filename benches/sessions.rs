@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use claw_tui::app::state::{Browser, BrowserMode, SessionSort};
 use claw_tui::provider::{ContentBlock, Message, Role};
-use claw_tui::session::{self, FORMAT_VERSION, Record, SessionWriter, index};
+use claw_tui::session::{self, Record, SessionWriter, index};
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
@@ -34,30 +34,11 @@ fn rss_kb(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-fn meta(id: &str, cwd: &Path) -> Record {
-    Record::Meta {
-        version: FORMAT_VERSION,
-        id: id.into(),
-        created: chrono::Utc::now(),
-        cwd: cwd.to_path_buf(),
-        git_branch: Some("main".into()),
-        model: "claude-sonnet-4-5".into(),
-        claw_version: "bench".into(),
-        forked_from: None,
-    }
-}
+use support::meta;
 
+/// The binary with a dead model server: these figures need no model.
 fn claw(home: &Path, work: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_claw-tui"));
-    cmd.current_dir(work)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("TERM", "xterm-256color")
-        .env("CLAW_CONFIG_HOME", home.join(".claw"))
-        .env("ANTHROPIC_BASE_URL", "http://127.0.0.1:9")
-        .env("ANTHROPIC_API_KEY", support::SECRET);
-    cmd
+    support::claw_command("http://127.0.0.1:9", work, home)
 }
 
 const TOPICS: &[&str] = &["parser", "release", "CI", "macOS build", "export", "flaky test", "docs", "benchmarks"];

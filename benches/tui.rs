@@ -62,16 +62,7 @@ fn proc_usage(pid: u32) -> (f64, u64) {
 }
 
 fn claw(url: &str, home: &std::path::Path, work: &std::path::Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_claw-tui"));
-    cmd.current_dir(work)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("TERM", "xterm-256color")
-        .env("CLAW_CONFIG_HOME", home.join(".claw"))
-        .env("ANTHROPIC_BASE_URL", url)
-        .env("ANTHROPIC_API_KEY", support::SECRET);
-    cmd
+    support::claw_command(url, work, home)
 }
 
 fn startup() {

@@ -8,21 +8,12 @@ mod pty;
 use std::process::Command;
 use std::time::Duration;
 
-use support::{MockServer, SECRET};
+use support::MockServer;
 
 const T: Duration = Duration::from_secs(20);
 
 fn claw(server: &MockServer, work: &std::path::Path, home: &std::path::Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_claw-tui"));
-    cmd.current_dir(work)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("TERM", "xterm-256color")
-        .env("CLAW_CONFIG_HOME", home.join(".claw"))
-        .env("ANTHROPIC_BASE_URL", &server.url)
-        .env("ANTHROPIC_API_KEY", SECRET);
-    cmd
+    support::claw_command(&server.url, work, home)
 }
 
 #[test]

@@ -6,19 +6,12 @@ use std::path::Path;
 
 use assert_cmd::Command;
 use serde_json::Value;
-use support::{MockServer, SECRET};
+use support::{MockServer, SECRET, walk};
 
-/// The binary, isolated: its own config home and HOME, no inherited credentials.
+/// The binary against `server`, isolated (see `support::claw_command`), with a time limit.
 fn claw(server: &MockServer, work: &Path, home: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_claw-tui"));
-    cmd.current_dir(work)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("CLAW_CONFIG_HOME", home.join(".claw"))
-        .env("ANTHROPIC_BASE_URL", &server.url)
-        .env("ANTHROPIC_API_KEY", SECRET)
-        .timeout(std::time::Duration::from_secs(30));
+    let mut cmd = Command::from_std(support::claw_command(&server.url, work, home));
+    cmd.timeout(std::time::Duration::from_secs(30));
     cmd
 }
 
@@ -46,21 +39,6 @@ fn all_files_text(dir: &Path) -> String {
         text.push_str(&String::from_utf8_lossy(&std::fs::read(entry).unwrap()));
     }
     text
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(rd) = std::fs::read_dir(dir) {
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                out.extend(walk(&p));
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
 }
 
 #[test]

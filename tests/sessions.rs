@@ -9,19 +9,12 @@ use assert_cmd::Command;
 use claw_tui::agent::{AgentEvent, Op, TurnOutcome};
 use claw_tui::provider::{ContentBlock, Message, Role};
 use claw_tui::session::{self, FORMAT_VERSION, Record, SessionWriter, index, replay};
-use support::{AgentOptions, MockServer, outcome, spawn_agent, until_finished};
+use support::{AgentOptions, MockServer, meta, outcome, spawn_agent, until_finished, walk};
 
-fn meta(id: &str, cwd: &Path) -> Record {
-    Record::Meta {
-        version: FORMAT_VERSION,
-        id: id.into(),
-        created: chrono::Utc::now(),
-        cwd: cwd.to_path_buf(),
-        git_branch: Some("main".into()),
-        model: "claude-sonnet-4-5".into(),
-        claw_version: "test".into(),
-        forked_from: None,
-    }
+fn claw(server_url: &str, work: &Path, home: &Path) -> Command {
+    let mut cmd = Command::from_std(support::claw_command(server_url, work, home));
+    cmd.timeout(std::time::Duration::from_secs(30));
+    cmd
 }
 
 fn turn(text: &str) -> Op {
@@ -216,19 +209,6 @@ async fn automatic_compaction_when_the_context_fills() {
     assert_eq!(last.last().unwrap()["content"].as_array().unwrap().last().unwrap()["text"], "three");
 }
 
-fn claw(server_url: &str, work: &Path, home: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_claw-tui"));
-    cmd.current_dir(work)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("CLAW_CONFIG_HOME", home.join(".claw"))
-        .env("ANTHROPIC_BASE_URL", server_url)
-        .env("ANTHROPIC_API_KEY", support::SECRET)
-        .timeout(std::time::Duration::from_secs(30));
-    cmd
-}
-
 #[test]
 fn resume_and_continue_send_the_earlier_history() {
     let scenario = claw_tui::provider::scripted::Scenario::from_json(
@@ -275,19 +255,6 @@ fn resume_and_continue_send_the_earlier_history() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no session `nope-nope`") && err.contains("claw-tui sessions list"), "{err}");
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 fn golden_records() -> (index::Summary, Vec<Record>) {

@@ -408,3 +408,50 @@ pub fn streamed_text(events: &[AgentEvent]) -> String {
         })
         .collect()
 }
+
+// ---------------------------------------------------------------------------------------------
+// Running the binary.
+
+/// The built binary, isolated: working in `work`, with `home` as HOME and its `.claw` as the
+/// config home, no inherited environment but PATH, a terminal type, and credentials for the
+/// model server at `url`.
+pub fn claw_command(url: &str, work: &Path, home: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_claw-tui"));
+    cmd.current_dir(work)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("TERM", "xterm-256color")
+        .env("CLAW_CONFIG_HOME", home.join(".claw"))
+        .env("ANTHROPIC_BASE_URL", url)
+        .env("ANTHROPIC_API_KEY", SECRET);
+    cmd
+}
+
+/// A session's `meta` record for tests.
+pub fn meta(id: &str, cwd: &Path) -> claw_tui::session::Record {
+    claw_tui::session::Record::Meta {
+        version: claw_tui::session::FORMAT_VERSION,
+        id: id.into(),
+        created: chrono::Utc::now(),
+        cwd: cwd.to_path_buf(),
+        git_branch: Some("main".into()),
+        model: "claude-sonnet-4-5".into(),
+        claw_version: "test".into(),
+        forked_from: None,
+    }
+}
+
+/// Every file under `dir`.
+pub fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
