@@ -410,3 +410,14 @@ fn a_new_session_clears_the_screen_state() {
     update(&mut s, Event::AgentRestarted { welcome: true, branch: None });
     assert!(matches!(s.transcript.cells[0].kind, CellKind::Welcome));
 }
+
+#[test]
+fn ctrl_c_interrupts_even_with_a_modal_open() {
+    let (_, mut s) = approve_flow("down");
+    assert_eq!(ops(&keys(&mut s, &["ctrl+c"])), [Op::Interrupt]);
+    // idle with the palette open: ctrl+c closes it rather than quitting
+    let mut s = state("dark");
+    keys(&mut s, &["ctrl+p"]);
+    assert!(keys(&mut s, &["ctrl+c"]).is_empty());
+    assert!(s.overlays.is_empty());
+}

@@ -143,6 +143,10 @@ fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
     }
     let k = Key::from_event(&key);
     if matches!(state.overlays.last(), Some(Overlay::Sessions(_))) {
+        if state.keymap.resolve(&[Context::Global], &[], k) == Resolved::Matched(Action::Cancel) {
+            state.overlays.pop();
+            return;
+        }
         return browser_key(state, key, k, fx);
     }
     // Typing a note for a denial: characters are text; other keys resolve in the approval
@@ -185,6 +189,20 @@ fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
             let was_pending = !state.pending_keys.is_empty();
             state.pending_keys.clear();
             if was_pending {
+                return;
+            }
+            // A few global keys work over any modal: interrupting, scrolling, suspending.
+            if !state.overlays.is_empty()
+                && let Resolved::Matched(a @ (Action::Cancel | Action::ScrollUp | Action::ScrollDown | Action::Suspend)) =
+                    state.keymap.resolve(&[Context::Global], &[], k)
+            {
+                match a {
+                    Action::Cancel if state.turn_running => fx.push(Effect::Agent(Op::Interrupt)),
+                    Action::Cancel => {
+                        state.overlays.pop();
+                    }
+                    other => on_action(state, other, key, fx),
+                }
                 return;
             }
             match state.overlays.last_mut() {
