@@ -81,6 +81,8 @@ pub struct Cli {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
+    /// Print the effective settings and where each value comes from.
+    Config,
     /// List, show and export saved sessions.
     Sessions {
         #[command(subcommand)]

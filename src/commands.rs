@@ -5,6 +5,24 @@ use std::io::Write;
 use crate::cli::{ExportFormat, SessionsCommand};
 use crate::session::{self, index};
 
+/// `claw-tui config`: the effective settings with their sources; problems on stderr.
+pub fn config(cli: &crate::cli::Cli) -> i32 {
+    let cwd = match std::env::current_dir() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("claw-tui: error: cannot read the working directory: {e}");
+            return 1;
+        }
+    };
+    let (text, warnings) = crate::setup::describe_config(cli, &cwd);
+    print!("{text}");
+    let _ = std::io::stdout().flush();
+    for w in &warnings {
+        eprintln!("claw-tui: warning: {w}");
+    }
+    0
+}
+
 /// Runs a `sessions` subcommand; returns the exit status.
 pub fn sessions(action: &SessionsCommand) -> i32 {
     match run(action) {

@@ -33,8 +33,10 @@ pub fn install_crypto_provider() {
 /// Runs claw-tui with the process's arguments; returns the exit status.
 pub fn run() -> i32 {
     let cli = cli::Cli::parse();
-    if let Some(cli::Command::Sessions { action }) = &cli.command {
-        return commands::sessions(action);
+    match &cli.command {
+        Some(cli::Command::Sessions { action }) => return commands::sessions(action),
+        Some(cli::Command::Config) => return commands::config(&cli),
+        None => {}
     }
     install_crypto_provider();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {

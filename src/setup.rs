@@ -273,3 +273,133 @@ fn resume_target(cli: &Cli, workspace: &Workspace) -> Result<Option<std::path::P
     }
     Ok(None)
 }
+
+/// The effective settings for `cwd`, one line each, with where every value came from
+/// (`claw-tui config`, `/config`). Credentials are named, never shown.
+pub fn describe_config(cli: &Cli, cwd: &Path) -> (String, Vec<String>) {
+    let root = Workspace::discover(cwd).map(|w| w.root).unwrap_or_else(|_| cwd.to_path_buf());
+    let loaded = config::load(&root);
+    let s = &loaded.settings;
+    let from_file = |key: &str| loaded.sources.get(key).cloned();
+    let mut rows: Vec<(String, String, String)> = Vec::new();
+    let mut row = |key: &str, value: String, source: String| rows.push((key.to_string(), value, source));
+    let q = |v: &str| format!("{v:?}");
+
+    let (model, src) = match (&cli.model, env_var("ANTHROPIC_MODEL"), &s.model) {
+        (Some(m), _, _) => (m.clone(), "--model".to_string()),
+        (None, Some(m), _) => (m, "env ANTHROPIC_MODEL".to_string()),
+        (None, None, Some(m)) => (m.clone(), from_file("model").unwrap_or_default()),
+        _ => (DEFAULT_MODEL.to_string(), "default".to_string()),
+    };
+    row("model", q(&model), src);
+    let env_mode =
+        ["CLAW_PERMISSION_MODE", "RUSTY_CLAUDE_PERMISSION_MODE"].into_iter().find_map(|v| env_var(v).map(|m| (v, m)));
+    let (mode, src) = match (cli.permission_mode, env_mode, &s.permission_mode) {
+        (Some(m), _, _) => (m.to_string(), "--permission-mode".to_string()),
+        (None, Some((var, m)), _) => (m, format!("env {var}")),
+        (None, None, Some(m)) => (m.clone(), from_file("permission_mode").unwrap_or_default()),
+        _ => (PermissionMode::default().to_string(), "default".to_string()),
+    };
+    row("permission_mode", q(&mode), src);
+    let file_or = |key: &str, value: Option<String>, default: String| match value {
+        Some(v) => (v, from_file(key).unwrap_or_default()),
+        None => (default, "default".to_string()),
+    };
+    let (v, src) = match cli.max_turns {
+        Some(n) => (n.to_string(), "--max-turns".to_string()),
+        None => file_or("max_iterations", s.max_iterations.map(|n| n.to_string()), DEFAULT_MAX_ITERATIONS.to_string()),
+    };
+    row("max_iterations", v, src);
+    let (v, src) = file_or("max_tokens", s.max_tokens.map(|n| n.to_string()), DEFAULT_MAX_TOKENS.to_string());
+    row("max_tokens", v, src);
+    let (v, src) = file_or("thinking_budget", s.thinking_budget.map(|n| n.to_string()), "0".into());
+    row("thinking_budget", v, src);
+    let (v, src) = file_or(
+        "compact_threshold",
+        s.compact_threshold.map(|n| n.to_string()),
+        crate::agent::DEFAULT_COMPACT_THRESHOLD.to_string(),
+    );
+    row("compact_threshold", v, src);
+    let (v, src) =
+        file_or("models", s.models.as_ref().map(|m| format!("{m:?}")), "(the known Anthropic models)".into());
+    row("models", v, src);
+    let (v, src) = match (env_var("ANTHROPIC_BASE_URL"), &s.provider.base_url) {
+        (Some(u), _) => (q(&u), "env ANTHROPIC_BASE_URL".to_string()),
+        (None, Some(u)) => (q(u), from_file("provider.base_url").unwrap_or_default()),
+        _ => (q(crate::provider::anthropic::DEFAULT_BASE_URL), "default".to_string()),
+    };
+    row("provider.base_url", v, src);
+    let (v, src) = file_or(
+        "provider.max_retries",
+        s.provider.max_retries.map(|n| n.to_string()),
+        crate::provider::retry::DEFAULT_MAX_RETRIES.to_string(),
+    );
+    row("provider.max_retries", v, src);
+    let (v, src) = file_or(
+        "provider.retry_base_delay_ms",
+        s.provider.retry_base_delay_ms.map(|n| n.to_string()),
+        crate::provider::retry::DEFAULT_BASE_DELAY.as_millis().to_string(),
+    );
+    row("provider.retry_base_delay_ms", v, src);
+    let (v, src) = file_or(
+        "provider.idle_timeout_secs",
+        s.provider.idle_timeout_secs.map(|n| n.to_string()),
+        crate::provider::anthropic::DEFAULT_IDLE_TIMEOUT.as_secs().to_string(),
+    );
+    row("provider.idle_timeout_secs", v, src);
+    for (key, list, flag) in [
+        ("permissions.allow", &s.permissions.allow, &cli.allowed_tools),
+        ("permissions.deny", &s.permissions.deny, &cli.disallowed_tools),
+    ] {
+        let mut all = list.clone();
+        all.extend(flag.iter().cloned());
+        let mut sources = Vec::new();
+        if !list.is_empty() {
+            sources.extend(from_file(key));
+        }
+        if !flag.is_empty() {
+            sources.push(if key.ends_with("allow") { "--allowedTools".into() } else { "--disallowedTools".into() });
+        }
+        let src = if sources.is_empty() { "default".into() } else { sources.join(" + ") };
+        row(key, format!("{all:?}"), src);
+    }
+    let (v, src) = file_or(
+        "bash.timeout_secs",
+        s.bash.timeout_secs.map(|n| n.to_string()),
+        crate::tools::bash::DEFAULT_TIMEOUT.as_secs().to_string(),
+    );
+    row("bash.timeout_secs", v, src);
+    for (prefix, p) in &s.prices {
+        let key = format!("prices.{prefix:?}");
+        let src = from_file(&format!("prices.{prefix}.input")).unwrap_or_default();
+        row(&key, format!("{{ input = {}, output = {} }}", p.input, p.output), src);
+    }
+    let width = rows.iter().map(|(k, v, _)| k.len() + v.len() + 3).max().unwrap_or(0).min(72);
+    let mut out = String::new();
+    for (k, v, src) in rows {
+        let line = format!("{k} = {v}");
+        out.push_str(&format!("{line:<width$}  # {src}\n"));
+    }
+    let credential = ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"].into_iter().find(|v| env_var(v).is_some());
+    out.push_str(&match credential {
+        Some(var) => format!("# credentials: {var} is set (its value is never shown)\n"),
+        None => "# credentials: none (set ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN)\n".to_string(),
+    });
+    let files: Vec<String> = config::config_files(&root)
+        .iter()
+        .map(|p| {
+            let state = if loaded.files.contains(p) {
+                "read"
+            } else if p.exists() {
+                "not used (see warnings)"
+            } else {
+                "absent"
+            };
+            format!("#   {} ({state})", p.display())
+        })
+        .collect();
+    out.push_str("# files, lowest precedence first; then the environment, then flags:\n");
+    out.push_str(&files.join("\n"));
+    out.push('\n');
+    (out, loaded.warnings)
+}

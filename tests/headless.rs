@@ -255,9 +255,11 @@ fn broken_config_file_is_reported_and_ignored() {
     let out = claw(&server, d.work.path(), d.home.path()).args(["-p", "hi"]).output().unwrap();
     assert!(out.status.success());
     let err = stderr_of(&out);
-    assert!(err.contains(".claw/config.toml: line 2, column 18"), "{err}");
-    assert!(err.contains("this file was ignored"));
-    assert_eq!(server.requests()[0].body["model"], "claude-sonnet-4-5", "the broken file's model was not used");
+    assert!(
+        err.contains(".claw/config.toml:2:1: `max_iterations`: invalid type: string \"many\", expected usize; this setting was ignored"),
+        "{err}"
+    );
+    assert_eq!(server.requests()[0].body["model"], "x", "the valid rest of the file applies");
 }
 
 #[test]
@@ -313,4 +315,37 @@ fn price_overrides_from_the_config_drive_the_cost() {
     let v: Value = serde_json::from_str(stdout_of(&out).trim()).unwrap();
     let cost = v["total_cost_usd"].as_f64().unwrap();
     assert!((cost - (450.0 * 1.0 + 39.0 * 2.0) / 1e6).abs() < 1e-12, "{cost}");
+}
+
+#[test]
+fn config_command_shows_every_value_with_its_source_and_no_secret() {
+    let server = MockServer::scenario("text");
+    let d = dirs();
+    std::fs::create_dir_all(d.work.path().join(".claw")).unwrap();
+    std::fs::write(d.work.path().join(".claw/config.toml"), "model = \"claude-opus-4-5\"\n[bsh]\ntimeout_secs = 3\n")
+        .unwrap();
+    let out = claw(&server, d.work.path(), d.home.path())
+        .env("CLAW_PERMISSION_MODE", "read-only")
+        .args(["--max-turns", "5", "config"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = stdout_of(&out);
+    let line = |key: &str| {
+        text.lines()
+            .find(|l| l.starts_with(&format!("{key} = ")))
+            .unwrap_or_else(|| panic!("{key}: {text}"))
+            .to_string()
+    };
+    assert!(line("model").contains("\"claude-opus-4-5\"") && line("model").contains(".claw/config.toml"));
+    assert!(line("permission_mode").ends_with("# env CLAW_PERMISSION_MODE"));
+    assert!(line("max_iterations").ends_with("# --max-turns"));
+    assert!(line("bash.timeout_secs").ends_with("# default"));
+    assert!(text.contains("ANTHROPIC_API_KEY is set"));
+    assert!(!text.contains(SECRET), "the key is never printed");
+    assert!(
+        stderr_of(&out).contains("config.toml:2:1: `bsh` is not a setting (did you mean `bash`?)"),
+        "{}",
+        stderr_of(&out)
+    );
 }

@@ -229,6 +229,14 @@ pub async fn run(cli: &Cli) -> i32 {
                         let _ = bus.send(Event::Report(crate::session::manage::rename(&path, &title)));
                         refresh_browser(&state, &slot, &bus);
                     }
+                    Effect::ShowConfig => {
+                        let (text, warnings) = setup::describe_config(cli, &slot.root_cwd);
+                        let mut text = text.trim_end().to_string();
+                        for w in warnings {
+                            text.push_str(&format!("\n! {w}"));
+                        }
+                        let _ = bus.send(Event::Notice(text));
+                    }
                     Effect::DescribeSession(path) => {
                         let text = match crate::session::index::load(&path) {
                             Ok(s) => format!(

@@ -13,6 +13,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("/model", "Pick the model (or /model NAME)"),
     ("/permissions", "Show and change the permission mode (or /permissions MODE)"),
     ("/demo", "Play the offline demo in a scratch directory"),
+    ("/config", "Show the effective settings and where each comes from"),
     ("/resume", "Browse saved sessions: search, preview, resume, rename, fork, delete"),
     ("/fork", "Continue in a copy of this session"),
     ("/session", "Show this session's id, file, size and message count"),
@@ -84,6 +85,7 @@ pub(super) fn run_command(state: &mut State, line: &str, fx: &mut Vec<Effect>) {
             open_picker(state, "Permission mode", items);
         }
         "/demo" => fx.push(Effect::StartDemo),
+        "/config" => fx.push(Effect::ShowConfig),
         "/resume" | "/sessions" => open_browser(state, false, fx),
         "/fork" => match state.status.session_file.clone() {
             Some(path) => fx.push(Effect::Fork(path)),
