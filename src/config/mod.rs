@@ -260,7 +260,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 /// Where `key` is written: the line and column of its first appearance (inside `[section]`
 /// when given). Falls back to the section header, then to 1:1.
-fn locate_key(text: &str, section: Option<&str>, key: &str) -> (usize, usize) {
+pub(crate) fn locate_key(text: &str, section: Option<&str>, key: &str) -> (usize, usize) {
     let mut current: Option<String> = None;
     let mut header = (1, 1);
     for (i, line) in text.lines().enumerate() {

@@ -10,7 +10,13 @@ use syntect::highlighting::{FontStyle, ThemeSet};
 use syntect::parsing::SyntaxSet;
 
 static SYNTAXES: LazyLock<SyntaxSet> = LazyLock::new(SyntaxSet::load_defaults_newlines);
-static THEMES: LazyLock<ThemeSet> = LazyLock::new(ThemeSet::load_defaults);
+/// syntect's own themes plus bat's (Dracula, Nord, gruvbox, Catppuccin...), from two-face.
+static THEMES: LazyLock<ThemeSet> = LazyLock::new(|| two_face::theme::extra().into());
+
+/// Whether a syntect theme of this name exists.
+pub fn has_theme(name: &str) -> bool {
+    THEMES.themes.contains_key(name)
+}
 
 /// Loads the syntax and theme sets (tens of milliseconds) so the first code block on screen
 /// does not pay for it; call from a background thread at start-up.

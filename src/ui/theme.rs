@@ -11,11 +11,19 @@ use std::collections::BTreeMap;
 
 use ratatui::style::Color;
 
-pub const DARK: &str = include_str!("../../themes/dark.toml");
-pub const LIGHT: &str = include_str!("../../themes/light.toml");
-
-/// Built-in themes by name.
-pub const BUILTIN: &[(&str, &str)] = &[("dark", DARK), ("light", LIGHT)];
+/// Built-in themes by name, embedded from themes/.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("dark", include_str!("../../themes/dark.toml")),
+    ("light", include_str!("../../themes/light.toml")),
+    ("high-contrast-dark", include_str!("../../themes/high-contrast-dark.toml")),
+    ("high-contrast-light", include_str!("../../themes/high-contrast-light.toml")),
+    ("gruvbox", include_str!("../../themes/gruvbox.toml")),
+    ("nord", include_str!("../../themes/nord.toml")),
+    ("dracula", include_str!("../../themes/dracula.toml")),
+    ("tokyonight", include_str!("../../themes/tokyonight.toml")),
+    ("catppuccin", include_str!("../../themes/catppuccin.toml")),
+    ("solarized", include_str!("../../themes/solarized.toml")),
+];
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct UiRoles {
@@ -189,20 +197,35 @@ impl Theme {
         Theme::builtin("dark").expect("dark theme")
     }
 
-    /// Parses a theme file. `base` supplies roles the file leaves out (the file's `inherits`
-    /// names a built-in theme and wins over `base`). Errors name the key and what is wrong.
+    /// Parses a theme file strictly: any problem is an error (the built-in themes).
     pub fn parse(name: &str, text: &str, base: Option<&Theme>) -> Result<Theme, Vec<String>> {
-        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| vec![e.to_string()])?;
-        let mut errors = Vec::new();
+        let (theme, errors) = Theme::load(name, text, base);
+        if errors.is_empty() { Ok(theme) } else { Err(errors.into_iter().map(|(_, _, e)| e).collect()) }
+    }
+
+    /// Parses a theme file leniently: a bad role keeps its inherited colour, and each problem
+    /// comes back with its line and column. `base` supplies roles the file leaves out (the
+    /// file's `inherits` names a built-in theme and wins over `base`).
+    pub fn load(name: &str, text: &str, base: Option<&Theme>) -> (Theme, Vec<(usize, usize, String)>) {
+        let fallback = || base.cloned().unwrap_or_else(|| Theme::blank(name));
+        let table: toml::Table = match text.parse() {
+            Ok(t) => t,
+            Err(e) => {
+                let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
+                return (fallback(), vec![(line, col, e.message().trim().to_string())]);
+            }
+        };
+        let mut located: Vec<(usize, usize, String)> = Vec::new();
+        let mut errors: Vec<String> = Vec::new();
         let mut theme = match table.get("inherits").and_then(|v| v.as_str()) {
             Some(parent) => match Theme::builtin(parent) {
                 Some(t) => t,
                 None => {
                     errors.push(format!("inherits: there is no built-in theme `{parent}`"));
-                    base.cloned().unwrap_or_else(|| Theme::blank(name))
+                    fallback()
                 }
             },
-            None => base.cloned().unwrap_or_else(|| Theme::blank(name)),
+            None => fallback(),
         };
         theme.name = table.get("name").and_then(|v| v.as_str()).unwrap_or(name).to_string();
         let mut palette: BTreeMap<String, Color> = BTreeMap::new();
@@ -258,8 +281,24 @@ impl Theme {
                 }
             }
         }
-        if errors.is_empty() { Ok(theme) } else { Err(errors) }
+        for e in errors {
+            // Errors start with the dotted role (`diff.added: ...`); find where it is written.
+            let key = e.split(':').next().unwrap_or("").to_string();
+            let (section, role) = match key.split_once('.') {
+                Some((s, r)) => (Some(s.to_string()), r.to_string()),
+                None => (None, key.clone()),
+            };
+            let (line, col) = crate::config::locate_key(text, section.as_deref(), &role);
+            located.push((line, col, e));
+        }
+        (theme, located)
     }
+}
+
+/// 1-based line and column of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    (before.matches('\n').count() + 1, before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1)
 }
 
 fn index_color(i: i64) -> Result<Color, String> {
@@ -314,7 +353,7 @@ mod tests {
     /// Every shipped theme loads, sets every role, and names a syntect theme that exists.
     #[test]
     fn builtin_themes_are_complete() {
-        let syntaxes = syntect::highlighting::ThemeSet::load_defaults();
+        assert!(BUILTIN.len() >= 10);
         for (name, text) in BUILTIN {
             let mut t = Theme::parse(name, text, None).unwrap_or_else(|e| panic!("{name}: {e:?}"));
             for (key, accessor) in ROLES {
@@ -322,7 +361,7 @@ mod tests {
                     assert_ne!(*accessor(&mut t), Color::Reset, "{name}: {key} is unset");
                 }
             }
-            assert!(syntaxes.themes.contains_key(&t.syntax), "{name}: unknown syntax theme {}", t.syntax);
+            assert!(crate::ui::highlight::has_theme(&t.syntax), "{name}: unknown syntax theme {}", t.syntax);
         }
     }
 
