@@ -43,6 +43,10 @@ pub struct Cli {
     #[arg(long)]
     pub model: Option<String>,
 
+    /// The interface's theme: a built-in name or a file in .claw/themes or ~/.claw/themes.
+    #[arg(long, value_name = "NAME")]
+    pub theme: Option<String>,
+
     /// read-only, workspace-write (default) or danger-full-access.
     #[arg(long, value_parser = parse_mode)]
     pub permission_mode: Option<PermissionMode>,

@@ -37,6 +37,8 @@ pub struct Setup {
     pub models: Vec<String>,
     /// The records of a resumed session, for the interface to show it again.
     pub resumed: Option<Vec<Record>>,
+    /// The theme to use (`--theme`, else the config, else dark).
+    pub theme: String,
 }
 
 /// The demo's scratch workspace, removed when dropped.
@@ -252,7 +254,8 @@ pub fn build(
         },
     };
     let models = s.models.clone().unwrap_or_default();
-    Ok(Setup { config, provider, registry, env, warnings, has_credentials, models, resumed })
+    let theme = cli.theme.clone().or(s.theme.clone()).unwrap_or_else(|| "dark".to_string());
+    Ok(Setup { config, provider, registry, env, warnings, has_credentials, models, resumed, theme })
 }
 
 /// The session file `--resume ID` or `--continue` names, if any. An empty `--resume` (pick one)
@@ -323,6 +326,12 @@ pub fn describe_config(cli: &Cli, cwd: &Path) -> (String, Vec<String>) {
     let (v, src) =
         file_or("models", s.models.as_ref().map(|m| format!("{m:?}")), "(the known Anthropic models)".into());
     row("models", v, src);
+    let (v, src) = match (&cli.theme, &s.theme) {
+        (Some(t), _) => (q(t), "--theme".to_string()),
+        (None, Some(t)) => (q(t), from_file("theme").unwrap_or_default()),
+        _ => (q("dark"), "default".to_string()),
+    };
+    row("theme", v, src);
     let (v, src) = match (env_var("ANTHROPIC_BASE_URL"), &s.provider.base_url) {
         (Some(u), _) => (q(&u), "env ANTHROPIC_BASE_URL".to_string()),
         (None, Some(u)) => (q(u), from_file("provider.base_url").unwrap_or_default()),

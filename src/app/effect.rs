@@ -37,6 +37,8 @@ pub enum Effect {
     /// Say what the session in this file is: id, title, file, size, messages (answered with
     /// `Event::Notice`).
     DescribeSession(std::path::PathBuf),
+    /// Load every available theme (answered with `Event::Themes`).
+    ListThemes,
     /// Describe the effective settings and their sources (answered with `Event::Notice`).
     ShowConfig,
     /// Move a saved session to the trash.

@@ -21,6 +21,8 @@ pub enum Event {
     /// A background job finished (a rule saved, a session exported): what happened, or why it
     /// failed.
     Report(Result<String, String>),
+    /// The themes available (name, theme, built-in?), for the theme picker.
+    Themes(Vec<(String, crate::ui::theme::Theme, bool)>),
     /// Something to tell the person, as a transcript notice.
     Notice(String),
     /// The saved sessions (of this project, or of all with `all`), for the session browser.

@@ -53,13 +53,14 @@ struct AgentSlot {
     _demo: Option<DemoWorkspace>,
 }
 
-/// Starts an agent; returns it, whether credentials were found, and the configured models.
+/// Starts an agent; returns it, whether credentials were found, the configured models and
+/// the theme name.
 fn start_agent(
     cli: &Cli,
     demo: Option<DemoWorkspace>,
     resume: Option<&std::path::Path>,
     bus: &mpsc::UnboundedSender<Event>,
-) -> Result<(AgentSlot, bool, Vec<String>), String> {
+) -> Result<(AgentSlot, bool, (Vec<String>, String)), String> {
     let cwd = match &demo {
         Some(d) => d.dir.path().to_path_buf(),
         None => std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?,
@@ -73,7 +74,7 @@ fn start_agent(
         let _ = bus.send(Event::Agent(agent::AgentEvent::Warning { message: w.clone() }));
     }
     let has_credentials = built.has_credentials;
-    let models = built.models;
+    let models = (built.models, built.theme);
     let root = built.env.workspace.root.clone();
     let root_cwd = built.env.workspace.cwd.clone();
     let AgentHandle { ops, mut events } = agent::spawn(built.config, built.provider, built.registry, built.env);
@@ -118,7 +119,7 @@ pub async fn run(cli: &Cli) -> i32 {
         None
     };
     let demo_prompt = demo.as_ref().and_then(|d| d.scenario.prompt.clone());
-    let (mut slot, has_credentials, models) = match start_agent(cli, demo, None, &bus) {
+    let (mut slot, has_credentials, (models, theme_name)) = match start_agent(cli, demo, None, &bus) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("claw-tui: error: {e}");
@@ -131,6 +132,11 @@ pub async fn run(cli: &Cli) -> i32 {
     }
     if !models.is_empty() {
         state.models = models;
+    }
+    let (theme, problems) = ui::theme::resolve(&theme_name, &ui::theme::theme_dirs(&slot.root));
+    state.theme = theme;
+    for message in problems {
+        let _ = bus.send(Event::Agent(agent::AgentEvent::Warning { message }));
     }
 
     let mut term = match terminal::Tui::enter() {
@@ -228,6 +234,22 @@ pub async fn run(cli: &Cli) -> i32 {
                     Effect::RenameSession { path, title } => {
                         let _ = bus.send(Event::Report(crate::session::manage::rename(&path, &title)));
                         refresh_browser(&state, &slot, &bus);
+                    }
+                    Effect::ListThemes => {
+                        let dirs = ui::theme::theme_dirs(&slot.root);
+                        let themes = ui::theme::available(&dirs)
+                            .into_iter()
+                            .map(|name| {
+                                let (theme, _) = ui::theme::resolve(&name, &dirs);
+                                let builtin = ui::theme::BUILTIN.iter().any(|(n, _)| *n == name)
+                                    && !dirs.iter().any(|d| {
+                                        d.join(format!("{name}.toml")).exists()
+                                            || d.join(format!("{name}.json")).exists()
+                                    });
+                                (name, theme, builtin)
+                            })
+                            .collect();
+                        let _ = bus.send(Event::Themes(themes));
                     }
                     Effect::ShowConfig => {
                         let (text, warnings) = setup::describe_config(cli, &slot.root_cwd);

@@ -207,6 +207,8 @@ pub enum PickerAction {
     Action(super::keymap::Action),
     SetModel(String),
     SetMode(PermissionMode),
+    /// Use the theme at this index of the picker's themes.
+    SetTheme(usize),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -226,6 +228,10 @@ pub struct Picker {
     /// Indexes into `items` that match the query, best first.
     pub filtered: Vec<usize>,
     pub selected: usize,
+    /// For the theme picker: the themes offered (`SetTheme` indexes them) and the theme to
+    /// put back when the picker is closed without choosing.
+    pub themes: Vec<Theme>,
+    pub restore_theme: Option<Theme>,
 }
 
 /// How the session browser orders its list.

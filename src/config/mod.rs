@@ -70,6 +70,8 @@ pub struct Settings {
     pub max_iterations: Option<usize>,
     pub permission_mode: Option<String>,
     pub thinking_budget: Option<u32>,
+    /// The interface's colours: a built-in theme or a file in a themes directory.
+    pub theme: Option<String>,
     /// Share of the context window (0.1–0.99) at which the conversation is compacted.
     pub compact_threshold: Option<f64>,
     /// Models offered by /model (default: every model in the price table).
@@ -234,6 +236,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "permission_mode",
     "thinking_budget",
     "compact_threshold",
+    "theme",
     "models",
     "provider.base_url",
     "provider.max_retries",

@@ -383,3 +383,223 @@ mod tests {
         assert!(e.iter().any(|m| m.starts_with("ui.nope: unknown role")));
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Choosing a theme: built-in, or a file of the user's (TOML, or OpenCode's JSON format).
+
+/// Where theme files are looked for, most specific first: the project's `.claw/themes`, then
+/// the config home's `themes`.
+pub fn theme_dirs(root: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut dirs = vec![root.join(".claw").join("themes")];
+    if let Some(home) = crate::config::config_home() {
+        dirs.push(home.join("themes"));
+    }
+    dirs
+}
+
+/// Every theme name available: user files first (a file may shadow a built-in), then the
+/// built-ins, each once.
+pub fn available(dirs: &[std::path::PathBuf]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for dir in dirs {
+        let mut found: Vec<String> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| {
+                let p = e.path();
+                let ext = p.extension()?.to_str()?;
+                (ext == "toml" || ext == "json").then(|| p.file_stem()?.to_str().map(str::to_string))?
+            })
+            .collect();
+        found.sort();
+        names.extend(found);
+    }
+    names.extend(BUILTIN.iter().map(|(n, _)| n.to_string()));
+    let mut seen = std::collections::HashSet::new();
+    names.retain(|n| seen.insert(n.clone()));
+    names
+}
+
+/// Loads the theme `name`: a file in `dirs` (`<name>.toml`, or `<name>.json` in OpenCode's
+/// format), else a built-in. Never fails: problems come back as `file:line:col: what`
+/// warnings, and what could not be read falls back to the built-in dark theme.
+pub fn resolve(name: &str, dirs: &[std::path::PathBuf]) -> (Theme, Vec<String>) {
+    for dir in dirs {
+        let toml_path = dir.join(format!("{name}.toml"));
+        if let Ok(text) = std::fs::read_to_string(&toml_path) {
+            let (theme, problems) = Theme::load(name, &text, Some(&Theme::dark()));
+            let warnings = problems
+                .into_iter()
+                .map(|(l, c, e)| format!("{}:{l}:{c}: {e}; the built-in value is used instead", toml_path.display()))
+                .collect();
+            return (theme, warnings);
+        }
+        let json_path = dir.join(format!("{name}.json"));
+        if let Ok(text) = std::fs::read_to_string(&json_path) {
+            return match from_opencode(name, &text, true) {
+                Ok((theme, problems)) => {
+                    (theme, problems.into_iter().map(|p| format!("{}: {p}", json_path.display())).collect())
+                }
+                Err(e) => (Theme::dark(), vec![format!("{}: {e}; using the dark theme", json_path.display())]),
+            };
+        }
+    }
+    match Theme::builtin(name) {
+        Some(t) => (t, Vec::new()),
+        None => (
+            Theme::dark(),
+            vec![format!(
+                "there is no theme `{name}` (built-in: {}); using dark",
+                BUILTIN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+            )],
+        ),
+    }
+}
+
+/// OpenCode's theme keys and the roles they set here.
+const OPENCODE_ROLES: &[(&str, &str)] = &[
+    ("primary", "ui.primary"),
+    ("secondary", "ui.secondary"),
+    ("accent", "ui.accent"),
+    ("error", "ui.error"),
+    ("warning", "ui.warning"),
+    ("success", "ui.success"),
+    ("info", "ui.info"),
+    ("text", "ui.text"),
+    ("textMuted", "ui.muted"),
+    ("background", "ui.background"),
+    ("backgroundPanel", "ui.panel"),
+    ("backgroundElement", "ui.selection"),
+    ("border", "ui.border"),
+    ("borderActive", "ui.border_active"),
+    ("diffAdded", "diff.added"),
+    ("diffRemoved", "diff.removed"),
+    ("diffContext", "diff.context"),
+    ("diffHunkHeader", "diff.hunk"),
+    ("diffLineNumber", "diff.line_number"),
+    ("diffAddedBg", "diff.added_bg"),
+    ("diffRemovedBg", "diff.removed_bg"),
+    ("markdownHeading", "markdown.heading"),
+    ("markdownLink", "markdown.link"),
+    ("markdownCode", "markdown.code"),
+    ("markdownBlockQuote", "markdown.quote"),
+    ("markdownEmph", "markdown.emphasis"),
+    ("markdownStrong", "markdown.strong"),
+    ("markdownHorizontalRule", "markdown.rule"),
+    ("markdownListItem", "markdown.list_marker"),
+];
+
+/// Reads a theme written for OpenCode: `{"defs": {name: colour}, "theme": {key: colour |
+/// def name | {"dark": .., "light": ..}}}`. Keys this format has and claw-tui does not are
+/// ignored; roles it lacks come from the built-in dark (or light) theme, and the transcript's
+/// roles follow the UI roles. Returns the theme and what could not be used.
+pub fn from_opencode(name: &str, text: &str, dark: bool) -> Result<(Theme, Vec<String>), String> {
+    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+    let theme_map = v.get("theme").and_then(|t| t.as_object()).ok_or("no \"theme\" object: not an OpenCode theme")?;
+    let defs = v.get("defs").and_then(|d| d.as_object());
+    let mut problems = Vec::new();
+    let resolve_value = |value: &serde_json::Value| -> Result<Color, String> {
+        let value = match value {
+            serde_json::Value::Object(m) => {
+                m.get(if dark { "dark" } else { "light" }).ok_or("no dark/light variant")?
+            }
+            other => other,
+        };
+        match value {
+            serde_json::Value::String(s) if s == "none" || s == "transparent" => Ok(Color::Reset),
+            serde_json::Value::String(s) => match defs.and_then(|d| d.get(s)) {
+                Some(serde_json::Value::String(hex)) => parse_color(hex),
+                Some(serde_json::Value::Number(n)) => index_color(n.as_i64().unwrap_or(-1)),
+                _ => parse_color(s),
+            },
+            serde_json::Value::Number(n) => index_color(n.as_i64().unwrap_or(-1)),
+            other => Err(format!("`{other}` is not a colour")),
+        }
+    };
+    let mut theme = if dark { Theme::dark() } else { Theme::builtin("light").expect("light") };
+    theme.name = name.to_string();
+    for (key, value) in theme_map {
+        let Some((_, role)) = OPENCODE_ROLES.iter().find(|(k, _)| k == key) else { continue };
+        match resolve_value(value) {
+            Ok(c) => {
+                if let Some((_, accessor)) = ROLES.iter().find(|(r, _)| r == role) {
+                    *accessor(&mut theme) = c;
+                }
+            }
+            Err(e) => problems.push(format!("theme.{key}: {e}")),
+        }
+    }
+    let ui = theme.ui.clone();
+    theme.transcript = TranscriptRoles {
+        user: ui.text,
+        user_marker: ui.secondary,
+        assistant_marker: ui.accent,
+        thinking: ui.muted,
+        tool: ui.primary,
+        tool_running: ui.warning,
+        tool_success: ui.success,
+        tool_error: ui.error,
+        notice: ui.warning,
+    };
+    Ok((theme, problems))
+}
+
+#[cfg(test)]
+mod choosing {
+    use super::*;
+
+    #[test]
+    fn user_files_shadow_builtins_and_report_located_problems() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("mine.toml"),
+            "inherits = \"nord\"\n[diff]\nadded = \"#00ff00\"\nremoved = \"#nope\"\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("dark.toml"), "inherits = \"light\"\n").unwrap();
+        let dirs = vec![dir.path().to_path_buf()];
+        let names = available(&dirs);
+        assert_eq!(&names[..2], ["dark", "mine"]);
+        assert_eq!(names.iter().filter(|n| *n == "dark").count(), 1);
+        let (t, warnings) = resolve("mine", &dirs);
+        assert_eq!(t.diff.added, Color::Rgb(0, 255, 0));
+        assert_eq!(t.diff.removed, Theme::builtin("nord").unwrap().diff.removed, "the bad role keeps nord's");
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].contains("mine.toml:4:1: diff.removed:"), "{}", warnings[0]);
+        let (t, _) = resolve("dark", &dirs);
+        assert_eq!(t.ui.text, Theme::builtin("light").unwrap().ui.text, "the user's dark.toml wins");
+        let (t, w) = resolve("nonexistent", &dirs);
+        assert_eq!(t, Theme::dark());
+        assert!(w[0].contains("there is no theme `nonexistent`"));
+    }
+
+    #[test]
+    fn opencode_themes_load() {
+        let sample = r##"{
+          "$schema": "https://opencode.ai/theme.json",
+          "defs": {"bg": "#101014", "fg": "#e0e0e0", "pink": "#ff6ac1", "green": "#5af78e", "red": "#ff5c57"},
+          "theme": {
+            "primary": {"dark": "pink", "light": "#aa0066"},
+            "text": {"dark": "fg", "light": "#111111"},
+            "background": {"dark": "bg", "light": "#ffffff"},
+            "diffAdded": "green",
+            "diffRemoved": {"dark": "red", "light": "red"},
+            "markdownHeading": "#ffcc00",
+            "syntaxKeyword": "pink",
+            "borderActive": "not-a-colour"
+          }
+        }"##;
+        let (t, problems) = from_opencode("snazzy", sample, true).unwrap();
+        assert_eq!(t.ui.primary, Color::Rgb(0xff, 0x6a, 0xc1));
+        assert_eq!(t.ui.background, Color::Rgb(0x10, 0x10, 0x14));
+        assert_eq!(t.diff.added, Color::Rgb(0x5a, 0xf7, 0x8e));
+        assert_eq!(t.markdown.heading, Color::Rgb(0xff, 0xcc, 0x00));
+        assert_eq!(t.transcript.tool, t.ui.primary, "transcript roles follow the UI");
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].starts_with("theme.borderActive"));
+        let (light, _) = from_opencode("snazzy", sample, false).unwrap();
+        assert_eq!(light.ui.primary, Color::Rgb(0xaa, 0x00, 0x66));
+        assert!(from_opencode("x", "{\"nope\": 1}", true).is_err());
+    }
+}

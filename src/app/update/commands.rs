@@ -14,6 +14,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("/permissions", "Show and change the permission mode (or /permissions MODE)"),
     ("/demo", "Play the offline demo in a scratch directory"),
     ("/config", "Show the effective settings and where each comes from"),
+    ("/theme", "Pick a theme, previewed as you move"),
     ("/resume", "Browse saved sessions: search, preview, resume, rename, fork, delete"),
     ("/fork", "Continue in a copy of this session"),
     ("/session", "Show this session's id, file, size and message count"),
@@ -86,6 +87,7 @@ pub(super) fn run_command(state: &mut State, line: &str, fx: &mut Vec<Effect>) {
         }
         "/demo" => fx.push(Effect::StartDemo),
         "/config" => fx.push(Effect::ShowConfig),
+        "/theme" => fx.push(Effect::ListThemes),
         "/resume" | "/sessions" => open_browser(state, false, fx),
         "/fork" => match state.status.session_file.clone() {
             Some(path) => fx.push(Effect::Fork(path)),

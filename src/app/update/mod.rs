@@ -27,7 +27,7 @@ use browser::{browser_key, open_browser, sessions_arrived};
 pub use commands::COMMANDS;
 use commands::{run_command, set_mode};
 pub use pickers::refilter;
-use pickers::{open_palette, open_picker, picker_action, picker_type};
+use pickers::{open_palette, open_picker, open_theme_picker, picker_action, picker_type};
 
 /// How long a flash message stays in the status bar.
 const FLASH_MS: u64 = 3000;
@@ -56,6 +56,7 @@ pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
         Event::Copied(Err(e)) => notice(state, NoticeLevel::Error, format!("copy failed: {e}")),
         Event::Report(Ok(what)) => flash(state, what),
         Event::Notice(text) => notice(state, NoticeLevel::Info, text),
+        Event::Themes(themes) => open_theme_picker(state, themes),
         Event::Report(Err(e)) => notice(state, NoticeLevel::Error, e),
         Event::Sessions { list, all } => sessions_arrived(state, list, all, &mut fx),
         Event::Preview { path, lines } => {
@@ -206,7 +207,10 @@ fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
                 return;
             }
             match state.overlays.last_mut() {
-                Some(Overlay::Picker(p)) => picker_type(p, key),
+                Some(Overlay::Picker(p)) => {
+                    picker_type(p, key);
+                    pickers::preview_theme(state);
+                }
                 Some(_) => {}
                 None if state.focus == Focus::Composer => {
                     state.composer.textarea.input(key);

@@ -27,7 +27,15 @@ pub(super) fn open_palette(state: &mut State) {
 }
 
 pub(super) fn open_picker(state: &mut State, title: &str, items: Vec<PickerItem>) {
-    let mut p = Picker { title: title.into(), query: String::new(), filtered: Vec::new(), items, selected: 0 };
+    let mut p = Picker {
+        title: title.into(),
+        query: String::new(),
+        filtered: Vec::new(),
+        items,
+        selected: 0,
+        themes: Vec::new(),
+        restore_theme: None,
+    };
     refilter(&mut p);
     state.overlays.push(Overlay::Picker(p));
 }
@@ -60,6 +68,44 @@ pub fn refilter(p: &mut Picker) {
     p.filtered = scored.into_iter().map(|(_, i)| i).collect();
 }
 
+/// Opens the theme picker on the themes the runtime loaded, with the current one highlighted.
+pub(super) fn open_theme_picker(state: &mut State, themes: Vec<(String, crate::ui::theme::Theme, bool)>) {
+    let current = state.theme.name.clone();
+    let items = themes
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _, builtin))| PickerItem {
+            label: name.clone(),
+            detail: if *builtin { "built-in".into() } else { "your theme file".into() },
+            key: if *name == current { "current".into() } else { String::new() },
+            action: PickerAction::SetTheme(i),
+        })
+        .collect();
+    open_picker(state, "Theme (previewed as you move; esc puts the old one back)", items);
+    if let Some(Overlay::Picker(p)) = state.overlays.last_mut() {
+        p.themes = themes.into_iter().map(|(_, t, _)| t).collect();
+        p.restore_theme = Some(state.theme.clone());
+        if let Some(pos) = p.filtered.iter().position(|&i| p.items[i].label == current) {
+            p.selected = pos;
+        }
+    }
+}
+
+/// In the theme picker, shows the highlighted theme.
+pub(super) fn preview_theme(state: &mut State) {
+    let Some(Overlay::Picker(p)) = state.overlays.last() else { return };
+    let chosen = p.filtered.get(p.selected).and_then(|&i| match p.items[i].action {
+        PickerAction::SetTheme(t) => p.themes.get(t).cloned(),
+        _ => None,
+    });
+    if let Some(theme) = chosen
+        && theme != state.theme
+    {
+        state.theme = theme;
+        state.layout_epoch += 1;
+    }
+}
+
 pub(super) fn picker_type(p: &mut Picker, key: KeyEvent) {
     use crossterm::event::{KeyCode, KeyModifiers};
     match key.code {
@@ -79,10 +125,21 @@ pub(super) fn picker_action(state: &mut State, action: Action, fx: &mut Vec<Effe
     let Some(Overlay::Picker(p)) = state.overlays.last_mut() else { return };
     let n = p.filtered.len();
     match action {
-        Action::PaletteUp if n > 0 => p.selected = (p.selected + n - 1) % n,
-        Action::PaletteDown if n > 0 => p.selected = (p.selected + 1) % n,
+        Action::PaletteUp if n > 0 => {
+            p.selected = (p.selected + n - 1) % n;
+            preview_theme(state);
+        }
+        Action::PaletteDown if n > 0 => {
+            p.selected = (p.selected + 1) % n;
+            preview_theme(state);
+        }
         Action::PaletteClose => {
-            state.overlays.pop();
+            if let Some(Overlay::Picker(p)) = state.overlays.pop()
+                && let Some(old) = p.restore_theme
+            {
+                state.theme = old;
+                state.layout_epoch += 1;
+            }
         }
         Action::PaletteRun => {
             let chosen = p.filtered.get(p.selected).map(|&i| p.items[i].action.clone());
@@ -95,6 +152,11 @@ pub(super) fn picker_action(state: &mut State, action: Action, fx: &mut Vec<Effe
                 }
                 Some(PickerAction::SetModel(m)) => fx.push(Effect::Agent(Op::SetModel { model: m })),
                 Some(PickerAction::SetMode(m)) => set_mode(state, m, fx),
+                Some(PickerAction::SetTheme(_)) => {
+                    // Already shown by the preview; say how to keep it.
+                    let name = state.theme.name.clone();
+                    flash(state, format!("theme {name} · add theme = \"{name}\" to your config to keep it"));
+                }
                 None => {}
             }
         }
