@@ -53,14 +53,21 @@ struct AgentSlot {
     _demo: Option<DemoWorkspace>,
 }
 
-/// Starts an agent; returns it, whether credentials were found, the configured models and
-/// the theme name.
+/// A started agent and what the interface needs to know about its setup.
+struct Started {
+    slot: AgentSlot,
+    has_credentials: bool,
+    models: Vec<String>,
+    theme: String,
+}
+
+/// Starts an agent (continuing the session in `resume`, if given).
 fn start_agent(
     cli: &Cli,
     demo: Option<DemoWorkspace>,
     resume: Option<&std::path::Path>,
     bus: &mpsc::UnboundedSender<Event>,
-) -> Result<(AgentSlot, bool, (Vec<String>, String)), String> {
+) -> Result<Started, String> {
     let cwd = match &demo {
         Some(d) => d.dir.path().to_path_buf(),
         None => std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?,
@@ -74,7 +81,7 @@ fn start_agent(
         let _ = bus.send(Event::Agent(agent::AgentEvent::Warning { message: w.clone() }));
     }
     let has_credentials = built.has_credentials;
-    let models = (built.models, built.theme);
+    let (models, theme) = (built.models, built.theme);
     let root = built.env.workspace.root.clone();
     let root_cwd = built.env.workspace.cwd.clone();
     let AgentHandle { ops, mut events } = agent::spawn(built.config, built.provider, built.registry, built.env);
@@ -93,7 +100,12 @@ fn start_agent(
             retrying_in_ms: None,
         }));
     });
-    Ok((AgentSlot { handle: ops, forwarder, root, root_cwd, _demo: demo }, has_credentials, models))
+    Ok(Started {
+        slot: AgentSlot { handle: ops, forwarder, root, root_cwd, _demo: demo },
+        has_credentials,
+        models,
+        theme,
+    })
 }
 
 /// Runs the full-screen UI until the user quits; returns the exit status.
@@ -119,7 +131,7 @@ pub async fn run(cli: &Cli) -> i32 {
         None
     };
     let demo_prompt = demo.as_ref().and_then(|d| d.scenario.prompt.clone());
-    let (mut slot, has_credentials, (models, theme_name)) = match start_agent(cli, demo, None, &bus) {
+    let Started { mut slot, has_credentials, models, theme: theme_name } = match start_agent(cli, demo, None, &bus) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("claw-tui: error: {e}");
@@ -314,7 +326,7 @@ pub async fn run(cli: &Cli) -> i32 {
                         let _ = slot.handle.send(Op::Shutdown);
                         slot.forwarder.abort();
                         match start_agent(cli, workspace, None, &bus) {
-                            Ok((new, creds, _)) => {
+                            Ok(Started { slot: new, has_credentials: creds, .. }) => {
                                 slot = new;
                                 let branch = agent::prompt::git_branch(&slot.root);
                                 let _ = bus.send(Event::AgentRestarted { welcome: !creds && !demo, branch });
@@ -440,11 +452,11 @@ fn restart_with(slot: &mut AgentSlot, cli: &Cli, path: &std::path::Path, bus: &m
     let branch = agent::prompt::git_branch(&slot.root);
     let _ = bus.send(Event::AgentRestarted { welcome: false, branch });
     match start_agent(cli, None, Some(path), bus) {
-        Ok((new, _, _)) => *slot = new,
+        Ok(started) => *slot = started.slot,
         Err(e) => {
             let _ = bus.send(Event::Report(Err(e)));
-            if let Ok((new, _, _)) = start_agent(cli, None, None, bus) {
-                *slot = new;
+            if let Ok(started) = start_agent(cli, None, None, bus) {
+                *slot = started.slot;
             }
         }
     }

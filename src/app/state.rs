@@ -287,7 +287,7 @@ impl Browser {
 /// The modal stack. The top gets keys first; drawing goes bottom up.
 pub enum Overlay {
     Approval(Box<ApprovalModal>),
-    Picker(Picker),
+    Picker(Box<Picker>),
     Sessions(Box<Browser>),
     Help { scroll: u16 },
 }

@@ -37,7 +37,7 @@ pub(super) fn open_picker(state: &mut State, title: &str, items: Vec<PickerItem>
         restore_theme: None,
     };
     refilter(&mut p);
-    state.overlays.push(Overlay::Picker(p));
+    state.overlays.push(Overlay::Picker(Box::new(p)));
 }
 
 /// Filters a picker's items by its query with nucleo's fuzzy matcher, best score first.
