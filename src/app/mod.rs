@@ -145,8 +145,10 @@ pub async fn run(cli: &Cli) -> i32 {
     if !models.is_empty() {
         state.models = models;
     }
+    let depth = ui::theme::ColorDepth::detect();
+    ui::highlight::set_color_depth(depth);
     let (theme, problems) = ui::theme::resolve(&theme_name, &ui::theme::theme_dirs(&slot.root));
-    state.theme = theme;
+    state.theme = theme.adapted(depth);
     for message in problems {
         let _ = bus.send(Event::Agent(agent::AgentEvent::Warning { message }));
     }
@@ -253,6 +255,7 @@ pub async fn run(cli: &Cli) -> i32 {
                             .into_iter()
                             .map(|name| {
                                 let (theme, _) = ui::theme::resolve(&name, &dirs);
+                                let theme = theme.adapted(ui::theme::ColorDepth::detect());
                                 let builtin = ui::theme::BUILTIN.iter().any(|(n, _)| *n == name)
                                     && !dirs.iter().any(|d| {
                                         d.join(format!("{name}.toml")).exists()

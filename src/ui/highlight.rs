@@ -13,6 +13,15 @@ static SYNTAXES: LazyLock<SyntaxSet> = LazyLock::new(SyntaxSet::load_defaults_ne
 /// syntect's own themes plus bat's (Dracula, Nord, gruvbox, Catppuccin...), from two-face.
 static THEMES: LazyLock<ThemeSet> = LazyLock::new(|| two_face::theme::extra().into());
 
+/// The terminal's colour depth, for the colours syntect gives (set once at start-up; true
+/// colour until then, which is what tests render).
+static DEPTH: std::sync::OnceLock<super::theme::ColorDepth> = std::sync::OnceLock::new();
+
+/// Tells highlighting how many colours the terminal has.
+pub fn set_color_depth(depth: super::theme::ColorDepth) {
+    let _ = DEPTH.set(depth);
+}
+
 /// Whether a syntect theme of this name exists.
 pub fn has_theme(name: &str) -> bool {
     THEMES.themes.contains_key(name)
@@ -72,7 +81,8 @@ pub fn highlight(code: &str, lang: &str, theme: &str, fallback: Style) -> Vec<Ve
 
 fn convert(style: syntect::highlighting::Style) -> Style {
     let fg = style.foreground;
-    let mut s = Style::default().fg(Color::Rgb(fg.r, fg.g, fg.b));
+    let depth = DEPTH.get().copied().unwrap_or(super::theme::ColorDepth::TrueColor);
+    let mut s = Style::default().fg(depth.adapt(Color::Rgb(fg.r, fg.g, fg.b)));
     if style.font_style.contains(FontStyle::BOLD) {
         s = s.add_modifier(Modifier::BOLD);
     }
