@@ -349,3 +349,68 @@ fn config_command_shows_every_value_with_its_source_and_no_secret() {
         stderr_of(&out)
     );
 }
+
+#[test]
+fn precedence_across_all_five_levels() {
+    let server = MockServer::scenario("text");
+    let d = dirs();
+    let home_cfg = d.home.path().join(".claw");
+    std::fs::create_dir_all(&home_cfg).unwrap();
+    std::fs::create_dir_all(d.work.path().join(".claw")).unwrap();
+    // Each level sets model and one key of its own; later levels win the model.
+    std::fs::write(home_cfg.join("config.toml"), "model = \"from-user\"\nmax_tokens = 1111\ntheme = \"nord\"\n")
+        .unwrap();
+    std::fs::write(
+        d.work.path().join(".claw/config.toml"),
+        "model = \"from-project\"\nmax_tokens = 2222\nthinking_budget = 2048\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.work.path().join(".claw/config.local.toml"),
+        "model = \"from-local\"\n[bash]\ntimeout_secs = 33\n",
+    )
+    .unwrap();
+    let run = |env_model: Option<&str>, flag_model: Option<&str>| {
+        let mut cmd = claw(&server, d.work.path(), d.home.path());
+        if let Some(m) = env_model {
+            cmd.env("ANTHROPIC_MODEL", m);
+        }
+        if let Some(m) = flag_model {
+            cmd.args(["--model", m]);
+        }
+        let out = cmd.arg("config").output().unwrap();
+        assert!(out.status.success());
+        stdout_of(&out)
+    };
+    let line = |text: &str, key: &str| text.lines().find(|l| l.starts_with(&format!("{key} = "))).unwrap().to_string();
+    let text = run(None, None);
+    assert!(line(&text, "model").starts_with("model = \"from-local\""), "{text}");
+    assert!(line(&text, "model").ends_with("config.local.toml"));
+    assert!(line(&text, "max_tokens").starts_with("max_tokens = 2222"), "project over user");
+    assert!(
+        line(&text, "theme").contains("\"nord\"") && line(&text, "theme").ends_with(".claw/config.toml"),
+        "user level"
+    );
+    assert!(line(&text, "thinking_budget").contains("2048"));
+    assert!(line(&text, "bash.timeout_secs").contains("33"));
+    let text = run(Some("from-env"), None);
+    assert!(
+        line(&text, "model").starts_with("model = \"from-env\"")
+            && line(&text, "model").ends_with("# env ANTHROPIC_MODEL")
+    );
+    let text = run(Some("from-env"), Some("from-flag"));
+    assert!(line(&text, "model").starts_with("model = \"from-flag\"") && line(&text, "model").ends_with("# --model"));
+    // and what the agent actually uses follows the same order
+    let out = claw(&server, d.work.path(), d.home.path())
+        .env("ANTHROPIC_MODEL", "from-env")
+        .args(["-p", "hi"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(server.requests()[0].body["model"], "from-env");
+    assert_eq!(
+        server.requests()[0].body["max_tokens"],
+        3072,
+        "thinking 2048 raises max_tokens above the project's 2222"
+    );
+}
