@@ -47,6 +47,10 @@ pub struct Cli {
     #[arg(long, value_name = "NAME")]
     pub theme: Option<String>,
 
+    /// The keymap: default, vim, emacs, or a file in .claw/keymaps or ~/.claw/keymaps.
+    #[arg(long, value_name = "NAME")]
+    pub keymap: Option<String>,
+
     /// read-only, workspace-write (default) or danger-full-access.
     #[arg(long, value_parser = parse_mode)]
     pub permission_mode: Option<PermissionMode>,

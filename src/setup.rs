@@ -39,6 +39,8 @@ pub struct Setup {
     pub resumed: Option<Vec<Record>>,
     /// The theme to use (`--theme`, else the config, else dark).
     pub theme: String,
+    /// The keymap to use (`--keymap`, else the config, else default).
+    pub keymap: String,
 }
 
 /// The demo's scratch workspace, removed when dropped.
@@ -255,7 +257,8 @@ pub fn build(
     };
     let models = s.models.clone().unwrap_or_default();
     let theme = cli.theme.clone().or(s.theme.clone()).unwrap_or_else(|| "dark".to_string());
-    Ok(Setup { config, provider, registry, env, warnings, has_credentials, models, resumed, theme })
+    let keymap = cli.keymap.clone().or(s.keymap.clone()).unwrap_or_else(|| "default".to_string());
+    Ok(Setup { config, provider, registry, env, warnings, has_credentials, models, resumed, theme, keymap })
 }
 
 /// The session file `--resume ID` or `--continue` names, if any. An empty `--resume` (pick one)
@@ -332,6 +335,12 @@ pub fn describe_config(cli: &Cli, cwd: &Path) -> (String, Vec<String>) {
         _ => (q("dark"), "default".to_string()),
     };
     row("theme", v, src);
+    let (v, src) = match (&cli.keymap, &s.keymap) {
+        (Some(t), _) => (q(t), "--keymap".to_string()),
+        (None, Some(t)) => (q(t), from_file("keymap").unwrap_or_default()),
+        _ => (q("default"), "default".to_string()),
+    };
+    row("keymap", v, src);
     let (v, src) = match (env_var("ANTHROPIC_BASE_URL"), &s.provider.base_url) {
         (Some(u), _) => (q(&u), "env ANTHROPIC_BASE_URL".to_string()),
         (None, Some(u)) => (q(u), from_file("provider.base_url").unwrap_or_default()),

@@ -59,6 +59,7 @@ struct Started {
     has_credentials: bool,
     models: Vec<String>,
     theme: String,
+    keymap: String,
 }
 
 /// Starts an agent (continuing the session in `resume`, if given).
@@ -81,7 +82,7 @@ fn start_agent(
         let _ = bus.send(Event::Agent(agent::AgentEvent::Warning { message: w.clone() }));
     }
     let has_credentials = built.has_credentials;
-    let (models, theme) = (built.models, built.theme);
+    let (models, theme, keymap) = (built.models, built.theme, built.keymap);
     let root = built.env.workspace.root.clone();
     let root_cwd = built.env.workspace.cwd.clone();
     let AgentHandle { ops, mut events } = agent::spawn(built.config, built.provider, built.registry, built.env);
@@ -105,6 +106,7 @@ fn start_agent(
         has_credentials,
         models,
         theme,
+        keymap,
     })
 }
 
@@ -131,13 +133,14 @@ pub async fn run(cli: &Cli) -> i32 {
         None
     };
     let demo_prompt = demo.as_ref().and_then(|d| d.scenario.prompt.clone());
-    let Started { mut slot, has_credentials, models, theme: theme_name } = match start_agent(cli, demo, None, &bus) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("claw-tui: error: {e}");
-            return 1;
-        }
-    };
+    let Started { mut slot, has_credentials, models, theme: theme_name, keymap: keymap_name } =
+        match start_agent(cli, demo, None, &bus) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("claw-tui: error: {e}");
+                return 1;
+            }
+        };
     state.status.branch = agent::prompt::git_branch(&slot.root);
     if !has_credentials {
         state.transcript.push(state::CellKind::Welcome);
@@ -149,6 +152,11 @@ pub async fn run(cli: &Cli) -> i32 {
     ui::highlight::set_color_depth(depth);
     let (theme, problems) = ui::theme::resolve(&theme_name, &ui::theme::theme_dirs(&slot.root));
     state.theme = theme.adapted(depth);
+    let (keymap, keymap_problems, _) = keymap::resolve_keymap(&keymap_name, &keymap::keymap_dirs(&slot.root));
+    state.keymap = keymap;
+    for message in keymap_problems {
+        let _ = bus.send(Event::Agent(agent::AgentEvent::Warning { message }));
+    }
     for message in problems {
         let _ = bus.send(Event::Agent(agent::AgentEvent::Warning { message }));
     }

@@ -165,6 +165,11 @@ pub struct Composer {
     pub draft: String,
     /// The highlighted entry of the slash-command popup.
     pub completion: usize,
+    /// Vim keymaps: whether the composer is in normal mode (else insert mode).
+    pub vim_normal: bool,
+    /// Vim: the count typed before a command, and a first key waiting for its second (`d`, `g`).
+    pub vim_count: usize,
+    pub vim_pending: Option<char>,
 }
 
 impl Composer {
@@ -289,7 +294,13 @@ pub enum Overlay {
     Approval(Box<ApprovalModal>),
     Picker(Box<Picker>),
     Sessions(Box<Browser>),
-    Help { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
+    /// `/keymap test`: shows what each pressed key does; esc closes.
+    KeyTester {
+        last: Option<String>,
+    },
 }
 
 impl Overlay {
@@ -298,7 +309,7 @@ impl Overlay {
             Overlay::Approval(_) => Context::Approval,
             Overlay::Picker(_) => Context::Palette,
             Overlay::Sessions(_) => Context::Sessions,
-            Overlay::Help { .. } => Context::Help,
+            Overlay::Help { .. } | Overlay::KeyTester { .. } => Context::Help,
         }
     }
 }
@@ -414,6 +425,9 @@ impl State {
                 history_index: None,
                 draft: String::new(),
                 completion: 0,
+                vim_normal: false,
+                vim_count: 0,
+                vim_pending: None,
             },
             focus: Focus::Composer,
             overlays: Vec::new(),

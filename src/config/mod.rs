@@ -72,6 +72,8 @@ pub struct Settings {
     pub thinking_budget: Option<u32>,
     /// The interface's colours: a built-in theme or a file in a themes directory.
     pub theme: Option<String>,
+    /// The keys: default, vim, emacs, or a file in a keymaps directory.
+    pub keymap: Option<String>,
     /// Share of the context window (0.1–0.99) at which the conversation is compacted.
     pub compact_threshold: Option<f64>,
     /// Models offered by /model (default: every model in the price table).
@@ -237,6 +239,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "thinking_budget",
     "compact_threshold",
     "theme",
+    "keymap",
     "models",
     "provider.base_url",
     "provider.max_retries",

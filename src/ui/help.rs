@@ -55,3 +55,30 @@ pub fn render(state: &State, scroll: u16, frame: &mut Frame, area: Rect) {
         .title_bottom(Span::styled(" ↑↓ scroll · esc close ", Style::default().fg(theme.ui.muted)));
     frame.render_widget(Paragraph::new(lines(state)).block(block).scroll((scroll, 0)), rect);
 }
+
+/// `/keymap test`: the last key pressed and what it does.
+pub fn render_tester(state: &State, last: Option<&str>, frame: &mut Frame, area: Rect) {
+    let theme = &state.theme;
+    let width = area.width.saturating_sub(4).min(84);
+    if width < 20 || area.height < 5 {
+        return;
+    }
+    let rect = super::centered(area, width, 5);
+    frame.render_widget(Clear, rect);
+    let head = Style::default().fg(theme.ui.accent).add_modifier(Modifier::BOLD);
+    let text = last.unwrap_or("press a key (or a chord) to see what it does in the prompt");
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(Style::default().fg(theme.ui.border_active))
+        .padding(Padding::horizontal(1))
+        .style(Style::default().bg(theme.ui.panel))
+        .title(Span::styled(format!(" Key tester · keymap {} ", state.keymap.name), head))
+        .title_bottom(Span::styled(" esc closes ", Style::default().fg(theme.ui.muted)));
+    frame.render_widget(
+        Paragraph::new(Line::from(Span::styled(text.to_string(), Style::default().fg(theme.ui.text))))
+            .wrap(ratatui::widgets::Wrap { trim: true })
+            .block(block),
+        rect,
+    );
+}

@@ -108,6 +108,7 @@ pub fn render(state: &State, frame: &mut Frame) {
             Overlay::Approval(m) => approval::render(state, m, frame, area),
             Overlay::Picker(p) => palette::render(state, p, frame, area),
             Overlay::Help { scroll } => help::render(state, *scroll, frame, area),
+            Overlay::KeyTester { last } => help::render_tester(state, last.as_deref(), frame, area),
             Overlay::Sessions(b) => sessions::render(state, b, frame, area),
         }
     }

@@ -68,6 +68,7 @@ fn hints(state: &State) -> Vec<(String, &'static str)> {
             h.push((k(Action::PaletteClose), "close"));
         }
         Some(Overlay::Help { .. }) => h.push((k(Action::CloseHelp), "close")),
+        Some(Overlay::KeyTester { .. }) => h.push(("esc".into(), "close")),
         Some(Overlay::Sessions(_)) => {
             h.push((k(Action::SessionResume), "resume"));
             h.push((k(Action::SessionClose), "close"));

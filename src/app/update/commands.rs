@@ -15,6 +15,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("/demo", "Play the offline demo in a scratch directory"),
     ("/config", "Show the effective settings and where each comes from"),
     ("/theme", "Pick a theme, previewed as you move"),
+    ("/keymap", "List the active key bindings (/keymap test: see what a key does)"),
     ("/resume", "Browse saved sessions: search, preview, resume, rename, fork, delete"),
     ("/fork", "Continue in a copy of this session"),
     ("/session", "Show this session's id, file, size and message count"),
@@ -88,6 +89,8 @@ pub(super) fn run_command(state: &mut State, line: &str, fx: &mut Vec<Effect>) {
         "/demo" => fx.push(Effect::StartDemo),
         "/config" => fx.push(Effect::ShowConfig),
         "/theme" => fx.push(Effect::ListThemes),
+        "/keymap" if arg == "test" => state.overlays.push(Overlay::KeyTester { last: None }),
+        "/keymap" => state.overlays.push(Overlay::Help { scroll: 0 }),
         "/resume" | "/sessions" => open_browser(state, false, fx),
         "/fork" => match state.status.session_file.clone() {
             Some(path) => fx.push(Effect::Fork(path)),

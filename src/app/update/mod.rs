@@ -19,6 +19,7 @@ mod approvals;
 mod browser;
 mod commands;
 mod pickers;
+mod vim;
 
 use agent::on_agent;
 use approvals::{approval_action, decide};
@@ -143,6 +144,17 @@ fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
         return;
     }
     let k = Key::from_event(&key);
+    if let Some(Overlay::KeyTester { .. }) = state.overlays.last() {
+        return key_tester(state, key, k);
+    }
+    if state.keymap.vim
+        && state.overlays.is_empty()
+        && state.focus == Focus::Composer
+        && state.pending_keys.is_empty()
+        && vim::vim_key(state, key, fx)
+    {
+        return;
+    }
     if matches!(state.overlays.last(), Some(Overlay::Sessions(_))) {
         if state.keymap.resolve(&[Context::Global], &[], k) == Resolved::Matched(Action::Cancel) {
             state.overlays.pop();
@@ -220,6 +232,33 @@ fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
                 None => {}
             }
         }
+    }
+}
+
+/// `/keymap test`: says what a key does in the prompt (composer, then global), chords included.
+fn key_tester(state: &mut State, key: KeyEvent, k: Key) {
+    if key.code == crossterm::event::KeyCode::Esc && state.pending_keys.is_empty() {
+        state.overlays.pop();
+        return;
+    }
+    let typed: Vec<String> = state.pending_keys.iter().chain(std::iter::once(&k)).map(Key::to_string).collect();
+    let text = match state.keymap.resolve(&[Context::Composer, Context::Global], &state.pending_keys, k) {
+        Resolved::Pending => {
+            state.pending_keys.push(k);
+            format!("{} … (the start of a chord; press the next key)", typed.join(" "))
+        }
+        Resolved::Matched(a) => {
+            state.pending_keys.clear();
+            let info = a.info();
+            format!("{} → {} ({}): {}", typed.join(" "), info.name, info.context.name(), info.description)
+        }
+        Resolved::NotFound => {
+            state.pending_keys.clear();
+            format!("{} → not bound; in the prompt it types or edits text", typed.join(" "))
+        }
+    };
+    if let Some(Overlay::KeyTester { last }) = state.overlays.last_mut() {
+        *last = Some(text);
     }
 }
 
@@ -485,7 +524,7 @@ fn on_paste(state: &mut State, text: String) {
                 BrowserMode::ConfirmDelete => {}
             }
         }
-        Some(Overlay::Help { .. }) => {}
+        Some(Overlay::Help { .. }) | Some(Overlay::KeyTester { .. }) => {}
         None => {
             state.focus = Focus::Composer;
             state.composer.textarea.insert_str(&text);
