@@ -124,3 +124,31 @@ fn resume_brings_the_transcript_back_and_continues() {
     assert_eq!(msgs.len(), 7, "the whole earlier conversation went with the new prompt");
     assert_eq!(msgs[0]["content"][0]["text"], "save a note about milk");
 }
+
+#[test]
+fn saving_a_theme_file_recolours_the_running_interface() {
+    let server = MockServer::scenario("text");
+    let work = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(work.path().join(".claw/themes")).unwrap();
+    std::fs::write(work.path().join(".claw/config.toml"), "theme = \"mine\"\n").unwrap();
+    let theme = work.path().join(".claw/themes/mine.toml");
+    std::fs::write(&theme, "inherits = \"dark\"\n[ui]\nprimary = \"#ff0000\"\n").unwrap();
+    let mut p = pty::Pty::spawn(claw(&server, work.path(), home.path()), 30, 100);
+    p.wait_for("enter send", T);
+    // The status bar's model name is drawn in ui.primary (256 colours under this TERM).
+    let model_cell = |p: &pty::Pty| p.fg(29, 1);
+    assert_eq!(model_cell(&p), Some(vt100::Color::Idx(196)));
+    std::fs::write(&theme, "inherits = \"dark\"\n[ui]\nprimary = \"#00ff00\"\n").unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while model_cell(&p) != Some(vt100::Color::Idx(46)) {
+        assert!(std::time::Instant::now() < deadline, "the new colour did not show: {:?}", model_cell(&p));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // A broken save keeps the last good theme, with a notice.
+    std::fs::write(&theme, "inherits = \"dark\"\n[ui\nprimary = \"#0000ff\"\n").unwrap();
+    p.wait_for("last good theme", T);
+    assert_eq!(model_cell(&p), Some(vt100::Color::Idx(46)));
+    p.send(b"\x04");
+    assert!(p.wait_exit(T).success());
+}

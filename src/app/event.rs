@@ -23,6 +23,15 @@ pub enum Event {
     Report(Result<String, String>),
     /// The themes available (name, theme, built-in?), for the theme picker.
     Themes(Vec<(String, crate::ui::theme::Theme, bool)>),
+    /// Watched settings files changed on disk (hot reload).
+    FilesChanged(Vec<std::path::PathBuf>),
+    /// The result of reloading them: a new theme and keymap when they loaded cleanly, and
+    /// what to tell the person.
+    Reloaded {
+        theme: Option<crate::ui::theme::Theme>,
+        keymap: Option<super::keymap::Keymap>,
+        notices: Vec<String>,
+    },
     /// Something to tell the person, as a transcript notice.
     Notice(String),
     /// The saved sessions (of this project, or of all with `all`), for the session browser.

@@ -19,6 +19,7 @@ pub mod rules;
 pub mod state;
 pub mod terminal;
 pub mod update;
+pub mod watch;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -174,6 +175,28 @@ pub async fn run(cli: &Cli) -> i32 {
     if cli.resume.as_deref().is_some_and(|id| id.trim().is_empty()) {
         let _ = bus.send(Event::Command("/resume".into()));
     }
+    // Hot reload: the config files and the files the theme and keymap could come from.
+    let mut watched = crate::config::config_files(&slot.root);
+    for dir in ui::theme::theme_dirs(&slot.root) {
+        watched.push(dir.join(format!("{theme_name}.toml")));
+        watched.push(dir.join(format!("{theme_name}.json")));
+    }
+    for dir in keymap::keymap_dirs(&slot.root) {
+        watched.push(dir.join(format!("{keymap_name}.toml")));
+    }
+    let _watcher = match watch::watch(&watched, bus.clone()) {
+        Ok(w) => Some(w),
+        Err(e) => {
+            let _ = bus.send(Event::Notice(format!("settings files will not reload by themselves: {e}")));
+            None
+        }
+    };
+    let mut reload_state = Reload {
+        theme: theme_name.clone(),
+        keymap: keymap_name.clone(),
+        settings: crate::config::load(&slot.root).settings,
+        depth,
+    };
     let mut input = spawn_input(bus.clone());
     spawn_signals(bus.clone());
     if let Some(prompt) = demo_prompt {
@@ -210,6 +233,10 @@ pub async fn run(cli: &Cli) -> i32 {
         for ev in batch {
             if matches!(&ev, Event::Mouse(m) if matches!(m.kind, crossterm::event::MouseEventKind::Moved)) {
                 continue;
+            }
+            if let Event::FilesChanged(_) = &ev {
+                let reloaded = reload(cli, &slot, &mut reload_state);
+                let _ = bus.send(reloaded);
             }
             state.now_ms = started.elapsed().as_millis() as u64;
             let effects = update::update(&mut state, ev);
@@ -454,6 +481,56 @@ fn edit_in_editor(text: &str) -> Result<String, String> {
         return Err(format!("`{editor}` exited with {status}"));
     }
     std::fs::read_to_string(file.path()).map_err(|e| e.to_string())
+}
+
+/// What hot reload compares against.
+struct Reload {
+    theme: String,
+    keymap: String,
+    settings: crate::config::Settings,
+    depth: ui::theme::ColorDepth,
+}
+
+/// Re-reads the settings after `files` changed: a new theme or keymap when it loads cleanly
+/// (a broken save keeps the last good one, with a notice), and model or permission-mode
+/// changes passed to the agent.
+fn reload(cli: &Cli, slot: &AgentSlot, last: &mut Reload) -> Event {
+    let loaded = crate::config::load(&slot.root);
+    let mut notices: Vec<String> = loaded.warnings.clone();
+    let s = loaded.settings;
+    let theme_name = cli.theme.clone().or(s.theme.clone()).unwrap_or_else(|| "dark".into());
+    let keymap_name = cli.keymap.clone().or(s.keymap.clone()).unwrap_or_else(|| "default".into());
+    let (theme, problems) = ui::theme::resolve(&theme_name, &ui::theme::theme_dirs(&slot.root));
+    let theme = if problems.is_empty() {
+        Some(theme.adapted(last.depth))
+    } else {
+        notices.extend(problems.into_iter().map(|p| format!("{p} (keeping the last good theme)")));
+        None
+    };
+    let (keymap, problems, _) = keymap::resolve_keymap(&keymap_name, &keymap::keymap_dirs(&slot.root));
+    let keymap = if problems.is_empty() {
+        Some(keymap)
+    } else {
+        notices.extend(problems.into_iter().map(|p| format!("{p} (keeping the last good keymap)")));
+        None
+    };
+    if cli.model.is_none()
+        && std::env::var_os("ANTHROPIC_MODEL").is_none()
+        && s.model != last.settings.model
+        && let Some(m) = s.model.clone()
+    {
+        let _ = slot.handle.send(Op::SetModel { model: m });
+    }
+    if cli.permission_mode.is_none()
+        && s.permission_mode != last.settings.permission_mode
+        && let Some(Ok(mode)) = s.permission_mode.as_deref().map(str::parse)
+    {
+        let _ = slot.handle.send(Op::SetPermissionMode { mode });
+    }
+    last.theme = theme_name;
+    last.keymap = keymap_name;
+    last.settings = s;
+    Event::Reloaded { theme, keymap, notices }
 }
 
 /// Replaces the agent with one continuing the session in `path` (a fresh one if that fails).

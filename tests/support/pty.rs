@@ -175,3 +175,10 @@ impl Drop for Pty {
         let _ = self.child.wait();
     }
 }
+
+impl Pty {
+    /// The foreground colour of a screen cell.
+    pub fn fg(&self, row: u16, col: u16) -> Option<vt100::Color> {
+        self.parser.lock().unwrap().screen().cell(row, col).map(|c| c.fgcolor())
+    }
+}

@@ -57,6 +57,25 @@ pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
         Event::Copied(Err(e)) => notice(state, NoticeLevel::Error, format!("copy failed: {e}")),
         Event::Report(Ok(what)) => flash(state, what),
         Event::Notice(text) => notice(state, NoticeLevel::Info, text),
+        // Reloading reads files: the runtime does it and answers with `Reloaded`.
+        Event::FilesChanged(_) => {}
+        Event::Reloaded { theme, keymap, notices } => {
+            if let Some(t) = theme
+                && t != state.theme
+            {
+                state.theme = t;
+                state.layout_epoch += 1;
+            }
+            if let Some(k) = keymap
+                && k != state.keymap
+            {
+                state.keymap = k;
+                state.pending_keys.clear();
+            }
+            for n in notices {
+                notice(state, NoticeLevel::Warning, n);
+            }
+        }
         Event::Themes(themes) => open_theme_picker(state, themes),
         Event::Report(Err(e)) => notice(state, NoticeLevel::Error, e),
         Event::Sessions { list, all } => sessions_arrived(state, list, all, &mut fx),
