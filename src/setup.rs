@@ -41,6 +41,17 @@ pub struct Setup {
     pub theme: String,
     /// The keymap to use (`--keymap`, else the config, else default).
     pub keymap: String,
+    /// Panes, layout and notifications of the interface.
+    pub interface: Interface,
+}
+
+/// The interface's settings from the config.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Interface {
+    pub show_todos: bool,
+    pub show_sidebar: bool,
+    pub sidebar_min_width: u16,
+    pub bell: bool,
 }
 
 /// The demo's scratch workspace, removed when dropped.
@@ -258,7 +269,22 @@ pub fn build(
     let models = s.models.clone().unwrap_or_default();
     let theme = cli.theme.clone().or(s.theme.clone()).unwrap_or_else(|| "dark".to_string());
     let keymap = cli.keymap.clone().or(s.keymap.clone()).unwrap_or_else(|| "default".to_string());
-    Ok(Setup { config, provider, registry, env, warnings, has_credentials, models, resumed, theme, keymap })
+    let bell = match s.notifications.as_deref() {
+        None | Some("bell") => true,
+        Some("off") => false,
+        Some(other) => {
+            warnings
+                .push(format!("config: notifications = \"{other}\" is not one of \"bell\" or \"off\"; using \"bell\""));
+            true
+        }
+    };
+    let interface = Interface {
+        show_todos: s.ui.show_todos.unwrap_or(true),
+        show_sidebar: s.ui.show_sidebar.unwrap_or(true),
+        sidebar_min_width: s.ui.sidebar_min_width.unwrap_or(crate::ui::SIDEBAR_MIN_WIDTH),
+        bell,
+    };
+    Ok(Setup { config, provider, registry, env, warnings, has_credentials, models, resumed, theme, keymap, interface })
 }
 
 /// The session file `--resume ID` or `--continue` names, if any. An empty `--resume` (pick one)
@@ -380,6 +406,19 @@ pub fn describe_config(cli: &Cli, cwd: &Path) -> (String, Vec<String>) {
         }
         let src = if sources.is_empty() { "default".into() } else { sources.join(" + ") };
         row(key, format!("{all:?}"), src);
+    }
+    for (key, value, default) in [
+        ("ui.show_todos", s.ui.show_todos.map(|b| b.to_string()), "true".to_string()),
+        ("ui.show_sidebar", s.ui.show_sidebar.map(|b| b.to_string()), "true".to_string()),
+        (
+            "ui.sidebar_min_width",
+            s.ui.sidebar_min_width.map(|n| n.to_string()),
+            crate::ui::SIDEBAR_MIN_WIDTH.to_string(),
+        ),
+        ("notifications", s.notifications.as_ref().map(|n| q(n)), q("bell")),
+    ] {
+        let (v, src) = file_or(key, value, default);
+        row(key, v, src);
     }
     let (v, src) = file_or(
         "bash.timeout_secs",

@@ -421,3 +421,20 @@ fn ctrl_c_interrupts_even_with_a_modal_open() {
     assert!(keys(&mut s, &["ctrl+c"]).is_empty());
     assert!(s.overlays.is_empty());
 }
+
+#[test]
+fn the_bell_rings_when_a_turn_ends_unfocused() {
+    let mut s = state("dark");
+    type_text(&mut s, "go");
+    keys(&mut s, &["enter"]);
+    let fx = agent(&mut s, AgentEvent::TurnFinished { turn_id: 1, outcome: TurnOutcome::EndTurn });
+    assert!(!fx.contains(&Effect::Bell), "focused: no bell");
+    update(&mut s, Event::Focus(false));
+    type_text(&mut s, "again");
+    keys(&mut s, &["enter"]);
+    let fx = agent(&mut s, AgentEvent::TurnFinished { turn_id: 2, outcome: TurnOutcome::EndTurn });
+    assert!(fx.contains(&Effect::Bell));
+    s.bell = false;
+    let fx = agent(&mut s, AgentEvent::TurnFinished { turn_id: 3, outcome: TurnOutcome::EndTurn });
+    assert!(!fx.contains(&Effect::Bell), "notifications = \"off\"");
+}

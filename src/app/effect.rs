@@ -51,5 +51,7 @@ pub enum Effect {
         path: Option<String>,
         json: bool,
     },
+    /// Ring the terminal's bell (a turn ended while the terminal was not focused).
+    Bell,
     Quit,
 }

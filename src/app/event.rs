@@ -11,6 +11,8 @@ pub enum Event {
     Paste(String),
     Mouse(MouseEvent),
     Resize(u16, u16),
+    /// The terminal gained (true) or lost (false) focus.
+    Focus(bool),
     Agent(AgentEvent),
     /// Animation clock (only while something moves).
     Tick,

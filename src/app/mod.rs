@@ -61,6 +61,7 @@ struct Started {
     models: Vec<String>,
     theme: String,
     keymap: String,
+    interface: setup::Interface,
 }
 
 /// Starts an agent (continuing the session in `resume`, if given).
@@ -83,7 +84,7 @@ fn start_agent(
         let _ = bus.send(Event::Agent(agent::AgentEvent::Warning { message: w.clone() }));
     }
     let has_credentials = built.has_credentials;
-    let (models, theme, keymap) = (built.models, built.theme, built.keymap);
+    let (models, theme, keymap, interface) = (built.models, built.theme, built.keymap, built.interface);
     let root = built.env.workspace.root.clone();
     let root_cwd = built.env.workspace.cwd.clone();
     let AgentHandle { ops, mut events } = agent::spawn(built.config, built.provider, built.registry, built.env);
@@ -108,6 +109,7 @@ fn start_agent(
         models,
         theme,
         keymap,
+        interface,
     })
 }
 
@@ -134,7 +136,7 @@ pub async fn run(cli: &Cli) -> i32 {
         None
     };
     let demo_prompt = demo.as_ref().and_then(|d| d.scenario.prompt.clone());
-    let Started { mut slot, has_credentials, models, theme: theme_name, keymap: keymap_name } =
+    let Started { mut slot, has_credentials, models, theme: theme_name, keymap: keymap_name, interface } =
         match start_agent(cli, demo, None, &bus) {
             Ok(s) => s,
             Err(e) => {
@@ -149,6 +151,10 @@ pub async fn run(cli: &Cli) -> i32 {
     if !models.is_empty() {
         state.models = models;
     }
+    state.show_todos = interface.show_todos;
+    state.show_sidebar = interface.show_sidebar;
+    state.sidebar_min_width = interface.sidebar_min_width;
+    state.bell = interface.bell;
     let depth = ui::theme::ColorDepth::detect();
     ui::highlight::set_color_depth(depth);
     let (theme, problems) = ui::theme::resolve(&theme_name, &ui::theme::theme_dirs(&slot.root));
@@ -247,6 +253,12 @@ pub async fn run(cli: &Cli) -> i32 {
                         let _ = slot.handle.send(op);
                     }
                     Effect::Quit => state.quit = true,
+                    Effect::Bell => {
+                        use std::io::Write;
+                        let mut out = std::io::stdout();
+                        let _ = out.write_all(b"\x07");
+                        let _ = out.flush();
+                    }
                     Effect::Copy(text) => {
                         let result = copy(&mut clipboard, &text);
                         let _ = bus.send(Event::Copied(result));
@@ -427,7 +439,8 @@ fn spawn_input(bus: mpsc::UnboundedSender<Event>) -> tokio::task::JoinHandle<()>
                 crossterm::event::Event::Paste(p) => Event::Paste(p),
                 crossterm::event::Event::Mouse(m) => Event::Mouse(m),
                 crossterm::event::Event::Resize(w, h) => Event::Resize(w, h),
-                crossterm::event::Event::FocusGained | crossterm::event::Event::FocusLost => continue,
+                crossterm::event::Event::FocusGained => Event::Focus(true),
+                crossterm::event::Event::FocusLost => Event::Focus(false),
             };
             if bus.send(ev).is_err() {
                 break;

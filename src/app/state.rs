@@ -400,6 +400,12 @@ pub struct State {
     pub todos: Vec<Todo>,
     pub show_todos: bool,
     pub show_sidebar: bool,
+    /// Terminals at least this wide get the side column.
+    pub sidebar_min_width: u16,
+    /// Whether the terminal has focus (from focus events; assumed until told otherwise).
+    pub focused: bool,
+    /// Ring the bell when a turn ends while the terminal is not focused.
+    pub bell: bool,
     /// Models offered by /model.
     pub models: Vec<String>,
     /// A short message in the status bar that fades (text, until).
@@ -441,6 +447,9 @@ impl State {
             todos: Vec::new(),
             show_todos: true,
             show_sidebar: true,
+            sidebar_min_width: crate::ui::SIDEBAR_MIN_WIDTH,
+            focused: true,
+            bell: true,
             models: crate::provider::pricing::MODELS.iter().map(|m| m.prefix.to_string()).collect(),
             flash: None,
             quit: false,

@@ -55,6 +55,18 @@ pub struct PriceSettings {
     pub context_window: Option<u64>,
 }
 
+/// Panes and layout of the interface.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UiSettings {
+    /// Show the todo list (ctrl+t toggles it). Default true.
+    pub show_todos: Option<bool>,
+    /// Show the side column on wide terminals (ctrl+b toggles it). Default true.
+    pub show_sidebar: Option<bool>,
+    /// Terminals at least this wide get the side column. Default 96.
+    pub sidebar_min_width: Option<u16>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BashSettings {
@@ -84,6 +96,11 @@ pub struct Settings {
     pub permissions: PermissionSettings,
     #[serde(default)]
     pub bash: BashSettings,
+    #[serde(default)]
+    pub ui: UiSettings,
+    /// When a turn ends while the terminal is not focused: "bell" (the terminal's bell, which
+    /// most terminals turn into a notification) or "off". Default "bell".
+    pub notifications: Option<String>,
     /// Price overrides by model-id prefix: `[prices."claude-sonnet-4-5"] input = 3.0 ...`.
     #[serde(default)]
     pub prices: std::collections::BTreeMap<String, PriceSettings>,
@@ -153,7 +170,7 @@ pub fn load_files(files: &[PathBuf]) -> Loaded {
 }
 
 /// Tables whose entries are checked one by one (a bad entry does not take its siblings down).
-const SECTIONS: &[&str] = &["provider", "permissions", "bash", "prices"];
+const SECTIONS: &[&str] = &["provider", "permissions", "bash", "prices", "ui"];
 
 /// Keeps the entries of a file's table that are valid settings; returns them and, for each
 /// entry that is not, its line, column and what is wrong.
@@ -248,6 +265,10 @@ pub const KNOWN_KEYS: &[&str] = &[
     "permissions.allow",
     "permissions.deny",
     "bash.timeout_secs",
+    "ui.show_todos",
+    "ui.show_sidebar",
+    "ui.sidebar_min_width",
+    "notifications",
     "prices",
 ];
 

@@ -23,7 +23,8 @@ use ratatui::widgets::Block;
 
 use crate::app::state::{Overlay, State};
 
-/// Terminals at least this wide get the side column (todo list and cost meter).
+/// Terminals at least this wide get the side column (todo list and cost meter), unless the
+/// config says otherwise (`[ui] sidebar_min_width`).
 pub const SIDEBAR_MIN_WIDTH: u16 = 96;
 /// Width of the side column.
 pub const SIDEBAR_WIDTH: u16 = 30;
@@ -48,7 +49,7 @@ pub fn layout(state: &State, area: Rect) -> Areas {
     let text_lines = state.composer.textarea.lines().len().clamp(1, COMPOSER_MAX_LINES as usize) as u16;
     let queued = state.queued.len().min(3) as u16;
     let composer_h = (text_lines + 2 + queued).min(area.height.saturating_sub(status_h));
-    let side_ok = state.show_sidebar && area.width >= SIDEBAR_MIN_WIDTH;
+    let side_ok = state.show_sidebar && area.width >= state.sidebar_min_width;
     let todo_inline_h = if !side_ok && state.show_todos && !state.todos.is_empty() {
         (state.todos.len() as u16 + 1).min(INLINE_TODO_MAX + 1)
     } else {

@@ -115,7 +115,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         (1, Span::styled(s.mode.to_string(), Style::default().fg(mode_color))),
         (2, Span::styled(format!("ctx {}", context_label(&state.cost)), muted)),
     ];
-    if area.width < super::SIDEBAR_MIN_WIDTH || !state.show_sidebar {
+    if area.width < state.sidebar_min_width || !state.show_sidebar {
         left.push((3, Span::styled(super::cost::money(state.cost.session_cost), muted)));
     }
     left.push((0, Span::styled(act, act_style)));

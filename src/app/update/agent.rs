@@ -213,6 +213,9 @@ pub(super) fn on_agent(state: &mut State, ev: AgentEvent, fx: &mut Vec<Effect>) 
             if outcome == TurnOutcome::Interrupted {
                 notice(state, NoticeLevel::Warning, "interrupted");
             }
+            if state.bell && !state.focused {
+                fx.push(Effect::Bell);
+            }
             if let Some(next) = state.queued.pop_front() {
                 send_prompt(state, next, fx);
             }

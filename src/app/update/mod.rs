@@ -42,6 +42,7 @@ pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
         Event::Paste(text) => on_paste(state, text),
         Event::Mouse(mouse) => on_mouse(state, mouse),
         Event::Resize(w, h) => state.size = (w, h),
+        Event::Focus(focused) => state.focused = focused,
         Event::Agent(ev) => on_agent(state, ev, &mut fx),
         Event::Tick => {
             if state.flash.as_ref().is_some_and(|(_, until)| *until <= state.now_ms) {
