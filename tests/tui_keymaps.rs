@@ -106,3 +106,21 @@ fn the_key_tester_says_what_keys_do() {
         text(&render(&s))
     });
 }
+
+#[test]
+fn vim_gg_and_g_in_the_transcript() {
+    let mut s = with("vim");
+    for i in 0..5 {
+        agent(&mut s, AgentEvent::Warning { message: format!("note {i}") });
+    }
+    keys(&mut s, &["tab"]);
+    assert_eq!(s.transcript.selected, Some(4));
+    keys(&mut s, &["g"]);
+    assert_eq!(s.transcript.selected, Some(4), "one g waits for the second");
+    keys(&mut s, &["g"]);
+    assert_eq!(s.transcript.selected, Some(0));
+    keys(&mut s, &["G"]);
+    assert_eq!(s.transcript.selected, Some(4));
+    keys(&mut s, &["k", "k"]);
+    assert_eq!(s.transcript.selected, Some(2));
+}

@@ -65,6 +65,9 @@ pub struct DiffRoles {
     pub line_number: Color,
     pub added_bg: Color,
     pub removed_bg: Color,
+    /// The changed words within an added or removed line (word-level highlighting).
+    pub added_word: Color,
+    pub removed_word: Color,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -126,6 +129,8 @@ pub const ROLES: &[(&str, Accessor)] = &[
     ("diff.line_number", |t| &mut t.diff.line_number),
     ("diff.added_bg", |t| &mut t.diff.added_bg),
     ("diff.removed_bg", |t| &mut t.diff.removed_bg),
+    ("diff.added_word", |t| &mut t.diff.added_word),
+    ("diff.removed_word", |t| &mut t.diff.removed_word),
     ("markdown.heading", |t| &mut t.markdown.heading),
     ("markdown.link", |t| &mut t.markdown.link),
     ("markdown.code", |t| &mut t.markdown.code),
@@ -171,7 +176,17 @@ impl Theme {
                 tool_error: r,
                 notice: r,
             },
-            diff: DiffRoles { added: r, removed: r, context: r, hunk: r, line_number: r, added_bg: r, removed_bg: r },
+            diff: DiffRoles {
+                added: r,
+                removed: r,
+                context: r,
+                hunk: r,
+                line_number: r,
+                added_bg: r,
+                removed_bg: r,
+                added_word: r,
+                removed_word: r,
+            },
             markdown: MarkdownRoles {
                 heading: r,
                 link: r,
@@ -480,6 +495,8 @@ const OPENCODE_ROLES: &[(&str, &str)] = &[
     ("diffLineNumber", "diff.line_number"),
     ("diffAddedBg", "diff.added_bg"),
     ("diffRemovedBg", "diff.removed_bg"),
+    ("diffHighlightAdded", "diff.added_word"),
+    ("diffHighlightRemoved", "diff.removed_word"),
     ("markdownHeading", "markdown.heading"),
     ("markdownLink", "markdown.link"),
     ("markdownCode", "markdown.code"),
