@@ -25,13 +25,11 @@ fn prompt_stream_approve_and_quit_restores_the_terminal() {
     p.wait_for("enter send", T);
     p.type_text("please run the marker command");
     p.send(b"\r");
-    let screen = p.wait_for("Allow bash?", T);
-    assert!(screen.contains("Hello from the mock. Let me run it:"), "streamed markdown:\n{screen}");
-    assert!(screen.contains("$ echo e2e-output-marker"), "the command is shown:\n{screen}");
+    // The streamed markdown, and the dialog with the command.
+    p.wait_for_all(&["Allow bash?", "Hello from the mock. Let me run it:", "$ echo e2e-output-marker"], T);
     p.send(b"y");
-    let screen = p.wait_for("All done.", T);
-    assert!(screen.contains("⎿ e2e-output-marker"), "the command's output:\n{screen}");
-    assert!(screen.contains("› please run the marker command"));
+    // The command's output, the final answer, the prompt above them.
+    p.wait_for_all(&["All done.", "⎿ e2e-output-marker", "› please run the marker command"], T);
     p.wait_for("idle", T);
     p.send(b"\x04"); // ctrl+d on an empty prompt
     let status = p.wait_exit(T);
@@ -67,9 +65,7 @@ fn first_run_without_a_key_offers_the_demo() {
     let mut cmd = claw(&server, work.path(), home.path());
     cmd.env_remove("ANTHROPIC_API_KEY");
     let mut p = pty::Pty::spawn(cmd, 30, 100);
-    let screen = p.wait_for("Welcome to claw-tui", T);
-    assert!(screen.contains("export ANTHROPIC_API_KEY"));
-    assert!(screen.contains("/demo"));
+    p.wait_for_all(&["Welcome to claw-tui", "export ANTHROPIC_API_KEY", "/demo"], T);
     p.type_text("/demo");
     p.send(b"\r");
     p.wait_for("Allow bash?", Duration::from_secs(40));
@@ -108,11 +104,11 @@ fn resume_brings_the_transcript_back_and_continues() {
     let mut cmd = claw(&server, work.path(), home.path());
     cmd.args(["--resume", &id]);
     let mut p = pty::Pty::spawn(cmd, 40, 120);
-    let screen = p.wait_for("Saved your note.", T);
-    assert!(screen.contains("› save a note about milk"), "{screen}");
-    assert!(screen.contains("write_file notes.txt"), "the tool cell: {screen}");
-    assert!(screen.contains("+remember the milk"), "the diff: {screen}");
-    assert!(screen.contains("Buying milk"), "the todo list: {screen}");
+    // The answer, the prompt, the tool cell with its diff, the todo list.
+    p.wait_for_all(
+        &["Saved your note.", "› save a note about milk", "write_file notes.txt", "+remember the milk", "Buying milk"],
+        T,
+    );
     p.type_text("what did I ask?");
     p.send(b"\r");
     p.wait_for("You asked me to save a note about milk.", T);

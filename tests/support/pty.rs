@@ -182,3 +182,22 @@ impl Pty {
         self.parser.lock().unwrap().screen().cell(row, col).map(|c| c.fgcolor())
     }
 }
+
+impl Pty {
+    /// Waits until the screen shows every one of `needles` (a frame can arrive in several
+    /// reads, so checking one string and then the others would race).
+    pub fn wait_for_all(&self, needles: &[&str], timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let s = self.screen();
+            if needles.iter().all(|n| s.contains(n)) {
+                return s;
+            }
+            if Instant::now() > deadline {
+                let missing: Vec<&&str> = needles.iter().filter(|n| !s.contains(**n)).collect();
+                panic!("timed out waiting for {missing:?}; the screen shows:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
