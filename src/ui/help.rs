@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Padding, Paragraph};
+use ratatui::widgets::{Clear, Padding, Paragraph};
 
 use crate::app::keymap::{ACTIONS, Context};
 use crate::app::state::State;
@@ -44,14 +44,8 @@ pub fn render(state: &State, scroll: u16, frame: &mut Frame, area: Rect) {
     }
     let rect = super::centered(area, width, height);
     frame.render_widget(Clear, rect);
-    let head = Style::default().fg(theme.ui.accent).add_modifier(Modifier::BOLD);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(Style::default().fg(theme.ui.border_active))
+    let block = super::dialog_block(theme, format!(" Keys · keymap {} ", state.keymap.name), theme.ui.border_active)
         .padding(Padding::horizontal(1))
-        .style(Style::default().bg(theme.ui.panel))
-        .title(Span::styled(format!(" Keys · keymap {} ", state.keymap.name), head))
         .title_bottom(Span::styled(" ↑↓ scroll · esc close ", Style::default().fg(theme.ui.muted)));
     frame.render_widget(Paragraph::new(lines(state)).block(block).scroll((scroll, 0)), rect);
 }
@@ -65,16 +59,11 @@ pub fn render_tester(state: &State, last: Option<&str>, frame: &mut Frame, area:
     }
     let rect = super::centered(area, width, 5);
     frame.render_widget(Clear, rect);
-    let head = Style::default().fg(theme.ui.accent).add_modifier(Modifier::BOLD);
     let text = last.unwrap_or("press a key (or a chord) to see what it does in the prompt");
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(Style::default().fg(theme.ui.border_active))
-        .padding(Padding::horizontal(1))
-        .style(Style::default().bg(theme.ui.panel))
-        .title(Span::styled(format!(" Key tester · keymap {} ", state.keymap.name), head))
-        .title_bottom(Span::styled(" esc closes ", Style::default().fg(theme.ui.muted)));
+    let block =
+        super::dialog_block(theme, format!(" Key tester · keymap {} ", state.keymap.name), theme.ui.border_active)
+            .padding(Padding::horizontal(1))
+            .title_bottom(Span::styled(" esc closes ", Style::default().fg(theme.ui.muted)));
     frame.render_widget(
         Paragraph::new(Line::from(Span::styled(text.to_string(), Style::default().fg(theme.ui.text))))
             .wrap(ratatui::widgets::Wrap { trim: true })

@@ -128,6 +128,20 @@ fn render_side(state: &State, frame: &mut Frame, area: Rect) {
     cost::render(state, frame, rest);
 }
 
+/// The frame of a dialog: rounded border in `border`, the panel background, a bold title in
+/// the accent colour.
+pub fn dialog_block(theme: &theme::Theme, title: String, border: ratatui::style::Color) -> Block<'static> {
+    use ratatui::style::Modifier;
+    use ratatui::text::Span;
+    use ratatui::widgets::{BorderType, Borders};
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(Style::default().fg(border))
+        .style(Style::default().bg(theme.ui.panel))
+        .title(Span::styled(title, Style::default().fg(theme.ui.accent).add_modifier(Modifier::BOLD)))
+}
+
 /// A rectangle of at most `w`×`h` centred in `area`.
 pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);

@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 
 use crate::app::state::{Picker, State};
 
@@ -23,15 +23,7 @@ pub fn render(state: &State, p: &Picker, frame: &mut Frame, area: Rect) {
         height,
     };
     frame.render_widget(Clear, rect);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(Style::default().fg(theme.ui.border_active))
-        .style(Style::default().bg(theme.ui.panel))
-        .title(Span::styled(
-            format!(" {} ", p.title),
-            Style::default().fg(theme.ui.accent).add_modifier(Modifier::BOLD),
-        ));
+    let block = super::dialog_block(theme, format!(" {} ", p.title), theme.ui.border_active);
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     let mut lines = vec![

@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 
 use super::composer::truncate;
 use super::cost::{age, money};
@@ -28,29 +28,22 @@ pub fn render(state: &State, b: &Browser, frame: &mut Frame, area: Rect) {
     let accent = Style::default().fg(theme.ui.accent);
     let k = |a: Action| state.keymap.hint(a);
     let scope = if b.all_projects { "all projects" } else { "this project" };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(Style::default().fg(theme.ui.border_active))
-        .style(Style::default().bg(theme.ui.panel))
-        .title(Span::styled(
-            format!(" Sessions · {scope} · by {} ", b.sort.label()),
-            accent.add_modifier(Modifier::BOLD),
-        ))
-        .title_bottom(Span::styled(
-            format!(
-                " {} resume · {} rename · {} fork · {} export · {} delete · {} all projects · {} sort · {} close ",
-                k(Action::SessionResume),
-                k(Action::SessionRename),
-                k(Action::SessionFork),
-                k(Action::SessionExport),
-                k(Action::SessionDelete),
-                k(Action::SessionToggleAll),
-                k(Action::SessionSort),
-                k(Action::SessionClose)
-            ),
-            muted,
-        ));
+    let block =
+        super::dialog_block(theme, format!(" Sessions · {scope} · by {} ", b.sort.label()), theme.ui.border_active)
+            .title_bottom(Span::styled(
+                format!(
+                    " {} resume · {} rename · {} fork · {} export · {} delete · {} all projects · {} sort · {} close ",
+                    k(Action::SessionResume),
+                    k(Action::SessionRename),
+                    k(Action::SessionFork),
+                    k(Action::SessionExport),
+                    k(Action::SessionDelete),
+                    k(Action::SessionToggleAll),
+                    k(Action::SessionSort),
+                    k(Action::SessionClose)
+                ),
+                muted,
+            ));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     // The search (or rename, or confirm) line spans the whole width; list and preview below.
