@@ -13,6 +13,7 @@ pub mod bash;
 pub mod edit_file;
 pub mod glob_search;
 pub mod grep_search;
+pub mod hunks;
 pub mod paths;
 pub mod read_file;
 pub mod registry;
