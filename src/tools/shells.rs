@@ -169,6 +169,19 @@ fn shell_schema() -> Value {
     })
 }
 
+/// Reading or stopping a background shell names only the shell. Both count as
+/// reads: stopping a process the agent itself started is no more than starting it was.
+fn shell_plan(tool: &str, input: &Value) -> Result<CallPlan, String> {
+    let input: ShellInput = parse_input(tool, input)?;
+    Ok(CallPlan {
+        access: Access::Read,
+        paths: vec![],
+        summary: input.shell_id.clone(),
+        subject: input.shell_id,
+        preview: None,
+    })
+}
+
 impl Tool for BashOutput {
     fn spec(&self) -> ToolSpec {
         ToolSpec {
@@ -181,14 +194,7 @@ impl Tool for BashOutput {
     }
 
     fn plan(&self, input: &Value, _env: &ToolEnv) -> Result<CallPlan, String> {
-        let input: ShellInput = parse_input("bash_output", input)?;
-        Ok(CallPlan {
-            access: Access::Read,
-            paths: vec![],
-            summary: input.shell_id.clone(),
-            subject: input.shell_id,
-            preview: None,
-        })
+        shell_plan("bash_output", input)
     }
 
     fn run<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, Result<ToolOutput, String>> {
@@ -209,15 +215,7 @@ impl Tool for KillShell {
     }
 
     fn plan(&self, input: &Value, _env: &ToolEnv) -> Result<CallPlan, String> {
-        let input: ShellInput = parse_input("kill_shell", input)?;
-        // Stopping a process the agent itself started is no more than starting it was.
-        Ok(CallPlan {
-            access: Access::Read,
-            paths: vec![],
-            summary: input.shell_id.clone(),
-            subject: input.shell_id,
-            preview: None,
-        })
+        shell_plan("kill_shell", input)
     }
 
     fn run<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, Result<ToolOutput, String>> {
