@@ -302,7 +302,7 @@ pub async fn run(cli: &Cli) -> i32 {
                             .into_iter()
                             .map(|name| {
                                 let (theme, _) = ui::theme::resolve(&name, &dirs);
-                                let theme = theme.adapted(ui::theme::ColorDepth::detect());
+                                let theme = theme.adapted(depth);
                                 let builtin = ui::theme::BUILTIN.iter().any(|(n, _)| *n == name)
                                     && !dirs.iter().any(|d| {
                                         d.join(format!("{name}.toml")).exists()
