@@ -16,7 +16,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use claw_tui::app::state::{Browser, BrowserMode, SessionSort};
+use claw_tui::app::state::Browser;
 use claw_tui::provider::{ContentBlock, Message, Role};
 use claw_tui::session::{self, Record, SessionWriter, index};
 
@@ -82,17 +82,7 @@ fn browser() {
 
     // Fuzzy filtering, per keystroke.
     let sessions = index::list(&root, Some(&dir));
-    let mut b = Browser {
-        sessions,
-        all_projects: false,
-        query: String::new(),
-        filtered: Vec::new(),
-        selected: 0,
-        sort: SessionSort::Updated,
-        preview: None,
-        mode: BrowserMode::List,
-        loaded: true,
-    };
+    let mut b = Browser { sessions, loaded: true, ..Browser::new(false) };
     let mut per_key = Vec::new();
     for c in "flaky tst".chars() {
         b.query.push(c);

@@ -284,6 +284,22 @@ pub struct Browser {
 }
 
 impl Browser {
+    /// An empty browser over this project's sessions, or every project's; the
+    /// list arrives later.
+    pub fn new(all_projects: bool) -> Self {
+        Browser {
+            sessions: Vec::new(),
+            all_projects,
+            query: String::new(),
+            filtered: Vec::new(),
+            selected: 0,
+            sort: SessionSort::Updated,
+            preview: None,
+            mode: BrowserMode::List,
+            loaded: false,
+        }
+    }
+
     pub fn highlighted(&self) -> Option<&crate::session::index::Summary> {
         self.filtered.get(self.selected).map(|&i| &self.sessions[i])
     }

@@ -5,17 +5,7 @@ use super::*;
 /// Opens the browser (empty until the list arrives) and asks for the list.
 pub(super) fn open_browser(state: &mut State, all: bool, fx: &mut Vec<Effect>) {
     if !matches!(state.overlays.last(), Some(Overlay::Sessions(_))) {
-        state.overlays.push(Overlay::Sessions(Box::new(Browser {
-            sessions: Vec::new(),
-            all_projects: all,
-            query: String::new(),
-            filtered: Vec::new(),
-            selected: 0,
-            sort: SessionSort::Updated,
-            preview: None,
-            mode: BrowserMode::List,
-            loaded: false,
-        })));
+        state.overlays.push(Overlay::Sessions(Box::new(Browser::new(all))));
     }
     fx.push(Effect::ListSessions { all });
 }
