@@ -186,6 +186,7 @@ pub fn build(
         (None, None) => resume_target(cli, &workspace)?,
     };
     let mut history = Vec::new();
+    let mut marks = Vec::new();
     let mut resumed = None;
     let session = match (cli.no_session_persistence || demo.is_some(), config::sessions_root()) {
         _ if resume_path.is_some() => {
@@ -193,7 +194,7 @@ pub fn build(
             let (records, problems) =
                 session::read_records(&path).map_err(|e| format!("cannot read the session {}: {e}", path.display()))?;
             warnings.extend(problems);
-            history = session::replay::history(&records);
+            (history, marks) = session::replay::history_and_marks(&records);
             let mut summary = session::index::Summary::new("", &path);
             for r in &records {
                 summary.apply(r);
@@ -222,6 +223,15 @@ pub fn build(
         _ => SessionWriter::disabled(id),
     };
 
+    // Checkpoints live beside the session file; a resumed session can still undo and rewind.
+    {
+        let mut checkpoints = crate::session::checkpoint::Checkpoints::new(session.path());
+        if let Some(records) = &resumed {
+            checkpoints.load(records);
+        }
+        *env.checkpoints.lock().expect("checkpoints lock") = checkpoints;
+    }
+
     let max_tokens = s.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS);
     let thinking = s.thinking_budget.filter(|b| *b >= 1024).map(|budget_tokens| ThinkingConfig { budget_tokens });
     if let Some(b) = s.thinking_budget.filter(|b| *b > 0 && *b < 1024) {
@@ -238,6 +248,7 @@ pub fn build(
         instruction_files: system.instruction_files,
         session,
         history,
+        marks,
         prices: crate::provider::pricing::PriceTable {
             overrides: s
                 .prices

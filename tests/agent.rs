@@ -442,6 +442,8 @@ async fn session_file_records_everything_without_the_key() {
             Record::ToolCall { .. } => "tool_call",
             Record::Usage { .. } => "usage",
             Record::FileChange { .. } => "file_change",
+            Record::Turn { .. } => "turn",
+            Record::Checkpoint { .. } => "checkpoint",
             _ => "other",
         })
         .collect();
@@ -449,10 +451,12 @@ async fn session_file_records_everything_without_the_key() {
         kinds,
         [
             "meta",
+            "turn",
             "message",
             "usage",
             "message",
             "file_change",
+            "checkpoint",
             "tool_call",
             "message",
             "usage",

@@ -102,6 +102,8 @@ impl Agent {
         let mut history = vec![summary_message(&summary)];
         history.extend(tail);
         self.history = normalize(history);
+        // Turns before the summary can no longer be rewound to.
+        self.marks.clear();
         self.record(Record::Compaction { ts: chrono::Utc::now(), summary: summary.clone(), focus, kept });
         // The next request is smaller; do not compact again on the old figure.
         self.last_context = (0, 0);

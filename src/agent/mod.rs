@@ -14,7 +14,10 @@
 
 mod compact;
 pub mod prompt;
+mod rewind;
 mod turn;
+
+pub use rewind::{RestoreFile, RestorePlan, TurnInfo};
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -56,6 +59,16 @@ pub enum Op {
     Compact { focus: Option<String> },
     /// Give the session a title.
     Rename { title: String },
+    /// Files in the workspace changed on disk (from a watcher): files the model read and that
+    /// someone else changed since get a `Warning`, once per change.
+    ExternalChanges { paths: Vec<PathBuf> },
+    /// List the turns that can be rewound to (answered with `Turns`).
+    ListTurns,
+    /// Say what going back to before `turn` (`None`: the last turn that changed files, as
+    /// /undo does) would do to the files and/or the conversation (answered with `RestorePlan`).
+    PlanRestore { turn: Option<u64>, files: bool, conversation: bool },
+    /// Go back to before `turn`. Files someone else changed since are kept unless `force`.
+    Restore { turn: u64, files: bool, conversation: bool, force: bool },
     /// Stop after interrupting whatever runs.
     Shutdown,
 }
@@ -70,6 +83,12 @@ pub enum Decision {
     /// Deny; the feedback (if any) is passed to the model.
     Deny {
         feedback: Option<String>,
+    },
+    /// For a file change: write only these hunks (indexes into
+    /// [`crate::tools::hunks::hunks`] of the proposal), and tell the model the note.
+    ApplyHunks {
+        accepted: Vec<usize>,
+        note: Option<String>,
     },
 }
 
@@ -192,6 +211,21 @@ pub enum AgentEvent {
     PermissionModeChanged {
         mode: PermissionMode,
     },
+    /// The turns that can be rewound to, oldest first.
+    Turns {
+        turns: Vec<TurnInfo>,
+    },
+    /// What a restore would do; nothing is written until `Op::Restore`.
+    RestorePlan {
+        plan: RestorePlan,
+    },
+    /// Files and/or the conversation went back to before `turn`: what happened to each file.
+    Restored {
+        turn: u64,
+        files: bool,
+        conversation: bool,
+        report: Vec<String>,
+    },
     TurnFinished {
         turn_id: u64,
         outcome: TurnOutcome,
@@ -225,6 +259,8 @@ pub struct AgentConfig {
     pub session: SessionWriter,
     /// Earlier history to continue from.
     pub history: Vec<Message>,
+    /// Where the turns of that history began (turn number, index), for rewinding.
+    pub marks: Vec<(u64, usize)>,
     /// Share of the context window at which the conversation is compacted by itself.
     pub compact_threshold: f64,
     /// Prices and context windows, with the user's overrides.
@@ -294,6 +330,8 @@ pub(crate) struct Agent {
     pub totals: Usage,
     pub total_cost: Option<f64>,
     pub turn_seq: u64,
+    /// Where each user turn began in `history`: what rewinding the conversation truncates to.
+    pub marks: Vec<(u64, usize)>,
     pub session_warned: bool,
     /// Prompt tokens of the last request and the model's window: how full the context is.
     pub last_context: (u64, u64),
@@ -309,6 +347,8 @@ pub fn spawn(
     let (op_tx, op_rx) = mpsc::unbounded_channel();
     let (ev_tx, ev_rx) = mpsc::unbounded_channel();
     let live = Arc::new(Mutex::new(Live { model: config.model.clone(), policy: config.policy.clone() }));
+    let turn_seq = env.checkpoints.lock().expect("checkpoints lock").next_turn() - 1;
+    let marks = std::mem::take(&mut config.marks);
     let agent = Agent {
         // Moved, not copied: a resumed history can be tens of megabytes.
         history: std::mem::take(&mut config.history),
@@ -321,7 +361,8 @@ pub fn spawn(
         pending: Arc::new(Mutex::new(HashMap::new())),
         totals: Usage::default(),
         total_cost: Some(0.0),
-        turn_seq: 0,
+        turn_seq,
+        marks,
         session_warned: false,
         last_context: (0, 0),
     };
@@ -385,6 +426,7 @@ impl Agent {
             let pending = self.pending.clone();
             let live = self.live.clone();
             let events = self.events.clone();
+            let env = self.env.clone();
             let turn = self.run_work(work, cancel.clone());
             tokio::pin!(turn);
             loop {
@@ -397,6 +439,11 @@ impl Agent {
                             cancel.cancel();
                         }
                         Some(Op::Interrupt) => cancel.cancel(),
+                        Some(Op::ExternalChanges { paths }) => {
+                            for message in env.external_changes(&paths) {
+                                let _ = events.send(AgentEvent::Warning { message });
+                            }
+                        }
                         Some(Op::Approval { call_id, decision }) => {
                             if let Some(tx) = pending.lock().expect("pending lock").remove(&call_id) {
                                 let _ = tx.send(decision);
@@ -404,7 +451,12 @@ impl Agent {
                         }
                         Some(Op::UserTurn { text, attachments }) => queue.push_back(Work::Turn(text, attachments)),
                         Some(Op::Compact { focus }) => queue.push_back(Work::Compact(focus)),
-                        Some(op @ Op::Rename { .. }) => deferred.push(op),
+                        Some(
+                            op @ (Op::Rename { .. }
+                            | Op::ListTurns
+                            | Op::PlanRestore { .. }
+                            | Op::Restore { .. }),
+                        ) => deferred.push(op),
                         Some(Op::SetModel { model }) => {
                             live.lock().expect("live lock").model = model.clone();
                             let _ = events.send(AgentEvent::ModelChanged { model });
@@ -435,6 +487,14 @@ impl Agent {
                 self.record(crate::session::Record::Title { ts: chrono::Utc::now(), title: title.clone() });
                 self.emit(AgentEvent::Renamed { title });
             }
+            Op::ExternalChanges { paths } => {
+                for message in self.env.external_changes(&paths) {
+                    self.emit(AgentEvent::Warning { message });
+                }
+            }
+            Op::ListTurns => self.list_turns(),
+            Op::PlanRestore { turn, files, conversation } => self.plan_restore(turn, files, conversation),
+            Op::Restore { turn, files, conversation, force } => self.restore(turn, files, conversation, force),
             // Nothing runs: nothing to interrupt, no approval waits.
             Op::Interrupt | Op::Approval { .. } | Op::UserTurn { .. } | Op::Compact { .. } | Op::Shutdown => {}
         }

@@ -15,6 +15,7 @@ use crate::provider::{
     Completion, ContentBlock, ErrorKind, Message, ModelRequest, ProviderError, Role, StopReason, StreamEvent, Usage,
 };
 use crate::session::Record;
+use crate::tools::change::{Review, commit};
 use crate::tools::{ToolContext, ToolEffect, ToolOutput};
 
 /// Largest attachment read into a prompt.
@@ -119,6 +120,9 @@ impl Agent {
         self.turn_seq += 1;
         let turn_id = self.turn_seq;
         self.emit(AgentEvent::TurnStarted { turn_id });
+        self.env.checkpoints.lock().expect("checkpoints lock").begin_turn(turn_id, &text);
+        self.record(Record::Turn { ts: chrono::Utc::now(), turn: turn_id, prompt: text.clone() });
+        self.marks.push((turn_id, self.history.len()));
         let message = self.user_message(text, attachments);
         self.push_message(message);
         let outcome = self.turn_loop(turn_id, &cancel).await;
@@ -353,7 +357,11 @@ impl Agent {
             (Some(_), Some(Err(message))) => ToolOutput::error(message),
             (Some(tool), Some(Ok(plan))) => match self.authorize(id, name, &plan, cancel).await {
                 Err(output) => output,
-                Ok(()) => self.execute(id, tool, input, cancel).await,
+                // A file change is written as proposed (and reviewed), not computed again.
+                Ok(review) => match &plan.change {
+                    Some(change) => commit(&self.env, name, change, &review).await,
+                    None => self.execute(id, tool, input, cancel).await,
+                },
             },
         };
         for effect in &output.effects {
@@ -371,6 +379,9 @@ impl Agent {
                     });
                     self.emit(AgentEvent::FileChanged { path: path.clone(), diff: diff.clone() })
                 }
+                ToolEffect::Checkpoint(checkpoint) => {
+                    self.record(Record::Checkpoint { ts: chrono::Utc::now(), checkpoint: checkpoint.clone() })
+                }
             }
         }
         let elapsed_ms = millis(started.elapsed());
@@ -385,18 +396,18 @@ impl Agent {
         output
     }
 
-    /// Asks the policy, and a person where the policy says so. `Err` carries the result to
-    /// give the model instead of running the call.
+    /// Asks the policy, and a person where the policy says so: what the person accepted of a
+    /// file change. `Err` carries the result to give the model instead of running the call.
     async fn authorize(
         &mut self,
         id: &str,
         name: &str,
         plan: &crate::tools::CallPlan,
         cancel: &CancellationToken,
-    ) -> Result<(), ToolOutput> {
+    ) -> Result<Review, ToolOutput> {
         let verdict = self.live.lock().expect("live lock").policy.decide(name, plan);
         match verdict {
-            Verdict::Allow => Ok(()),
+            Verdict::Allow => Ok(Review::default()),
             Verdict::Deny { reason } => Err(ToolOutput::error(format!("Permission denied: {reason}."))),
             Verdict::Ask { reason } => {
                 let rule = Policy::session_rule(name, plan);
@@ -426,11 +437,12 @@ The user can allow this with --allowedTools \"{rule}\" or --permission-mode {}."
                     None => Err(ToolOutput::error(
                         "Not run: the user interrupted the turn while this call waited for approval.",
                     )),
-                    Some(Decision::AllowOnce) => Ok(()),
+                    Some(Decision::AllowOnce) => Ok(Review::default()),
                     Some(Decision::AllowSession) => {
                         self.add_session_rule(rule);
-                        Ok(())
+                        Ok(Review::default())
                     }
+                    Some(Decision::ApplyHunks { accepted, note }) => Ok(Review { accepted: Some(accepted), note }),
                     Some(Decision::Deny { feedback }) => {
                         let mut message = "The user denied this tool call.".to_string();
                         if let Some(note) = feedback.filter(|f| !f.trim().is_empty()) {

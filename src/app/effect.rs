@@ -51,6 +51,15 @@ pub enum Effect {
         path: Option<String>,
         json: bool,
     },
+    /// List the changed files for /diff (answered with `Event::Changes`).
+    LoadChanges {
+        scope: super::changes::Scope,
+    },
+    /// Compute one file's diff for /diff (answered with `Event::FileDiff`).
+    LoadFileDiff {
+        scope: super::changes::Scope,
+        file: super::changes::ChangedFile,
+    },
     /// Ring the terminal's bell (a turn ended while the terminal was not focused).
     Bell,
     Quit,

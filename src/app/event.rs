@@ -59,6 +59,20 @@ pub enum Event {
     Command(String),
     /// Send a prompt as if typed (the demo's opening prompt).
     SubmitPrompt(String),
+    /// Files in the workspace changed on disk (debounced; ignored trees left out).
+    WorkspaceChanged(Vec<std::path::PathBuf>),
+    /// The changed files for /diff, and whether the workspace is a git repository.
+    Changes {
+        scope: super::changes::Scope,
+        git: bool,
+        result: Result<Vec<super::changes::ChangedFile>, String>,
+    },
+    /// The diff of one file for /diff, computed in the background.
+    FileDiff {
+        scope: super::changes::Scope,
+        path: String,
+        file: Box<super::review::DiffFile>,
+    },
     /// SIGTERM or SIGHUP.
     Terminate,
 }

@@ -32,10 +32,11 @@ pub enum Context {
     Palette,
     Sessions,
     Help,
+    Diff,
 }
 
 impl Context {
-    pub const ALL: [Context; 7] = [
+    pub const ALL: [Context; 8] = [
         Context::Global,
         Context::Composer,
         Context::Transcript,
@@ -43,6 +44,7 @@ impl Context {
         Context::Palette,
         Context::Sessions,
         Context::Help,
+        Context::Diff,
     ];
 
     pub fn name(self) -> &'static str {
@@ -54,6 +56,7 @@ impl Context {
             Context::Palette => "palette",
             Context::Sessions => "sessions",
             Context::Help => "help",
+            Context::Diff => "diff",
         }
     }
 }
@@ -114,6 +117,29 @@ pub enum Action {
     SessionToggleAll,
     SessionSort,
     SessionClose,
+    DiffUp,
+    DiffDown,
+    DiffPageUp,
+    DiffPageDown,
+    DiffTop,
+    DiffBottom,
+    DiffScrollLeft,
+    DiffScrollRight,
+    DiffNextHunk,
+    DiffPrevHunk,
+    DiffNextFile,
+    DiffPrevFile,
+    DiffToggleHunk,
+    DiffAcceptAll,
+    DiffRejectAll,
+    DiffApply,
+    DiffNote,
+    DiffClose,
+    DiffSideBySide,
+    DiffWrap,
+    DiffWhitespace,
+    DiffScope,
+    DiffFocus,
 }
 
 /// One row of the action table.
@@ -187,6 +213,29 @@ actions! {
     SessionToggleAll "toggle_all" Sessions "Show this project's sessions or all projects'",
     SessionSort "sort" Sessions "Sort by last update, creation or cost",
     SessionClose "close" Sessions "Close the browser",
+    DiffUp "up" Diff "Scroll the diff up (in /diff's tree: previous file)",
+    DiffDown "down" Diff "Scroll the diff down (in /diff's tree: next file)",
+    DiffPageUp "page_up" Diff "Scroll the diff up a page",
+    DiffPageDown "page_down" Diff "Scroll the diff down a page",
+    DiffTop "top" Diff "Go to the start of the diff",
+    DiffBottom "bottom" Diff "Go to the end of the diff",
+    DiffScrollLeft "scroll_left" Diff "Scroll long lines left (when not wrapping; in /diff's tree: close the folder)",
+    DiffScrollRight "scroll_right" Diff "Scroll long lines right (when not wrapping; in /diff's tree: open the folder)",
+    DiffNextHunk "next_hunk" Diff "Next hunk",
+    DiffPrevHunk "prev_hunk" Diff "Previous hunk",
+    DiffNextFile "next_file" Diff "Next file",
+    DiffPrevFile "prev_file" Diff "Previous file",
+    DiffToggleHunk "toggle_hunk" Diff "Accept or reject the current hunk",
+    DiffAcceptAll "accept_all" Diff "Accept every hunk",
+    DiffRejectAll "reject_all" Diff "Reject every hunk",
+    DiffApply "apply" Diff "Apply the accepted hunks (or confirm a restore)",
+    DiffNote "note" Diff "Write a note for the model to go with the answer",
+    DiffClose "close" Diff "Reject the edit, cancel the restore, or close /diff",
+    DiffSideBySide "side_by_side" Diff "Switch between unified and side-by-side",
+    DiffWrap "wrap" Diff "Wrap long lines or scroll them sideways",
+    DiffWhitespace "whitespace" Diff "Hide or show whitespace-only changes",
+    DiffScope "scope" Diff "In /diff: all changes in the working tree, or this session's",
+    DiffFocus "focus" Diff "In /diff: move between the file tree and the diff",
 }
 
 impl Action {

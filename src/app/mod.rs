@@ -11,10 +11,12 @@
 //! synchronized update so the terminal never shows half a frame. Nothing ticks while nothing
 //! moves: an idle claw-tui draws nothing and wakes for nothing.
 
+pub mod changes;
 pub mod effect;
 pub mod event;
 pub mod keymap;
 pub mod replay;
+pub mod review;
 pub mod rules;
 pub mod state;
 pub mod terminal;
@@ -50,6 +52,8 @@ struct AgentSlot {
     root: PathBuf,
     /// The agent's working directory: which project's sessions /resume lists.
     root_cwd: PathBuf,
+    /// The agent's tools' shared state: /diff reads the session's checkpoints from it.
+    env: std::sync::Arc<crate::tools::ToolEnv>,
     /// Keeps the demo's scratch directory alive while the demo agent works in it.
     _demo: Option<DemoWorkspace>,
 }
@@ -87,6 +91,7 @@ fn start_agent(
     let (models, theme, keymap, interface) = (built.models, built.theme, built.keymap, built.interface);
     let root = built.env.workspace.root.clone();
     let root_cwd = built.env.workspace.cwd.clone();
+    let env = built.env.clone();
     let AgentHandle { ops, mut events } = agent::spawn(built.config, built.provider, built.registry, built.env);
     let tx = bus.clone();
     let forwarder = tokio::spawn(async move {
@@ -104,7 +109,7 @@ fn start_agent(
         }));
     });
     Ok(Started {
-        slot: AgentSlot { handle: ops, forwarder, root, root_cwd, _demo: demo },
+        slot: AgentSlot { handle: ops, forwarder, root, root_cwd, env, _demo: demo },
         has_credentials,
         models,
         theme,
@@ -336,6 +341,8 @@ pub async fn run(cli: &Cli) -> i32 {
                         };
                         let _ = bus.send(Event::Notice(text));
                     }
+                    Effect::LoadChanges { scope } => load_changes(&slot, scope, &bus),
+                    Effect::LoadFileDiff { scope, file } => load_file_diff(&slot, scope, file, &bus),
                     Effect::ExportFile(path) => {
                         let _ = bus.send(Event::Report(export_file(&path)));
                     }
@@ -587,6 +594,46 @@ fn refresh_browser(state: &State, slot: &AgentSlot, bus: &mpsc::UnboundedSender<
 }
 
 /// Writes a saved session as Markdown into the working directory.
+/// Lists the changed files for /diff in the background. Outside a git repository the session's
+/// changes are all there is.
+fn load_changes(slot: &AgentSlot, scope: changes::Scope, bus: &mpsc::UnboundedSender<Event>) {
+    let cwd = slot.root_cwd.clone();
+    let env = slot.env.clone();
+    let bus = bus.clone();
+    tokio::task::spawn_blocking(move || {
+        let git = changes::in_git(&cwd);
+        let scope = if git { scope } else { changes::Scope::Session };
+        let result = match scope {
+            changes::Scope::WorkingTree => changes::working_tree_changes(&cwd),
+            changes::Scope::Session => {
+                changes::session_changes(&cwd, &env.checkpoints.lock().expect("checkpoints lock"))
+            }
+        };
+        let _ = bus.send(Event::Changes { scope, git, result });
+    });
+}
+
+/// Computes one file's diff for /diff in the background: a large file never stalls the screen.
+fn load_file_diff(
+    slot: &AgentSlot,
+    scope: changes::Scope,
+    file: changes::ChangedFile,
+    bus: &mpsc::UnboundedSender<Event>,
+) {
+    let cwd = slot.root_cwd.clone();
+    let env = slot.env.clone();
+    let bus = bus.clone();
+    tokio::task::spawn_blocking(move || {
+        let diff = match scope {
+            changes::Scope::WorkingTree => changes::working_tree_diff(&cwd, &file),
+            changes::Scope::Session => {
+                changes::session_diff(&cwd, &env.checkpoints.lock().expect("checkpoints lock"), &file.path)
+            }
+        };
+        let _ = bus.send(Event::FileDiff { scope, path: file.path, file: Box::new(diff) });
+    });
+}
+
 fn export_file(path: &std::path::Path) -> Result<String, String> {
     let (records, _) =
         crate::session::read_records(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;

@@ -12,6 +12,10 @@ use crate::session::Record;
 /// One step of a replay.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ReplayItem {
+    /// The next prompt starts this turn (what /rewind names).
+    Turn(u64),
+    /// The conversation went back to before this turn: the transcript from its prompt on goes.
+    Rewound(u64),
     /// A prompt the user typed.
     User(String),
     Agent(AgentEvent),
@@ -168,7 +172,12 @@ pub fn items(records: Vec<Record>) -> Vec<ReplayItem> {
                 out.push(ReplayItem::Agent(AgentEvent::Compacted { summary, kept, before: 0 }))
             }
             Record::Title { title, .. } => out.push(ReplayItem::Agent(AgentEvent::Renamed { title })),
-            Record::ToolCall { .. } | Record::FileChange { .. } => {}
+            Record::Turn { turn, .. } => out.push(ReplayItem::Turn(turn)),
+            Record::Restore { turn, conversation: true, .. } => out.push(ReplayItem::Rewound(turn)),
+            Record::ToolCall { .. }
+            | Record::FileChange { .. }
+            | Record::Checkpoint { .. }
+            | Record::Restore { .. } => {}
         }
     }
     out.push(ReplayItem::Agent(AgentEvent::TurnFinished { turn_id: turn, outcome: TurnOutcome::EndTurn }));

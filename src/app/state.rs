@@ -96,6 +96,8 @@ pub struct MarkdownCache {
 #[derive(Debug)]
 pub struct Cell {
     pub kind: CellKind,
+    /// For a prompt: the agent's number of its turn (what /rewind names).
+    pub turn: Option<u64>,
     pub expanded: bool,
     /// Bumped on every change; layout caches compare it.
     pub version: u64,
@@ -105,7 +107,7 @@ pub struct Cell {
 
 impl Cell {
     pub fn new(kind: CellKind) -> Cell {
-        Cell { kind, expanded: false, version: 1, layout: RefCell::default(), markdown: RefCell::default() }
+        Cell { kind, turn: None, expanded: false, version: 1, layout: RefCell::default(), markdown: RefCell::default() }
     }
 
     pub fn touch(&mut self) {
@@ -214,6 +216,18 @@ pub enum PickerAction {
     SetMode(PermissionMode),
     /// Use the theme at this index of the picker's themes.
     SetTheme(usize),
+    /// /rewind picked a turn; what can go back (its files, the conversation).
+    Rewind {
+        turn: u64,
+        files: bool,
+        conversation: bool,
+    },
+    /// /rewind: plan going back to before `turn`.
+    RewindTo {
+        turn: u64,
+        files: bool,
+        conversation: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -317,6 +331,10 @@ pub enum Overlay {
     KeyTester {
         last: Option<String>,
     },
+    /// A proposed edit reviewed hunk by hunk, or what /undo and /rewind would restore.
+    Review(Box<super::review::Review>),
+    /// `/diff`: the changed files as a tree, the selected file's diff beside it.
+    Diff(Box<super::changes::DiffViewer>),
 }
 
 impl Overlay {
@@ -326,6 +344,7 @@ impl Overlay {
             Overlay::Picker(_) => Context::Palette,
             Overlay::Sessions(_) => Context::Sessions,
             Overlay::Help { .. } | Overlay::KeyTester { .. } => Context::Help,
+            Overlay::Review(_) | Overlay::Diff(_) => Context::Diff,
         }
     }
 }
@@ -426,6 +445,9 @@ pub struct State {
     pub models: Vec<String>,
     /// A short message in the status bar that fades (text, until).
     pub flash: Option<(String, u64)>,
+    /// How diffs are drawn (unified or side by side, wrapping, whitespace), kept between
+    /// reviews.
+    pub diff_view: super::review::DiffView,
     pub quit: bool,
 }
 
@@ -468,6 +490,7 @@ impl State {
             bell: true,
             models: crate::provider::pricing::MODELS.iter().map(|m| m.prefix.to_string()).collect(),
             flash: None,
+            diff_view: super::review::DiffView::new(),
             quit: false,
         }
     }

@@ -279,7 +279,7 @@ mod tests {
                 inside,
             }]
         };
-        CallPlan { access, paths, summary: subject.into(), subject: subject.into(), preview: None }
+        CallPlan { access, paths, summary: subject.into(), subject: subject.into(), preview: None, change: None }
     }
 
     #[test]

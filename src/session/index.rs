@@ -117,7 +117,13 @@ impl Summary {
                 self.updated = Some(*ts);
                 self.title = Some(title.clone());
             }
-            Record::ToolCall { .. } | Record::FileChange { .. } | Record::Todos { .. } | Record::Compaction { .. } => {}
+            Record::ToolCall { .. }
+            | Record::FileChange { .. }
+            | Record::Todos { .. }
+            | Record::Compaction { .. }
+            | Record::Turn { .. }
+            | Record::Checkpoint { .. }
+            | Record::Restore { .. } => {}
         }
     }
 

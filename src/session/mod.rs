@@ -9,6 +9,7 @@
 //! Secrets never reach the file: the writer replaces every known credential value with
 //! `[REDACTED]` before a line is written.
 
+pub mod checkpoint;
 pub mod export;
 pub mod index;
 pub mod manage;
@@ -104,6 +105,25 @@ pub enum Record {
         #[serde(default)]
         focus: Option<String>,
         kept: usize,
+    },
+    /// A user turn began (turns are numbered across resumes; checkpoints and rewinds name them).
+    Turn {
+        ts: DateTime<Utc>,
+        turn: u64,
+        prompt: String,
+    },
+    /// A file's state before the agent changed it in a turn (see [`checkpoint`]).
+    Checkpoint {
+        ts: DateTime<Utc>,
+        #[serde(flatten)]
+        checkpoint: checkpoint::Checkpoint,
+    },
+    /// Files and/or the conversation went back to before `turn`.
+    Restore {
+        ts: DateTime<Utc>,
+        turn: u64,
+        files: bool,
+        conversation: bool,
     },
 }
 

@@ -31,7 +31,15 @@ pub fn normalize(messages: Vec<Message>) -> Vec<Message> {
 
 /// The history to continue from.
 pub fn history(records: &[Record]) -> Vec<Message> {
+    history_and_marks(records).0
+}
+
+/// The history to continue from, and where each turn since the last compaction began in it
+/// (turn number, index): what a later rewind of the conversation truncates to. A `restore`
+/// of the conversation cuts the history back to where its turn began.
+pub fn history_and_marks(records: &[Record]) -> (Vec<Message>, Vec<(u64, usize)>) {
     let mut messages: Vec<Message> = Vec::new();
+    let mut raw_marks: Vec<(u64, usize)> = Vec::new();
     for r in records {
         match r {
             Record::Message { message, .. } => messages.push(message.clone()),
@@ -39,11 +47,35 @@ pub fn history(records: &[Record]) -> Vec<Message> {
                 let tail = messages.split_off(messages.len().saturating_sub(*kept));
                 messages = vec![summary_message(summary)];
                 messages.extend(tail);
+                raw_marks.clear();
+            }
+            Record::Turn { turn, .. } => raw_marks.push((*turn, messages.len())),
+            Record::Restore { turn, conversation: true, .. } => {
+                if let Some(&(_, at)) = raw_marks.iter().find(|(t, _)| t == turn) {
+                    messages.truncate(at);
+                }
+                raw_marks.retain(|(t, _)| t < turn);
             }
             _ => {}
         }
     }
-    let mut messages = normalize(messages);
+    // Marks count raw messages; the history merges neighbours of the same role.
+    let mut group_of = Vec::with_capacity(messages.len());
+    let mut groups = 0usize;
+    let mut prev = None;
+    for m in &messages {
+        if prev != Some(m.role) {
+            groups += 1;
+            prev = Some(m.role);
+        }
+        group_of.push(groups - 1);
+    }
+    let marks = raw_marks.into_iter().map(|(t, at)| (t, group_of.get(at).copied().unwrap_or(groups))).collect();
+    (repair(normalize(messages)), marks)
+}
+
+/// Gives every tool call at the end of a history a result, so it can be sent again.
+pub fn repair(mut messages: Vec<Message>) -> Vec<Message> {
     // Every tool_use needs a tool_result in the next message.
     if let Some(last) = messages.last()
         && last.role == Role::Assistant

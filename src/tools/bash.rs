@@ -124,6 +124,7 @@ Set run_in_background for servers and long jobs, then read their output with bas
             summary,
             subject: input.command.clone(),
             preview: Some(Preview::Command { command: input.command }),
+            change: None,
         })
     }
 

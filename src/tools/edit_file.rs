@@ -9,9 +9,10 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::text::{line_counts, unified_diff};
-use super::write_file::{change_plan, current_text, write_text};
-use super::{CallPlan, ReadStamp, Tool, ToolContext, ToolEffect, ToolEnv, ToolOutput, parse_input, resolve};
+use super::change::{Review, change_plan, commit};
+use super::text::line_counts;
+use super::write_file::current_text;
+use super::{CallPlan, ReadStamp, Tool, ToolContext, ToolEnv, ToolOutput, parse_input, resolve};
 use crate::provider::{BoxFuture, ToolSpec};
 
 #[derive(Debug, Deserialize)]
@@ -108,35 +109,18 @@ An empty old_string creates a new file with new_string as its content."
             return Err(format!("edit_file: {shown}: {why}"));
         }
         let old = current_text(&path.path, &shown, "edit_file")?;
-        let (new, _) = apply(&shown, old.as_deref(), &input)?;
-        Ok(change_plan(path, shown, old.as_deref(), &new))
+        let (new, count) = apply(&shown, old.as_deref(), &input)?;
+        let (added, removed) = line_counts(old.as_deref().unwrap_or(""), &new);
+        let what = if count == 1 { "1 replacement".to_string() } else { format!("{count} replacements") };
+        let done = format!("Edited {shown}: {what} (+{added} -{removed} lines).");
+        Ok(change_plan(path, shown, old, new, done))
     }
 
     fn run<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, Result<ToolOutput, String>> {
         Box::pin(async move {
-            let input: Input = parse_input("edit_file", &input)?;
-            let ws = ctx.workspace();
-            let path = resolve(ws, "edit_file", &input.path)?;
-            let shown = ws.display(&path.path);
-            if let Some(why) = stale_read(&ctx.env, &path.canonical) {
-                return Err(format!("edit_file: {shown}: {why}"));
-            }
-            let old = current_text(&path.path, &shown, "edit_file")?;
-            let (new, count) = apply(&shown, old.as_deref(), &input)?;
-            write_text(&path.path, &shown, "edit_file", &new).await?;
-            // The model knows what it just wrote: its picture of the file is fresh.
-            if let Ok(meta) = std::fs::metadata(&path.path) {
-                let mut reads = ctx.env.reads.lock().expect("reads lock");
-                if let Some(stamp) = reads.get_mut(&path.canonical) {
-                    *stamp = ReadStamp { modified: meta.modified().ok(), len: meta.len() };
-                }
-            }
-            let old_text = old.unwrap_or_default();
-            let (added, removed) = line_counts(&old_text, &new);
-            let diff = unified_diff(&shown, &old_text, &new);
-            let what = if count == 1 { "1 replacement".to_string() } else { format!("{count} replacements") };
-            Ok(ToolOutput::ok(format!("Edited {shown}: {what} (+{added} -{removed} lines)."))
-                .with_effect(ToolEffect::FileChanged { path: path.path, diff }))
+            let plan = self.plan(&input, &ctx.env)?;
+            let change = plan.change.expect("edit_file plans a change");
+            Ok(commit(&ctx.env, "edit_file", &change, &Review::default()).await)
         })
     }
 }

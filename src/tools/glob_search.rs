@@ -67,6 +67,7 @@ Files ignored by .gitignore are skipped. Use it to find files by name; use grep_
             paths: vec![dir],
             summary,
             preview: None,
+            change: None,
         })
     }
 

@@ -163,6 +163,7 @@ Filter files with glob (\"*.rs\", \"**/*.{ts,tsx}\"). Files ignored by .gitignor
             paths: vec![target],
             summary,
             preview: None,
+            change: None,
         })
     }
 

@@ -27,14 +27,22 @@ pub struct Hunk {
     pub added: Vec<String>,
 }
 
+/// The operations of each hunk of `diff`, in order: what [`hunks`] describes and [`apply`]
+/// indexes. Renderers walk these to show context, removed and added lines in place.
+pub fn groups<'a>(diff: &TextDiff<'a, 'a, 'a, str>) -> Vec<Vec<DiffOp>> {
+    diff.grouped_ops(CONTEXT)
+        .into_iter()
+        .filter(|group| group.iter().any(|op| !matches!(op, DiffOp::Equal { .. })))
+        .collect()
+}
+
 /// The hunks of the change from `old` to `new`, in order.
 pub fn hunks(old: &str, new: &str) -> Vec<Hunk> {
     let diff = TextDiff::from_lines(old, new);
     let old_lines: Vec<&str> = diff.old_slices().to_vec();
     let new_lines: Vec<&str> = diff.new_slices().to_vec();
-    diff.grouped_ops(CONTEXT)
+    groups(&diff)
         .into_iter()
-        .filter(|group| group.iter().any(|op| !matches!(op, DiffOp::Equal { .. })))
         .map(|group| {
             let first = group.first().expect("a group has ops");
             let last = group.last().expect("a group has ops");
@@ -66,11 +74,7 @@ pub fn apply(old: &str, new: &str, accepted: &[usize]) -> String {
     let diff = TextDiff::from_lines(old, new);
     let old_lines = diff.old_slices();
     let new_lines = diff.new_slices();
-    let groups: Vec<Vec<DiffOp>> = diff
-        .grouped_ops(CONTEXT)
-        .into_iter()
-        .filter(|group| group.iter().any(|op| !matches!(op, DiffOp::Equal { .. })))
-        .collect();
+    let groups = groups(&diff);
     // Which changed ops belong to an accepted hunk, by their old start (unique per op kind).
     let mut take_new: Vec<(usize, usize)> = Vec::new();
     for (i, group) in groups.iter().enumerate() {

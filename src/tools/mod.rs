@@ -10,6 +10,7 @@
 //! name.
 
 pub mod bash;
+pub mod change;
 pub mod edit_file;
 pub mod glob_search;
 pub mod grep_search;
@@ -58,6 +59,11 @@ pub enum Preview {
     Command { command: String },
     /// A file change as a unified diff.
     Diff { path: String, diff: String },
+    /// A proposed file change, to review hunk by hunk: the text now (`None`: a new file) and
+    /// the text proposed.
+    Edit { path: String, old: Option<String>, new: String },
+    /// A change too large to review hunk by hunk: its sizes, accepted or rejected whole.
+    Large { path: String, old_bytes: Option<usize>, new_bytes: usize },
 }
 
 /// The outcome of validating a call, before it runs.
@@ -71,6 +77,8 @@ pub struct CallPlan {
     /// What permission rules match against: the command for bash, the path for file tools.
     pub subject: String,
     pub preview: Option<Preview>,
+    /// For tools that change a file: the proposal, which the agent commits after approval.
+    pub change: Option<change::FileChange>,
 }
 
 /// A to-do item of the model's plan.
@@ -94,7 +102,12 @@ pub enum TodoStatus {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ToolEffect {
     TodosChanged(Vec<Todo>),
-    FileChanged { path: PathBuf, diff: String },
+    FileChanged {
+        path: PathBuf,
+        diff: String,
+    },
+    /// A file's state before the turn changed it, for the session file.
+    Checkpoint(crate::session::checkpoint::Checkpoint),
 }
 
 /// A tool's answer to the model.
@@ -137,6 +150,10 @@ pub struct ToolEnv {
     pub todos: Mutex<Vec<Todo>>,
     pub shells: shells::Shells,
     pub reads: Mutex<HashMap<PathBuf, ReadStamp>>,
+    /// What files were before the agent changed them, per turn.
+    pub checkpoints: Mutex<crate::session::checkpoint::Checkpoints>,
+    /// Files whose outside change was already reported, with the state reported.
+    noticed: Mutex<HashMap<PathBuf, ReadStamp>>,
 }
 
 impl ToolEnv {
@@ -147,7 +164,35 @@ impl ToolEnv {
             todos: Mutex::new(Vec::new()),
             shells: shells::Shells::default(),
             reads: Mutex::new(HashMap::new()),
+            checkpoints: Mutex::new(Default::default()),
+            noticed: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Of `paths` (changed on disk), those the model read and that are no longer as it read
+    /// them: a message for each, once per change. Its own writes refresh what it read, so they
+    /// are not reported.
+    pub fn external_changes(&self, paths: &[PathBuf]) -> Vec<String> {
+        let reads = self.reads.lock().expect("reads lock");
+        let mut noticed = self.noticed.lock().expect("noticed lock");
+        let mut out = Vec::new();
+        for path in paths {
+            let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+            let Some(stamp) = reads.get(&canonical) else { continue };
+            let now = match std::fs::metadata(&canonical) {
+                Ok(meta) => ReadStamp { modified: meta.modified().ok(), len: meta.len() },
+                Err(_) => ReadStamp { modified: None, len: 0 },
+            };
+            if now == *stamp || noticed.get(&canonical) == Some(&now) {
+                continue;
+            }
+            noticed.insert(canonical.clone(), now);
+            out.push(format!(
+                "{} changed outside claw-tui since the model read it; it will read it again before editing it",
+                self.workspace.display(&canonical)
+            ));
+        }
+        out
     }
 }
 

@@ -56,7 +56,14 @@ Read a file before editing it."
         let input: Input = parse_input("read_file", input)?;
         let path = resolve(&env.workspace, "read_file", &input.path)?;
         let shown = env.workspace.display(&path.path);
-        Ok(CallPlan { access: Access::Read, summary: shown.clone(), subject: shown, paths: vec![path], preview: None })
+        Ok(CallPlan {
+            access: Access::Read,
+            summary: shown.clone(),
+            subject: shown,
+            paths: vec![path],
+            preview: None,
+            change: None,
+        })
     }
 
     fn run<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, Result<ToolOutput, String>> {

@@ -179,6 +179,7 @@ fn shell_plan(tool: &str, input: &Value) -> Result<CallPlan, String> {
         summary: input.shell_id.clone(),
         subject: input.shell_id,
         preview: None,
+        change: None,
     })
 }
 

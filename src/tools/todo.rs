@@ -66,6 +66,7 @@ and mark items completed as soon as they are done."
             summary: format!("{} items", input.todos.len()),
             subject: String::new(),
             preview: None,
+            change: None,
         })
     }
 

@@ -1,14 +1,14 @@
 //! `write_file`: creates or replaces a file.
 //!
-//! The plan computes the diff against what is on disk, which is what an approval shows.
+//! The plan computes the change against what is on disk (a proposal the person can review
+//! hunk by hunk); running it commits the whole change.
 
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::text::{line_counts, looks_binary, unified_diff};
-use super::{
-    Access, CallPlan, Preview, ResolvedPath, Tool, ToolContext, ToolEffect, ToolEnv, ToolOutput, parse_input, resolve,
-};
+use super::change::{Review, change_plan, commit};
+use super::text::{line_counts, looks_binary};
+use super::{CallPlan, Tool, ToolContext, ToolEnv, ToolOutput, parse_input, resolve};
 use crate::provider::{BoxFuture, ToolSpec};
 
 #[derive(Debug, Deserialize)]
@@ -34,18 +34,6 @@ pub(crate) fn current_text(path: &std::path::Path, shown: &str, tool: &str) -> R
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) if e.kind() == std::io::ErrorKind::IsADirectory => Err(format!("{tool}: {shown} is a directory")),
         Err(e) => Err(format!("{tool}: cannot read {shown}: {e}")),
-    }
-}
-
-/// The plan of a file change: write access, and the diff as what an approver sees.
-pub(crate) fn change_plan(path: ResolvedPath, shown: String, old: Option<&str>, new: &str) -> CallPlan {
-    let diff = unified_diff(&shown, old.unwrap_or(""), new);
-    CallPlan {
-        access: Access::Write,
-        summary: shown.clone(),
-        subject: shown.clone(),
-        paths: vec![path],
-        preview: Some(Preview::Diff { path: shown, diff }),
     }
 }
 
@@ -84,27 +72,27 @@ Prefer edit_file to change part of an existing file."
         let path = resolve(&env.workspace, "write_file", &input.path)?;
         let shown = env.workspace.display(&path.path);
         let old = current_text(&path.path, &shown, "write_file")?;
-        Ok(change_plan(path, shown, old.as_deref(), &input.content))
+        let done = done_message(&shown, old.as_deref(), &input.content);
+        Ok(change_plan(path, shown, old, input.content, done))
     }
 
     fn run<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, Result<ToolOutput, String>> {
         Box::pin(async move {
-            let input: Input = parse_input("write_file", &input)?;
-            let ws = ctx.workspace();
-            let path = resolve(ws, "write_file", &input.path)?;
-            let shown = ws.display(&path.path);
-            let old = current_text(&path.path, &shown, "write_file")?;
-            write_text(&path.path, &shown, "write_file", &input.content).await?;
-            let diff = unified_diff(&shown, old.as_deref().unwrap_or(""), &input.content);
-            let lines = input.content.lines().count();
-            let message = match &old {
-                None => format!("Created {shown} ({lines} lines)."),
-                Some(old) => {
-                    let (added, removed) = line_counts(old, &input.content);
-                    format!("Wrote {shown} ({lines} lines; +{added} -{removed}).")
-                }
-            };
-            Ok(ToolOutput::ok(message).with_effect(ToolEffect::FileChanged { path: path.path, diff }))
+            let plan = self.plan(&input, &ctx.env)?;
+            let change = plan.change.expect("write_file plans a change");
+            Ok(commit(&ctx.env, "write_file", &change, &Review::default()).await)
         })
+    }
+}
+
+/// What the model is told when the whole file was written.
+fn done_message(shown: &str, old: Option<&str>, new: &str) -> String {
+    let lines = new.lines().count();
+    match old {
+        None => format!("Created {shown} ({lines} lines)."),
+        Some(old) => {
+            let (added, removed) = line_counts(old, new);
+            format!("Wrote {shown} ({lines} lines; +{added} -{removed}).")
+        }
     }
 }

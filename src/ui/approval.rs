@@ -71,6 +71,14 @@ pub fn render(state: &State, modal: &ApprovalModal, frame: &mut Frame, area: Rec
             )));
             lines.extend(diff_lines(&visible(diff), theme, inner_w, "", Some(MAX_PREVIEW)));
         }
+        // Edits open the diff review; these show here only if one reaches the plain modal.
+        Some(Preview::Edit { path, old, new }) => {
+            let diff = crate::tools::text::unified_diff(path, old.as_deref().unwrap_or(""), new);
+            lines.extend(diff_lines(&visible(&diff), theme, inner_w, "", Some(MAX_PREVIEW)));
+        }
+        Some(Preview::Large { path, .. }) => {
+            lines.push(Line::from(Span::styled(format!("{} (too large to show)", visible(path)), muted)))
+        }
         None => lines.push(Line::from(Span::styled(modal.request.summary.clone(), Style::default().fg(theme.ui.text)))),
     }
     lines.push(Line::default());

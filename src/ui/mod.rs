@@ -5,10 +5,12 @@ pub mod approval;
 pub mod composer;
 pub mod cost;
 pub mod diff;
+pub mod diffview;
 pub mod help;
 pub mod highlight;
 pub mod markdown;
 pub mod palette;
+pub mod review;
 pub mod sessions;
 pub mod status;
 pub mod theme;
@@ -111,6 +113,8 @@ pub fn render(state: &State, frame: &mut Frame) {
             Overlay::Help { scroll } => help::render(state, *scroll, frame, area),
             Overlay::KeyTester { last } => help::render_tester(state, last.as_deref(), frame, area),
             Overlay::Sessions(b) => sessions::render(state, b, frame, area),
+            Overlay::Review(r) => review::render(state, r, frame, area),
+            Overlay::Diff(v) => diffview::render(state, v, frame, area),
         }
     }
 }

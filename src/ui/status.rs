@@ -68,6 +68,11 @@ fn hints(state: &State) -> Vec<(String, &'static str)> {
             h.push((k(Action::PaletteClose), "close"));
         }
         Some(Overlay::Help { .. }) => h.push((k(Action::CloseHelp), "close")),
+        Some(Overlay::Review(_)) => {
+            h.push((k(Action::DiffApply), "apply"));
+            h.push((k(Action::DiffClose), "close"));
+        }
+        Some(Overlay::Diff(_)) => h.push((k(Action::DiffClose), "close")),
         Some(Overlay::KeyTester { .. }) => h.push(("esc".into(), "close")),
         Some(Overlay::Sessions(_)) => {
             h.push((k(Action::SessionResume), "resume"));

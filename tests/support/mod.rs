@@ -364,6 +364,7 @@ pub fn spawn_agent(url: &str, dir: &Path, opts: AgentOptions) -> AgentHandle {
         instruction_files: vec![],
         session: opts.session.unwrap_or_else(|| SessionWriter::disabled("test-session".into())),
         history: opts.history,
+        marks: Vec::new(),
         compact_threshold: opts.compact_threshold,
         prices: Default::default(),
     };

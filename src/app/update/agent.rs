@@ -1,6 +1,7 @@
 //! Agent events: the transcript, tool cells, usage, the turn state.
 
 use super::*;
+use crate::app::review::ReviewKind;
 
 /// The streaming cell of `kind` at the end of the transcript, if the last cell is one.
 pub(super) fn streaming_tail(state: &mut State, thinking: bool) -> Option<&mut Cell> {
@@ -36,7 +37,15 @@ pub(super) fn on_agent(state: &mut State, ev: AgentEvent, fx: &mut Vec<Effect>) 
             state.status.cwd = cwd;
             state.status.mode = permission_mode;
         }
-        AgentEvent::TurnStarted { .. } => {
+        AgentEvent::TurnStarted { turn_id } => {
+            // The prompt this turn answers: the first one not yet given a turn.
+            let last_tagged = state.transcript.cells.iter().rposition(|c| c.turn.is_some()).map_or(0, |i| i + 1);
+            if let Some(cell) = state.transcript.cells[last_tagged..]
+                .iter_mut()
+                .find(|c| matches!(c.kind, CellKind::User { .. }) && c.turn.is_none())
+            {
+                cell.turn = Some(turn_id);
+            }
             state.turn_running = true;
             state.activity = Activity::Thinking;
             state.cost.turn_base = state.cost.session;
@@ -127,10 +136,10 @@ pub(super) fn on_agent(state: &mut State, ev: AgentEvent, fx: &mut Vec<Effect>) 
                 preview,
                 session_rule,
             };
-            if state.overlays.iter().any(|o| matches!(o, Overlay::Approval(_))) {
+            if super::review::approval_open(state) {
                 state.approval_queue.push_back(request);
             } else {
-                state.overlays.push(Overlay::Approval(Box::new(ApprovalModal { request, choice: 0, note: None })));
+                super::review::open_request(state, request);
             }
         }
         AgentEvent::ToolCallFinished { call_id, result, is_error, elapsed_ms, .. } => {
@@ -142,7 +151,11 @@ pub(super) fn on_agent(state: &mut State, ev: AgentEvent, fx: &mut Vec<Effect>) 
                 cell.touch();
             }
             // A call that ended while its approval waited (an interrupt) drops the modal.
-            state.overlays.retain(|o| !matches!(o, Overlay::Approval(m) if m.request.call_id == call_id));
+            state.overlays.retain(|o| match o {
+                Overlay::Approval(m) => m.request.call_id != call_id,
+                Overlay::Review(r) => !matches!(&r.kind, ReviewKind::Edit(req) if req.call_id == call_id),
+                _ => true,
+            });
             state.approval_queue.retain(|r| r.call_id != call_id);
             state.activity = Activity::Thinking;
         }
@@ -161,6 +174,11 @@ pub(super) fn on_agent(state: &mut State, ev: AgentEvent, fx: &mut Vec<Effect>) 
             }
         }
         AgentEvent::TodosChanged { todos } => state.todos = todos,
+        AgentEvent::Turns { turns } => super::review::turns_arrived(state, turns),
+        AgentEvent::RestorePlan { plan } => super::review::plan_arrived(state, plan),
+        AgentEvent::Restored { turn, files, conversation, report } => {
+            super::review::restored(state, turn, files, conversation, report)
+        }
         AgentEvent::Usage { request, session, session_cost_usd, context_tokens, context_window, .. } => {
             let c = &mut state.cost;
             c.last_request = request;

@@ -1,6 +1,7 @@
 //! Answering approvals, and the queue behind the one on screen.
 
 use super::*;
+use crate::app::review::ReviewKind;
 
 pub(super) fn approval_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
     let Some(Overlay::Approval(modal)) = state.overlays.last_mut() else { return };
@@ -41,9 +42,22 @@ pub(super) fn approval_action(state: &mut State, action: Action, fx: &mut Vec<Ef
 /// Answers the approval on screen and shows the next one. `persist` is a rule to save to the
 /// project config ("always allow").
 pub(super) fn decide(state: &mut State, decision: Decision, persist: Option<String>, fx: &mut Vec<Effect>) {
-    let Some(pos) = state.overlays.iter().rposition(|o| matches!(o, Overlay::Approval(_))) else { return };
-    let Overlay::Approval(modal) = state.overlays.remove(pos) else { return };
-    let call_id = modal.request.call_id.clone();
+    let Some(pos) = state.overlays.iter().rposition(|o| match o {
+        Overlay::Approval(_) => true,
+        Overlay::Review(r) => matches!(r.kind, ReviewKind::Edit(_)),
+        _ => false,
+    }) else {
+        return;
+    };
+    let request = match state.overlays.remove(pos) {
+        Overlay::Approval(modal) => modal.request,
+        Overlay::Review(review) => match review.kind {
+            ReviewKind::Edit(request) => request,
+            ReviewKind::Restore { .. } => return,
+        },
+        _ => return,
+    };
+    let call_id = request.call_id.clone();
     let allowed = !matches!(decision, Decision::Deny { .. });
     if let Some(cell) = state.transcript.tool_mut(&call_id)
         && let CellKind::Tool(t) = &mut cell.kind
@@ -57,8 +71,8 @@ pub(super) fn decide(state: &mut State, decision: Decision, persist: Option<Stri
         fx.push(Effect::PersistRule(rule));
     }
     if let Some(next) = state.approval_queue.pop_front() {
-        state.overlays.push(Overlay::Approval(Box::new(ApprovalModal { request: next, choice: 0, note: None })));
+        super::review::open_request(state, next);
     } else {
-        state.activity = if allowed { Activity::RunningTool(modal.request.tool) } else { Activity::Thinking };
+        state.activity = if allowed { Activity::RunningTool(request.tool) } else { Activity::Thinking };
     }
 }

@@ -22,6 +22,9 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("/rename", "Give this session a title (/rename TITLE)"),
     ("/compact", "Summarize the conversation to free context (/compact [FOCUS])"),
     ("/export", "Write this session to a file (/export [PATH], .json for JSON)"),
+    ("/diff", "Browse changed files and their diffs (/diff session: only this session's changes)"),
+    ("/undo", "Revert the file changes of the last turn that made any, after showing them"),
+    ("/rewind", "Go back to before a turn: its files, the conversation, or both"),
 ];
 
 pub(super) fn run_command(state: &mut State, line: &str, fx: &mut Vec<Effect>) {
@@ -31,6 +34,22 @@ pub(super) fn run_command(state: &mut State, line: &str, fx: &mut Vec<Effect>) {
     };
     match name {
         "/help" => state.overlays.push(Overlay::Help { scroll: 0 }),
+        "/diff" => {
+            let scope = match arg {
+                "" | "all" | "tree" => Some(crate::app::changes::Scope::WorkingTree),
+                "session" => Some(crate::app::changes::Scope::Session),
+                other => {
+                    return notice(
+                        state,
+                        NoticeLevel::Error,
+                        format!("/diff {other}: expected nothing (all changes) or `session`"),
+                    );
+                }
+            };
+            super::review::open_viewer(state, scope, fx);
+        }
+        "/undo" => super::review::undo(state, fx),
+        "/rewind" => super::review::rewind(state, fx),
         "/clear" => fx.push(Effect::NewSession),
         "/exit" | "/quit" => fx.push(Effect::Quit),
         "/version" => notice(state, NoticeLevel::Info, format!("claw-tui {}", env!("CARGO_PKG_VERSION"))),

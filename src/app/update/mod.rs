@@ -19,6 +19,7 @@ mod approvals;
 mod browser;
 mod commands;
 mod pickers;
+mod review;
 mod vim;
 
 use agent::on_agent;
@@ -94,7 +95,7 @@ pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
             state.todos.clear();
             state.queued.clear();
             state.approval_queue.clear();
-            state.overlays.retain(|o| !matches!(o, Overlay::Approval(_)));
+            state.overlays.retain(|o| !matches!(o, Overlay::Approval(_) | Overlay::Review(_)));
             state.turn_running = false;
             state.activity = Activity::Idle;
             if welcome {
@@ -102,18 +103,28 @@ pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
             }
         }
         Event::Restore(items) => {
+            let mut turn = None;
             for item in items {
                 match item {
+                    super::replay::ReplayItem::Turn(n) => turn = Some(n),
+                    super::replay::ReplayItem::Rewound(n) => {
+                        if let Some(at) = state.transcript.cells.iter().position(|c| c.turn == Some(n)) {
+                            state.transcript.cells.truncate(at);
+                        }
+                    }
                     super::replay::ReplayItem::User(text) => {
                         remember(state, &text);
-                        state.transcript.push(CellKind::User { text: crate::sanitize::visible_owned(text.clone()) });
+                        let i = state
+                            .transcript
+                            .push(CellKind::User { text: crate::sanitize::visible_owned(text.clone()) });
+                        state.transcript.cells[i].turn = turn.take();
                     }
                     super::replay::ReplayItem::Agent(ev) => on_agent(state, ev, &mut fx),
                 }
             }
             state.turn_running = false;
             state.activity = Activity::Idle;
-            state.overlays.retain(|o| !matches!(o, Overlay::Approval(_)));
+            state.overlays.retain(|o| !matches!(o, Overlay::Approval(_) | Overlay::Review(_)));
             state.transcript.scroll = Scroll::Follow;
             // The session's cost so far is history; "last turn" starts with the next prompt.
             let c = &mut state.cost;
@@ -133,6 +144,12 @@ pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
                 send_prompt(state, text, &mut fx);
             }
         }
+        Event::WorkspaceChanged(paths) => {
+            review::workspace_changed(state, &mut fx);
+            fx.push(Effect::Agent(Op::ExternalChanges { paths }));
+        }
+        Event::Changes { scope, git, result } => review::changes_arrived(state, scope, git, result, &mut fx),
+        Event::FileDiff { scope, path, file } => review::file_diff_arrived(state, scope, path, *file),
         Event::Terminate => fx.push(Effect::Quit),
     }
     fx
@@ -181,6 +198,9 @@ fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
             return;
         }
         return browser_key(state, key, k, fx);
+    }
+    if review::review_note_key(state, key, k) {
+        return;
     }
     // Typing a note for a denial: characters are text; other keys resolve in the approval
     // context, where `choose` sends the denial with the note and `deny` closes the note box.
@@ -315,6 +335,7 @@ fn completion_intercepts(state: &mut State, action: Action, fx: &mut Vec<Effect>
 pub(super) fn on_action(state: &mut State, action: Action, key: KeyEvent, fx: &mut Vec<Effect>) {
     match action.info().context {
         Context::Approval => return approval_action(state, action, fx),
+        Context::Diff => return review::diff_action(state, action, fx),
         Context::Palette => return picker_action(state, action, fx),
         Context::Help => {
             let max = ui::help::lines(state).len().saturating_sub(1) as u16;
@@ -544,7 +565,12 @@ fn on_paste(state: &mut State, text: String) {
                 BrowserMode::ConfirmDelete => {}
             }
         }
-        Some(Overlay::Help { .. }) | Some(Overlay::KeyTester { .. }) => {}
+        Some(Overlay::Review(r)) => {
+            if let Some(note) = r.note.as_mut() {
+                note.insert_str(&text);
+            }
+        }
+        Some(Overlay::Help { .. }) | Some(Overlay::KeyTester { .. }) | Some(Overlay::Diff(_)) => {}
         None => {
             state.focus = Focus::Composer;
             state.composer.textarea.insert_str(&text);

@@ -151,6 +151,12 @@ pub(super) fn picker_action(state: &mut State, action: Action, fx: &mut Vec<Effe
                     on_action(state, a, key, fx);
                 }
                 Some(PickerAction::SetModel(m)) => fx.push(Effect::Agent(Op::SetModel { model: m })),
+                Some(PickerAction::Rewind { turn, files, conversation }) => {
+                    super::review::rewind_what(state, turn, files, conversation)
+                }
+                Some(PickerAction::RewindTo { turn, files, conversation }) => {
+                    fx.push(Effect::Agent(Op::PlanRestore { turn: Some(turn), files, conversation }))
+                }
                 Some(PickerAction::SetMode(m)) => set_mode(state, m, fx),
                 Some(PickerAction::SetTheme(_)) => {
                     // Already shown by the preview; say how to keep it.

@@ -1,0 +1,311 @@
+//! The diff review's model: files as hunks of rows, which hunks are accepted, and the view.
+//!
+//! One model serves the review of a proposed edit (hunks can be accepted or rejected), the
+//! confirmation of /undo and /rewind (whole files, with conflicts), and the /diff viewer's
+//! right-hand side. Rows are computed once when a file is opened; the renderer lays out only
+//! the hunks in view.
+
+use std::ops::Range;
+
+use similar::{ChangeTag, DiffOp, TextDiff};
+
+use crate::tools::hunks;
+
+/// What kind of line a row is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowKind {
+    Context,
+    Removed,
+    Added,
+}
+
+/// One line of a hunk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub kind: RowKind,
+    /// 1-based line numbers in the old and new text.
+    pub old_no: Option<usize>,
+    pub new_no: Option<usize>,
+    /// The line without its ending.
+    pub text: String,
+    /// Byte ranges of `text` that changed within the line (word-level).
+    pub emph: Vec<Range<usize>>,
+    /// For side-by-side: the index (in this hunk's rows) of the row paired with this one.
+    pub pair: Option<usize>,
+}
+
+/// A hunk as rows, with its header and whether only whitespace changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HunkRows {
+    pub header: String,
+    pub rows: Vec<Row>,
+    pub whitespace_only: bool,
+    /// First line in the old text (1-based), for messages.
+    pub old_start: usize,
+}
+
+/// Why a file has no hunks to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Placeholder {
+    Binary,
+    /// Too large to diff here: the sizes.
+    Large {
+        old_bytes: Option<usize>,
+        new_bytes: Option<usize>,
+    },
+    /// Still being computed in the background.
+    Loading,
+    Unchanged,
+}
+
+/// A file's change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiffFile {
+    pub path: String,
+    /// Where it was before a rename.
+    pub renamed_from: Option<String>,
+    pub created: bool,
+    pub deleted: bool,
+    pub hunks: Vec<HunkRows>,
+    pub placeholder: Option<Placeholder>,
+    pub added: usize,
+    pub removed: usize,
+    /// Someone else changed the file since the agent's last write (restores).
+    pub conflict: bool,
+    /// The language token for syntax highlighting (the extension).
+    pub lang: String,
+}
+
+/// Similarity below which paired lines are shown as wholly changed, not word by word.
+const WORD_DIFF_MIN_RATIO: f32 = 0.4;
+
+impl DiffFile {
+    /// The change from `old` to `new` (`None`: the file does not exist on that side).
+    pub fn new(path: &str, old: Option<&str>, new: Option<&str>) -> DiffFile {
+        let lang = std::path::Path::new(path).extension().and_then(|e| e.to_str()).unwrap_or("").to_string();
+        let mut file = DiffFile {
+            path: path.to_string(),
+            renamed_from: None,
+            created: old.is_none() && new.is_some(),
+            deleted: new.is_none() && old.is_some(),
+            hunks: Vec::new(),
+            placeholder: None,
+            added: 0,
+            removed: 0,
+            conflict: false,
+            lang,
+        };
+        let (o, n) = (old.unwrap_or(""), new.unwrap_or(""));
+        let binary = |s: &str| crate::tools::text::looks_binary(s.as_bytes());
+        if binary(o) || binary(n) {
+            file.placeholder = Some(Placeholder::Binary);
+            return file;
+        }
+        let fits = |s: &str| {
+            s.len() <= crate::tools::change::MAX_REVIEW_BYTES
+                && s.lines().count() <= crate::tools::change::MAX_REVIEW_LINES
+        };
+        if !fits(o) || !fits(n) {
+            file.placeholder = Some(Placeholder::Large { old_bytes: old.map(str::len), new_bytes: new.map(str::len) });
+            return file;
+        }
+        let diff = TextDiff::from_lines(o, n);
+        let old_lines = diff.old_slices();
+        let new_lines = diff.new_slices();
+        for group in hunks::groups(&diff) {
+            let mut rows = Vec::new();
+            for op in &group {
+                let (old_r, new_r) = (op.old_range(), op.new_range());
+                match op {
+                    DiffOp::Equal { .. } => {
+                        for (k, line) in old_lines[old_r.clone()].iter().enumerate() {
+                            rows.push(row(RowKind::Context, Some(old_r.start + k), Some(new_r.start + k), line));
+                        }
+                    }
+                    _ => {
+                        let first = rows.len();
+                        for (k, line) in old_lines[old_r.clone()].iter().enumerate() {
+                            rows.push(row(RowKind::Removed, Some(old_r.start + k), None, line));
+                        }
+                        let added_at = rows.len();
+                        for (k, line) in new_lines[new_r.clone()].iter().enumerate() {
+                            rows.push(row(RowKind::Added, None, Some(new_r.start + k), line));
+                        }
+                        file.removed += old_r.len();
+                        file.added += new_r.len();
+                        // Pair removed with added lines, in order, for word-level highlights
+                        // and side-by-side rows.
+                        for k in 0..old_r.len().min(new_r.len()) {
+                            let (a, b) = (first + k, added_at + k);
+                            rows[a].pair = Some(b);
+                            rows[b].pair = Some(a);
+                            let (ea, eb) = word_changes(&rows[a].text, &rows[b].text);
+                            rows[a].emph = ea;
+                            rows[b].emph = eb;
+                        }
+                    }
+                }
+            }
+            let (first, last) = (group.first().expect("non-empty"), group.last().expect("non-empty"));
+            let old_start = first.old_range().start;
+            let new_start = first.new_range().start;
+            let old_len = last.old_range().end - old_start;
+            let new_len = last.new_range().end - new_start;
+            let squash = |k: RowKind| -> String {
+                rows.iter()
+                    .filter(|r| r.kind == k)
+                    .flat_map(|r| r.text.chars())
+                    .filter(|c| !c.is_whitespace())
+                    .collect()
+            };
+            let whitespace_only = squash(RowKind::Removed) == squash(RowKind::Added);
+            file.hunks.push(HunkRows {
+                header: format!("@@ -{},{old_len} +{},{new_len} @@", old_start + 1, new_start + 1),
+                rows,
+                whitespace_only,
+                old_start: old_start + 1,
+            });
+        }
+        if file.hunks.is_empty() && !file.created && !file.deleted {
+            file.placeholder = Some(Placeholder::Unchanged);
+        }
+        file
+    }
+
+    /// A file whose diff is not there yet, or cannot be shown.
+    pub fn placeholder(path: &str, placeholder: Placeholder) -> DiffFile {
+        let mut f = DiffFile::new(path, Some(""), Some(""));
+        f.placeholder = Some(placeholder);
+        f
+    }
+}
+
+fn row(kind: RowKind, old: Option<usize>, new: Option<usize>, line: &str) -> Row {
+    Row {
+        kind,
+        old_no: old.map(|n| n + 1),
+        new_no: new.map(|n| n + 1),
+        text: line.trim_end_matches(['\n', '\r']).to_string(),
+        emph: Vec::new(),
+        pair: None,
+    }
+}
+
+/// The byte ranges that differ between two similar lines, word by word. Lines that share
+/// little get no ranges: the whole line is the change.
+fn word_changes(old: &str, new: &str) -> (Vec<Range<usize>>, Vec<Range<usize>>) {
+    if old.len() > 2000 || new.len() > 2000 {
+        return (Vec::new(), Vec::new());
+    }
+    let diff = TextDiff::from_words(old, new);
+    if diff.ratio() < WORD_DIFF_MIN_RATIO {
+        return (Vec::new(), Vec::new());
+    }
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    let (mut oi, mut ni) = (0usize, 0usize);
+    for change in diff.iter_all_changes() {
+        let len = change.value().len();
+        match change.tag() {
+            ChangeTag::Equal => {
+                oi += len;
+                ni += len;
+            }
+            ChangeTag::Delete => {
+                push_range(&mut a, oi..oi + len);
+                oi += len;
+            }
+            ChangeTag::Insert => {
+                push_range(&mut b, ni..ni + len);
+                ni += len;
+            }
+        }
+    }
+    (a, b)
+}
+
+/// Adds a range, joining it to the last when they touch.
+fn push_range(v: &mut Vec<Range<usize>>, r: Range<usize>) {
+    match v.last_mut() {
+        Some(last) if last.end == r.start => last.end = r.end,
+        _ => v.push(r),
+    }
+}
+
+/// How diffs are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DiffView {
+    pub side_by_side: bool,
+    /// Long lines wrap (true) or scroll horizontally (false).
+    pub wrap: bool,
+    pub hide_whitespace: bool,
+    /// Columns scrolled to the right when not wrapping.
+    pub hscroll: usize,
+}
+
+impl DiffView {
+    pub fn new() -> Self {
+        DiffView { side_by_side: false, wrap: true, hide_whitespace: false, hscroll: 0 }
+    }
+}
+
+/// Below this width side-by-side falls back to unified.
+pub const SIDE_BY_SIDE_MIN_WIDTH: u16 = 100;
+
+/// What a review is for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReviewKind {
+    /// A proposed edit waiting for approval.
+    Edit(super::state::ApprovalRequest),
+    /// /undo or /rewind: what the files go back to. `armed` is set after a first confirm
+    /// when some files were changed by someone else (the next confirm overwrites them).
+    Restore { turn: u64, prompt: String, files: bool, conversation: bool, armed: bool },
+}
+
+/// The diff review modal.
+pub struct Review {
+    pub kind: ReviewKind,
+    pub files: Vec<DiffFile>,
+    pub file: usize,
+    /// The current hunk of the current file.
+    pub hunk: usize,
+    /// Accepted hunks, per file.
+    pub accepted: Vec<Vec<bool>>,
+    /// Rows scrolled past at the top (in laid-out lines).
+    pub scroll: usize,
+    pub view: DiffView,
+    /// Set while typing a note for the model.
+    pub note: Option<ratatui_textarea::TextArea<'static>>,
+    /// The note written, sent with the answer.
+    pub note_text: Option<String>,
+}
+
+impl Review {
+    pub fn new(kind: ReviewKind, files: Vec<DiffFile>, view: DiffView) -> Review {
+        let accepted = files.iter().map(|f| vec![true; f.hunks.len()]).collect();
+        Review { kind, files, file: 0, hunk: 0, accepted, scroll: 0, view, note: None, note_text: None }
+    }
+
+    pub fn current(&self) -> Option<&DiffFile> {
+        self.files.get(self.file)
+    }
+
+    /// Whether hunks can be accepted one by one (edits, not restores).
+    pub fn per_hunk(&self) -> bool {
+        matches!(self.kind, ReviewKind::Edit(_))
+    }
+
+    /// Hunks shown (whitespace-only ones are hidden when asked).
+    pub fn visible_hunks(&self) -> Vec<usize> {
+        let Some(f) = self.current() else { return Vec::new() };
+        (0..f.hunks.len()).filter(|&i| !(self.view.hide_whitespace && f.hunks[i].whitespace_only)).collect()
+    }
+
+    /// Indexes of the accepted hunks of file `file`.
+    pub fn accepted_of(&self, file: usize) -> Vec<usize> {
+        self.accepted.get(file).map(|a| (0..a.len()).filter(|&i| a[i]).collect()).unwrap_or_default()
+    }
+
+    pub fn conflicts(&self) -> usize {
+        self.files.iter().filter(|f| f.conflict).count()
+    }
+}

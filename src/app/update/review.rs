@@ -1,0 +1,540 @@
+//! The diff review (edits hunk by hunk), /undo and /rewind, and the /diff viewer.
+
+use super::*;
+use crate::agent::{RestorePlan, TurnInfo};
+use crate::app::changes::{DiffViewer, Scope, ids_of, tree_items};
+use crate::app::review::{DiffFile, Placeholder, Review, ReviewKind};
+use crate::tools::Preview;
+
+/// Whether an approval (a plain one or an edit review) is on screen.
+pub(super) fn approval_open(state: &State) -> bool {
+    state.overlays.iter().any(|o| match o {
+        Overlay::Approval(_) => true,
+        Overlay::Review(r) => matches!(r.kind, ReviewKind::Edit(_)),
+        _ => false,
+    })
+}
+
+/// Shows an approval request: a proposed edit as a diff review, anything else as the modal.
+pub(super) fn open_request(state: &mut State, request: ApprovalRequest) {
+    let file = match &request.preview {
+        Some(Preview::Edit { path, old, new }) => Some(DiffFile::new(path, old.as_deref(), Some(new))),
+        Some(Preview::Large { path, old_bytes, new_bytes }) => {
+            let mut f =
+                DiffFile::placeholder(path, Placeholder::Large { old_bytes: *old_bytes, new_bytes: Some(*new_bytes) });
+            f.created = old_bytes.is_none();
+            Some(f)
+        }
+        _ => None,
+    };
+    match file {
+        Some(file) => {
+            let review = Review::new(ReviewKind::Edit(request), vec![file], state.diff_view);
+            state.overlays.push(Overlay::Review(Box::new(review)));
+        }
+        None => state.overlays.push(Overlay::Approval(Box::new(ApprovalModal { request, choice: 0, note: None }))),
+    }
+}
+
+/// Keys while a note is typed in a review: characters are text, enter keeps it, esc drops it.
+/// Returns whether the key was taken.
+pub(super) fn review_note_key(state: &mut State, key: KeyEvent, k: Key) -> bool {
+    let Some(Overlay::Review(review)) = state.overlays.last_mut() else { return false };
+    let Some(note) = review.note.as_mut() else { return false };
+    let is_text = matches!(key.code, crossterm::event::KeyCode::Char(_))
+        && !key.modifiers.intersects(crossterm::event::KeyModifiers::CONTROL | crossterm::event::KeyModifiers::ALT);
+    let action = if is_text {
+        None
+    } else {
+        match state.keymap.resolve(&[Context::Diff], &[], k) {
+            Resolved::Matched(a) => Some(a),
+            _ => None,
+        }
+    };
+    match action {
+        Some(Action::DiffApply) => {
+            let text = note.lines().join("\n").trim().to_string();
+            review.note_text = (!text.is_empty()).then_some(text);
+            review.note = None;
+        }
+        Some(Action::DiffClose) => review.note = None,
+        _ => {
+            note.input(key);
+        }
+    }
+    true
+}
+
+/// Width and height of the review's diff area.
+fn review_body(state: &State, review: &Review) -> (usize, usize) {
+    let r = ui::review::body_area(state, review, Rect::new(0, 0, state.size.0, state.size.1));
+    (r.width as usize, r.height as usize)
+}
+
+use ratatui::layout::Rect;
+
+/// A key action in the `diff` context.
+pub(super) fn diff_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
+    match state.overlays.last() {
+        Some(Overlay::Review(_)) => review_action(state, action, fx),
+        Some(Overlay::Diff(_)) => viewer_action(state, action, fx),
+        _ => {}
+    }
+}
+
+/// View toggles shared by the review and the viewer. Returns whether `action` was one.
+fn view_action(view: &mut crate::app::review::DiffView, action: Action) -> bool {
+    match action {
+        Action::DiffSideBySide => view.side_by_side = !view.side_by_side,
+        Action::DiffWrap => {
+            view.wrap = !view.wrap;
+            view.hscroll = 0;
+        }
+        Action::DiffWhitespace => view.hide_whitespace = !view.hide_whitespace,
+        Action::DiffScrollLeft if !view.wrap => view.hscroll = view.hscroll.saturating_sub(8),
+        Action::DiffScrollRight if !view.wrap => view.hscroll += 8,
+        _ => return false,
+    }
+    true
+}
+
+/// Scrolling and hunk steps over one file's diff. Returns whether `action` was one.
+fn scroll_action(
+    file: Option<&DiffFile>,
+    hunks: &[usize],
+    hunk: &mut usize,
+    scroll: &mut usize,
+    view: &crate::app::review::DiffView,
+    (width, height): (usize, usize),
+    action: Action,
+) -> bool {
+    let Some(file) = file else { return false };
+    let (tops, total) = ui::review::hunk_tops(file, hunks, view, width);
+    let max = total.saturating_sub(height.max(1));
+    let page = height.saturating_sub(2).max(1);
+    let to_hunk = |i: usize, scroll: &mut usize| {
+        if let Some(top) = tops.get(i) {
+            *scroll = (*top).min(max);
+        }
+    };
+    match action {
+        Action::DiffUp => *scroll = scroll.saturating_sub(1),
+        Action::DiffDown => *scroll = (*scroll + 1).min(max),
+        Action::DiffPageUp => *scroll = scroll.saturating_sub(page),
+        Action::DiffPageDown => *scroll = (*scroll + page).min(max),
+        Action::DiffTop => {
+            *scroll = 0;
+            *hunk = 0;
+        }
+        Action::DiffBottom => {
+            *scroll = max;
+            *hunk = hunks.len().saturating_sub(1);
+        }
+        Action::DiffNextHunk if !hunks.is_empty() => {
+            *hunk = (*hunk + 1).min(hunks.len() - 1);
+            to_hunk(*hunk, scroll);
+        }
+        Action::DiffPrevHunk if !hunks.is_empty() => {
+            *hunk = hunk.saturating_sub(1).min(hunks.len() - 1);
+            to_hunk(*hunk, scroll);
+        }
+        _ => return false,
+    }
+    true
+}
+
+fn review_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
+    let size = {
+        let Some(Overlay::Review(review)) = state.overlays.last() else { return };
+        review_body(state, review)
+    };
+    let Some(Overlay::Review(review)) = state.overlays.last_mut() else { return };
+    if view_action(&mut review.view, action) {
+        state.diff_view = review.view;
+        state.diff_view.hscroll = 0;
+        let hunks = review.visible_hunks();
+        review.hunk = review.hunk.min(hunks.len().saturating_sub(1));
+        review.scroll = 0;
+        if let Some(f) = review.files.get(review.file) {
+            let (tops, _) = ui::review::hunk_tops(f, &hunks, &review.view, size.0);
+            review.scroll = tops.get(review.hunk).copied().unwrap_or(0);
+        }
+        return;
+    }
+    let hunks = review.visible_hunks();
+    let file = review.files.get(review.file);
+    let (mut hunk, mut scroll) = (review.hunk, review.scroll);
+    if scroll_action(file, &hunks, &mut hunk, &mut scroll, &review.view, size, action) {
+        review.hunk = hunk;
+        review.scroll = scroll;
+        return;
+    }
+    match action {
+        Action::DiffNextFile | Action::DiffPrevFile if !review.files.is_empty() => {
+            let n = review.files.len();
+            review.file =
+                if action == Action::DiffNextFile { (review.file + 1) % n } else { (review.file + n - 1) % n };
+            review.hunk = 0;
+            review.scroll = 0;
+        }
+        Action::DiffToggleHunk if review.per_hunk() => {
+            if let Some(&i) = hunks.get(review.hunk)
+                && let Some(a) = review.accepted.get_mut(review.file).and_then(|a| a.get_mut(i))
+            {
+                *a = !*a;
+            }
+        }
+        Action::DiffAcceptAll | Action::DiffRejectAll if review.per_hunk() => {
+            let value = action == Action::DiffAcceptAll;
+            if let Some(a) = review.accepted.get_mut(review.file) {
+                a.iter_mut().for_each(|x| *x = value);
+            }
+        }
+        Action::DiffNote if review.per_hunk() => {
+            let mut note = ratatui_textarea::TextArea::default();
+            note.set_placeholder_text("a note for the model (why, or what to do instead)");
+            if let Some(text) = &review.note_text {
+                note.insert_str(text);
+            }
+            review.note = Some(note);
+        }
+        Action::DiffApply => match &mut review.kind {
+            ReviewKind::Edit(_) => {
+                let accepted = review.accepted_of(0);
+                let note = review.note_text.clone();
+                decide(state, Decision::ApplyHunks { accepted, note }, None, fx);
+            }
+            ReviewKind::Restore { turn, files, conversation, armed, .. } => {
+                let conflicts = review.files.iter().any(|f| f.conflict);
+                if conflicts && !*armed {
+                    *armed = true;
+                    return;
+                }
+                let op = Op::Restore { turn: *turn, files: *files, conversation: *conversation, force: conflicts };
+                state.overlays.pop();
+                fx.push(Effect::Agent(op));
+            }
+        },
+        Action::DiffClose => match &review.kind {
+            ReviewKind::Edit(_) => {
+                let feedback = review.note_text.clone();
+                decide(state, Decision::Deny { feedback }, None, fx);
+            }
+            ReviewKind::Restore { .. } => {
+                state.overlays.pop();
+                flash(state, "nothing restored");
+            }
+        },
+        _ => {}
+    }
+}
+
+// ---- /undo and /rewind ----
+
+pub(super) fn undo(state: &mut State, fx: &mut Vec<Effect>) {
+    if state.turn_running {
+        return flash(state, "wait for the turn to end (or interrupt it) before /undo");
+    }
+    fx.push(Effect::Agent(Op::PlanRestore { turn: None, files: true, conversation: false }));
+}
+
+pub(super) fn rewind(state: &mut State, fx: &mut Vec<Effect>) {
+    if state.turn_running {
+        return flash(state, "wait for the turn to end (or interrupt it) before /rewind");
+    }
+    fx.push(Effect::Agent(Op::ListTurns));
+}
+
+/// The turns arrived: a picker, newest first.
+pub(super) fn turns_arrived(state: &mut State, turns: Vec<TurnInfo>) {
+    if turns.is_empty() {
+        return notice(state, NoticeLevel::Info, "nothing to rewind: no turn in this session yet");
+    }
+    let items = turns
+        .into_iter()
+        .rev()
+        .map(|t| {
+            let prompt = visible(t.prompt.lines().next().unwrap_or("")).into_owned();
+            let files = match t.files.len() {
+                0 => "no file changes".to_string(),
+                1 => format!("changed {}", t.files[0]),
+                n => format!("changed {n} files"),
+            };
+            let detail = if t.conversation { files } else { format!("{files} · compacted since: files only") };
+            PickerItem {
+                label: format!("{}. {prompt}", t.turn),
+                detail,
+                key: String::new(),
+                action: PickerAction::Rewind { turn: t.turn, files: !t.files.is_empty(), conversation: t.conversation },
+            }
+        })
+        .collect();
+    open_picker(state, "Rewind to before which turn?", items);
+}
+
+/// A turn was picked: what to restore.
+pub(super) fn rewind_what(state: &mut State, turn: u64, files: bool, conversation: bool) {
+    let mut items = Vec::new();
+    let item = |label: &str, detail: &str, f: bool, c: bool| PickerItem {
+        label: label.into(),
+        detail: detail.into(),
+        key: String::new(),
+        action: PickerAction::RewindTo { turn, files: f, conversation: c },
+    };
+    if files && conversation {
+        items.push(item("Files and conversation", "both go back to before the turn", true, true));
+    }
+    if conversation {
+        items.push(item("Conversation only", "the files stay as they are", false, true));
+    }
+    if files {
+        items.push(item("Files only", "the conversation stays as it is", true, false));
+    }
+    if items.is_empty() {
+        return notice(state, NoticeLevel::Info, format!("turn {turn} changed no files and was compacted since"));
+    }
+    open_picker(state, &format!("Rewind to before turn {turn}"), items);
+}
+
+/// What a restore would do arrived: review it before anything is written.
+pub(super) fn plan_arrived(state: &mut State, plan: RestorePlan) {
+    if plan.files && !plan.conversation && plan.changes.is_empty() {
+        return notice(state, NoticeLevel::Info, format!("turn {}'s files are already as they were", plan.turn));
+    }
+    let files = plan
+        .changes
+        .iter()
+        .map(|c| {
+            let mut f = if c.binary {
+                let mut f = DiffFile::placeholder(&c.path, Placeholder::Binary);
+                f.created = c.current.is_none();
+                f
+            } else {
+                DiffFile::new(&c.path, c.current.as_deref(), c.target.as_deref())
+            };
+            f.conflict = c.conflict;
+            f
+        })
+        .collect();
+    let kind = ReviewKind::Restore {
+        turn: plan.turn,
+        prompt: plan.prompt,
+        files: plan.files,
+        conversation: plan.conversation,
+        armed: false,
+    };
+    state.overlays.push(Overlay::Review(Box::new(Review::new(kind, files, state.diff_view))));
+}
+
+/// A restore happened: say what, and cut the transcript back when the conversation went too.
+pub(super) fn restored(state: &mut State, turn: u64, files: bool, conversation: bool, report: Vec<String>) {
+    let mut text = match (files, conversation) {
+        (true, true) => format!("Rewound the files and the conversation to before turn {turn}."),
+        (true, false) => format!("Restored the files to before turn {turn}."),
+        _ => format!("Rewound the conversation to before turn {turn}."),
+    };
+    for line in report {
+        text.push_str(&format!("\n  {line}"));
+    }
+    if conversation {
+        match state.transcript.cells.iter().position(|c| c.turn == Some(turn)) {
+            Some(at) => {
+                let prompt = match &state.transcript.cells[at].kind {
+                    CellKind::User { text } => text.clone(),
+                    _ => String::new(),
+                };
+                state.transcript.cells.truncate(at);
+                state.transcript.selected = None;
+                state.transcript.scroll = Scroll::Follow;
+                if state.composer.is_empty() {
+                    set_composer(state, &prompt);
+                }
+            }
+            None => text.push_str("\n(The transcript above still shows it; the model no longer sees it.)"),
+        }
+    }
+    notice(state, NoticeLevel::Info, text);
+}
+
+// ---- /diff ----
+
+pub(super) fn open_viewer(state: &mut State, scope: Option<Scope>, fx: &mut Vec<Effect>) {
+    let scope = scope.unwrap_or(Scope::WorkingTree);
+    state.overlays.push(Overlay::Diff(Box::new(DiffViewer::new(scope, state.diff_view))));
+    fx.push(Effect::LoadChanges { scope });
+}
+
+pub(super) fn changes_arrived(
+    state: &mut State,
+    scope: Scope,
+    git: bool,
+    result: Result<Vec<crate::app::changes::ChangedFile>, String>,
+    fx: &mut Vec<Effect>,
+) {
+    let Some(Overlay::Diff(viewer)) = state.overlays.iter_mut().rev().find(|o| matches!(o, Overlay::Diff(_))) else {
+        return;
+    };
+    if viewer.scope != scope {
+        return;
+    }
+    viewer.git = Some(git);
+    match result {
+        Ok(files) => {
+            viewer.error = None;
+            let before = viewer.selected.clone();
+            viewer.set_files(files);
+            // A refresh computes the shown file again: it may be what changed.
+            if let Some(file) = viewer.current().cloned() {
+                if viewer.selected != before {
+                    viewer.diff = None;
+                }
+                fx.push(Effect::LoadFileDiff { scope, file });
+            }
+        }
+        Err(e) => {
+            viewer.loaded = true;
+            viewer.error = Some(e);
+        }
+    }
+}
+
+pub(super) fn file_diff_arrived(state: &mut State, scope: Scope, path: String, file: DiffFile) {
+    if let Some(Overlay::Diff(viewer)) = state.overlays.iter_mut().rev().find(|o| matches!(o, Overlay::Diff(_)))
+        && viewer.scope == scope
+        && viewer.selected.as_deref() == Some(path.as_str())
+    {
+        let same = viewer.diff.as_ref().is_some_and(|d| d.path == file.path);
+        viewer.diff = Some(file);
+        if !same {
+            viewer.scroll = 0;
+        }
+    }
+}
+
+/// Files changed on disk: /diff lists them again.
+pub(super) fn workspace_changed(state: &mut State, fx: &mut Vec<Effect>) {
+    if let Some(Overlay::Diff(viewer)) = state.overlays.iter().rev().find(|o| matches!(o, Overlay::Diff(_))) {
+        fx.push(Effect::LoadChanges { scope: viewer.scope });
+    }
+}
+
+/// Width and height of the viewer's diff pane.
+fn viewer_body(state: &State) -> (usize, usize) {
+    let (_, diff) = ui::diffview::panes(Rect::new(0, 0, state.size.0, state.size.1));
+    (diff.width as usize, diff.height as usize)
+}
+
+fn select_file(viewer: &mut DiffViewer, path: String, fx: &mut Vec<Effect>) {
+    viewer.tree.borrow_mut().select(ids_of(&path));
+    if viewer.selected.as_deref() != Some(path.as_str()) {
+        viewer.selected = Some(path);
+        viewer.diff = None;
+        viewer.scroll = 0;
+        if let Some(file) = viewer.current().cloned() {
+            fx.push(Effect::LoadFileDiff { scope: viewer.scope, file });
+        }
+    }
+}
+
+fn viewer_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
+    let size = viewer_body(state);
+    let theme = state.theme.clone();
+    let Some(Overlay::Diff(viewer)) = state.overlays.last_mut() else { return };
+    if view_action(&mut viewer.view, action) {
+        state.diff_view = viewer.view;
+        state.diff_view.hscroll = 0;
+        viewer.scroll = 0;
+        return;
+    }
+    match action {
+        Action::DiffClose => {
+            state.overlays.pop();
+            return;
+        }
+        Action::DiffFocus => {
+            viewer.tree_focus = !viewer.tree_focus;
+            return;
+        }
+        Action::DiffScope => {
+            if viewer.git == Some(false) {
+                flash(state, "not a git repository: /diff shows this session's changes");
+                return;
+            }
+            viewer.scope = if viewer.scope == Scope::WorkingTree { Scope::Session } else { Scope::WorkingTree };
+            viewer.loaded = false;
+            viewer.files.clear();
+            viewer.selected = None;
+            viewer.diff = None;
+            fx.push(Effect::LoadChanges { scope: viewer.scope });
+            return;
+        }
+        Action::DiffNextFile | Action::DiffPrevFile if !viewer.files.is_empty() => {
+            let n = viewer.files.len();
+            let i = viewer.selected.as_ref().and_then(|s| viewer.files.iter().position(|f| &f.path == s));
+            let next = match (i, action) {
+                (None, _) => 0,
+                (Some(i), Action::DiffNextFile) => (i + 1) % n,
+                (Some(i), _) => (i + n - 1) % n,
+            };
+            let path = viewer.files[next].path.clone();
+            select_file(viewer, path, fx);
+            return;
+        }
+        _ => {}
+    }
+    if viewer.tree_focus {
+        let items = tree_items(&viewer.files, &theme);
+        let flat: Vec<Vec<String>> = viewer.tree.borrow().flatten(&items).into_iter().map(|f| f.identifier).collect();
+        let selected = viewer.tree.borrow().selected().to_vec();
+        let at = flat.iter().position(|id| *id == selected);
+        let target = match action {
+            Action::DiffUp => at.map(|i| i.saturating_sub(1)).or(Some(0)),
+            Action::DiffDown => at.map(|i| (i + 1).min(flat.len().saturating_sub(1))).or(Some(0)),
+            Action::DiffPageUp => at.map(|i| i.saturating_sub(size.1.max(1))),
+            Action::DiffPageDown => at.map(|i| (i + size.1.max(1)).min(flat.len().saturating_sub(1))),
+            Action::DiffTop => Some(0),
+            Action::DiffBottom => Some(flat.len().saturating_sub(1)),
+            Action::DiffScrollLeft => {
+                let mut tree = viewer.tree.borrow_mut();
+                if !tree.close(&selected) && selected.len() > 1 {
+                    tree.select(selected[..selected.len() - 1].to_vec());
+                }
+                return;
+            }
+            Action::DiffScrollRight | Action::DiffApply => {
+                let is_file = viewer.files.iter().any(|f| Some(&f.path) == selected.last());
+                if is_file {
+                    viewer.tree_focus = false;
+                } else {
+                    viewer.tree.borrow_mut().toggle(selected);
+                }
+                return;
+            }
+            _ => None,
+        };
+        if let Some(id) = target.and_then(|i| flat.get(i)).cloned() {
+            let leaf = id.last().cloned().unwrap_or_default();
+            if viewer.files.iter().any(|f| f.path == leaf) {
+                select_file(viewer, leaf, fx);
+            } else {
+                viewer.tree.borrow_mut().select(id);
+            }
+        }
+        return;
+    }
+    let hunks: Vec<usize> = match &viewer.diff {
+        Some(d) => {
+            (0..d.hunks.len()).filter(|&i| !(viewer.view.hide_whitespace && d.hunks[i].whitespace_only)).collect()
+        }
+        None => Vec::new(),
+    };
+    let tops = match &viewer.diff {
+        Some(d) => ui::review::hunk_tops(d, &hunks, &viewer.view, size.0).0,
+        None => Vec::new(),
+    };
+    let mut hunk = tops.iter().rposition(|t| *t <= viewer.scroll).unwrap_or(0);
+    let mut scroll = viewer.scroll;
+    if scroll_action(viewer.diff.as_ref(), &hunks, &mut hunk, &mut scroll, &viewer.view, size, action) {
+        viewer.scroll = scroll;
+    }
+}

@@ -1,0 +1,642 @@
+//! Diffs as the review, /undo and /diff draw them: unified or side by side, with line
+//! numbers, syntax highlighting, word-level highlights, wrapped or scrolled sideways.
+//!
+//! Only the hunks in view are laid out and highlighted; [`hunk_heights`] measures the others
+//! from their text widths alone, so a file with hundreds of hunks opens and scrolls at once.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+use unicode_width::UnicodeWidthChar;
+
+use super::highlight::highlight;
+use super::theme::Theme;
+use super::wrap::width as text_width;
+use crate::app::keymap::Action;
+use crate::app::review::{
+    DiffFile, DiffView, HunkRows, Placeholder, Review, ReviewKind, Row, RowKind, SIDE_BY_SIDE_MIN_WIDTH,
+};
+use crate::app::state::State;
+
+/// Columns before the text in unified view: gutter, two line numbers, the sign.
+const UNIFIED_PREFIX: usize = 15;
+/// Columns before the text on each side of side-by-side view: line number and sign.
+const SIDE_PREFIX: usize = 8;
+
+/// Whether side-by-side applies at this width.
+pub fn side_by_side(view: &DiffView, width: usize) -> bool {
+    view.side_by_side && width >= SIDE_BY_SIDE_MIN_WIDTH as usize
+}
+
+fn text_cols(view: &DiffView, width: usize) -> usize {
+    if side_by_side(view, width) {
+        ((width.saturating_sub(2)) / 2).saturating_sub(SIDE_PREFIX).max(1)
+    } else {
+        width.saturating_sub(UNIFIED_PREFIX).max(1)
+    }
+}
+
+/// Screen lines one row's text takes.
+fn row_height(text: &str, wrap: bool, cols: usize) -> usize {
+    if !wrap { 1 } else { text_width(text).div_ceil(cols).max(1) }
+}
+
+/// The rows of a hunk as drawn side by side: (left, right) index pairs.
+fn side_pairs(h: &HunkRows) -> Vec<(Option<usize>, Option<usize>)> {
+    let mut out = Vec::with_capacity(h.rows.len());
+    for (i, r) in h.rows.iter().enumerate() {
+        match r.kind {
+            RowKind::Context => out.push((Some(i), Some(i))),
+            RowKind::Removed => out.push((Some(i), r.pair)),
+            RowKind::Added if r.pair.is_none() => out.push((None, Some(i))),
+            RowKind::Added => {}
+        }
+    }
+    out
+}
+
+/// Screen lines of one hunk: its header and rows.
+pub fn hunk_height(h: &HunkRows, view: &DiffView, width: usize) -> usize {
+    let cols = text_cols(view, width);
+    if side_by_side(view, width) {
+        1 + side_pairs(h)
+            .iter()
+            .map(|(l, r)| {
+                let hl = l.map_or(1, |i| row_height(&h.rows[i].text, view.wrap, cols));
+                let hr = r.map_or(1, |i| row_height(&h.rows[i].text, view.wrap, cols));
+                hl.max(hr)
+            })
+            .sum::<usize>()
+    } else {
+        1 + h.rows.iter().map(|r| row_height(&r.text, view.wrap, cols)).sum::<usize>()
+    }
+}
+
+/// The screen line where each of `hunks` starts, and the total.
+pub fn hunk_tops(file: &DiffFile, hunks: &[usize], view: &DiffView, width: usize) -> (Vec<usize>, usize) {
+    let mut tops = Vec::with_capacity(hunks.len());
+    let mut y = 0;
+    for &i in hunks {
+        tops.push(y);
+        y += hunk_height(&file.hunks[i], view, width);
+    }
+    (tops, y)
+}
+
+/// What the body shows of accept state and the cursor.
+pub struct Marks<'a> {
+    /// Per hunk, whether it is accepted (reviews of edits only).
+    pub accepted: Option<&'a [bool]>,
+    pub current: Option<usize>,
+}
+
+/// The window of a diff on screen: its width, and the screen lines from `scroll` on, at most
+/// `height` of them.
+#[derive(Debug, Clone, Copy)]
+pub struct Window {
+    pub width: usize,
+    pub scroll: usize,
+    pub height: usize,
+}
+
+impl Window {
+    pub fn of(area: Rect, scroll: usize) -> Window {
+        Window { width: area.width as usize, scroll, height: area.height as usize }
+    }
+}
+
+/// The lines of a file's diff that show in `window`.
+pub fn body_lines(
+    file: &DiffFile,
+    hunks: &[usize],
+    marks: &Marks<'_>,
+    view: &DiffView,
+    theme: &Theme,
+    window: Window,
+) -> Vec<Line<'static>> {
+    let Window { width, scroll, height } = window;
+    let muted = Style::default().fg(theme.ui.muted);
+    if let Some(p) = &file.placeholder {
+        let text = match p {
+            Placeholder::Binary => "binary file changed".to_string(),
+            Placeholder::Large { old_bytes, new_bytes } => format!(
+                "too large to show here ({} → {}); it is accepted or rejected whole",
+                size(*old_bytes),
+                size(*new_bytes)
+            ),
+            Placeholder::Loading => "computing the diff…".to_string(),
+            Placeholder::Unchanged => "no changes".to_string(),
+        };
+        return vec![Line::from(Span::styled(format!("  {text}"), muted.add_modifier(Modifier::ITALIC)))];
+    }
+    if hunks.is_empty() {
+        let why = if file.hunks.is_empty() {
+            if file.created { "empty new file" } else { "the file is deleted (it was empty)" }
+        } else {
+            "only whitespace changed (hidden)"
+        };
+        return vec![Line::from(Span::styled(format!("  {why}"), muted.add_modifier(Modifier::ITALIC)))];
+    }
+    let (tops, _) = hunk_tops(file, hunks, view, width);
+    let mut out = Vec::with_capacity(height);
+    for (k, &i) in hunks.iter().enumerate() {
+        let h = &file.hunks[i];
+        let top = tops[k];
+        let bottom = tops.get(k + 1).copied().unwrap_or(usize::MAX);
+        if bottom <= scroll {
+            continue;
+        }
+        if top >= scroll + height {
+            break;
+        }
+        let lines = hunk_lines(file, i, h, marks, view, theme, width);
+        let skip = scroll.saturating_sub(top);
+        out.extend(lines.into_iter().skip(skip));
+        if out.len() >= height {
+            break;
+        }
+    }
+    out.truncate(height);
+    out
+}
+
+fn size(bytes: Option<usize>) -> String {
+    match bytes {
+        None => "none".into(),
+        Some(b) if b >= 1 << 20 => format!("{:.1} MB", b as f64 / (1 << 20) as f64),
+        Some(b) if b >= 1 << 10 => format!("{:.1} KB", b as f64 / 1024.0),
+        Some(b) => format!("{b} B"),
+    }
+}
+
+/// One hunk laid out: header, then its rows.
+fn hunk_lines(
+    file: &DiffFile,
+    index: usize,
+    h: &HunkRows,
+    marks: &Marks<'_>,
+    view: &DiffView,
+    theme: &Theme,
+    width: usize,
+) -> Vec<Line<'static>> {
+    let d = &theme.diff;
+    let current = marks.current == Some(index);
+    let accepted = marks.accepted.map(|a| a.get(index).copied().unwrap_or(true));
+    let gutter = if current { Span::styled("▌", Style::default().fg(theme.ui.accent)) } else { Span::raw(" ") };
+    let mut header = vec![gutter.clone(), Span::styled(h.header.clone(), Style::default().fg(d.hunk))];
+    if let Some(ok) = accepted {
+        let (mark, color) = if ok { ("  ✓ accepted", theme.ui.success) } else { ("  ✗ rejected", theme.ui.error) };
+        header.push(Span::styled(mark, Style::default().fg(color).add_modifier(Modifier::BOLD)));
+    }
+    if h.whitespace_only {
+        header.push(Span::styled("  (whitespace only)", Style::default().fg(theme.ui.muted)));
+    }
+    let mut out = vec![Line::from(header)];
+    let rejected = accepted == Some(false);
+    let cols = text_cols(view, width);
+    let styled = |r: &Row| row_spans(r, &file.lang, theme, rejected);
+    if side_by_side(view, width) {
+        for (l, r) in side_pairs(h) {
+            let left = l.map(|i| (&h.rows[i], styled(&h.rows[i])));
+            let right = r.map(|i| (&h.rows[i], styled(&h.rows[i])));
+            let lchunks = left.as_ref().map(|(row, s)| chunks(s, cols, view, row_bg(row, theme))).unwrap_or_default();
+            let rchunks = right.as_ref().map(|(row, s)| chunks(s, cols, view, row_bg(row, theme))).unwrap_or_default();
+            let n = lchunks.len().max(rchunks.len()).max(1);
+            for k in 0..n {
+                let mut spans = vec![gutter.clone()];
+                spans.extend(side_cell(left.as_ref().map(|(row, _)| *row), lchunks.get(k), k, cols, theme, true));
+                spans.push(Span::styled("│", Style::default().fg(theme.ui.border)));
+                spans.extend(side_cell(right.as_ref().map(|(row, _)| *row), rchunks.get(k), k, cols, theme, false));
+                out.push(Line::from(spans));
+            }
+        }
+    } else {
+        for row in &h.rows {
+            let spans = styled(row);
+            let (sign, num_style) = sign_of(row, theme);
+            for (k, chunk) in chunks(&spans, cols, view, row_bg(row, theme)).into_iter().enumerate() {
+                let nums = if k == 0 {
+                    format!("{:>5} {:>5} {sign} ", num(row.old_no), num(row.new_no))
+                } else {
+                    format!("{:>5} {:>5}   ", "", "")
+                };
+                let mut line = vec![gutter.clone(), Span::styled(nums, num_style)];
+                line.extend(chunk);
+                out.push(Line::from(line));
+            }
+        }
+    }
+    out
+}
+
+fn num(n: Option<usize>) -> String {
+    n.map(|n| n.to_string()).unwrap_or_default()
+}
+
+fn sign_of(row: &Row, theme: &Theme) -> (char, Style) {
+    let d = &theme.diff;
+    match row.kind {
+        RowKind::Added => ('+', Style::default().fg(d.added)),
+        RowKind::Removed => ('-', Style::default().fg(d.removed)),
+        RowKind::Context => (' ', Style::default().fg(d.line_number)),
+    }
+}
+
+fn row_bg(row: &Row, theme: &Theme) -> Option<Color> {
+    match row.kind {
+        RowKind::Added => Some(theme.diff.added_bg),
+        RowKind::Removed => Some(theme.diff.removed_bg),
+        RowKind::Context => None,
+    }
+}
+
+/// One side of a side-by-side line: number and sign on the first screen line, then text.
+fn side_cell(
+    row: Option<&Row>,
+    chunk: Option<&Vec<Span<'static>>>,
+    k: usize,
+    cols: usize,
+    theme: &Theme,
+    left: bool,
+) -> Vec<Span<'static>> {
+    let Some(row) = row else { return vec![Span::raw(" ".repeat(SIDE_PREFIX + cols))] };
+    let (sign, num_style) = sign_of(row, theme);
+    let n = if left { row.old_no } else { row.new_no };
+    let prefix = if k == 0 { format!("{:>5} {sign} ", num(n)) } else { " ".repeat(SIDE_PREFIX) };
+    let mut spans = vec![Span::styled(prefix, num_style)];
+    match chunk {
+        Some(c) => spans.extend(c.iter().cloned()),
+        None => {
+            spans.push(Span::styled(" ".repeat(cols), Style::default().bg(row_bg(row, theme).unwrap_or(Color::Reset))))
+        }
+    }
+    spans
+}
+
+/// The text of a row: highlighted as code, with the changed words marked.
+fn row_spans(row: &Row, lang: &str, theme: &Theme, rejected: bool) -> Vec<Span<'static>> {
+    let d = &theme.diff;
+    let base = match row.kind {
+        RowKind::Context => Style::default().fg(d.context),
+        RowKind::Added => Style::default().fg(d.added),
+        RowKind::Removed => Style::default().fg(d.removed),
+    };
+    let mut spans = highlight(&row.text, lang, &theme.syntax, base).into_iter().next().unwrap_or_default();
+    if !row.emph.is_empty() {
+        let word_bg = if row.kind == RowKind::Added { d.added_word } else { d.removed_word };
+        spans = emphasize(spans, &row.emph, word_bg);
+    }
+    if rejected && row.kind != RowKind::Context {
+        let m = if row.kind == RowKind::Added { Modifier::DIM | Modifier::CROSSED_OUT } else { Modifier::DIM };
+        for s in &mut spans {
+            s.style = s.style.add_modifier(m);
+        }
+    }
+    spans
+}
+
+/// Gives the bytes in `ranges` (of the spans' joined text) the background `bg`.
+fn emphasize(spans: Vec<Span<'static>>, ranges: &[std::ops::Range<usize>], bg: Color) -> Vec<Span<'static>> {
+    let mut out = Vec::with_capacity(spans.len() + ranges.len() * 2);
+    let mut at = 0usize;
+    for span in spans {
+        let text = span.content.as_ref();
+        let end = at + text.len();
+        let mut cut = 0usize;
+        // Boundaries of the ranges inside this span.
+        let mut bounds: Vec<(usize, bool)> = Vec::new();
+        for r in ranges {
+            if r.end <= at || r.start >= end {
+                continue;
+            }
+            bounds.push((r.start.max(at) - at, true));
+            bounds.push((r.end.min(end) - at, false));
+        }
+        let mut inside = ranges.iter().any(|r| r.start < at && r.end > at);
+        for (b, starts) in bounds {
+            if b > cut && text.is_char_boundary(b) {
+                let style = if inside { span.style.bg(bg) } else { span.style };
+                out.push(Span::styled(text[cut..b].to_string(), style));
+                cut = b;
+            }
+            inside = starts;
+        }
+        if cut < text.len() {
+            let style = if inside { span.style.bg(bg) } else { span.style };
+            out.push(Span::styled(text[cut..].to_string(), style));
+        }
+        at = end;
+    }
+    out
+}
+
+/// Cuts styled text into screen lines of `cols` columns: wrapped, or the window from the
+/// horizontal scroll. Each line is padded to `cols` with `bg` so added and removed lines are
+/// coloured edge to edge.
+fn chunks(spans: &[Span<'static>], cols: usize, view: &DiffView, bg: Option<Color>) -> Vec<Vec<Span<'static>>> {
+    let pad_style = |s: Style| match bg {
+        Some(bg) if s.bg.is_none() => s.bg(bg),
+        _ => s,
+    };
+    let mut lines: Vec<Vec<Span<'static>>> = vec![Vec::new()];
+    let mut col = 0usize; // column in the current screen line
+    let mut abs = 0usize; // column in the whole text
+    let skip = if view.wrap { 0 } else { view.hscroll };
+    'outer: for span in spans {
+        let style = pad_style(span.style);
+        let mut piece = String::new();
+        for c in span.content.chars() {
+            let w = c.width().unwrap_or(0);
+            if abs < skip {
+                abs += w;
+                continue;
+            }
+            abs += w;
+            if col + w > cols {
+                if !piece.is_empty() {
+                    lines.last_mut().expect("a line").push(Span::styled(std::mem::take(&mut piece), style));
+                }
+                if !view.wrap {
+                    break 'outer;
+                }
+                lines.push(Vec::new());
+                col = 0;
+            }
+            piece.push(c);
+            col += w;
+        }
+        if !piece.is_empty() {
+            lines.last_mut().expect("a line").push(Span::styled(piece, style));
+        }
+    }
+    for line in lines.iter_mut() {
+        let used: usize = line.iter().map(|s| text_width(&s.content)).sum();
+        let fill = cols.saturating_sub(used);
+        if fill > 0 {
+            line.push(Span::styled(" ".repeat(fill), pad_style(Style::default())));
+        }
+    }
+    lines
+}
+
+/// The review's frame: the whole screen but a margin.
+fn frame_rect(area: Rect) -> Rect {
+    Rect {
+        x: area.x + 1.min(area.width),
+        y: area.y,
+        width: area.width.saturating_sub(2),
+        height: area.height.saturating_sub(1),
+    }
+}
+
+/// Where the review's diff goes inside `area` (the screen): what render uses and what the
+/// update scrolls by.
+pub fn body_area(state: &State, review: &Review, area: Rect) -> Rect {
+    let inner = frame_rect(area).inner(ratatui::layout::Margin { horizontal: 1, vertical: 1 });
+    let head_h = head_lines(state, review).len() as u16;
+    let foot_h = footer(state, review).len() as u16;
+    Rect { y: inner.y + head_h.min(inner.height), height: inner.height.saturating_sub(head_h + foot_h + 1), ..inner }
+}
+
+/// The lines above the diff: why, what, conflicts, and the file.
+fn head_lines(state: &State, review: &Review) -> Vec<Line<'static>> {
+    let theme = &state.theme;
+    let muted = Style::default().fg(theme.ui.muted);
+    let mut head: Vec<Line<'static>> = Vec::new();
+    match &review.kind {
+        ReviewKind::Edit(req) => {
+            head.push(Line::from(Span::styled(crate::sanitize::visible(&req.reason).into_owned(), muted)));
+        }
+        ReviewKind::Restore { prompt, conversation, files, armed, .. } => {
+            let mut what = format!("Turn: \"{}\"", crate::sanitize::visible(prompt.lines().next().unwrap_or("")));
+            if *conversation {
+                what.push_str(" — the conversation goes back to before it; its prompt returns to the composer");
+            }
+            head.push(Line::from(Span::styled(what, muted)));
+            if *files && review.files.is_empty() {
+                head.push(Line::from(Span::styled("No file changes to restore.", muted)));
+            }
+            let conflicts = review.conflicts();
+            if conflicts > 0 {
+                let text = if *armed {
+                    format!(
+                        "{conflicts} file(s) changed by someone else since claw-tui wrote them: {} again overwrites them, {} keeps everything",
+                        state.keymap.hint(Action::DiffApply),
+                        state.keymap.hint(Action::DiffClose)
+                    )
+                } else {
+                    format!("{conflicts} file(s) changed by someone else since claw-tui wrote them (marked ⚠)")
+                };
+                head.push(Line::from(Span::styled(
+                    text,
+                    Style::default().fg(theme.ui.warning).add_modifier(Modifier::BOLD),
+                )));
+            }
+        }
+    }
+    if let Some(f) = review.current() {
+        head.push(file_line(review, f, theme));
+    }
+    head
+}
+
+/// The diff review modal: a title with the file and the hunk, the diff, and the keys.
+pub fn render(state: &State, review: &Review, frame: &mut Frame, area: Rect) {
+    let theme = &state.theme;
+    let rect = frame_rect(area);
+    if rect.width < 30 || rect.height < 8 {
+        let line = match review.kind {
+            ReviewKind::Edit(_) => format!(
+                "review {}: {} apply · {} reject",
+                review.current().map_or("", |f| f.path.as_str()),
+                state.keymap.hint(Action::DiffApply),
+                state.keymap.hint(Action::DiffClose)
+            ),
+            ReviewKind::Restore { .. } => format!(
+                "restore? {} yes · {} no",
+                state.keymap.hint(Action::DiffApply),
+                state.keymap.hint(Action::DiffClose)
+            ),
+        };
+        let r = Rect { y: area.y + area.height.saturating_sub(1), height: 1.min(area.height), ..area };
+        frame.render_widget(Clear, r);
+        frame.render_widget(Paragraph::new(line).style(Style::default().fg(theme.ui.warning).bg(theme.ui.panel)), r);
+        return;
+    }
+    frame.render_widget(Clear, rect);
+    let title = match &review.kind {
+        ReviewKind::Edit(req) => format!(" Review {}: {} ", req.tool, req.summary),
+        ReviewKind::Restore { turn, files: true, conversation: true, .. } => {
+            format!(" Rewind files and conversation to before turn {turn} ")
+        }
+        ReviewKind::Restore { turn, files: true, .. } => format!(" Restore files to before turn {turn} "),
+        ReviewKind::Restore { turn, .. } => format!(" Rewind the conversation to before turn {turn} "),
+    };
+    let block = super::dialog_block(theme, crate::sanitize::visible(&title).into_owned(), theme.ui.warning);
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let head = head_lines(state, review);
+    let head_h = (head.len() as u16).min(inner.height);
+    frame.render_widget(Paragraph::new(head), Rect { height: head_h, ..inner });
+    let body = body_area(state, review, area);
+    if let Some(f) = review.current() {
+        let hunks = review.visible_hunks();
+        let accepted = review.accepted.get(review.file).map(Vec::as_slice);
+        let marks = Marks {
+            accepted: if review.per_hunk() { accepted } else { None },
+            current: hunks.get(review.hunk.min(hunks.len().saturating_sub(1))).copied().filter(|_| review.per_hunk()),
+        };
+        let lines = body_lines(f, &hunks, &marks, &review.view, theme, Window::of(body, review.scroll));
+        frame.render_widget(Paragraph::new(lines), body);
+    }
+    let foot = footer(state, review);
+    let foot_h = (foot.len() as u16).min(inner.height);
+    let foot_area = Rect { y: inner.y + inner.height.saturating_sub(foot_h), height: foot_h, ..inner };
+    frame.render_widget(Paragraph::new(foot), foot_area);
+}
+
+/// "file 1/2 · src/lib.rs · +3 -1 · hunk 2/4".
+fn file_line(review: &Review, f: &DiffFile, theme: &Theme) -> Line<'static> {
+    let mut spans = Vec::new();
+    if review.files.len() > 1 {
+        spans.push(Span::styled(
+            format!("file {}/{} · ", review.file + 1, review.files.len()),
+            Style::default().fg(theme.ui.muted),
+        ));
+    }
+    if f.conflict {
+        spans.push(Span::styled("⚠ ", Style::default().fg(theme.ui.warning)));
+    }
+    let mut name = crate::sanitize::visible(&f.path).into_owned();
+    if let Some(from) = &f.renamed_from {
+        name = format!("{from} → {name}");
+    }
+    spans.push(Span::styled(name, Style::default().fg(theme.ui.text).add_modifier(Modifier::BOLD)));
+    let state = if f.created {
+        " (new file)"
+    } else if f.deleted {
+        " (deleted)"
+    } else {
+        ""
+    };
+    spans.push(Span::styled(state, Style::default().fg(theme.ui.muted)));
+    spans.push(Span::styled(format!("  +{}", f.added), Style::default().fg(theme.diff.added)));
+    spans.push(Span::styled(format!(" -{}", f.removed), Style::default().fg(theme.diff.removed)));
+    let hunks = review.visible_hunks();
+    if review.per_hunk() && !hunks.is_empty() {
+        let accepted = review.accepted_of(review.file).len();
+        spans.push(Span::styled(
+            format!(
+                "  · hunk {}/{} · {accepted} of {} accepted",
+                review.hunk.min(hunks.len() - 1) + 1,
+                hunks.len(),
+                f.hunks.len()
+            ),
+            Style::default().fg(theme.ui.muted),
+        ));
+    }
+    let mut opts = Vec::new();
+    if review.view.side_by_side {
+        opts.push("side by side");
+    }
+    if !review.view.wrap {
+        opts.push("no wrap");
+    }
+    if review.view.hide_whitespace {
+        opts.push("whitespace hidden");
+    }
+    if !opts.is_empty() {
+        spans.push(Span::styled(format!("  [{}]", opts.join(", ")), Style::default().fg(theme.ui.muted)));
+    }
+    Line::from(spans)
+}
+
+fn footer(state: &State, review: &Review) -> Vec<Line<'static>> {
+    let theme = &state.theme;
+    let k = |a: Action| state.keymap.hint(a);
+    let key = Style::default().fg(theme.ui.accent);
+    let text = Style::default().fg(theme.ui.muted);
+    if let Some(note) = &review.note {
+        let typed = note.lines().join(" ");
+        let shown = if typed.is_empty() { note.placeholder_text().to_string() } else { typed };
+        return vec![
+            Line::from(vec![
+                Span::styled("note › ", key),
+                Span::styled(shown, Style::default().fg(theme.ui.text)),
+                Span::styled("▏", key),
+            ]),
+            Line::from(Span::styled("enter keeps the note · esc drops it", text)),
+        ];
+    }
+    let mut pairs: Vec<(String, &str)> = Vec::new();
+    match &review.kind {
+        ReviewKind::Edit(_) => {
+            pairs.push((k(Action::DiffToggleHunk), "accept/reject hunk"));
+            pairs.push((k(Action::DiffAcceptAll), "all"));
+            pairs.push((k(Action::DiffRejectAll), "none"));
+            pairs.push((format!("{}/{}", k(Action::DiffNextHunk), k(Action::DiffPrevHunk)), "hunk"));
+            pairs.push((k(Action::DiffApply), "apply"));
+            pairs.push((k(Action::DiffNote), "note"));
+            pairs.push((k(Action::DiffClose), "reject edit"));
+        }
+        ReviewKind::Restore { .. } => {
+            if review.files.len() > 1 {
+                pairs.push((format!("{}/{}", k(Action::DiffNextFile), k(Action::DiffPrevFile)), "file"));
+            }
+            pairs.push((k(Action::DiffApply), "restore"));
+            pairs.push((k(Action::DiffClose), "cancel"));
+        }
+    }
+    pairs.push((k(Action::DiffSideBySide), "side by side"));
+    pairs.push((k(Action::DiffWrap), "wrap"));
+    pairs.push((k(Action::DiffWhitespace), "whitespace"));
+    let mut spans = Vec::new();
+    for (i, (keys, what)) in pairs.into_iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" · ", text));
+        }
+        spans.push(Span::styled(keys, key));
+        spans.push(Span::styled(format!(" {what}"), text));
+    }
+    let mut lines = super::wrap::wrap(&spans, state.size.0.saturating_sub(4) as usize, &[], &[]);
+    if let Some(note) = &review.note_text {
+        lines.insert(
+            0,
+            Line::from(vec![
+                Span::styled("note: ", key),
+                Span::styled(note.clone(), Style::default().fg(theme.ui.text)),
+            ]),
+        );
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emphasis_splits_spans_at_ranges() {
+        let spans = vec![Span::raw("let x"), Span::raw(" = 1;")];
+        let out = emphasize(spans, &[4..7, 9..9], Color::Red);
+        let texts: Vec<(&str, bool)> =
+            out.iter().map(|s| (s.content.as_ref(), s.style.bg == Some(Color::Red))).collect();
+        assert_eq!(texts, [("let ", false), ("x", true), (" =", true), (" 1;", false)]);
+    }
+
+    #[test]
+    fn chunks_wrap_or_scroll() {
+        let spans = vec![Span::raw("abcdefghij")];
+        let mut view = DiffView::new();
+        let w: Vec<String> =
+            chunks(&spans, 4, &view, None).iter().map(|l| l.iter().map(|s| s.content.as_ref()).collect()).collect();
+        assert_eq!(w, ["abcd", "efgh", "ij  "]);
+        view.wrap = false;
+        view.hscroll = 3;
+        let s: Vec<String> =
+            chunks(&spans, 4, &view, None).iter().map(|l| l.iter().map(|s| s.content.as_ref()).collect()).collect();
+        assert_eq!(s, ["defg"]);
+    }
+}
