@@ -308,7 +308,7 @@ fn emphasize(spans: Vec<Span<'static>>, ranges: &[std::ops::Range<usize>], bg: C
         // Boundaries of the ranges inside this span.
         let mut bounds: Vec<(usize, bool)> = Vec::new();
         for r in ranges {
-            if r.end <= at || r.start >= end {
+            if r.is_empty() || r.end <= at || r.start >= end {
                 continue;
             }
             bounds.push((r.start.max(at) - at, true));
