@@ -93,7 +93,8 @@ impl DiffViewer {
     }
 
     /// Takes a new list: folders open, the selection kept when the file is still there.
-    pub fn set_files(&mut self, files: Vec<ChangedFile>) {
+    pub fn set_files(&mut self, mut files: Vec<ChangedFile>) {
+        files.sort_by_cached_key(|f| tree_key(&f.path));
         self.files = files;
         self.loaded = true;
         let mut tree = self.tree.borrow_mut();
@@ -119,6 +120,12 @@ impl DiffViewer {
         let sel = self.selected.as_ref()?;
         self.files.iter().find(|f| &f.path == sel)
     }
+}
+
+/// Orders paths as the tree shows them: in each folder, subfolders first, then files, by name.
+fn tree_key(path: &str) -> Vec<(bool, String)> {
+    let parts: Vec<&str> = path.split('/').collect();
+    parts.iter().enumerate().map(|(i, p)| (i + 1 == parts.len(), p.to_string())).collect()
 }
 
 /// Tree identifiers of a path: each ancestor's path, then the path ("a", "a/b", "a/b/c.rs").

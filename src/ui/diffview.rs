@@ -45,11 +45,15 @@ pub fn render(state: &State, viewer: &DiffViewer, frame: &mut Frame, area: Rect)
     let muted = Style::default().fg(theme.ui.muted);
     // The line above both panes: totals and the scope switch.
     let (added, removed) = viewer.files.iter().filter_map(|f| f.counts).fold((0, 0), |(a, r), (x, y)| (a + x, r + y));
-    let mut top = vec![
-        Span::styled(format!("{} files", viewer.files.len()), Style::default().fg(theme.ui.text)),
-        Span::styled(format!("  +{added}"), Style::default().fg(theme.diff.added)),
-        Span::styled(format!(" -{removed}"), Style::default().fg(theme.diff.removed)),
-    ];
+    let mut top = if viewer.loaded {
+        vec![
+            Span::styled(format!("{} files", viewer.files.len()), Style::default().fg(theme.ui.text)),
+            Span::styled(format!("  +{added}"), Style::default().fg(theme.diff.added)),
+            Span::styled(format!(" -{removed}"), Style::default().fg(theme.diff.removed)),
+        ]
+    } else {
+        vec![Span::styled("…", muted)]
+    };
     match viewer.git {
         Some(false) => top.push(Span::styled("  · not a git repository: this session's changes only", muted)),
         _ => {

@@ -381,14 +381,9 @@ fn chunks(spans: &[Span<'static>], cols: usize, view: &DiffView, bg: Option<Colo
     lines
 }
 
-/// The review's frame: the whole screen but a margin.
+/// The review's frame: the whole screen above the status bar.
 fn frame_rect(area: Rect) -> Rect {
-    Rect {
-        x: area.x + 1.min(area.width),
-        y: area.y,
-        width: area.width.saturating_sub(2),
-        height: area.height.saturating_sub(1),
-    }
+    Rect { height: area.height.saturating_sub(1), ..area }
 }
 
 /// Where the review's diff goes inside `area` (the screen): what render uses and what the
