@@ -133,8 +133,8 @@ impl Agent {
             self.marks.retain(|(t, _)| *t < turn);
             rewound = true;
         }
-        if !files {
-            self.env.checkpoints.lock().expect("checkpoints lock").forget_from(turn, false);
+        if rewound {
+            self.env.checkpoints.lock().expect("checkpoints lock").forget_from(turn, false, true);
         }
         self.record(Record::Restore { ts: chrono::Utc::now(), turn, files, conversation: rewound });
         self.emit(AgentEvent::Restored { turn, files, conversation: rewound, report });

@@ -83,7 +83,7 @@ impl Checkpoints {
                     self.turns.push(TurnMark { turn: *turn, prompt: prompt.clone() });
                 }
                 Record::Checkpoint { checkpoint, .. } => self.note(checkpoint.clone()),
-                Record::Restore { turn, files, .. } => self.forget_from(*turn, *files),
+                Record::Restore { turn, files, conversation, .. } => self.forget_from(*turn, *files, *conversation),
                 _ => {}
             }
         }
@@ -159,14 +159,16 @@ impl Checkpoints {
         }
     }
 
-    /// Forgets the turns from `turn` on (they were rewound), and their checkpoints when the
-    /// files went back too.
-    pub fn forget_from(&mut self, turn: u64, files: bool) {
+    /// Forgets what was rewound from `turn` on: the checkpoints when the files went back, the
+    /// turns when the conversation did.
+    pub fn forget_from(&mut self, turn: u64, files: bool, conversation: bool) {
         if files {
             self.entries.retain(|e| e.turn < turn);
             self.saved.clear();
         }
-        self.turns.retain(|t| t.turn < turn);
+        if conversation {
+            self.turns.retain(|t| t.turn < turn);
+        }
     }
 
     fn put_blob(&mut self, text: &str) -> Result<String, String> {
@@ -293,7 +295,7 @@ impl Checkpoints {
             };
             done.push((f.path.clone(), result.unwrap_or_else(|e| format!("not restored: {e}"))));
         }
-        self.forget_from(turn, true);
+        self.forget_from(turn, true, false);
         Ok(done)
     }
 }

@@ -169,12 +169,12 @@ fn plural(n: usize, what: &str) -> String {
     if n == 1 { format!("1 {what}") } else { format!("{n} {what}s") }
 }
 
-/// Lines of a hunk in the old file, 1-based, for the model.
+/// Where a hunk's change is in the old file, 1-based, for the model.
 fn hunk_place(h: &Hunk) -> String {
-    match h.old_len {
-        0 => format!("after line {}", h.old_start),
-        1 => format!("line {}", h.old_start + 1),
-        n => format!("lines {}-{}", h.old_start + 1, h.old_start + n),
+    match h.removed.len() {
+        0 => format!("after line {}", h.change_start),
+        1 => format!("line {}", h.change_start + 1),
+        n => format!("lines {}-{}", h.change_start + 1, h.change_start + n),
     }
 }
 

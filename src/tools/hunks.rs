@@ -22,6 +22,8 @@ pub struct Hunk {
     /// The same in the new text.
     pub new_start: usize,
     pub new_len: usize,
+    /// First changed line in the old text (0-based): where the change is, past the context.
+    pub change_start: usize,
     /// Old lines removed and new lines added (with their line endings), for display.
     pub removed: Vec<String>,
     pub added: Vec<String>,
@@ -48,6 +50,10 @@ pub fn hunks(old: &str, new: &str) -> Vec<Hunk> {
             let last = group.last().expect("a group has ops");
             let old_start = first.old_range().start;
             let new_start = first.new_range().start;
+            let change_start = group
+                .iter()
+                .find(|op| !matches!(op, DiffOp::Equal { .. }))
+                .map_or(old_start, |op| op.old_range().start);
             let mut removed = Vec::new();
             let mut added = Vec::new();
             for op in &group {
@@ -61,6 +67,7 @@ pub fn hunks(old: &str, new: &str) -> Vec<Hunk> {
                 old_len: last.old_range().end - old_start,
                 new_start,
                 new_len: last.new_range().end - new_start,
+                change_start,
                 removed,
                 added,
             }

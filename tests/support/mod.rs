@@ -353,6 +353,10 @@ impl Default for AgentOptions {
 /// An agent talking to the mock at `url`, working in `dir`.
 pub fn spawn_agent(url: &str, dir: &Path, opts: AgentOptions) -> AgentHandle {
     let ws = Workspace::new(dir, dir).unwrap();
+    let session = opts.session.unwrap_or_else(|| SessionWriter::disabled("test-session".into()));
+    // As setup does: checkpoints beside the session file.
+    let env = ToolEnv::new(ws);
+    *env.checkpoints.lock().unwrap() = claw_tui::session::checkpoint::Checkpoints::new(session.path());
     let config = AgentConfig {
         model: "claude-sonnet-4-5".into(),
         max_tokens: 1024,
@@ -362,13 +366,13 @@ pub fn spawn_agent(url: &str, dir: &Path, opts: AgentOptions) -> AgentHandle {
         interactive: opts.interactive,
         system: vec!["You are a test.".into(), "Environment: test".into()],
         instruction_files: vec![],
-        session: opts.session.unwrap_or_else(|| SessionWriter::disabled("test-session".into())),
+        session,
         history: opts.history,
         marks: Vec::new(),
         compact_threshold: opts.compact_threshold,
         prices: Default::default(),
     };
-    agent::spawn(config, Arc::new(provider(url)), Registry::builtin(), Arc::new(ToolEnv::new(ws)))
+    agent::spawn(config, Arc::new(provider(url)), Registry::builtin(), Arc::new(env))
 }
 
 /// Reads events until the turn finishes (10 s at most).
