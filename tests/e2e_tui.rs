@@ -148,3 +148,57 @@ fn saving_a_theme_file_recolours_the_running_interface() {
     p.send(b"\x04");
     assert!(p.wait_exit(T).success());
 }
+
+#[test]
+fn a_file_changed_outside_is_noticed_and_a_stale_edit_refused() {
+    let server = MockServer::scenario("watch_e2e");
+    let work = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(work.path().join("code.rs"), "fn main() {}\n").unwrap();
+    let mut p = pty::Pty::spawn(claw(&server, work.path(), home.path()), 30, 100);
+    p.wait_for("enter send", T);
+    p.type_text("read code.rs");
+    p.send(b"\r");
+    p.wait_for("I have read code.rs.", T);
+    p.wait_for("idle", T);
+    // Someone edits the file in another window.
+    std::thread::sleep(Duration::from_millis(300));
+    std::fs::write(work.path().join("code.rs"), "fn main() { println!(\"edited\"); }\n").unwrap();
+    p.wait_for("code.rs changed outside claw-tui since the model read it", T);
+    p.type_text("now rename main");
+    p.send(b"\r");
+    p.wait_for("reading it again first", T);
+    assert_eq!(std::fs::read_to_string(work.path().join("code.rs")).unwrap(), "fn main() { println!(\"edited\"); }\n");
+    assert_eq!(server.requests().len(), 4, "the refusal reached the model");
+    p.send(b"\x04");
+    assert!(p.wait_exit(T).success());
+    assert!(p.restore_problems().is_empty());
+}
+
+#[test]
+fn an_edit_is_reviewed_hunk_by_hunk_in_the_terminal() {
+    let server = MockServer::scenario("review_e2e");
+    let work = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let old: String = (1..=20).map(|i| format!("line {i}\n")).collect();
+    std::fs::write(work.path().join("notes.txt"), &old).unwrap();
+    let mut cmd = claw(&server, work.path(), home.path());
+    cmd.args(["--permission-mode", "read-only"]);
+    let mut p = pty::Pty::spawn(cmd, 30, 100);
+    p.wait_for("enter send", T);
+    p.type_text("update the notes");
+    p.send(b"\r");
+    p.wait_for_all(&["Review write_file: notes.txt", "hunk 1/2", "+ LINE 2"], T);
+    // Next hunk, reject it, apply.
+    p.send(b"n");
+    p.wait_for("hunk 2/2", T);
+    p.send(b" ");
+    p.wait_for("1 of 2 accepted", T);
+    p.send(b"\r");
+    p.wait_for("Kept your choice.", T);
+    let now = std::fs::read_to_string(work.path().join("notes.txt")).unwrap();
+    assert_eq!(now, old.replace("line 2\n", "LINE 2\n"), "only the first hunk was written");
+    p.send(b"\x04");
+    assert!(p.wait_exit(T).success());
+    assert!(p.restore_problems().is_empty());
+}

@@ -22,6 +22,7 @@ pub mod state;
 pub mod terminal;
 pub mod update;
 pub mod watch;
+pub mod workspace_watch;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -54,6 +55,8 @@ struct AgentSlot {
     root_cwd: PathBuf,
     /// The agent's tools' shared state: /diff reads the session's checkpoints from it.
     env: std::sync::Arc<crate::tools::ToolEnv>,
+    /// Watches the workspace for changes from outside; replaced with the agent.
+    _workspace_watch: Option<workspace_watch::WorkspaceWatcher>,
     /// Keeps the demo's scratch directory alive while the demo agent works in it.
     _demo: Option<DemoWorkspace>,
 }
@@ -92,6 +95,15 @@ fn start_agent(
     let root = built.env.workspace.root.clone();
     let root_cwd = built.env.workspace.cwd.clone();
     let env = built.env.clone();
+    let workspace_watch = match workspace_watch::watch_workspace(&root, bus.clone()) {
+        Ok(w) => Some(w),
+        Err(e) => {
+            let _ = bus.send(Event::Notice(format!(
+                "changes made outside claw-tui will not be noticed (/diff does not refresh by itself): {e}"
+            )));
+            None
+        }
+    };
     let AgentHandle { ops, mut events } = agent::spawn(built.config, built.provider, built.registry, built.env);
     let tx = bus.clone();
     let forwarder = tokio::spawn(async move {
@@ -109,7 +121,7 @@ fn start_agent(
         }));
     });
     Ok(Started {
-        slot: AgentSlot { handle: ops, forwarder, root, root_cwd, env, _demo: demo },
+        slot: AgentSlot { handle: ops, forwarder, root, root_cwd, env, _workspace_watch: workspace_watch, _demo: demo },
         has_credentials,
         models,
         theme,
