@@ -364,3 +364,31 @@ fn diff_viewer_with_its_tree() {
     keys(&mut s, &["esc"]);
     assert!(s.overlays.is_empty());
 }
+
+#[test]
+fn a_large_proposal_is_diffed_in_the_background() {
+    let mut s = state("dark");
+    let old: String = (0..30_000).map(|i| format!("line {i}\n")).collect();
+    let new = old.replace("line 15000\n", "LINE 15000\n");
+    let fx = agent(
+        &mut s,
+        AgentEvent::ApprovalRequested {
+            call_id: "huge".into(),
+            tool: "write_file".into(),
+            summary: "data.txt".into(),
+            reason: "asks".into(),
+            preview: Some(Preview::Edit { path: "data.txt".into(), old: Some(old.clone()), new: new.clone() }),
+            session_rule: "write_file".into(),
+        },
+    );
+    let Some(Effect::ComputeDiff { id, path, old: o, new: n }) = fx.into_iter().next() else {
+        panic!("a background diff")
+    };
+    assert!(text(&render(&s)).contains("computing the diff…"));
+    assert!(decision(&keys(&mut s, &["enter"])).is_none(), "no answer before the diff is there");
+    let file = DiffFile::new(&path, o.as_deref(), Some(&n));
+    update(&mut s, Event::DiffReady { id, file: Box::new(file) });
+    let screen = text(&render(&s));
+    assert!(screen.contains("+ LINE 15000") && screen.contains("hunk 1/1"), "{screen}");
+    assert_eq!(decision(&keys(&mut s, &["enter"])), Some(Decision::ApplyHunks { accepted: vec![0], note: None }));
+}

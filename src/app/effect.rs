@@ -60,6 +60,13 @@ pub enum Effect {
         scope: super::changes::Scope,
         file: super::changes::ChangedFile,
     },
+    /// Diff a large proposal in the background (answered with `Event::DiffReady`).
+    ComputeDiff {
+        id: String,
+        path: String,
+        old: Option<String>,
+        new: String,
+    },
     /// Ring the terminal's bell (a turn ended while the terminal was not focused).
     Bell,
     Quit,

@@ -73,6 +73,11 @@ pub enum Event {
         path: String,
         file: Box<super::review::DiffFile>,
     },
+    /// The diff of a large proposal (the approval `id`), computed in the background.
+    DiffReady {
+        id: String,
+        file: Box<super::review::DiffFile>,
+    },
     /// SIGTERM or SIGHUP.
     Terminate,
 }

@@ -354,6 +354,13 @@ pub async fn run(cli: &Cli) -> i32 {
                         let _ = bus.send(Event::Notice(text));
                     }
                     Effect::LoadChanges { scope } => load_changes(&slot, scope, &bus),
+                    Effect::ComputeDiff { id, path, old, new } => {
+                        let bus = bus.clone();
+                        tokio::task::spawn_blocking(move || {
+                            let file = review::DiffFile::new(&path, old.as_deref(), Some(&new));
+                            let _ = bus.send(Event::DiffReady { id, file: Box::new(file) });
+                        });
+                    }
                     Effect::LoadFileDiff { scope, file } => load_file_diff(&slot, scope, file, &bus),
                     Effect::ExportFile(path) => {
                         let _ = bus.send(Event::Report(export_file(&path)));

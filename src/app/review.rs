@@ -74,6 +74,50 @@ pub struct DiffFile {
     pub conflict: bool,
     /// The language token for syntax highlighting (the extension).
     pub lang: String,
+    /// Highlighted hunks, kept between frames (highlighting is the costly part of drawing).
+    pub highlighted: SpanCache,
+}
+
+/// Syntax-highlighted lines per (hunk, side), for one syntax theme. Not part of a file's
+/// identity: clones start empty and all caches compare equal.
+#[derive(Default)]
+pub struct SpanCache {
+    inner: std::cell::RefCell<(String, std::collections::HashMap<(usize, bool), SpanLines>)>,
+}
+
+/// Lines of spans.
+pub type SpanLines = Vec<Vec<ratatui::text::Span<'static>>>;
+
+impl SpanCache {
+    /// The lines for `key` highlighted with `theme`, computed by `make` the first time.
+    pub fn get(&self, theme: &str, key: (usize, bool), make: impl FnOnce() -> SpanLines) -> SpanLines {
+        let mut inner = self.inner.borrow_mut();
+        if inner.0 != theme {
+            inner.0 = theme.to_string();
+            inner.1.clear();
+        }
+        inner.1.entry(key).or_insert_with(make).clone()
+    }
+}
+
+impl Clone for SpanCache {
+    fn clone(&self) -> Self {
+        SpanCache::default()
+    }
+}
+
+impl PartialEq for SpanCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for SpanCache {}
+
+impl std::fmt::Debug for SpanCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SpanCache")
+    }
 }
 
 /// Similarity below which paired lines are shown as wholly changed, not word by word.
@@ -94,6 +138,7 @@ impl DiffFile {
             removed: 0,
             conflict: false,
             lang,
+            highlighted: SpanCache::default(),
         };
         let (o, n) = (old.unwrap_or(""), new.unwrap_or(""));
         let binary = |s: &str| crate::tools::text::looks_binary(s.as_bytes());

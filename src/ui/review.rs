@@ -196,11 +196,11 @@ fn hunk_lines(
     let mut out = vec![Line::from(header)];
     let rejected = accepted == Some(false);
     let cols = text_cols(view, width);
-    let styled = |r: &Row| row_spans(r, &file.lang, theme, rejected);
+    let spans = hunk_spans(file, index, theme, rejected);
     if side_by_side(view, width) {
         for (l, r) in side_pairs(h) {
-            let left = l.map(|i| (&h.rows[i], styled(&h.rows[i])));
-            let right = r.map(|i| (&h.rows[i], styled(&h.rows[i])));
+            let left = l.map(|i| (&h.rows[i], &spans[i]));
+            let right = r.map(|i| (&h.rows[i], &spans[i]));
             let lchunks = left.as_ref().map(|(row, s)| chunks(s, cols, view, row_bg(row, theme))).unwrap_or_default();
             let rchunks = right.as_ref().map(|(row, s)| chunks(s, cols, view, row_bg(row, theme))).unwrap_or_default();
             let n = lchunks.len().max(rchunks.len()).max(1);
@@ -213,10 +213,9 @@ fn hunk_lines(
             }
         }
     } else {
-        for row in &h.rows {
-            let spans = styled(row);
+        for (row, spans) in h.rows.iter().zip(&spans) {
             let (sign, num_style) = sign_of(row, theme);
-            for (k, chunk) in chunks(&spans, cols, view, row_bg(row, theme)).into_iter().enumerate() {
+            for (k, chunk) in chunks(spans, cols, view, row_bg(row, theme)).into_iter().enumerate() {
                 let nums = if k == 0 {
                     format!("{:>5} {:>5} {sign} ", num(row.old_no), num(row.new_no))
                 } else {
@@ -275,26 +274,56 @@ fn side_cell(
     spans
 }
 
-/// The text of a row: highlighted as code, with the changed words marked.
-fn row_spans(row: &Row, lang: &str, theme: &Theme, rejected: bool) -> Vec<Span<'static>> {
+/// The text of each row of a hunk: highlighted as code, with the changed words marked. The
+/// old side (context and removed lines) and the new side (context and added lines) are each
+/// highlighted as one piece of code, so a string or comment spanning lines stays coloured.
+fn hunk_spans(file: &DiffFile, index: usize, theme: &Theme, rejected: bool) -> Vec<Vec<Span<'static>>> {
     let d = &theme.diff;
-    let base = match row.kind {
-        RowKind::Context => Style::default().fg(d.context),
-        RowKind::Added => Style::default().fg(d.added),
-        RowKind::Removed => Style::default().fg(d.removed),
-    };
-    let mut spans = highlight(&row.text, lang, &theme.syntax, base).into_iter().next().unwrap_or_default();
-    if !row.emph.is_empty() {
-        let word_bg = if row.kind == RowKind::Added { d.added_word } else { d.removed_word };
-        spans = emphasize(spans, &row.emph, word_bg);
-    }
-    if rejected && row.kind != RowKind::Context {
-        let m = if row.kind == RowKind::Added { Modifier::DIM | Modifier::CROSSED_OUT } else { Modifier::DIM };
-        for s in &mut spans {
-            s.style = s.style.add_modifier(m);
+    let h = &file.hunks[index];
+    let mut out: Vec<Vec<Span<'static>>> = vec![Vec::new(); h.rows.len()];
+    for new_side in [false, true] {
+        let idx: Vec<usize> = (0..h.rows.len())
+            .filter(|&i| match h.rows[i].kind {
+                RowKind::Context => new_side,
+                RowKind::Added => new_side,
+                RowKind::Removed => !new_side,
+            })
+            .collect();
+        if idx.is_empty() {
+            continue;
+        }
+        let lines = file.highlighted.get(&theme.syntax, (index, new_side), || {
+            let code = idx.iter().map(|&i| h.rows[i].text.as_str()).collect::<Vec<_>>().join("\n");
+            highlight(&code, &file.lang, &theme.syntax, Style::default())
+        });
+        for (k, &i) in idx.iter().enumerate() {
+            out[i] = lines.get(k).cloned().unwrap_or_default();
         }
     }
-    spans
+    for (row, spans) in h.rows.iter().zip(out.iter_mut()) {
+        // Text the highlighter left uncoloured (an unknown language) takes the row's colour.
+        let fg = match row.kind {
+            RowKind::Context => d.context,
+            RowKind::Added => d.added,
+            RowKind::Removed => d.removed,
+        };
+        for s in spans.iter_mut() {
+            if s.style.fg.is_none() {
+                s.style = s.style.fg(fg);
+            }
+        }
+        if !row.emph.is_empty() {
+            let word_bg = if row.kind == RowKind::Added { d.added_word } else { d.removed_word };
+            *spans = emphasize(std::mem::take(spans), &row.emph, word_bg);
+        }
+        if rejected && row.kind != RowKind::Context {
+            let m = if row.kind == RowKind::Added { Modifier::DIM | Modifier::CROSSED_OUT } else { Modifier::DIM };
+            for s in spans.iter_mut() {
+                s.style = s.style.add_modifier(m);
+            }
+        }
+    }
+    out
 }
 
 /// Gives the bytes in `ranges` (of the spans' joined text) the background `bg`.

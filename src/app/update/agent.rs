@@ -139,7 +139,7 @@ pub(super) fn on_agent(state: &mut State, ev: AgentEvent, fx: &mut Vec<Effect>) 
             if super::review::approval_open(state) {
                 state.approval_queue.push_back(request);
             } else {
-                super::review::open_request(state, request);
+                super::review::open_request(state, request, fx);
             }
         }
         AgentEvent::ToolCallFinished { call_id, result, is_error, elapsed_ms, .. } => {

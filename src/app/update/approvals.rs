@@ -71,7 +71,7 @@ pub(super) fn decide(state: &mut State, decision: Decision, persist: Option<Stri
         fx.push(Effect::PersistRule(rule));
     }
     if let Some(next) = state.approval_queue.pop_front() {
-        super::review::open_request(state, next);
+        super::review::open_request(state, next, fx);
     } else {
         state.activity = if allowed { Activity::RunningTool(request.tool) } else { Activity::Thinking };
     }

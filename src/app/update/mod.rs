@@ -150,6 +150,7 @@ pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
         }
         Event::Changes { scope, git, result } => review::changes_arrived(state, scope, git, result, &mut fx),
         Event::FileDiff { scope, path, file } => review::file_diff_arrived(state, scope, path, *file),
+        Event::DiffReady { id, file } => review::diff_ready(state, &id, *file),
         Event::Terminate => fx.push(Effect::Quit),
     }
     fx

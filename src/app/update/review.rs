@@ -15,9 +15,27 @@ pub(super) fn approval_open(state: &State) -> bool {
     })
 }
 
+/// Proposals with more lines than this (both sides together) are diffed in the background;
+/// smaller ones open at once (a 10,000-line file takes about 10 ms).
+pub const BACKGROUND_DIFF_LINES: usize = 20_000;
+
 /// Shows an approval request: a proposed edit as a diff review, anything else as the modal.
-pub(super) fn open_request(state: &mut State, request: ApprovalRequest) {
+pub(super) fn open_request(state: &mut State, request: ApprovalRequest, fx: &mut Vec<Effect>) {
+    let lines = |s: &str| s.as_bytes().iter().filter(|&&b| b == b'\n').count();
     let file = match &request.preview {
+        Some(Preview::Edit { path, old, new })
+            if lines(old.as_deref().unwrap_or("")) + lines(new) > BACKGROUND_DIFF_LINES =>
+        {
+            fx.push(Effect::ComputeDiff {
+                id: request.call_id.clone(),
+                path: path.clone(),
+                old: old.clone(),
+                new: new.clone(),
+            });
+            let mut f = DiffFile::placeholder(path, Placeholder::Loading);
+            f.created = old.is_none();
+            Some(f)
+        }
         Some(Preview::Edit { path, old, new }) => Some(DiffFile::new(path, old.as_deref(), Some(new))),
         Some(Preview::Large { path, old_bytes, new_bytes }) => {
             let mut f =
@@ -33,6 +51,20 @@ pub(super) fn open_request(state: &mut State, request: ApprovalRequest) {
             state.overlays.push(Overlay::Review(Box::new(review)));
         }
         None => state.overlays.push(Overlay::Approval(Box::new(ApprovalModal { request, choice: 0, note: None }))),
+    }
+}
+
+/// A proposal's diff computed in the background arrived.
+pub(super) fn diff_ready(state: &mut State, id: &str, file: DiffFile) {
+    let waiting = state.overlays.iter_mut().find_map(|o| match o {
+        Overlay::Review(r) if matches!(&r.kind, ReviewKind::Edit(req) if req.call_id == id) => Some(r),
+        _ => None,
+    });
+    if let Some(r) = waiting {
+        r.accepted = vec![vec![true; file.hunks.len()]];
+        r.files = vec![file];
+        r.hunk = 0;
+        r.scroll = 0;
     }
 }
 
@@ -199,6 +231,9 @@ fn review_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
             review.note = Some(note);
         }
         Action::DiffApply => match &mut review.kind {
+            ReviewKind::Edit(_) if review.files.iter().any(|f| f.placeholder == Some(Placeholder::Loading)) => {
+                flash(state, "the diff is still being computed");
+            }
             ReviewKind::Edit(_) => {
                 let accepted = review.accepted_of(0);
                 let note = review.note_text.clone();
