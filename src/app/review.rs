@@ -82,8 +82,11 @@ pub struct DiffFile {
 /// identity: clones start empty and all caches compare equal.
 #[derive(Default)]
 pub struct SpanCache {
-    inner: std::cell::RefCell<(String, std::collections::HashMap<(usize, bool), SpanLines>)>,
+    inner: std::cell::RefCell<CachedSpans>,
 }
+
+/// The syntax theme the spans were made with, and the spans per (hunk, new side?).
+type CachedSpans = (String, std::collections::HashMap<(usize, bool), SpanLines>);
 
 /// Lines of spans.
 pub type SpanLines = Vec<Vec<ratatui::text::Span<'static>>>;
