@@ -61,7 +61,9 @@ impl FromStr for PermissionMode {
     fn from_str(s: &str) -> Result<Self, String> {
         match s.trim().to_ascii_lowercase().replace('_', "-").as_str() {
             "read-only" | "readonly" => Ok(PermissionMode::ReadOnly),
-            "workspace-write" | "default" => Ok(PermissionMode::WorkspaceWrite),
+            // Other agents call this "accept edits": file edits in the workspace go through
+            // (still shown as diffs in the transcript); commands ask.
+            "workspace-write" | "default" | "accept-edits" | "acceptedits" => Ok(PermissionMode::WorkspaceWrite),
             "danger-full-access" | "full-access" | "bypass-permissions" | "bypasspermissions" => {
                 Ok(PermissionMode::DangerFullAccess)
             }
@@ -326,5 +328,6 @@ mod tests {
         assert_eq!(Rule::parse_list("Bash(git log --oneline),Read").unwrap().len(), 2);
         assert_eq!("danger_full_access".parse::<PermissionMode>().unwrap(), PermissionMode::DangerFullAccess);
         assert!("yolo".parse::<PermissionMode>().is_err());
+        assert_eq!("acceptEdits".parse::<PermissionMode>().unwrap(), PermissionMode::WorkspaceWrite);
     }
 }
