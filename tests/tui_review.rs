@@ -392,3 +392,24 @@ fn a_large_proposal_is_diffed_in_the_background() {
     assert!(screen.contains("+ LINE 15000") && screen.contains("hunk 1/1"), "{screen}");
     assert_eq!(decision(&keys(&mut s, &["enter"])), Some(Decision::ApplyHunks { accepted: vec![0], note: None }));
 }
+
+#[test]
+fn outside_git_diff_shows_the_sessions_changes() {
+    let mut s = state("dark");
+    s.size = (120, 30);
+    update(&mut s, Event::Command("/diff".into()));
+    let fx = update(
+        &mut s,
+        Event::Changes {
+            scope: Scope::Session,
+            git: false,
+            result: Ok(vec![changed("greet.sh", Status::Modified, 10, 1)]),
+        },
+    );
+    assert!(matches!(&fx[..], [Effect::LoadFileDiff { scope: Scope::Session, .. }]), "{fx:?}");
+    let screen = text(&render(&s));
+    assert!(screen.contains("Changes: changes made in this session"), "{screen}");
+    assert!(screen.contains("not a git repository"), "{screen}");
+    // The scope key says why it does nothing.
+    assert!(keys(&mut s, &["t"]).is_empty());
+}

@@ -47,7 +47,13 @@ pub fn render(state: &State, viewer: &DiffViewer, frame: &mut Frame, area: Rect)
     let (added, removed) = viewer.files.iter().filter_map(|f| f.counts).fold((0, 0), |(a, r), (x, y)| (a + x, r + y));
     let mut top = if viewer.loaded {
         vec![
-            Span::styled(format!("{} files", viewer.files.len()), Style::default().fg(theme.ui.text)),
+            Span::styled(
+                match viewer.files.len() {
+                    1 => "1 file".to_string(),
+                    n => format!("{n} files"),
+                },
+                Style::default().fg(theme.ui.text),
+            ),
             Span::styled(format!("  +{added}"), Style::default().fg(theme.diff.added)),
             Span::styled(format!(" -{removed}"), Style::default().fg(theme.diff.removed)),
         ]

@@ -438,7 +438,9 @@ fn head_lines(state: &State, review: &Review) -> Vec<Line<'static>> {
             if *conversation {
                 what.push_str(" — the conversation goes back to before it; its prompt returns to the composer");
             }
-            head.push(Line::from(Span::styled(what, muted)));
+            // Long prompts wrap (at most three lines) inside the frame.
+            let width = state.size.0.saturating_sub(2) as usize;
+            head.extend(super::wrap::wrap(&[Span::styled(what, muted)], width, &[], &[]).into_iter().take(3));
             if *files && review.files.is_empty() {
                 head.push(Line::from(Span::styled("No file changes to restore.", muted)));
             }

@@ -409,6 +409,10 @@ pub(super) fn changes_arrived(
     let Some(Overlay::Diff(viewer)) = state.overlays.iter_mut().rev().find(|o| matches!(o, Overlay::Diff(_))) else {
         return;
     };
+    // Outside git the session's changes are all there are: the viewer switches to them.
+    if !git {
+        viewer.scope = Scope::Session;
+    }
     if viewer.scope != scope {
         return;
     }
