@@ -286,3 +286,70 @@ async fn files_changed_outside_are_noticed_once_and_edits_refuse_a_stale_read() 
     assert!(err.contains("changed on disk since you last read it; read it again"), "{err}");
     drop(server);
 }
+
+#[test]
+fn the_diff_viewer_lists_a_real_working_tree() {
+    use claw_tui::app::changes::{self, Status};
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().canonicalize().unwrap();
+    git(&ws, &["init", "-q"]);
+    std::fs::create_dir_all(ws.join("src")).unwrap();
+    std::fs::write(ws.join("src/lib.rs"), "fn a() {}\nfn b() {}\n").unwrap();
+    std::fs::write(ws.join("old_name.txt"), (1..=20).map(|i| format!("line {i}\n")).collect::<String>()).unwrap();
+    std::fs::write(ws.join("gone.txt"), "bye\n").unwrap();
+    std::fs::write(ws.join("logo.png"), [0u8, 1, 2, 3]).unwrap();
+    std::fs::write(ws.join(".gitignore"), "target/\n").unwrap();
+    git(&ws, &["add", "."]);
+    git(&ws, &["commit", "-qm", "base"]);
+    std::fs::write(ws.join("src/lib.rs"), "fn a() {}\nfn b() { todo!() }\n").unwrap();
+    git(&ws, &["mv", "old_name.txt", "new_name.txt"]);
+    std::fs::remove_file(ws.join("gone.txt")).unwrap();
+    std::fs::write(ws.join("logo.png"), [0u8, 9, 9]).unwrap();
+    std::fs::write(ws.join("fresh.txt"), "one\ntwo\n").unwrap();
+    std::fs::create_dir_all(ws.join("target")).unwrap();
+    std::fs::write(ws.join("target/junk.o"), "x").unwrap();
+
+    assert!(changes::in_git(&ws));
+    let files = changes::working_tree_changes(&ws).unwrap();
+    let summary: Vec<(&str, Status, Option<(usize, usize)>)> =
+        files.iter().map(|f| (f.path.as_str(), f.status, f.counts)).collect();
+    assert_eq!(
+        summary,
+        [
+            ("fresh.txt", Status::Added, Some((2, 0))),
+            ("gone.txt", Status::Deleted, Some((0, 1))),
+            ("logo.png", Status::Modified, None),
+            ("new_name.txt", Status::Renamed, Some((0, 0))),
+            ("src/lib.rs", Status::Modified, Some((1, 1))),
+        ]
+    );
+    let renamed = files.iter().find(|f| f.status == Status::Renamed).unwrap();
+    assert_eq!(renamed.renamed_from.as_deref(), Some("old_name.txt"));
+    let diff = |path: &str| changes::working_tree_diff(&ws, files.iter().find(|f| f.path == path).unwrap());
+    let lib = diff("src/lib.rs");
+    assert_eq!((lib.added, lib.removed), (1, 1));
+    assert_eq!(
+        lib.hunks[0].rows.iter().find(|r| r.kind == claw_tui::app::review::RowKind::Added).unwrap().text,
+        "fn b() { todo!() }"
+    );
+    let gone = diff("gone.txt");
+    assert!(gone.deleted && gone.removed == 1);
+    assert_eq!(diff("logo.png").placeholder, Some(claw_tui::app::review::Placeholder::Binary));
+    assert_eq!(diff("new_name.txt").placeholder, Some(claw_tui::app::review::Placeholder::Unchanged));
+    assert!(diff("fresh.txt").created);
+
+    // This session's changes: against the first checkpoint, whatever git says.
+    let mut cp = claw_tui::session::checkpoint::Checkpoints::new(None);
+    cp.begin_turn(1, "p");
+    cp.record_change(&ws.join("src/lib.rs"), Some("fn a() {}\nfn b() {}\n"), Some("x")).unwrap();
+    cp.record_change(&ws.join("made.txt"), None, Some("m\n")).unwrap();
+    std::fs::write(ws.join("made.txt"), "m\n").unwrap();
+    let session = changes::session_changes(&ws, &cp).unwrap();
+    let summary: Vec<(&str, Status)> = session.iter().map(|f| (f.path.as_str(), f.status)).collect();
+    assert_eq!(summary, [("made.txt", Status::Added), ("src/lib.rs", Status::Modified)]);
+    assert_eq!(changes::session_diff(&ws, &cp, "src/lib.rs").added, 1);
+
+    // Not a repository: in_git says so (the viewer then shows the session's changes).
+    let plain = tempfile::tempdir().unwrap();
+    assert!(!changes::in_git(plain.path()));
+}
