@@ -109,12 +109,29 @@ pub fn fork(path: &Path) -> Result<PathBuf, String> {
     out.push_str(&serde_json::to_string(&title).map_err(|e| e.to_string())?);
     out.push('\n');
     std::fs::write(&new_path, out).map_err(|e| format!("{}: {e}", new_path.display()))?;
+    copy_checkpoints(path, &new_path)?;
     let mut s = index::load(&new_path).map_err(|e| e.to_string())?;
     let _ = s.save(&[]);
     Ok(new_path)
 }
 
-/// Moves a session (and its summary) to `<root>/trash/<project>/`; nothing is unlinked.
+/// Gives a forked session the checkpoint blobs its records name (hard links where the file
+/// system allows: blobs never change).
+fn copy_checkpoints(from: &Path, to: &Path) -> Result<(), String> {
+    let (src, dst) = (from.with_extension("checkpoints"), to.with_extension("checkpoints"));
+    let Ok(entries) = std::fs::read_dir(&src) else { return Ok(()) };
+    std::fs::create_dir_all(&dst).map_err(|e| format!("{}: {e}", dst.display()))?;
+    for entry in entries.flatten() {
+        let target = dst.join(entry.file_name());
+        if std::fs::hard_link(entry.path(), &target).is_err() {
+            std::fs::copy(entry.path(), &target).map_err(|e| format!("{}: {e}", target.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Moves a session (its summary and checkpoints too) to `<root>/trash/<project>/`; nothing is
+/// unlinked.
 pub fn trash(root: &Path, path: &Path) -> Result<String, String> {
     let project = path.parent().and_then(|p| p.file_name()).map(PathBuf::from).unwrap_or_default();
     let dir = root.join("trash").join(project);
@@ -124,6 +141,10 @@ pub fn trash(root: &Path, path: &Path) -> Result<String, String> {
     let sidecar = path.with_extension("summary.json");
     if sidecar.exists() {
         let _ = std::fs::rename(&sidecar, dir.join(sidecar.file_name().unwrap_or_default()));
+    }
+    let checkpoints = path.with_extension("checkpoints");
+    if checkpoints.is_dir() {
+        let _ = std::fs::rename(&checkpoints, dir.join(checkpoints.file_name().unwrap_or_default()));
     }
     Ok(format!("moved to the trash: {}", dir.join(name).display()))
 }
@@ -156,6 +177,8 @@ mod tests {
         }))
         .unwrap();
         let path = dir.join("orig.jsonl");
+        std::fs::create_dir_all(dir.join("orig.checkpoints")).unwrap();
+        std::fs::write(dir.join("orig.checkpoints/abc"), "before").unwrap();
         assert_eq!(preview(&path).unwrap(), ["", "› first prompt", "● an answer", "  over two lines"]);
         rename(&path, "Better title").unwrap();
         assert_eq!(index::load(&path).unwrap().display_title(), "Better title");
@@ -164,10 +187,13 @@ mod tests {
         assert_eq!(s.forked_from.as_deref(), Some("orig"));
         assert_eq!(s.messages, 2);
         assert_eq!(s.display_title(), "Better title (fork)");
+        let blob = forked.with_extension("checkpoints").join("abc");
+        assert_eq!(std::fs::read_to_string(blob).unwrap(), "before", "the fork can undo too");
         let msg = trash(root.path(), &path).unwrap();
         assert!(msg.contains("trash"));
         assert!(!path.exists());
         assert!(root.path().join("trash/-p/orig.jsonl").exists());
+        assert!(root.path().join("trash/-p/orig.checkpoints/abc").exists());
         assert_eq!(index::list(root.path(), None).len(), 1, "the trash is not listed");
     }
 }
