@@ -78,6 +78,26 @@ fn review_unified_with_word_highlights() {
 }
 
 #[test]
+fn the_wheel_scrolls_the_review() {
+    let mut s = review_scene("dark");
+    s.size = (100, 20);
+    let wheel = |kind| {
+        Event::Mouse(crossterm::event::MouseEvent {
+            kind,
+            column: 10,
+            row: 10,
+            modifiers: crossterm::event::KeyModifiers::NONE,
+        })
+    };
+    update(&mut s, wheel(crossterm::event::MouseEventKind::ScrollDown));
+    let Some(Overlay::Review(r)) = s.overlays.last() else { panic!() };
+    assert_eq!(r.scroll, 3);
+    update(&mut s, wheel(crossterm::event::MouseEventKind::ScrollUp));
+    let Some(Overlay::Review(r)) = s.overlays.last() else { panic!() };
+    assert_eq!(r.scroll, 0);
+}
+
+#[test]
 fn review_hunk_selected_and_rejected() {
     let mut s = review_scene("dark");
     keys(&mut s, &["n", "space"]);

@@ -41,7 +41,7 @@ pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
     match event {
         Event::Key(key) => on_key(state, key, &mut fx),
         Event::Paste(text) => on_paste(state, text),
-        Event::Mouse(mouse) => on_mouse(state, mouse),
+        Event::Mouse(mouse) => on_mouse(state, mouse, &mut fx),
         Event::Resize(w, h) => state.size = (w, h),
         Event::Focus(focused) => state.focused = focused,
         Event::Agent(ev) => on_agent(state, ev, &mut fx),
@@ -579,7 +579,19 @@ fn on_paste(state: &mut State, text: String) {
     }
 }
 
-fn on_mouse(state: &mut State, mouse: MouseEvent) {
+fn on_mouse(state: &mut State, mouse: MouseEvent, fx: &mut Vec<Effect>) {
+    // Over a diff, the wheel scrolls it (in /diff's tree, it moves the selection).
+    if matches!(state.overlays.last(), Some(Overlay::Review(_) | Overlay::Diff(_))) {
+        let step = match mouse.kind {
+            MouseEventKind::ScrollUp => Action::DiffUp,
+            MouseEventKind::ScrollDown => Action::DiffDown,
+            _ => return,
+        };
+        for _ in 0..WHEEL_LINES {
+            review::diff_action(state, step, fx);
+        }
+        return;
+    }
     match mouse.kind {
         MouseEventKind::ScrollUp => ui::transcript::scroll_by(state, -WHEEL_LINES),
         MouseEventKind::ScrollDown => ui::transcript::scroll_by(state, WHEEL_LINES),
