@@ -311,8 +311,7 @@ fn the_diff_viewer_lists_a_real_working_tree() {
 
     assert!(changes::in_git(&ws));
     let files = changes::working_tree_changes(&ws).unwrap();
-    let summary: Vec<(&str, Status, Option<(usize, usize)>)> =
-        files.iter().map(|f| (f.path.as_str(), f.status, f.counts)).collect();
+    let summary: Vec<_> = files.iter().map(|f| (f.path.as_str(), f.status, f.counts)).collect();
     assert_eq!(
         summary,
         [
