@@ -151,6 +151,13 @@ fn accept_all_reject_all_and_closing() {
     let fx = keys(&mut s, &["enter"]);
     assert_eq!(decision(&fx), Some(Decision::ApplyHunks { accepted: vec![0, 1, 2], note: None }));
 
+    // A: all of it, and no more asking for this tool in the session (only with every hunk in).
+    let mut s = review_scene("dark");
+    keys(&mut s, &["space"]);
+    assert!(decision(&keys(&mut s, &["A"])).is_none(), "a rejected hunk blocks it");
+    keys(&mut s, &["a"]);
+    assert_eq!(decision(&keys(&mut s, &["A"])), Some(Decision::AllowSession));
+
     // Esc rejects the edit; a paste never answers.
     let mut s = review_scene("dark");
     assert!(decision(&update(&mut s, Event::Paste("y\n".into()))).is_none());

@@ -604,6 +604,7 @@ fn footer(state: &State, review: &Review) -> Vec<Line<'static>> {
             pairs.push((k(Action::DiffRejectAll), "none"));
             pairs.push((format!("{}/{}", k(Action::DiffNextHunk), k(Action::DiffPrevHunk)), "hunk"));
             pairs.push((k(Action::DiffApply), "apply"));
+            pairs.push((k(Action::DiffAllowSession), "apply, and allow for the session"));
             pairs.push((k(Action::DiffNote), "note"));
             pairs.push((k(Action::DiffClose), "reject edit"));
         }

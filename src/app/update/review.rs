@@ -250,6 +250,20 @@ fn review_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
                 fx.push(Effect::Agent(op));
             }
         },
+        Action::DiffAllowSession => {
+            if let ReviewKind::Edit(req) = &review.kind {
+                if review.files.iter().any(|f| f.placeholder == Some(Placeholder::Loading)) {
+                    return flash(state, "the diff is still being computed");
+                }
+                let all = review.accepted.iter().all(|a| a.iter().all(|x| *x));
+                if !all {
+                    return flash(state, "some hunks are rejected: accept all first, or apply just these");
+                }
+                let rule = req.session_rule.clone();
+                decide(state, Decision::AllowSession, None, fx);
+                flash(state, format!("{rule} is allowed for this session"));
+            }
+        }
         Action::DiffClose => match &review.kind {
             ReviewKind::Edit(_) => {
                 let feedback = review.note_text.clone();
