@@ -115,7 +115,9 @@ impl Agent {
             match result {
                 Ok(done) => {
                     // The model's picture of every restored file is stale now.
-                    self.env.reads.lock().expect("reads lock").clear();
+                    for (path, _) in &done {
+                        self.env.mark_stale(path);
+                    }
                     report.extend(
                         done.into_iter().map(|(path, what)| format!("{}: {what}", self.env.workspace.display(&path))),
                     );

@@ -135,6 +135,8 @@ nothing was written. Read the file again and redo the change."
         // The model knows what it just wrote: its picture of the file is fresh. After a partial
         // apply it is not, and the stale-read check makes it read the file again.
         stamp_read(env, &change.path.canonical);
+    } else {
+        env.mark_stale(&change.path.canonical);
     }
     let message = match &accepted {
         Some(accepted) if !complete => partial_message(shown, &all, accepted, note),
@@ -205,4 +207,33 @@ stays as it was. The file now differs from what you proposed; read it again befo
         m.push_str(&format!("\nThe user's note: {note}"));
     }
     m.trim_end().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tools::{Tool, Workspace, edit_file::EditFile};
+
+    /// After a partial apply the model must read the file again, and claw-tui's own write is
+    /// not reported as a change from outside.
+    #[tokio::test]
+    async fn a_partial_apply_needs_a_fresh_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = Workspace::new(dir.path(), dir.path()).unwrap();
+        let path = ws.resolve("f.txt").unwrap();
+        let old: String = (1..=20).map(|i| format!("{i}\n")).collect();
+        std::fs::write(&path.path, &old).unwrap();
+        let new = old.replace("2\n", "two\n").replace("19\n", "nineteen\n");
+        let env = ToolEnv::new(ws);
+        let plan = change_plan(path.clone(), "f.txt".into(), Some(old.clone()), new.clone(), "done".into());
+        let change = plan.change.unwrap();
+        let review = Review { accepted: Some(vec![1]), note: None };
+        let out = commit(&env, "write_file", &change, &review).await;
+        assert!(!out.is_error, "{}", out.content);
+        assert_eq!(std::fs::read_to_string(&path.path).unwrap(), hunks::apply(&old, &new, &[1]));
+        assert!(env.external_changes(std::slice::from_ref(&path.path)).is_empty());
+        let input = serde_json::json!({"path": "f.txt", "old_string": "1\n", "new_string": "one\n"});
+        let err = EditFile.plan(&input, &env).unwrap_err();
+        assert!(err.contains("read it again"), "{err}");
+    }
 }

@@ -169,6 +169,20 @@ impl ToolEnv {
         }
     }
 
+    /// Records that claw-tui itself changed `path` in a way the model has not seen (a partial
+    /// apply, a restore): its next edit must read the file first, and the change is not
+    /// reported as made outside.
+    pub fn mark_stale(&self, path: &std::path::Path) {
+        let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        // A stamp no file can match: edit_file refuses until the model reads the file.
+        self.reads.lock().expect("reads lock").insert(canonical.clone(), ReadStamp { modified: None, len: u64::MAX });
+        let now = match std::fs::metadata(&canonical) {
+            Ok(meta) => ReadStamp { modified: meta.modified().ok(), len: meta.len() },
+            Err(_) => ReadStamp { modified: None, len: 0 },
+        };
+        self.noticed.lock().expect("noticed lock").insert(canonical, now);
+    }
+
     /// Of `paths` (changed on disk), those the model read and that are no longer as it read
     /// them: a message for each, once per change. Its own writes refresh what it read, so they
     /// are not reported.
