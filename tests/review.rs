@@ -34,18 +34,25 @@ fn results(body: &serde_json::Value) -> Vec<(String, String)> {
         .collect()
 }
 
-#[tokio::test]
-async fn hunks_are_applied_as_reviewed_and_the_model_is_told_exactly() {
+/// The review_edits scenario on a 30-line notes.txt, in read-only mode so every edit asks;
+/// the prompt is sent.
+fn review_edits() -> (MockServer, tempfile::TempDir, AgentHandle) {
     let server = MockServer::scenario("review_edits");
     let dir = tempfile::tempdir().unwrap();
     let base: String = (1..=30).map(|i| format!("line {i}\n")).collect();
     std::fs::write(dir.path().join("notes.txt"), &base).unwrap();
-    let mut agent = spawn_agent(
+    let agent = spawn_agent(
         &server.url,
         dir.path(),
         AgentOptions { interactive: true, mode: PermissionMode::ReadOnly, ..Default::default() },
     );
     agent.send(turn("tidy the notes"));
+    (server, dir, agent)
+}
+
+#[tokio::test]
+async fn hunks_are_applied_as_reviewed_and_the_model_is_told_exactly() {
+    let (server, dir, mut agent) = review_edits();
     let mut proposed = None;
     loop {
         match next(&mut agent).await {
@@ -102,16 +109,7 @@ async fn hunks_are_applied_as_reviewed_and_the_model_is_told_exactly() {
 #[tokio::test]
 async fn the_partial_apply_is_on_disk_before_the_next_request() {
     // Same flow, checking the file between the first and second request.
-    let server = MockServer::scenario("review_edits");
-    let dir = tempfile::tempdir().unwrap();
-    let base: String = (1..=30).map(|i| format!("line {i}\n")).collect();
-    std::fs::write(dir.path().join("notes.txt"), &base).unwrap();
-    let mut agent = spawn_agent(
-        &server.url,
-        dir.path(),
-        AgentOptions { interactive: true, mode: PermissionMode::ReadOnly, ..Default::default() },
-    );
-    agent.send(turn("tidy the notes"));
+    let (_server, dir, mut agent) = review_edits();
     loop {
         match next(&mut agent).await {
             AgentEvent::ApprovalRequested { call_id, preview: Some(Preview::Edit { old, new, .. }), .. }

@@ -208,17 +208,7 @@ fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
     if let Some(Overlay::Approval(modal)) = state.overlays.last_mut()
         && let Some(note) = modal.note.as_mut()
     {
-        let is_text = matches!(key.code, crossterm::event::KeyCode::Char(_))
-            && !key.modifiers.intersects(crossterm::event::KeyModifiers::CONTROL | crossterm::event::KeyModifiers::ALT);
-        let action = if is_text {
-            None
-        } else {
-            match state.keymap.resolve(&[Context::Approval], &[], k) {
-                Resolved::Matched(a) => Some(a),
-                _ => None,
-            }
-        };
-        match action {
+        match note_action(&state.keymap, key, k, Context::Approval) {
             Some(Action::Choose) => {
                 let text = note.lines().join("\n");
                 decide(state, Decision::Deny { feedback: Some(text) }, None, fx);
@@ -273,6 +263,17 @@ fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
                 None => {}
             }
         }
+    }
+}
+
+/// A key while a note is typed: plain characters are text (`None`); other keys are what they
+/// do in `context` (enter to send, esc to drop the note...).
+pub(super) fn note_action(keymap: &super::keymap::Keymap, key: KeyEvent, k: Key, context: Context) -> Option<Action> {
+    let is_text = matches!(key.code, crossterm::event::KeyCode::Char(_))
+        && !key.modifiers.intersects(crossterm::event::KeyModifiers::CONTROL | crossterm::event::KeyModifiers::ALT);
+    match keymap.resolve(&[context], &[], k) {
+        Resolved::Matched(a) if !is_text => Some(a),
+        _ => None,
     }
 }
 

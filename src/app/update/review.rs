@@ -73,17 +73,7 @@ pub(super) fn diff_ready(state: &mut State, id: &str, file: DiffFile) {
 pub(super) fn review_note_key(state: &mut State, key: KeyEvent, k: Key) -> bool {
     let Some(Overlay::Review(review)) = state.overlays.last_mut() else { return false };
     let Some(note) = review.note.as_mut() else { return false };
-    let is_text = matches!(key.code, crossterm::event::KeyCode::Char(_))
-        && !key.modifiers.intersects(crossterm::event::KeyModifiers::CONTROL | crossterm::event::KeyModifiers::ALT);
-    let action = if is_text {
-        None
-    } else {
-        match state.keymap.resolve(&[Context::Diff], &[], k) {
-            Resolved::Matched(a) => Some(a),
-            _ => None,
-        }
-    };
-    match action {
+    match note_action(&state.keymap, key, k, Context::Diff) {
         Some(Action::DiffApply) => {
             let text = note.lines().join("\n").trim().to_string();
             review.note_text = (!text.is_empty()).then_some(text);
