@@ -42,6 +42,18 @@ fn big_edit() -> (String, String) {
     (old.join("\n") + "\n", new.join("\n") + "\n")
 }
 
+/// The approval request of a proposed edit from `old` to `new`.
+fn proposal(old: &str, new: &str) -> Event {
+    Event::Agent(AgentEvent::ApprovalRequested {
+        call_id: "c".into(),
+        tool: "write_file".into(),
+        summary: "src/big.rs".into(),
+        reason: "changing a file needs workspace-write; the mode is read-only".into(),
+        preview: Some(Preview::Edit { path: "src/big.rs".into(), old: Some(old.to_string()), new: new.to_string() }),
+        session_rule: "write_file".into(),
+    })
+}
+
 fn review_open() {
     let (old, new) = big_edit();
     let mut build = Vec::new();
@@ -49,16 +61,9 @@ fn review_open() {
     for _ in 0..10 {
         let mut s = tui::state("dark");
         s.size = (120, 40);
-        let ev = AgentEvent::ApprovalRequested {
-            call_id: "c".into(),
-            tool: "write_file".into(),
-            summary: "src/big.rs".into(),
-            reason: "changing a file needs workspace-write; the mode is read-only".into(),
-            preview: Some(Preview::Edit { path: "src/big.rs".into(), old: Some(old.clone()), new: new.clone() }),
-            session_rule: "write_file".into(),
-        };
+        let ev = proposal(&old, &new);
         let t = Instant::now();
-        update(&mut s, Event::Agent(ev));
+        update(&mut s, ev);
         build.push(ms(t.elapsed()));
         let _ = tui::render_at(&s, 120, 40);
         open.push(ms(t.elapsed()));
@@ -71,17 +76,7 @@ fn review_open() {
     // Paging through it: next hunk and a frame.
     let mut s = tui::state("dark");
     s.size = (120, 40);
-    update(
-        &mut s,
-        Event::Agent(AgentEvent::ApprovalRequested {
-            call_id: "c".into(),
-            tool: "write_file".into(),
-            summary: "src/big.rs".into(),
-            reason: "asks".into(),
-            preview: Some(Preview::Edit { path: "src/big.rs".into(), old: Some(old.clone()), new: new.clone() }),
-            session_rule: "write_file".into(),
-        }),
-    );
+    update(&mut s, proposal(&old, &new));
     let mut steps = Vec::new();
     for _ in 0..200 {
         let t = Instant::now();
