@@ -381,6 +381,12 @@ fn diff_viewer_with_its_tree() {
     // Next file skips folders.
     let fx = keys(&mut s, &["}"]);
     assert!(matches!(&fx[..], [Effect::LoadFileDiff { file, .. }] if file.path == "src/app/review.rs"), "{fx:?}");
+    // Left goes up to the folder, then folds it (also when lines do not wrap); right opens it.
+    keys(&mut s, &["w", "left", "left"]);
+    let screen = text(&render(&s));
+    assert!(screen.contains("▸ app/") && !screen.contains("review.rs +120"), "{screen}");
+    keys(&mut s, &["right"]);
+    assert!(text(&render(&s)).contains("review.rs +120"));
     // The scope switch lists this session's changes.
     let fx = keys(&mut s, &["t"]);
     assert!(fx.contains(&Effect::LoadChanges { scope: Scope::Session }));

@@ -1,5 +1,7 @@
 //! The diff review (edits hunk by hunk), /undo and /rewind, and the /diff viewer.
 
+use ratatui::layout::Rect;
+
 use super::*;
 use crate::agent::{RestorePlan, TurnInfo};
 use crate::app::changes::{DiffViewer, Scope, ids_of, tree_items};
@@ -93,8 +95,6 @@ fn review_body(state: &State, review: &Review) -> (usize, usize) {
     (r.width as usize, r.height as usize)
 }
 
-use ratatui::layout::Rect;
-
 /// A key action in the `diff` context.
 pub(super) fn diff_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
     match state.overlays.last() {
@@ -174,6 +174,10 @@ fn review_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
     if view_action(&mut review.view, action) {
         state.diff_view = review.view;
         state.diff_view.hscroll = 0;
+        if matches!(action, Action::DiffScrollLeft | Action::DiffScrollRight) {
+            return;
+        }
+        // The layout changed: keep the current hunk in view.
         let hunks = review.visible_hunks();
         review.hunk = review.hunk.min(hunks.len().saturating_sub(1));
         review.scroll = 0;
@@ -483,10 +487,14 @@ fn viewer_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
     let size = viewer_body(state);
     let theme = state.theme.clone();
     let Some(Overlay::Diff(viewer)) = state.overlays.last_mut() else { return };
-    if view_action(&mut viewer.view, action) {
+    // In the tree, left and right fold folders; over the diff they scroll it sideways.
+    let sideways = matches!(action, Action::DiffScrollLeft | Action::DiffScrollRight);
+    if !(sideways && viewer.tree_focus) && view_action(&mut viewer.view, action) {
         state.diff_view = viewer.view;
         state.diff_view.hscroll = 0;
-        viewer.scroll = 0;
+        if !sideways {
+            viewer.scroll = 0;
+        }
         return;
     }
     match action {
