@@ -106,8 +106,10 @@ nothing was written. Read the file again and redo the change."
         }
     };
     let note = review.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    // A change without hunks (an empty new file, the same text again) has nothing to reject.
     if let Some(accepted) = &accepted
         && accepted.is_empty()
+        && !all.is_empty()
     {
         let mut message = format!(
             "The user rejected the whole change to {shown} ({}); nothing was written.",
@@ -235,5 +237,19 @@ mod tests {
         let input = serde_json::json!({"path": "f.txt", "old_string": "1\n", "new_string": "one\n"});
         let err = EditFile.plan(&input, &env).unwrap_err();
         assert!(err.contains("read it again"), "{err}");
+    }
+
+    /// An empty new file has no hunks: applying the review creates it.
+    #[tokio::test]
+    async fn an_empty_new_file_is_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = Workspace::new(dir.path(), dir.path()).unwrap();
+        let path = ws.resolve("empty.txt").unwrap();
+        let env = ToolEnv::new(ws);
+        let change =
+            change_plan(path.clone(), "empty.txt".into(), None, String::new(), "Created".into()).change.unwrap();
+        let out = commit(&env, "write_file", &change, &Review { accepted: Some(vec![]), note: None }).await;
+        assert!(!out.is_error, "{}", out.content);
+        assert_eq!(std::fs::read_to_string(&path.path).unwrap(), "");
     }
 }
