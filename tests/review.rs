@@ -223,11 +223,17 @@ async fn undo_and_rewind_restore_real_files_in_a_git_repository() {
     let b = plan.changes.iter().find(|c| c.path == "b.txt").unwrap();
     assert!(b.conflict && b.target.is_none(), "{b:?}");
     agent.send(Op::Restore { turn: 1, files: true, conversation: true, force: false });
+    let mut todos = None;
     let (report, conversation) = wait_for(&mut agent, |ev| match ev {
+        AgentEvent::TodosChanged { todos: t } => {
+            todos = Some(t);
+            None
+        }
         AgentEvent::Restored { report, conversation, .. } => Some((report, conversation)),
         _ => None,
     })
     .await;
+    assert_eq!(todos, Some(vec![]), "the task list went back to before turn 1 (empty)");
     assert!(conversation);
     assert!(report.contains(&"a.txt: restored".to_string()), "{report:?}");
     assert!(report.contains(&"b.txt: kept (changed by someone else since)".to_string()), "{report:?}");
@@ -248,7 +254,7 @@ async fn undo_and_rewind_restore_real_files_in_a_git_repository() {
     assert_eq!(records.iter().filter(|r| matches!(r, Record::Checkpoint { .. })).count(), 3);
     let (history, marks) = claw_tui::session::replay::history_and_marks(&records);
     assert_eq!(history.len(), 2, "the rewound turns are gone on resume too");
-    assert_eq!(marks.iter().map(|m| m.0).collect::<Vec<_>>(), [3]);
+    assert_eq!(marks.iter().map(|m| m.turn).collect::<Vec<_>>(), [3]);
     assert!(store.path().join("rw-1.checkpoints").is_dir(), "blobs live beside the session file");
 }
 

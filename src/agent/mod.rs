@@ -259,8 +259,8 @@ pub struct AgentConfig {
     pub session: SessionWriter,
     /// Earlier history to continue from.
     pub history: Vec<Message>,
-    /// Where the turns of that history began (turn number, index), for rewinding.
-    pub marks: Vec<(u64, usize)>,
+    /// Where the turns of that history began, for rewinding.
+    pub marks: Vec<crate::session::replay::Mark>,
     /// Share of the context window at which the conversation is compacted by itself.
     pub compact_threshold: f64,
     /// Prices and context windows, with the user's overrides.
@@ -330,8 +330,9 @@ pub(crate) struct Agent {
     pub totals: Usage,
     pub total_cost: Option<f64>,
     pub turn_seq: u64,
-    /// Where each user turn began in `history`: what rewinding the conversation truncates to.
-    pub marks: Vec<(u64, usize)>,
+    /// Where each user turn began in `history` (and the task list then): what rewinding the
+    /// conversation goes back to.
+    pub marks: Vec<crate::session::replay::Mark>,
     pub session_warned: bool,
     /// Prompt tokens of the last request and the model's window: how full the context is.
     pub last_context: (u64, u64),

@@ -54,7 +54,7 @@ impl Agent {
                 turn: t.turn,
                 prompt: t.prompt.clone(),
                 files: cp.files_of(t.turn).iter().map(|p| self.env.workspace.display(p)).collect(),
-                conversation: self.marks.iter().any(|(m, _)| *m == t.turn),
+                conversation: self.marks.iter().any(|m| m.turn == t.turn),
             })
             .collect();
         drop(cp);
@@ -69,7 +69,7 @@ impl Agent {
             self.emit(AgentEvent::Warning { message: "nothing to undo: no file was changed in this session".into() });
             return;
         };
-        if conversation && !self.marks.iter().any(|(m, _)| *m == turn) {
+        if conversation && !self.marks.iter().any(|m| m.turn == turn) {
             drop(cp);
             self.emit(AgentEvent::Warning {
                 message: format!(
@@ -129,10 +129,14 @@ impl Agent {
             }
         }
         let mut rewound = false;
-        if conversation && let Some(&(_, at)) = self.marks.iter().find(|(t, _)| *t == turn) {
-            self.history.truncate(at);
+        if conversation && let Some(mark) = self.marks.iter().find(|m| m.turn == turn).cloned() {
+            self.history.truncate(mark.at);
             self.history = crate::session::replay::repair(std::mem::take(&mut self.history));
-            self.marks.retain(|(t, _)| *t < turn);
+            self.marks.retain(|m| m.turn < turn);
+            // The task list goes back too.
+            *self.env.todos.lock().expect("todos lock") = mark.todos.clone();
+            self.record(Record::Todos { ts: chrono::Utc::now(), todos: mark.todos.clone() });
+            self.emit(AgentEvent::TodosChanged { todos: mark.todos });
             rewound = true;
         }
         if rewound {

@@ -122,7 +122,8 @@ impl Agent {
         self.emit(AgentEvent::TurnStarted { turn_id });
         self.env.checkpoints.lock().expect("checkpoints lock").begin_turn(turn_id, &text);
         self.record(Record::Turn { ts: chrono::Utc::now(), turn: turn_id, prompt: text.clone() });
-        self.marks.push((turn_id, self.history.len()));
+        let todos = self.env.todos.lock().expect("todos lock").clone();
+        self.marks.push(crate::session::replay::Mark { turn: turn_id, at: self.history.len(), todos });
         let message = self.user_message(text, attachments);
         self.push_message(message);
         let outcome = self.turn_loop(turn_id, &cancel).await;

@@ -52,6 +52,16 @@ pub fn markdown(summary: &Summary, records: &[Record]) -> String {
                     summary.trim_end()
                 ));
             }
+            // The file keeps what was rewound; the export says where the rewind happened.
+            Record::Restore { turn, files, conversation, .. } => {
+                let what = match (files, conversation) {
+                    (true, true) => "The files and the conversation went back",
+                    (false, true) => "The conversation went back",
+                    _ => "The files went back",
+                };
+                let after = if *conversation { "; the conversation continues from there" } else { "" };
+                out.push_str(&format!("---\n\n*{what} to before turn {turn} here{after}.*\n\n---\n\n"));
+            }
             _ => {}
         }
     }
@@ -75,4 +85,22 @@ pub fn json(summary: &Summary, records: &[Record]) -> serde_json::Value {
         "forked_from": summary.forked_from,
         "records": records,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::Message;
+
+    #[test]
+    fn a_rewind_is_marked_where_it_happened() {
+        let records = vec![
+            Record::message(Message::user_text("first")),
+            Record::Restore { ts: chrono::Utc::now(), turn: 2, files: false, conversation: true },
+            Record::message(Message::user_text("again")),
+        ];
+        let md = markdown(&Summary::new("s", std::path::Path::new("s.jsonl")), &records);
+        let (before, after) = md.split_once("*The conversation went back to before turn 2 here").expect(&md);
+        assert!(before.contains("first") && after.contains("again"), "{md}");
+    }
 }

@@ -34,27 +34,39 @@ pub fn history(records: &[Record]) -> Vec<Message> {
     history_and_marks(records).0
 }
 
-/// The history to continue from, and where each turn since the last compaction began in it
-/// (turn number, index): what a later rewind of the conversation truncates to. A `restore`
-/// of the conversation cuts the history back to where its turn began.
-pub fn history_and_marks(records: &[Record]) -> (Vec<Message>, Vec<(u64, usize)>) {
+/// Where a turn began: what rewinding the conversation to before it goes back to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mark {
+    pub turn: u64,
+    /// Messages of the history before the turn.
+    pub at: usize,
+    /// The task list before the turn.
+    pub todos: Vec<crate::tools::Todo>,
+}
+
+/// The history to continue from, and where each turn since the last compaction began in it:
+/// what a later rewind of the conversation truncates to. A `restore` of the conversation cuts
+/// the history back to where its turn began.
+pub fn history_and_marks(records: &[Record]) -> (Vec<Message>, Vec<Mark>) {
     let mut messages: Vec<Message> = Vec::new();
-    let mut raw_marks: Vec<(u64, usize)> = Vec::new();
+    let mut raw_marks: Vec<Mark> = Vec::new();
+    let mut todos = Vec::new();
     for r in records {
         match r {
             Record::Message { message, .. } => messages.push(message.clone()),
+            Record::Todos { todos: t, .. } => todos = t.clone(),
             Record::Compaction { summary, kept, .. } => {
                 let tail = messages.split_off(messages.len().saturating_sub(*kept));
                 messages = vec![summary_message(summary)];
                 messages.extend(tail);
                 raw_marks.clear();
             }
-            Record::Turn { turn, .. } => raw_marks.push((*turn, messages.len())),
+            Record::Turn { turn, .. } => raw_marks.push(Mark { turn: *turn, at: messages.len(), todos: todos.clone() }),
             Record::Restore { turn, conversation: true, .. } => {
-                if let Some(&(_, at)) = raw_marks.iter().find(|(t, _)| t == turn) {
-                    messages.truncate(at);
+                if let Some(m) = raw_marks.iter().find(|m| m.turn == *turn) {
+                    messages.truncate(m.at);
                 }
-                raw_marks.retain(|(t, _)| t < turn);
+                raw_marks.retain(|m| m.turn < *turn);
             }
             _ => {}
         }
@@ -70,7 +82,8 @@ pub fn history_and_marks(records: &[Record]) -> (Vec<Message>, Vec<(u64, usize)>
         }
         group_of.push(groups - 1);
     }
-    let marks = raw_marks.into_iter().map(|(t, at)| (t, group_of.get(at).copied().unwrap_or(groups))).collect();
+    let marks =
+        raw_marks.into_iter().map(|m| Mark { at: group_of.get(m.at).copied().unwrap_or(groups), ..m }).collect();
     (repair(normalize(messages)), marks)
 }
 
