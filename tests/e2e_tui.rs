@@ -198,6 +198,21 @@ fn an_edit_is_reviewed_hunk_by_hunk_in_the_terminal() {
     p.wait_for("Kept your choice.", T);
     let now = std::fs::read_to_string(work.path().join("notes.txt")).unwrap();
     assert_eq!(now, old.replace("line 2\n", "LINE 2\n"), "only the first hunk was written");
+    p.wait_for("idle", T);
+    // /diff (no git here: this session's changes) lists the file with its counts.
+    p.type_text("/diff");
+    p.send(b"\r");
+    p.wait_for_all(&["Changes: changes made in this session", "M notes.txt +1 -1", "+ LINE 2"], T);
+    p.send(b"\x1b");
+    // A lone ESC is only a key once nothing follows it at once.
+    std::thread::sleep(Duration::from_millis(300));
+    // /undo shows what goes back, and restores it from the checkpoint on disk.
+    p.type_text("/undo");
+    p.send(b"\r");
+    p.wait_for_all(&["Restore files to before turn 1", "- LINE 2"], T);
+    p.send(b"\r");
+    p.wait_for("Restored the files to before turn 1", T);
+    assert_eq!(std::fs::read_to_string(work.path().join("notes.txt")).unwrap(), old);
     p.send(b"\x04");
     assert!(p.wait_exit(T).success());
     assert!(p.restore_problems().is_empty());
