@@ -181,11 +181,18 @@ mod tests {
         assert!(got.contains(&root.join("src/lib.rs")), "{got:?}");
         assert!(!got.iter().any(|p| p.starts_with(root.join("target"))), "{got:?}");
         std::fs::create_dir(root.join("fresh")).unwrap();
-        tokio::time::sleep(Duration::from_millis(600)).await;
-        while rx.try_recv().is_ok() {}
-        std::fs::write(root.join("fresh/new.rs"), "x").unwrap();
-        let got = next_change(&mut rx).await;
-        assert!(got.contains(&root.join("fresh/new.rs")), "a new folder is watched: {got:?}");
+        // The new folder is watched once its creation has been seen: write until it shows.
+        let new = root.join("fresh/new.rs");
+        for attempt in 0.. {
+            assert!(attempt < 20, "a file in a new folder was never reported");
+            std::fs::write(&new, format!("{attempt}")).unwrap();
+            if let Ok(Some(Event::WorkspaceChanged(p))) =
+                tokio::time::timeout(Duration::from_millis(500), rx.recv()).await
+                && p.contains(&new)
+            {
+                break;
+            }
+        }
     }
 
     async fn next_change(rx: &mut mpsc::UnboundedReceiver<Event>) -> Vec<PathBuf> {
