@@ -239,13 +239,15 @@ fn row(kind: RowKind, old: Option<usize>, new: Option<usize>, line: &str) -> Row
     }
 }
 
-/// The byte ranges that differ between two similar lines, word by word. Lines that share
-/// little get no ranges: the whole line is the change.
+/// The byte ranges that differ between two similar lines, token by token (words, runs of
+/// spaces, single punctuation marks: `s.parse()` → `s.trim().parse()` marks just `trim().`).
+/// Lines that share little get no ranges: the whole line is the change.
 fn word_changes(old: &str, new: &str) -> (Vec<Range<usize>>, Vec<Range<usize>>) {
     if old.len() > 2000 || new.len() > 2000 {
         return (Vec::new(), Vec::new());
     }
-    let diff = TextDiff::from_words(old, new);
+    let (ot, nt) = (tokens(old), tokens(new));
+    let diff = TextDiff::configure().diff_slices(&ot, &nt);
     if diff.ratio() < WORD_DIFF_MIN_RATIO {
         return (Vec::new(), Vec::new());
     }
@@ -269,6 +271,35 @@ fn word_changes(old: &str, new: &str) -> (Vec<Range<usize>>, Vec<Range<usize>>) 
         }
     }
     (a, b)
+}
+
+/// Splits a line into words (letters, digits, `_`), runs of whitespace, and single other
+/// characters.
+fn tokens(line: &str) -> Vec<&str> {
+    let class = |c: char| {
+        if c.is_alphanumeric() || c == '_' {
+            0
+        } else if c.is_whitespace() {
+            1
+        } else {
+            2
+        }
+    };
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut prev: Option<u8> = None;
+    for (i, c) in line.char_indices() {
+        let k = class(c);
+        if i > start && (prev != Some(k) || k == 2) {
+            out.push(&line[start..i]);
+            start = i;
+        }
+        prev = Some(k);
+    }
+    if start < line.len() {
+        out.push(&line[start..]);
+    }
+    out
 }
 
 /// Adds a range, joining it to the last when they touch.
@@ -355,5 +386,24 @@ impl Review {
 
     pub fn conflicts(&self) -> usize {
         self.files.iter().filter(|f| f.conflict).count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_changes_mark_only_what_changed() {
+        let (a, b) = word_changes("    s.parse().ok()", "    s.trim().parse().ok()");
+        assert!(a.is_empty(), "{a:?}");
+        assert_eq!(b.len(), 1);
+        assert_eq!(b[0], 6..13, "`trim().`");
+        assert_eq!(&"    s.trim().parse().ok()"[6..13], "trim().");
+        let (a, b) = word_changes("let total = items.len();", "let count = items.len();");
+        assert_eq!((a.len(), b.len()), (1, 1));
+        assert_eq!((a[0].clone(), b[0].clone()), (4..9, 4..9));
+        // Lines with little in common are wholly changed: no word marks.
+        assert_eq!(word_changes("fn main() {}", "// a comment here"), (vec![], vec![]));
     }
 }
