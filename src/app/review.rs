@@ -129,7 +129,9 @@ const WORD_DIFF_MIN_RATIO: f32 = 0.4;
 impl DiffFile {
     /// The change from `old` to `new` (`None`: the file does not exist on that side).
     pub fn new(path: &str, old: Option<&str>, new: Option<&str>) -> DiffFile {
-        let lang = std::path::Path::new(path).extension().and_then(|e| e.to_str()).unwrap_or("").to_string();
+        // The extension names the language; without one, the name may (Makefile, Dockerfile).
+        let p = std::path::Path::new(path);
+        let lang = p.extension().or(p.file_name()).and_then(|e| e.to_str()).unwrap_or("").to_string();
         let mut file = DiffFile {
             path: path.to_string(),
             renamed_from: None,
