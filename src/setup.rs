@@ -51,6 +51,8 @@ pub struct Interface {
     pub show_todos: bool,
     pub show_sidebar: bool,
     pub sidebar_min_width: u16,
+    /// How diffs open: side by side or unified, wrapped or not.
+    pub diff_view: crate::app::review::DiffView,
     pub bell: bool,
 }
 
@@ -293,6 +295,11 @@ pub fn build(
         show_todos: s.ui.show_todos.unwrap_or(true),
         show_sidebar: s.ui.show_sidebar.unwrap_or(true),
         sidebar_min_width: s.ui.sidebar_min_width.unwrap_or(crate::ui::SIDEBAR_MIN_WIDTH),
+        diff_view: crate::app::review::DiffView {
+            side_by_side: s.ui.diff_side_by_side.unwrap_or(false),
+            wrap: s.ui.diff_wrap.unwrap_or(true),
+            ..crate::app::review::DiffView::new()
+        },
         bell,
     };
     Ok(Setup { config, provider, registry, env, warnings, has_credentials, models, resumed, theme, keymap, interface })
@@ -421,6 +428,8 @@ pub fn describe_config(cli: &Cli, cwd: &Path) -> (String, Vec<String>) {
     for (key, value, default) in [
         ("ui.show_todos", s.ui.show_todos.map(|b| b.to_string()), "true".to_string()),
         ("ui.show_sidebar", s.ui.show_sidebar.map(|b| b.to_string()), "true".to_string()),
+        ("ui.diff_side_by_side", s.ui.diff_side_by_side.map(|b| b.to_string()), "false".to_string()),
+        ("ui.diff_wrap", s.ui.diff_wrap.map(|b| b.to_string()), "true".to_string()),
         (
             "ui.sidebar_min_width",
             s.ui.sidebar_min_width.map(|n| n.to_string()),

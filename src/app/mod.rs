@@ -171,6 +171,7 @@ pub async fn run(cli: &Cli) -> i32 {
     state.show_todos = interface.show_todos;
     state.show_sidebar = interface.show_sidebar;
     state.sidebar_min_width = interface.sidebar_min_width;
+    state.diff_view = interface.diff_view;
     state.bell = interface.bell;
     let depth = ui::theme::ColorDepth::detect();
     ui::highlight::set_color_depth(depth);

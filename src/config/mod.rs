@@ -65,6 +65,11 @@ pub struct UiSettings {
     pub show_sidebar: Option<bool>,
     /// Terminals at least this wide get the side column. Default 96.
     pub sidebar_min_width: Option<u16>,
+    /// Diffs (the review, /diff) open side by side rather than unified (`s` toggles). Default
+    /// false.
+    pub diff_side_by_side: Option<bool>,
+    /// Long diff lines wrap rather than scroll sideways (`w` toggles). Default true.
+    pub diff_wrap: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -268,6 +273,8 @@ pub const KNOWN_KEYS: &[&str] = &[
     "ui.show_todos",
     "ui.show_sidebar",
     "ui.sidebar_min_width",
+    "ui.diff_side_by_side",
+    "ui.diff_wrap",
     "notifications",
     "prices",
 ];
