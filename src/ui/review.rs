@@ -127,6 +127,7 @@ pub fn body_lines(
                 size(*new_bytes)
             ),
             Placeholder::Loading => "computing the diff…".to_string(),
+            Placeholder::Unchanged if file.renamed_from.is_some() => "renamed; the content is the same".to_string(),
             Placeholder::Unchanged => "no changes".to_string(),
         };
         return vec![Line::from(Span::styled(format!("  {text}"), muted.add_modifier(Modifier::ITALIC)))];
