@@ -106,7 +106,13 @@ fn resume_brings_the_transcript_back_and_continues() {
     let mut p = pty::Pty::spawn(cmd, 40, 120);
     // The answer, the prompt, the tool cell with its diff, the todo list.
     p.wait_for_all(
-        &["Saved your note.", "› save a note about milk", "write_file notes.txt", "+remember the milk", "Buying milk"],
+        &[
+            "Saved your note.",
+            "› save a note about milk",
+            "write_file notes.txt",
+            "1 + remember the milk",
+            "Buying milk",
+        ],
         T,
     );
     p.type_text("what did I ask?");

@@ -185,14 +185,7 @@ impl DiffFile {
                         file.added += new_r.len();
                         // Pair removed with added lines, in order, for word-level highlights
                         // and side-by-side rows.
-                        for k in 0..old_r.len().min(new_r.len()) {
-                            let (a, b) = (first + k, added_at + k);
-                            rows[a].pair = Some(b);
-                            rows[b].pair = Some(a);
-                            let (ea, eb) = word_changes(&rows[a].text, &rows[b].text);
-                            rows[a].emph = ea;
-                            rows[b].emph = eb;
-                        }
+                        pair(&mut rows, first, old_r.len(), added_at, new_r.len());
                     }
                 }
             }
@@ -222,6 +215,89 @@ impl DiffFile {
         file
     }
 
+    /// A unified diff as text (what tool cells and session files keep), read back into hunks of
+    /// rows: the path from its `+++` header, removed and added runs paired for word marks.
+    /// Lines that are not part of a hunk are skipped.
+    pub fn from_unified(diff: &str) -> DiffFile {
+        let path = diff
+            .lines()
+            .find_map(|l| l.strip_prefix("+++ "))
+            .map(|p| p.trim().strip_prefix("b/").unwrap_or(p.trim()).to_string())
+            .unwrap_or_default();
+        let mut file = DiffFile::new(&path, Some(""), Some(""));
+        file.placeholder = None;
+        let (mut old_n, mut new_n) = (0usize, 0usize);
+        let mut current: Option<HunkRows> = None;
+        let finish = |h: Option<HunkRows>, file: &mut DiffFile| {
+            if let Some(mut h) = h {
+                pair_runs(&mut h.rows);
+                let squash = |k: RowKind| -> String {
+                    h.rows
+                        .iter()
+                        .filter(|r| r.kind == k)
+                        .flat_map(|r| r.text.chars())
+                        .filter(|c| !c.is_whitespace())
+                        .collect()
+                };
+                h.whitespace_only = squash(RowKind::Removed) == squash(RowKind::Added);
+                file.hunks.push(h);
+            }
+        };
+        for line in diff.lines() {
+            if line.starts_with("---") || line.starts_with("+++") {
+                continue;
+            }
+            if let Some(rest) = line.strip_prefix("@@") {
+                finish(current.take(), &mut file);
+                let mut parts = rest.split_whitespace();
+                let start = |p: Option<&str>, sign: char| -> usize {
+                    p.and_then(|p| p.trim_start_matches(sign).split(',').next()?.parse().ok()).unwrap_or(1)
+                };
+                old_n = start(parts.next(), '-');
+                new_n = start(parts.next(), '+');
+                current = Some(HunkRows {
+                    header: line.trim_end().to_string(),
+                    rows: Vec::new(),
+                    whitespace_only: false,
+                    old_start: old_n,
+                });
+                continue;
+            }
+            let Some(h) = current.as_mut() else { continue };
+            let (kind, text) = match line.chars().next() {
+                Some('+') => (RowKind::Added, &line[1..]),
+                Some('-') => (RowKind::Removed, &line[1..]),
+                Some(' ') => (RowKind::Context, &line[1..]),
+                Some('\\') => continue,
+                None => (RowKind::Context, ""),
+                Some(_) => continue,
+            };
+            let (o, n) = match kind {
+                RowKind::Context => (Some(old_n), Some(new_n)),
+                RowKind::Removed => (Some(old_n), None),
+                RowKind::Added => (None, Some(new_n)),
+            };
+            // `row` takes 0-based numbers.
+            h.rows.push(row(kind, o.map(|x| x - 1), n.map(|x| x - 1), text));
+            match kind {
+                RowKind::Context => {
+                    old_n += 1;
+                    new_n += 1;
+                }
+                RowKind::Removed => {
+                    old_n += 1;
+                    file.removed += 1;
+                }
+                RowKind::Added => {
+                    new_n += 1;
+                    file.added += 1;
+                }
+            }
+        }
+        finish(current.take(), &mut file);
+        file
+    }
+
     /// A file whose diff is not there yet, or cannot be shown.
     pub fn placeholder(path: &str, placeholder: Placeholder) -> DiffFile {
         let mut f = DiffFile::new(path, Some(""), Some(""));
@@ -230,12 +306,68 @@ impl DiffFile {
     }
 }
 
+/// Pairs each run of removed rows with the added rows that follow it, in order, and marks the
+/// words that changed between each pair.
+fn pair_runs(rows: &mut [Row]) {
+    let mut i = 0;
+    while i < rows.len() {
+        if rows[i].kind != RowKind::Removed {
+            i += 1;
+            continue;
+        }
+        let removed_start = i;
+        while i < rows.len() && rows[i].kind == RowKind::Removed {
+            i += 1;
+        }
+        let added_start = i;
+        while i < rows.len() && rows[i].kind == RowKind::Added {
+            i += 1;
+        }
+        pair(rows, removed_start, added_start - removed_start, added_start, i - added_start);
+    }
+}
+
+/// Pairs the `n_removed` rows from `removed` with the `n_added` rows from `added`, in order:
+/// each removed line with the most similar added line after the last one paired, so an
+/// inserted line does not shift every pair after it. Paired lines get their word marks.
+/// Large blocks (where comparing every pair would cost too much) pair by position.
+fn pair(rows: &mut [Row], removed: usize, n_removed: usize, added: usize, n_added: usize) {
+    let mut link = |rows: &mut [Row], a: usize, b: usize| {
+        rows[a].pair = Some(b);
+        rows[b].pair = Some(a);
+        let (ea, eb) = word_changes(&rows[a].text, &rows[b].text);
+        rows[a].emph = ea;
+        rows[b].emph = eb;
+    };
+    if n_removed * n_added > 400 {
+        for k in 0..n_removed.min(n_added) {
+            link(rows, removed + k, added + k);
+        }
+        return;
+    }
+    let mut next = 0;
+    for i in 0..n_removed {
+        let best = (next..n_added)
+            .map(|j| {
+                let (a, b) = (&rows[removed + i].text, &rows[added + j].text);
+                (j, TextDiff::configure().diff_slices(&tokens(a), &tokens(b)).ratio())
+            })
+            .filter(|(_, r)| *r >= WORD_DIFF_MIN_RATIO)
+            .max_by(|x, y| x.1.partial_cmp(&y.1).unwrap_or(std::cmp::Ordering::Equal).then(y.0.cmp(&x.0)));
+        if let Some((j, _)) = best {
+            link(rows, removed + i, added + j);
+            next = j + 1;
+        }
+    }
+}
+
 fn row(kind: RowKind, old: Option<usize>, new: Option<usize>, line: &str) -> Row {
     Row {
         kind,
         old_no: old.map(|n| n + 1),
         new_no: new.map(|n| n + 1),
-        text: line.trim_end_matches(['\n', '\r']).to_string(),
+        // Escape sequences in a file are shown, never obeyed; tabs become spaces so widths add up.
+        text: crate::ui::wrap::expand_tabs(&crate::sanitize::visible(line.trim_end_matches(['\n', '\r']))).into_owned(),
         emph: Vec::new(),
         pair: None,
     }
@@ -407,5 +539,20 @@ mod tests {
         assert_eq!((a[0].clone(), b[0].clone()), (4..9, 4..9));
         // Lines with little in common are wholly changed: no word marks.
         assert_eq!(word_changes("fn main() {}", "// a comment here"), (vec![], vec![]));
+    }
+
+    /// A line inserted before a changed line does not pair with it: the changed line pairs
+    /// with its new version.
+    #[test]
+    fn removed_lines_pair_with_their_closest_new_version() {
+        let f = DiffFile::new(
+            "a.rs",
+            Some("fn parse(s: &str) {\n    s.parse().ok()\n}\n"),
+            Some("fn parse(s: &str) {\n    if s.is_empty() { return None; }\n    s.trim().parse().ok()\n}\n"),
+        );
+        let rows = &f.hunks[0].rows;
+        let removed = rows.iter().position(|r| r.kind == RowKind::Removed).unwrap();
+        let partner = rows[removed].pair.expect("paired");
+        assert_eq!(rows[partner].text, "    s.trim().parse().ok()");
     }
 }

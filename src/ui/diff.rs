@@ -1,13 +1,15 @@
-//! Unified diffs as coloured lines with old and new line numbers.
+//! Unified diffs as text (from tool cells and session files) drawn like the review draws
+//! them: line numbers, syntax highlighting, word-level marks.
 
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
+use super::review::plain_lines;
 use super::theme::Theme;
-use super::wrap::wrap_hard;
+use crate::app::review::DiffFile;
 
-/// Renders a unified diff (the `---`/`+++` header is dropped). At most `max_lines` lines are
-/// shown when set, then a line saying how many more there are.
+/// Renders a unified diff (the `---`/`+++` header names the file, for highlighting). At most
+/// `max_lines` lines are shown when set, then a line saying how many more there are.
 pub fn diff_lines(
     diff: &str,
     theme: &Theme,
@@ -15,68 +17,44 @@ pub fn diff_lines(
     indent: &str,
     max_lines: Option<usize>,
 ) -> Vec<Line<'static>> {
-    let d = &theme.diff;
-    let mut out: Vec<Line<'static>> = Vec::new();
-    let (mut old_n, mut new_n) = (0usize, 0usize);
-    let total = diff.lines().filter(|l| !l.starts_with("---") && !l.starts_with("+++")).count();
-    for (shown, line) in diff.lines().filter(|l| !l.starts_with("---") && !l.starts_with("+++")).enumerate() {
-        if let Some(max) = max_lines
-            && shown >= max
-        {
-            out.push(Line::from(Span::styled(
-                format!("{indent}… {} more diff lines", total - max),
-                Style::default().fg(theme.ui.muted),
-            )));
-            break;
-        }
-        if let Some(h) = line.strip_prefix("@@") {
-            // @@ -a,b +c,d @@
-            let mut parts = h.split_whitespace();
-            old_n = parts.next().and_then(|p| p.trim_start_matches('-').split(',').next()?.parse().ok()).unwrap_or(1);
-            new_n = parts.next().and_then(|p| p.trim_start_matches('+').split(',').next()?.parse().ok()).unwrap_or(1);
-            out.push(Line::from(Span::styled(format!("{indent}{line}"), Style::default().fg(d.hunk))));
-            continue;
-        }
-        let (old_col, new_col, style, num_style) = match line.chars().next() {
-            Some('+') => {
-                new_n += 1;
-                (
-                    String::new(),
-                    (new_n - 1).to_string(),
-                    Style::default().fg(d.added).bg(d.added_bg),
-                    Style::default().fg(d.added),
-                )
-            }
-            Some('-') => {
-                old_n += 1;
-                (
-                    (old_n - 1).to_string(),
-                    String::new(),
-                    Style::default().fg(d.removed).bg(d.removed_bg),
-                    Style::default().fg(d.removed),
-                )
-            }
-            Some('\\') => (
-                String::new(),
-                String::new(),
-                Style::default().fg(d.context).add_modifier(Modifier::ITALIC),
-                Style::default(),
-            ),
-            _ => {
-                old_n += 1;
-                new_n += 1;
-                (
-                    (old_n - 1).to_string(),
-                    (new_n - 1).to_string(),
-                    Style::default().fg(d.context),
-                    Style::default().fg(d.line_number),
-                )
-            }
-        };
-        let prefix =
-            vec![Span::raw(indent.to_string()), Span::styled(format!("{old_col:>4} {new_col:>4} "), num_style)];
-        let cont = vec![Span::raw(indent.to_string()), Span::raw(" ".repeat(10))];
-        out.extend(wrap_hard(&[Span::styled(line.to_string(), style)], width, &prefix, &cont));
+    let file = DiffFile::from_unified(diff);
+    let lead = super::wrap::width(indent);
+    let mut lines = plain_lines(&file, theme, width.saturating_sub(lead).max(20));
+    if let Some(max) = max_lines
+        && lines.len() > max
+    {
+        let more = lines.len() - max;
+        lines.truncate(max);
+        lines.push(Line::from(Span::styled(format!("… {more} more diff lines"), Style::default().fg(theme.ui.muted))));
     }
-    out
+    if lead > 0 {
+        for l in &mut lines {
+            l.spans.insert(0, Span::raw(indent.to_string()));
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::wrap::line_text;
+
+    #[test]
+    fn a_text_diff_reads_back_with_numbers_and_word_marks() {
+        let diff = "--- a/src/lib.rs\n+++ b/src/lib.rs\n@@ -1,3 +1,3 @@\n fn parse(s: &str) {\n-    s.parse()\n+    s.trim().parse()\n }\n";
+        let file = DiffFile::from_unified(diff);
+        assert_eq!(file.path, "src/lib.rs");
+        assert_eq!(file.lang, "rs");
+        assert_eq!((file.added, file.removed), (1, 1));
+        let rows = &file.hunks[0].rows;
+        assert_eq!((rows[1].old_no, rows[1].new_no), (Some(2), None));
+        assert_eq!((rows[2].old_no, rows[2].new_no), (None, Some(2)));
+        assert_eq!(rows[2].emph.len(), 1, "the pair got word marks");
+        let theme = Theme::dark();
+        let lines = diff_lines(diff, &theme, 60, "  ", Some(3));
+        let text: Vec<String> = lines.iter().map(line_text).collect();
+        assert!(text[1].contains("    1     1   fn parse(s: &str) {"), "{text:?}");
+        assert_eq!(text.last().unwrap().trim(), "… 2 more diff lines");
+    }
 }

@@ -44,14 +44,42 @@ fn row_height(text: &str, wrap: bool, cols: usize) -> usize {
 }
 
 /// The rows of a hunk as drawn side by side: (left, right) index pairs.
+/// Both sides stay in order: within a change, an added line with no partner comes before the
+/// next removed line whose partner is further down.
 fn side_pairs(h: &HunkRows) -> Vec<(Option<usize>, Option<usize>)> {
-    let mut out = Vec::with_capacity(h.rows.len());
-    for (i, r) in h.rows.iter().enumerate() {
-        match r.kind {
-            RowKind::Context => out.push((Some(i), Some(i))),
-            RowKind::Removed => out.push((Some(i), r.pair)),
-            RowKind::Added if r.pair.is_none() => out.push((None, Some(i))),
-            RowKind::Added => {}
+    let rows = &h.rows;
+    let mut out = Vec::with_capacity(rows.len());
+    let mut i = 0;
+    while i < rows.len() {
+        if rows[i].kind == RowKind::Context {
+            out.push((Some(i), Some(i)));
+            i += 1;
+            continue;
+        }
+        // One change: its removed rows, then its added rows.
+        let start = i;
+        while i < rows.len() && rows[i].kind == RowKind::Removed {
+            i += 1;
+        }
+        let (removed, mut added) = (start..i, i);
+        while i < rows.len() && rows[i].kind == RowKind::Added {
+            i += 1;
+        }
+        let end = i;
+        for r in removed {
+            if let Some(p) = rows[r].pair {
+                while added < p {
+                    out.push((None, Some(added)));
+                    added += 1;
+                }
+                out.push((Some(r), Some(p)));
+                added = p + 1;
+            } else {
+                out.push((Some(r), None));
+            }
+        }
+        for a in added..end {
+            out.push((None, Some(a)));
         }
     }
     out
@@ -170,6 +198,14 @@ fn size(bytes: Option<usize>) -> String {
         Some(b) if b >= 1 << 10 => format!("{:.1} KB", b as f64 / 1024.0),
         Some(b) => format!("{b} B"),
     }
+}
+
+/// Every hunk of `file`, unified and wrapped, without review marks: how the transcript and the
+/// approval dialog show a diff.
+pub fn plain_lines(file: &DiffFile, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+    let view = DiffView::new();
+    let marks = Marks { accepted: None, current: None };
+    (0..file.hunks.len()).flat_map(|i| hunk_lines(file, i, &file.hunks[i], &marks, &view, theme, width)).collect()
 }
 
 /// One hunk laid out: header, then its rows.
@@ -652,6 +688,29 @@ mod tests {
         let texts: Vec<(&str, bool)> =
             out.iter().map(|s| (s.content.as_ref(), s.style.bg == Some(Color::Red))).collect();
         assert_eq!(texts, [("let ", false), ("x", true), (" =", true), (" 1;", false)]);
+    }
+
+    /// Side by side keeps both sides in order, every row once, when a pair skips an inserted
+    /// line.
+    #[test]
+    fn side_by_side_rows_stay_in_order() {
+        let f = DiffFile::new(
+            "a.rs",
+            Some("a\n    s.parse().ok()\nb\nz\n"),
+            Some("a\n    if x { return; }\n    s.trim().parse().ok()\nb\nz\n"),
+        );
+        let pairs = side_pairs(&f.hunks[0]);
+        let left: Vec<usize> = pairs.iter().filter_map(|p| p.0).collect();
+        let right: Vec<usize> = pairs.iter().filter_map(|p| p.1).collect();
+        assert!(left.windows(2).all(|w| w[0] < w[1]) && right.windows(2).all(|w| w[0] < w[1]), "{pairs:?}");
+        let rows = &f.hunks[0].rows;
+        let on_left = rows.iter().filter(|r| r.kind != RowKind::Added).count();
+        let on_right = rows.iter().filter(|r| r.kind != RowKind::Removed).count();
+        assert_eq!((left.len(), right.len()), (on_left, on_right));
+        // The removed line sits beside its new version, the inserted line alone above it.
+        let removed = rows.iter().position(|r| r.kind == RowKind::Removed).unwrap();
+        let beside = pairs.iter().find(|p| p.0 == Some(removed)).unwrap().1.unwrap();
+        assert_eq!(rows[beside].text, "    s.trim().parse().ok()");
     }
 
     #[test]
