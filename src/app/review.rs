@@ -332,7 +332,7 @@ fn pair_runs(rows: &mut [Row]) {
 /// inserted line does not shift every pair after it. Paired lines get their word marks.
 /// Large blocks (where comparing every pair would cost too much) pair by position.
 fn pair(rows: &mut [Row], removed: usize, n_removed: usize, added: usize, n_added: usize) {
-    let mut link = |rows: &mut [Row], a: usize, b: usize| {
+    let link = |rows: &mut [Row], a: usize, b: usize| {
         rows[a].pair = Some(b);
         rows[b].pair = Some(a);
         let (ea, eb) = word_changes(&rows[a].text, &rows[b].text);
