@@ -200,6 +200,8 @@ fn binary_large_and_new_files() {
     assert!(f.created && f.hunks.len() == 1 && f.added == 1);
     let f = DiffFile::new("crlf.txt", Some("a\r\nb\r\n"), Some("a\r\nB\r\n"));
     assert_eq!(f.hunks[0].rows[1].text, "b", "line endings are not shown as text");
+    let f = DiffFile::new("esc.txt", Some("plain\n"), Some("\x1b[31mred\tx\n"));
+    assert_eq!(f.hunks[0].rows[1].text, "␛[31mred    x", "escapes shown, never obeyed; tabs expanded");
 
     let mut s = state("dark");
     agent(
