@@ -26,6 +26,28 @@ pub(super) fn finish_streaming(state: &mut State) {
     }
 }
 
+/// Appends streamed text to the answer (or thinking) cell being streamed, or starts one.
+fn stream_into(state: &mut State, thinking: bool, text: String) {
+    let text = crate::sanitize::visible_owned(text);
+    match streaming_tail(state, thinking) {
+        Some(cell) => {
+            if let CellKind::Assistant { text: t, .. } | CellKind::Thinking { text: t, .. } = &mut cell.kind {
+                t.push_str(&text);
+            }
+            cell.touch();
+        }
+        None => {
+            finish_streaming(state);
+            let kind = if thinking {
+                CellKind::Thinking { text, streaming: true }
+            } else {
+                CellKind::Assistant { text, streaming: true }
+            };
+            state.transcript.push(kind);
+        }
+    }
+}
+
 pub(super) fn on_agent(state: &mut State, ev: AgentEvent, fx: &mut Vec<Effect>) {
     match ev {
         AgentEvent::SessionStarted { session_id, session_file, model, cwd, permission_mode, .. } => {
@@ -56,35 +78,11 @@ pub(super) fn on_agent(state: &mut State, ev: AgentEvent, fx: &mut Vec<Effect>) 
         AgentEvent::TextDelta { text, .. } | AgentEvent::ThinkingDelta { text, .. } if text.is_empty() => {}
         AgentEvent::TextDelta { text, .. } => {
             state.activity = Activity::Streaming;
-            let text = crate::sanitize::visible_owned(text);
-            match streaming_tail(state, false) {
-                Some(cell) => {
-                    if let CellKind::Assistant { text: t, .. } = &mut cell.kind {
-                        t.push_str(&text);
-                    }
-                    cell.touch();
-                }
-                None => {
-                    finish_streaming(state);
-                    state.transcript.push(CellKind::Assistant { text, streaming: true });
-                }
-            }
+            stream_into(state, false, text);
         }
         AgentEvent::ThinkingDelta { text, .. } => {
             state.activity = Activity::Thinking;
-            let text = crate::sanitize::visible_owned(text);
-            match streaming_tail(state, true) {
-                Some(cell) => {
-                    if let CellKind::Thinking { text: t, .. } = &mut cell.kind {
-                        t.push_str(&text);
-                    }
-                    cell.touch();
-                }
-                None => {
-                    finish_streaming(state);
-                    state.transcript.push(CellKind::Thinking { text, streaming: true });
-                }
-            }
+            stream_into(state, true, text);
         }
         AgentEvent::AssistantMessage { .. } => finish_streaming(state),
         AgentEvent::ToolCallStarted { call_id, tool, input, summary } => {
