@@ -20,7 +20,7 @@ fn parse_mode(s: &str) -> Result<PermissionMode, String> {
 }
 
 /// A terminal coding agent.
-#[derive(Debug, Parser)]
+#[derive(Debug, Clone, Parser)]
 #[command(name = "claw-tui", version, about, long_about = None)]
 pub struct Cli {
     /// The prompt. With -p it runs headless; the prompt may also come on stdin.
@@ -87,7 +87,7 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-#[derive(Debug, clap::Subcommand)]
+#[derive(Debug, Clone, clap::Subcommand)]
 pub enum Command {
     /// Print the effective settings and where each value comes from.
     Config,
@@ -104,7 +104,7 @@ pub enum ExportFormat {
     Json,
 }
 
-#[derive(Debug, clap::Subcommand)]
+#[derive(Debug, Clone, clap::Subcommand)]
 pub enum SessionsCommand {
     /// The sessions of this project (newest first).
     List {

@@ -5,7 +5,8 @@ use std::io::Write;
 use crate::cli::{ExportFormat, SessionsCommand};
 use crate::session::{self, index};
 
-/// `claw-tui config`: the effective settings with their sources; problems on stderr.
+/// `claw-tui config`: the effective settings with their sources and every problem found (in
+/// the config layers, the theme and the keymap); the problems on stderr too, for scripts.
 pub fn config(cli: &crate::cli::Cli) -> i32 {
     let cwd = match std::env::current_dir() {
         Ok(d) => d,
@@ -14,11 +15,11 @@ pub fn config(cli: &crate::cli::Cli) -> i32 {
             return 1;
         }
     };
-    let (text, warnings) = crate::setup::describe_config(cli, &cwd);
+    let (text, problems) = crate::config::describe::describe(cli, &cwd);
     print!("{text}");
     let _ = std::io::stdout().flush();
-    for w in &warnings {
-        eprintln!("claw-tui: warning: {w}");
+    for p in &problems {
+        eprintln!("claw-tui: warning: {p}");
     }
     0
 }

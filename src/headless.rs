@@ -84,8 +84,8 @@ pub async fn run(cli: &Cli) -> i32 {
         Ok(s) => s,
         Err(e) => return fail(cli, &e),
     };
-    for w in &setup.warnings {
-        eprintln!("claw-tui: warning: {w}");
+    for p in &setup.problems {
+        eprintln!("claw-tui: warning: {p}");
     }
     if !setup.has_credentials {
         return fail(

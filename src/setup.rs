@@ -1,16 +1,18 @@
-//! Assembling an agent from the command line, the config files and the environment.
+//! Assembling an agent from the effective settings.
 //!
 //! Shared by headless mode and the TUI, so both run the same agent with the same settings.
-//! Precedence, lowest to highest: built-in defaults, config files (user, project, local),
-//! environment variables, command-line flags.
+//! Precedence is not applied here: [`crate::config::effective`] resolves every value once,
+//! and this module turns those values into a provider, a policy, tools and a session. It knows
+//! nothing about the interface (no `app` or `ui` imports): what the interface needs from the
+//! settings travels in [`Setup::effective`].
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::agent::{AgentConfig, DEFAULT_MAX_ITERATIONS, DEFAULT_MAX_TOKENS, prompt};
+use crate::agent::{AgentConfig, prompt};
 use crate::cli::Cli;
-use crate::config;
+use crate::config::{self, Effective, Problem, Source};
 use crate::permission::{PermissionMode, Policy, Rule};
 use crate::provider::anthropic::{AnthropicConfig, AnthropicProvider};
 use crate::provider::scripted::{Scenario, ScriptedProvider};
@@ -18,8 +20,7 @@ use crate::provider::{Provider, ThinkingConfig};
 use crate::session::{self, Record, SessionWriter};
 use crate::tools::{Registry, ToolEnv, Workspace};
 
-/// The model used when nothing says otherwise.
-pub const DEFAULT_MODEL: &str = "claude-sonnet-4-5";
+pub use crate::config::DEFAULT_MODEL;
 /// The built-in demo scenario.
 pub const DEMO_SCENARIO: &str = include_str!("../assets/demo.json");
 
@@ -29,31 +30,14 @@ pub struct Setup {
     pub provider: Arc<dyn Provider>,
     pub registry: Registry,
     pub env: Arc<ToolEnv>,
-    /// Problems found while reading settings, for the user.
-    pub warnings: Vec<String>,
+    /// Problems found in the settings and the resumed session, for the user.
+    pub problems: Vec<Problem>,
     /// Whether credentials were found (always true for the demo).
     pub has_credentials: bool,
-    /// Models to offer in pickers, from the config (empty: the built-in list).
-    pub models: Vec<String>,
     /// The records of a resumed session, for the interface to show it again.
     pub resumed: Option<Vec<Record>>,
-    /// The theme to use (`--theme`, else the config, else dark).
-    pub theme: String,
-    /// The keymap to use (`--keymap`, else the config, else default).
-    pub keymap: String,
-    /// Panes, layout and notifications of the interface.
-    pub interface: Interface,
-}
-
-/// The interface's settings from the config.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Interface {
-    pub show_todos: bool,
-    pub show_sidebar: bool,
-    pub sidebar_min_width: u16,
-    /// How diffs open: side by side or unified, wrapped or not.
-    pub diff_view: crate::app::review::DiffView,
-    pub bell: bool,
+    /// The settings the agent was built from (the interface reads its own from them too).
+    pub effective: Effective,
 }
 
 /// The demo's scratch workspace, removed when dropped.
@@ -79,10 +63,6 @@ pub fn demo_workspace() -> Result<DemoWorkspace, String> {
     Ok(DemoWorkspace { dir, scenario })
 }
 
-fn env_var(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
 /// Builds the agent for `cwd` (or for the demo's scenario). `interactive` says whether a
 /// person can answer approvals.
 /// `resume` names a session file to continue; without it, `--resume ID` / `--continue` decide.
@@ -95,120 +75,171 @@ pub fn build(
 ) -> Result<Setup, String> {
     let workspace =
         Workspace::discover(cwd).map_err(|e| format!("cannot use {} as the workspace: {e}", cwd.display()))?;
-    let loaded = config::load(&workspace.root);
-    let mut warnings = loaded.warnings;
-    let s = loaded.settings;
-
-    let model = cli
-        .model
-        .clone()
-        .or_else(|| env_var("ANTHROPIC_MODEL"))
-        .or(s.model.clone())
-        .unwrap_or_else(|| DEFAULT_MODEL.to_string());
-
-    let mut mode = PermissionMode::default();
-    if let Some(m) = &s.permission_mode {
-        match m.parse() {
-            Ok(m) => mode = m,
-            Err(e) => warnings.push(format!("config: {e}")),
-        }
-    }
-    for var in ["RUSTY_CLAUDE_PERMISSION_MODE", "CLAW_PERMISSION_MODE"] {
-        if let Some(v) = env_var(var) {
-            match v.parse() {
-                Ok(m) => mode = m,
-                Err(e) => warnings.push(format!("{var}: {e}")),
-            }
-        }
-    }
-    if let Some(m) = cli.permission_mode {
-        mode = m;
-    }
-    if demo.is_some() && !interactive {
-        // The demo works in its own scratch directory; headless it cannot ask.
-        mode = PermissionMode::DangerFullAccess;
-    }
-    let mut policy = Policy::new(mode);
-    for (text, from) in s.permissions.allow.iter().map(|r| (r.as_str(), "config permissions.allow")) {
-        match Rule::parse(text) {
-            Ok(r) => policy.allow.push(r),
-            Err(e) => warnings.push(format!("{from}: {e}")),
-        }
-    }
-    for (text, from) in s.permissions.deny.iter().map(|r| (r.as_str(), "config permissions.deny")) {
-        match Rule::parse(text) {
-            Ok(r) => policy.deny.push(r),
-            Err(e) => warnings.push(format!("{from}: {e}")),
-        }
-    }
-    for text in &cli.allowed_tools {
-        policy.allow.extend(Rule::parse_list(text).map_err(|e| format!("--allowedTools: {e}"))?);
-    }
-    for text in &cli.disallowed_tools {
-        policy.deny.extend(Rule::parse_list(text).map_err(|e| format!("--disallowedTools: {e}"))?);
-    }
-
+    let effective = config::effective(cli, &workspace.root);
+    let mut problems = effective.problems.clone();
+    let policy = policy(&effective, demo.is_some() && !interactive, &mut problems)?;
     let mut env = ToolEnv::new(workspace.clone());
-    if let Some(secs) = s.bash.timeout_secs {
-        env.bash_default_timeout = Duration::from_secs(secs.clamp(1, crate::tools::bash::MAX_TIMEOUT.as_secs()));
-    }
+    let max = crate::tools::bash::MAX_TIMEOUT.as_secs();
+    env.bash_default_timeout = Duration::from_secs(effective.bash_timeout_secs.value.clamp(1, max));
     let env = Arc::new(env);
     let registry = Registry::builtin();
-
-    let (provider, has_credentials, secrets): (Arc<dyn Provider>, bool, Vec<String>) = match demo {
-        Some(scenario) => (Arc::new(ScriptedProvider::new(scenario.clone(), 1.0)), true, Vec::new()),
-        None => {
-            let mut ac = AnthropicConfig::from_env();
-            if let Some(url) = s.provider.base_url.clone().filter(|_| env_var("ANTHROPIC_BASE_URL").is_none()) {
-                ac.base_url = url;
-            }
-            if let Some(n) = s.provider.max_retries {
-                ac.retry.max_retries = n;
-            }
-            if let Some(ms) = s.provider.retry_base_delay_ms {
-                ac.retry.base_delay = Duration::from_millis(ms);
-            }
-            if let Some(secs) = s.provider.idle_timeout_secs {
-                ac.idle_timeout = Duration::from_secs(secs.max(1));
-            }
-            let mut secrets: Vec<String> = ac.auth.iter().map(|a| a.secret().to_string()).collect();
-            secrets.extend(env_var("OPENAI_API_KEY"));
-            let has = ac.auth.is_some();
-            let provider = AnthropicProvider::new(ac).map_err(|e| e.to_string())?;
-            (Arc::new(provider), has, secrets)
-        }
-    };
+    let (provider, has_credentials, secrets) = provider(&effective, demo)?;
 
     let names: Vec<&str> = registry.names().collect();
     let system = prompt::build(&workspace, config::config_home().as_deref(), &names);
-    let id = session::new_id();
     let resume_path = match (demo, resume) {
         (Some(_), _) => None,
         (None, Some(path)) => Some(path.to_path_buf()),
         (None, None) => resume_target(cli, &workspace)?,
     };
-    let mut history = Vec::new();
-    let mut marks = Vec::new();
-    let mut resumed = None;
-    let session = match (cli.no_session_persistence || demo.is_some(), config::sessions_root()) {
-        _ if resume_path.is_some() => {
-            let path = resume_path.expect("checked");
-            let (records, problems) =
-                session::read_records(&path).map_err(|e| format!("cannot read the session {}: {e}", path.display()))?;
-            warnings.extend(problems);
-            (history, marks) = session::replay::history_and_marks(&records);
-            let mut summary = session::index::Summary::new("", &path);
-            for r in &records {
-                summary.apply(r);
-            }
-            resumed = Some(records);
-            if cli.no_session_persistence {
-                SessionWriter::disabled(summary.id)
+    let persist = !cli.no_session_persistence && demo.is_none();
+    let opened = open_session(resume_path.as_deref(), persist, &workspace, &effective.model.value, secrets)?;
+    problems.extend(opened.problems.into_iter().map(Problem::general));
+    // Checkpoints live beside the session file; a resumed session can still undo and rewind.
+    {
+        let mut checkpoints = crate::session::checkpoint::Checkpoints::new(opened.writer.path());
+        if let Some(records) = &opened.records {
+            checkpoints.load(records);
+        }
+        *env.checkpoints.lock().expect("checkpoints lock") = checkpoints;
+    }
+    let thinking = (effective.thinking_budget.value > 0)
+        .then_some(ThinkingConfig { budget_tokens: effective.thinking_budget.value });
+    let max_tokens = effective.max_tokens.value;
+    let config = AgentConfig {
+        model: effective.model.value.clone(),
+        max_tokens: thinking.map(|t| max_tokens.max(t.budget_tokens + 1024)).unwrap_or(max_tokens),
+        thinking,
+        max_iterations: effective.max_iterations.value.max(1),
+        policy,
+        interactive,
+        system: system.sections,
+        instruction_files: system.instruction_files,
+        session: opened.writer,
+        history: opened.history,
+        marks: opened.marks,
+        prices: prices(&effective),
+        compact_threshold: effective.compact_threshold.value,
+    };
+    Ok(Setup { config, provider, registry, env, problems, has_credentials, resumed: opened.records, effective })
+}
+
+/// The permission policy: the effective mode and rules. A malformed rule from a file is
+/// reported and skipped; one from a flag is an error (the person just typed it). The demo run
+/// headless works in its own scratch directory and cannot ask, so it gets full access.
+fn policy(effective: &Effective, headless_demo: bool, problems: &mut Vec<Problem>) -> Result<Policy, String> {
+    let mode = if headless_demo { PermissionMode::DangerFullAccess } else { effective.permission_mode.value };
+    let mut policy = Policy::new(mode);
+    for (rules, key, into_allow) in
+        [(&effective.allow, "permissions.allow", true), (&effective.deny, "permissions.deny", false)]
+    {
+        for rule in rules {
+            let parsed = match &rule.source {
+                Source::Flag(flag) => Rule::parse_list(&rule.value).map_err(|e| format!("{flag}: {e}"))?,
+                source => match Rule::parse(&rule.value) {
+                    Ok(r) => vec![r],
+                    Err(e) => {
+                        problems.push(match source {
+                            Source::File { path, .. } => Problem::file(path, format!("{key}: {e}")),
+                            _ => Problem::general(format!("config {key}: {e}")),
+                        });
+                        continue;
+                    }
+                },
+            };
+            if into_allow {
+                policy.allow.extend(parsed);
             } else {
-                SessionWriter::append_to(&path, summary, secrets)
+                policy.deny.extend(parsed);
             }
         }
-        (false, Some(root)) => SessionWriter::create(
+    }
+    Ok(policy)
+}
+
+/// A provider, whether credentials were found, and the secrets the session writer must
+/// redact.
+type Provided = (Arc<dyn Provider>, bool, Vec<String>);
+
+/// The model provider: the demo's scripted one, or the Anthropic API with the effective
+/// address and retry settings.
+fn provider(effective: &Effective, demo: Option<&Scenario>) -> Result<Provided, String> {
+    if let Some(scenario) = demo {
+        return Ok((Arc::new(ScriptedProvider::new(scenario.clone(), 1.0)), true, Vec::new()));
+    }
+    let p = &effective.provider;
+    let mut ac = AnthropicConfig::from_env();
+    ac.base_url = p.base_url.value.clone();
+    ac.retry.max_retries = p.max_retries.value;
+    ac.retry.base_delay = Duration::from_millis(p.retry_base_delay_ms.value);
+    ac.idle_timeout = Duration::from_secs(p.idle_timeout_secs.value.max(1));
+    let mut secrets: Vec<String> = ac.auth.iter().map(|a| a.secret().to_string()).collect();
+    secrets.extend(std::env::var("OPENAI_API_KEY").ok().filter(|v| !v.trim().is_empty()));
+    let has = ac.auth.is_some();
+    let provider = AnthropicProvider::new(ac).map_err(|e| e.to_string())?;
+    Ok((Arc::new(provider), has, secrets))
+}
+
+/// The price table: the built-in prices with the config's overrides.
+fn prices(effective: &Effective) -> crate::provider::pricing::PriceTable {
+    use crate::provider::pricing::{Price, PriceOverride, PriceTable};
+    PriceTable {
+        overrides: effective
+            .prices
+            .iter()
+            .map(|p| {
+                let (prefix, p) = &p.value;
+                PriceOverride {
+                    prefix: prefix.clone(),
+                    price: Price {
+                        input: p.input,
+                        output: p.output,
+                        cache_write: p.cache_write.unwrap_or(p.input * 1.25),
+                        cache_read: p.cache_read.unwrap_or(p.input * 0.1),
+                    },
+                    context_window: p.context_window,
+                }
+            })
+            .collect(),
+    }
+}
+
+/// A session to write to, and what a resumed one brings.
+struct Opened {
+    writer: SessionWriter,
+    history: Vec<crate::provider::Message>,
+    marks: Vec<crate::session::replay::Mark>,
+    records: Option<Vec<Record>>,
+    problems: Vec<String>,
+}
+
+/// Opens the session: continues the file at `resume` (appending unless `persist` is off), or
+/// creates a new one in the project's sessions folder, or writes nowhere.
+fn open_session(
+    resume: Option<&Path>,
+    persist: bool,
+    workspace: &Workspace,
+    model: &str,
+    secrets: Vec<String>,
+) -> Result<Opened, String> {
+    let id = session::new_id();
+    if let Some(path) = resume {
+        let (records, problems) =
+            session::read_records(path).map_err(|e| format!("cannot read the session {}: {e}", path.display()))?;
+        let (history, marks) = session::replay::history_and_marks(&records);
+        let mut summary = session::index::Summary::new("", path);
+        for r in &records {
+            summary.apply(r);
+        }
+        let writer = if persist {
+            SessionWriter::append_to(path, summary, secrets)
+        } else {
+            SessionWriter::disabled(summary.id)
+        };
+        return Ok(Opened { writer, history, marks, records: Some(records), problems });
+    }
+    let writer = match (persist, config::sessions_root()) {
+        (true, Some(root)) => SessionWriter::create(
             &session::project_dir(&root, &workspace.cwd),
             Record::Meta {
                 version: session::FORMAT_VERSION,
@@ -216,7 +247,7 @@ pub fn build(
                 created: chrono::Utc::now(),
                 cwd: workspace.cwd.clone(),
                 git_branch: prompt::git_branch(&workspace.cwd),
-                model: model.clone(),
+                model: model.to_string(),
                 claw_version: env!("CARGO_PKG_VERSION").to_string(),
                 forked_from: None,
             },
@@ -224,85 +255,7 @@ pub fn build(
         ),
         _ => SessionWriter::disabled(id),
     };
-
-    // Checkpoints live beside the session file; a resumed session can still undo and rewind.
-    {
-        let mut checkpoints = crate::session::checkpoint::Checkpoints::new(session.path());
-        if let Some(records) = &resumed {
-            checkpoints.load(records);
-        }
-        *env.checkpoints.lock().expect("checkpoints lock") = checkpoints;
-    }
-
-    let max_tokens = s.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS);
-    let thinking = s.thinking_budget.filter(|b| *b >= 1024).map(|budget_tokens| ThinkingConfig { budget_tokens });
-    if let Some(b) = s.thinking_budget.filter(|b| *b > 0 && *b < 1024) {
-        warnings.push(format!("config: thinking_budget {b} is below the API's minimum of 1024; thinking stays off"));
-    }
-    let config = AgentConfig {
-        model,
-        max_tokens: thinking.map(|t| max_tokens.max(t.budget_tokens + 1024)).unwrap_or(max_tokens),
-        thinking,
-        max_iterations: cli.max_turns.or(s.max_iterations).unwrap_or(DEFAULT_MAX_ITERATIONS).max(1),
-        policy,
-        interactive,
-        system: system.sections,
-        instruction_files: system.instruction_files,
-        session,
-        history,
-        marks,
-        prices: crate::provider::pricing::PriceTable {
-            overrides: s
-                .prices
-                .iter()
-                .map(|(prefix, p)| crate::provider::pricing::PriceOverride {
-                    prefix: prefix.clone(),
-                    price: crate::provider::pricing::Price {
-                        input: p.input,
-                        output: p.output,
-                        cache_write: p.cache_write.unwrap_or(p.input * 1.25),
-                        cache_read: p.cache_read.unwrap_or(p.input * 0.1),
-                    },
-                    context_window: p.context_window,
-                })
-                .collect(),
-        },
-        compact_threshold: match s.compact_threshold {
-            None => crate::agent::DEFAULT_COMPACT_THRESHOLD,
-            Some(t) if (0.1..=0.99).contains(&t) => t,
-            Some(t) => {
-                warnings.push(format!(
-                    "config: compact_threshold {t} is outside 0.1-0.99; using {}",
-                    crate::agent::DEFAULT_COMPACT_THRESHOLD
-                ));
-                crate::agent::DEFAULT_COMPACT_THRESHOLD
-            }
-        },
-    };
-    let models = s.models.clone().unwrap_or_default();
-    let theme = cli.theme.clone().or(s.theme.clone()).unwrap_or_else(|| "dark".to_string());
-    let keymap = cli.keymap.clone().or(s.keymap.clone()).unwrap_or_else(|| "default".to_string());
-    let bell = match s.notifications.as_deref() {
-        None | Some("bell") => true,
-        Some("off") => false,
-        Some(other) => {
-            warnings
-                .push(format!("config: notifications = \"{other}\" is not one of \"bell\" or \"off\"; using \"bell\""));
-            true
-        }
-    };
-    let interface = Interface {
-        show_todos: s.ui.show_todos.unwrap_or(true),
-        show_sidebar: s.ui.show_sidebar.unwrap_or(true),
-        sidebar_min_width: s.ui.sidebar_min_width.unwrap_or(crate::ui::SIDEBAR_MIN_WIDTH),
-        diff_view: crate::app::review::DiffView {
-            side_by_side: s.ui.diff_side_by_side.unwrap_or(false),
-            wrap: s.ui.diff_wrap.unwrap_or(true),
-            ..crate::app::review::DiffView::new()
-        },
-        bell,
-    };
-    Ok(Setup { config, provider, registry, env, warnings, has_credentials, models, resumed, theme, keymap, interface })
+    Ok(Opened { writer, history: Vec::new(), marks: Vec::new(), records: None, problems: Vec::new() })
 }
 
 /// The session file `--resume ID` or `--continue` names, if any. An empty `--resume` (pick one)
@@ -322,161 +275,4 @@ fn resume_target(cli: &Cli, workspace: &Workspace) -> Result<Option<std::path::P
         };
     }
     Ok(None)
-}
-
-/// The effective settings for `cwd`, one line each, with where every value came from
-/// (`claw-tui config`, `/config`). Credentials are named, never shown.
-pub fn describe_config(cli: &Cli, cwd: &Path) -> (String, Vec<String>) {
-    let root = Workspace::discover(cwd).map(|w| w.root).unwrap_or_else(|_| cwd.to_path_buf());
-    let loaded = config::load(&root);
-    let s = &loaded.settings;
-    let from_file = |key: &str| loaded.sources.get(key).cloned();
-    let mut rows: Vec<(String, String, String)> = Vec::new();
-    let mut row = |key: &str, value: String, source: String| rows.push((key.to_string(), value, source));
-    let q = |v: &str| format!("{v:?}");
-
-    let (model, src) = match (&cli.model, env_var("ANTHROPIC_MODEL"), &s.model) {
-        (Some(m), _, _) => (m.clone(), "--model".to_string()),
-        (None, Some(m), _) => (m, "env ANTHROPIC_MODEL".to_string()),
-        (None, None, Some(m)) => (m.clone(), from_file("model").unwrap_or_default()),
-        _ => (DEFAULT_MODEL.to_string(), "default".to_string()),
-    };
-    row("model", q(&model), src);
-    let env_mode =
-        ["CLAW_PERMISSION_MODE", "RUSTY_CLAUDE_PERMISSION_MODE"].into_iter().find_map(|v| env_var(v).map(|m| (v, m)));
-    let (mode, src) = match (cli.permission_mode, env_mode, &s.permission_mode) {
-        (Some(m), _, _) => (m.to_string(), "--permission-mode".to_string()),
-        (None, Some((var, m)), _) => (m, format!("env {var}")),
-        (None, None, Some(m)) => (m.clone(), from_file("permission_mode").unwrap_or_default()),
-        _ => (PermissionMode::default().to_string(), "default".to_string()),
-    };
-    row("permission_mode", q(&mode), src);
-    let file_or = |key: &str, value: Option<String>, default: String| match value {
-        Some(v) => (v, from_file(key).unwrap_or_default()),
-        None => (default, "default".to_string()),
-    };
-    let (v, src) = match cli.max_turns {
-        Some(n) => (n.to_string(), "--max-turns".to_string()),
-        None => file_or("max_iterations", s.max_iterations.map(|n| n.to_string()), DEFAULT_MAX_ITERATIONS.to_string()),
-    };
-    row("max_iterations", v, src);
-    let (v, src) = file_or("max_tokens", s.max_tokens.map(|n| n.to_string()), DEFAULT_MAX_TOKENS.to_string());
-    row("max_tokens", v, src);
-    let (v, src) = file_or("thinking_budget", s.thinking_budget.map(|n| n.to_string()), "0".into());
-    row("thinking_budget", v, src);
-    let (v, src) = file_or(
-        "compact_threshold",
-        s.compact_threshold.map(|n| n.to_string()),
-        crate::agent::DEFAULT_COMPACT_THRESHOLD.to_string(),
-    );
-    row("compact_threshold", v, src);
-    let (v, src) =
-        file_or("models", s.models.as_ref().map(|m| format!("{m:?}")), "(the known Anthropic models)".into());
-    row("models", v, src);
-    let (v, src) = match (&cli.theme, &s.theme) {
-        (Some(t), _) => (q(t), "--theme".to_string()),
-        (None, Some(t)) => (q(t), from_file("theme").unwrap_or_default()),
-        _ => (q("dark"), "default".to_string()),
-    };
-    row("theme", v, src);
-    let (v, src) = match (&cli.keymap, &s.keymap) {
-        (Some(t), _) => (q(t), "--keymap".to_string()),
-        (None, Some(t)) => (q(t), from_file("keymap").unwrap_or_default()),
-        _ => (q("default"), "default".to_string()),
-    };
-    row("keymap", v, src);
-    let (v, src) = match (env_var("ANTHROPIC_BASE_URL"), &s.provider.base_url) {
-        (Some(u), _) => (q(&u), "env ANTHROPIC_BASE_URL".to_string()),
-        (None, Some(u)) => (q(u), from_file("provider.base_url").unwrap_or_default()),
-        _ => (q(crate::provider::anthropic::DEFAULT_BASE_URL), "default".to_string()),
-    };
-    row("provider.base_url", v, src);
-    let (v, src) = file_or(
-        "provider.max_retries",
-        s.provider.max_retries.map(|n| n.to_string()),
-        crate::provider::retry::DEFAULT_MAX_RETRIES.to_string(),
-    );
-    row("provider.max_retries", v, src);
-    let (v, src) = file_or(
-        "provider.retry_base_delay_ms",
-        s.provider.retry_base_delay_ms.map(|n| n.to_string()),
-        crate::provider::retry::DEFAULT_BASE_DELAY.as_millis().to_string(),
-    );
-    row("provider.retry_base_delay_ms", v, src);
-    let (v, src) = file_or(
-        "provider.idle_timeout_secs",
-        s.provider.idle_timeout_secs.map(|n| n.to_string()),
-        crate::provider::anthropic::DEFAULT_IDLE_TIMEOUT.as_secs().to_string(),
-    );
-    row("provider.idle_timeout_secs", v, src);
-    for (key, list, flag) in [
-        ("permissions.allow", &s.permissions.allow, &cli.allowed_tools),
-        ("permissions.deny", &s.permissions.deny, &cli.disallowed_tools),
-    ] {
-        let mut all = list.clone();
-        all.extend(flag.iter().cloned());
-        let mut sources = Vec::new();
-        if !list.is_empty() {
-            sources.extend(from_file(key));
-        }
-        if !flag.is_empty() {
-            sources.push(if key.ends_with("allow") { "--allowedTools".into() } else { "--disallowedTools".into() });
-        }
-        let src = if sources.is_empty() { "default".into() } else { sources.join(" + ") };
-        row(key, format!("{all:?}"), src);
-    }
-    for (key, value, default) in [
-        ("ui.show_todos", s.ui.show_todos.map(|b| b.to_string()), "true".to_string()),
-        ("ui.show_sidebar", s.ui.show_sidebar.map(|b| b.to_string()), "true".to_string()),
-        ("ui.diff_side_by_side", s.ui.diff_side_by_side.map(|b| b.to_string()), "false".to_string()),
-        ("ui.diff_wrap", s.ui.diff_wrap.map(|b| b.to_string()), "true".to_string()),
-        (
-            "ui.sidebar_min_width",
-            s.ui.sidebar_min_width.map(|n| n.to_string()),
-            crate::ui::SIDEBAR_MIN_WIDTH.to_string(),
-        ),
-        ("notifications", s.notifications.as_ref().map(|n| q(n)), q("bell")),
-    ] {
-        let (v, src) = file_or(key, value, default);
-        row(key, v, src);
-    }
-    let (v, src) = file_or(
-        "bash.timeout_secs",
-        s.bash.timeout_secs.map(|n| n.to_string()),
-        crate::tools::bash::DEFAULT_TIMEOUT.as_secs().to_string(),
-    );
-    row("bash.timeout_secs", v, src);
-    for (prefix, p) in &s.prices {
-        let key = format!("prices.{prefix:?}");
-        let src = from_file(&format!("prices.{prefix}.input")).unwrap_or_default();
-        row(&key, format!("{{ input = {}, output = {} }}", p.input, p.output), src);
-    }
-    let width = rows.iter().map(|(k, v, _)| k.len() + v.len() + 3).max().unwrap_or(0).min(72);
-    let mut out = String::new();
-    for (k, v, src) in rows {
-        let line = format!("{k} = {v}");
-        out.push_str(&format!("{line:<width$}  # {src}\n"));
-    }
-    let credential = ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"].into_iter().find(|v| env_var(v).is_some());
-    out.push_str(&match credential {
-        Some(var) => format!("# credentials: {var} is set (its value is never shown)\n"),
-        None => "# credentials: none (set ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN)\n".to_string(),
-    });
-    let files: Vec<String> = config::config_files(&root)
-        .iter()
-        .map(|p| {
-            let state = if loaded.files.contains(p) {
-                "read"
-            } else if p.exists() {
-                "not used (see warnings)"
-            } else {
-                "absent"
-            };
-            format!("#   {} ({state})", p.display())
-        })
-        .collect();
-    out.push_str("# files, lowest precedence first; then the environment, then flags:\n");
-    out.push_str(&files.join("\n"));
-    out.push('\n');
-    (out, loaded.warnings)
 }

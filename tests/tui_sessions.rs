@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use claw_tui::app::effect::Effect;
 use claw_tui::app::event::Event;
+use claw_tui::app::slot::Start;
 use claw_tui::app::state::{BrowserMode, Overlay, State};
 use claw_tui::app::update::update;
 use claw_tui::session::index::Summary;
@@ -100,7 +101,8 @@ fn sort_resume_fork_export_toggle() {
     let fx = keys(&mut s, &["ctrl+a"]);
     assert_eq!(fx, [Effect::ListSessions { all: true }]);
     let fx = keys(&mut s, &["down", "enter"]);
-    assert!(fx.contains(&Effect::Resume(PathBuf::from("/sessions/-work-project/0199-aaaa.jsonl"))));
+    let resumed = Start::Resume(PathBuf::from("/sessions/-work-project/0199-aaaa.jsonl"));
+    assert!(fx.iter().any(|e| matches!(e, Effect::StartAgent { start, .. } if *start == resumed)));
     assert!(s.overlays.is_empty());
     open(&mut s);
     let fx = keys(&mut s, &["ctrl+f"]);

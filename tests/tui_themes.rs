@@ -9,7 +9,8 @@ use claw_tui::app::event::Event;
 use claw_tui::app::keymap::Keymap;
 use claw_tui::app::state::{Overlay, State};
 use claw_tui::app::update::update;
-use claw_tui::ui::theme::{BUILTIN, Theme};
+use claw_tui::config::theme::BUILTIN;
+use claw_tui::ui::theme::Theme;
 use serde_json::json;
 use tui::*;
 

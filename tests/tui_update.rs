@@ -7,6 +7,7 @@ mod tui;
 use claw_tui::agent::{AgentEvent, Decision, Op, TurnOutcome};
 use claw_tui::app::effect::Effect;
 use claw_tui::app::event::Event;
+use claw_tui::app::slot::{Handoff, Prepared, Start};
 use claw_tui::app::state::{CellKind, Focus, Overlay, ToolStatus};
 use claw_tui::app::update::update;
 use claw_tui::permission::PermissionMode;
@@ -268,7 +269,7 @@ fn slash_completion_and_commands() {
     type_text(&mut s, "/model claude-opus-4-5");
     assert_eq!(ops(&keys(&mut s, &["enter"])), [Op::SetModel { model: "claude-opus-4-5".into() }]);
     type_text(&mut s, "/clear");
-    assert_eq!(keys(&mut s, &["enter"]), [Effect::NewSession]);
+    assert!(matches!(&keys(&mut s, &["enter"])[..], [Effect::StartAgent { start: Start::Fresh, .. }]));
     type_text(&mut s, "/exit");
     assert_eq!(keys(&mut s, &["enter"]), [Effect::Quit]);
     type_text(&mut s, "/bogus");
@@ -397,18 +398,63 @@ fn esc_in_the_note_box_goes_back_to_the_choices() {
     assert_eq!(ops(&keys(&mut s, &["y"])), [Op::Approval { call_id: "c1".into(), decision: Decision::AllowOnce }]);
 }
 
+/// An agent ready to install, as the executor's job prepares it (without a real agent).
+fn prepared(has_credentials: bool, branch: Option<&str>) -> Result<Box<Prepared>, String> {
+    Ok(Box::new(Prepared {
+        built: Handoff::empty(),
+        root: "/work/project".into(),
+        replay: None,
+        problems: Vec::new(),
+        notices: Vec::new(),
+        has_credentials,
+        branch: branch.map(str::to_string),
+        prompt: None,
+    }))
+}
+
+/// The generation of the start `effects` ask for.
+fn started(effects: &[Effect]) -> u64 {
+    effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::StartAgent { generation, .. } => Some(*generation),
+            _ => None,
+        })
+        .expect("an agent start")
+}
+
 #[test]
 fn a_new_session_clears_the_screen_state() {
     let mut s = state("dark");
     type_text(&mut s, "hello");
     keys(&mut s, &["enter"]);
     agent(&mut s, AgentEvent::TodosChanged { todos: vec![] });
-    update(&mut s, Event::AgentRestarted { welcome: false, branch: Some("feature".into()) });
-    assert!(s.transcript.cells.is_empty());
-    assert!(!s.turn_running);
+    type_text(&mut s, "/clear");
+    let generation = started(&keys(&mut s, &["enter"]));
+    // A prompt typed while the new agent starts waits for it.
+    type_text(&mut s, "next");
+    keys(&mut s, &["enter"]);
+    let fx = update(
+        &mut s,
+        Event::AgentPrepared { generation, start: Start::Fresh, result: prepared(true, Some("feature")) },
+    );
+    assert!(matches!(fx[0], Effect::InstallAgent { generation: g, .. } if g == generation));
+    assert_eq!(ops(&fx), [Op::UserTurn { text: "next".into(), attachments: vec![] }]);
+    assert!(matches!(&s.transcript.cells[..], [c] if matches!(&c.kind, CellKind::User { text } if text == "next")));
     assert_eq!(s.status.branch.as_deref(), Some("feature"));
-    update(&mut s, Event::AgentRestarted { welcome: true, branch: None });
-    assert!(matches!(s.transcript.cells[0].kind, CellKind::Welcome));
+    agent(&mut s, AgentEvent::TurnFinished { turn_id: 1, outcome: TurnOutcome::EndTurn });
+    assert!(!s.turn_running);
+    type_text(&mut s, "/clear");
+    let stale = generation;
+    let generation = started(&keys(&mut s, &["enter"]));
+    // The answer to an older start is not used.
+    assert!(
+        update(&mut s, Event::AgentPrepared { generation: stale, start: Start::Fresh, result: prepared(true, None) })
+            .is_empty()
+    );
+    update(&mut s, Event::AgentPrepared { generation, start: Start::Fresh, result: prepared(false, None) });
+    assert!(s.transcript.cells.len() == 1 && matches!(s.transcript.cells[0].kind, CellKind::Welcome));
+    assert!(!s.turn_running);
 }
 
 #[test]

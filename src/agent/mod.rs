@@ -14,6 +14,7 @@
 
 mod compact;
 pub mod prompt;
+pub mod replay;
 mod rewind;
 mod turn;
 

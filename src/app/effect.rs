@@ -14,10 +14,21 @@ pub enum Effect {
     PersistRule(String),
     /// Stop the process (Ctrl+Z); the terminal is restored first and set up again after.
     Suspend,
-    /// Replace the agent with a fresh one: a new conversation.
-    NewSession,
-    /// Replace the agent with the offline demo.
-    StartDemo,
+    /// Replace the agent: a new conversation, the demo, or a saved session (answered with
+    /// `Event::AgentPrepared` carrying the same generation).
+    StartAgent {
+        generation: u64,
+        start: super::slot::Start,
+    },
+    /// Start the agent prepared for `generation` (unless a newer start has begun).
+    InstallAgent {
+        generation: u64,
+        built: super::slot::Handoff<super::slot::Built>,
+    },
+    /// Read the settings again after `changed` changed (answered with `Event::Reloaded`).
+    Reload {
+        changed: Vec<std::path::PathBuf>,
+    },
     /// Read the list of saved sessions, of this project or of all (answered with
     /// `Event::Sessions`).
     ListSessions {
@@ -30,7 +41,7 @@ pub enum Effect {
         path: std::path::PathBuf,
         title: String,
     },
-    /// Copy a session into a new one and continue there.
+    /// Copy a session into a new one (answered with `Event::Forked`).
     Fork(std::path::PathBuf),
     /// Write a saved session as Markdown into the working directory.
     ExportFile(std::path::PathBuf),
@@ -43,11 +54,10 @@ pub enum Effect {
     ShowConfig,
     /// Move a saved session to the trash.
     DeleteSession(std::path::PathBuf),
-    /// Replace the agent with one continuing the session in this file.
-    Resume(std::path::PathBuf),
-    /// Write the current session as Markdown or JSON to a file (`None`: a default name in the
-    /// working directory).
+    /// Write the session in `session` as Markdown or JSON to a file (`None`: a default name
+    /// in the working directory).
     Export {
+        session: std::path::PathBuf,
         path: Option<String>,
         json: bool,
     },

@@ -27,13 +27,14 @@ pub enum Event {
     Themes(Vec<(String, crate::ui::theme::Theme, bool)>),
     /// Watched settings files changed on disk (hot reload).
     FilesChanged(Vec<std::path::PathBuf>),
-    /// The result of reloading them: a new theme and keymap when they loaded cleanly, and
-    /// what to tell the person.
+    /// The settings read again after `changed` changed: `update` compares them with the ones
+    /// in use and applies what changed.
     Reloaded {
-        theme: Option<crate::ui::theme::Theme>,
-        keymap: Option<super::keymap::Keymap>,
-        notices: Vec<String>,
+        settings: Box<super::settings::InterfaceSettings>,
+        changed: Vec<std::path::PathBuf>,
     },
+    /// Problems found in settings files (at start-up); each is reported once.
+    Problems(Vec<crate::config::Problem>),
     /// Something to tell the person, as a transcript notice.
     Notice(String),
     /// The saved sessions (of this project, or of all with `all`), for the session browser.
@@ -46,15 +47,17 @@ pub enum Event {
         path: std::path::PathBuf,
         lines: Vec<String>,
     },
-    /// A new agent replaced the old one (/clear, /demo).
-    AgentRestarted {
-        /// Show the first-run welcome (no credentials).
-        welcome: bool,
-        /// The git branch of the new agent's workspace.
-        branch: Option<String>,
+    /// An agent asked for by `Effect::StartAgent` is ready to install (or could not be
+    /// built). `generation` says which request this answers; older ones are ignored.
+    AgentPrepared {
+        generation: u64,
+        start: super::slot::Start,
+        result: Result<Box<super::slot::Prepared>, String>,
     },
-    /// Show a resumed session's transcript.
-    Restore(Vec<super::replay::ReplayItem>),
+    /// A fork finished: the new session's file, or why it failed.
+    Forked(Result<std::path::PathBuf, String>),
+    /// A saved session was renamed or deleted: what happened, or why it failed.
+    SessionsChanged(Result<String, String>),
     /// Run a slash command (`claw-tui --resume` without an id opens the browser this way).
     Command(String),
     /// Send a prompt as if typed (the demo's opening prompt).

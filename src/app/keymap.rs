@@ -5,142 +5,46 @@
 //! and keys are errors, and so are two actions on one key in one context. A binding may be a
 //! chord (`"ctrl+x t"`): [`Keymap::resolve`] answers Pending until the chord completes.
 //! The help overlay, the palette and the status hints all read this table and the keymap, so
-//! they cannot drift from what the keys do.
+//! they cannot drift from what the keys do. Reading keymap files is
+//! [`crate::config::keymap`]'s job; this module resolves keys.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-/// The built-in default keymap.
-pub const DEFAULT_KEYMAP: &str = include_str!("../../keymaps/default.toml");
-
-/// The built-in keymaps by name, embedded from keymaps/.
-pub const BUILTIN_KEYMAPS: &[(&str, &str)] = &[
-    ("default", DEFAULT_KEYMAP),
-    ("vim", include_str!("../../keymaps/vim.toml")),
-    ("emacs", include_str!("../../keymaps/emacs.toml")),
-];
-
-/// Where a binding applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Context {
-    Global,
-    Composer,
-    Transcript,
-    Approval,
-    Palette,
-    Sessions,
-    Help,
-    Diff,
-}
-
-impl Context {
-    pub const ALL: [Context; 8] = [
-        Context::Global,
-        Context::Composer,
-        Context::Transcript,
-        Context::Approval,
-        Context::Palette,
-        Context::Sessions,
-        Context::Help,
-        Context::Diff,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Context::Global => "global",
-            Context::Composer => "composer",
-            Context::Transcript => "transcript",
-            Context::Approval => "approval",
-            Context::Palette => "palette",
-            Context::Sessions => "sessions",
-            Context::Help => "help",
-            Context::Diff => "diff",
+/// Defines every context once: its variant and its name in keymap files.
+macro_rules! contexts {
+    ($( $ctx:ident $name:literal ),* $(,)?) => {
+        /// Where a binding applies.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Context {
+            $( $ctx ),*
         }
-    }
+
+        impl Context {
+            /// Every context, in the order help lists them.
+            pub const ALL: &[Context] = &[ $( Context::$ctx ),* ];
+
+            /// The context's name in keymap files (`[composer]`).
+            pub fn name(self) -> &'static str {
+                match self {
+                    $( Context::$ctx => $name ),*
+                }
+            }
+        }
+    };
 }
 
-/// Everything a key can do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Action {
-    Quit,
-    Cancel,
-    OpenPalette,
-    Help,
-    ToggleTodos,
-    ToggleSidebar,
-    CycleMode,
-    ScrollUp,
-    ScrollDown,
-    ScrollTop,
-    ScrollBottom,
-    CopyLastAnswer,
-    Suspend,
-    Submit,
-    Newline,
-    Interrupt,
-    HistoryPrev,
-    HistoryNext,
-    OpenEditor,
-    FocusTranscript,
-    SelectPrev,
-    SelectNext,
-    SelectFirst,
-    SelectLast,
-    ToggleExpand,
-    CopyMessage,
-    CopyCode,
-    FocusComposer,
-    AllowOnce,
-    AllowSession,
-    AllowAlways,
-    Deny,
-    DenyWithNote,
-    ChoicePrev,
-    ChoiceNext,
-    Choose,
-    PaletteUp,
-    PaletteDown,
-    PaletteRun,
-    PaletteClose,
-    CloseHelp,
-    HelpUp,
-    HelpDown,
-    SessionUp,
-    SessionDown,
-    SessionResume,
-    SessionRename,
-    SessionFork,
-    SessionExport,
-    SessionDelete,
-    SessionToggleAll,
-    SessionSort,
-    SessionClose,
-    DiffUp,
-    DiffDown,
-    DiffPageUp,
-    DiffPageDown,
-    DiffTop,
-    DiffBottom,
-    DiffScrollLeft,
-    DiffScrollRight,
-    DiffNextHunk,
-    DiffPrevHunk,
-    DiffNextFile,
-    DiffPrevFile,
-    DiffToggleHunk,
-    DiffAcceptAll,
-    DiffRejectAll,
-    DiffApply,
-    DiffAllowSession,
-    DiffNote,
-    DiffClose,
-    DiffSideBySide,
-    DiffWrap,
-    DiffWhitespace,
-    DiffScope,
-    DiffFocus,
+contexts! {
+    Global "global",
+    Composer "composer",
+    Transcript "transcript",
+    Approval "approval",
+    Palette "palette",
+    Sessions "sessions",
+    Help "help",
+    Diff "diff",
 }
 
 /// One row of the action table.
@@ -151,8 +55,16 @@ pub struct ActionInfo {
     pub description: &'static str,
 }
 
+/// Defines every action once: its variant, its name in keymap files, its context and what it
+/// does. The enum and [`ACTIONS`] both come from this one list, so they cannot drift.
 macro_rules! actions {
     ($( $action:ident $name:literal $context:ident $desc:literal ),* $(,)?) => {
+        /// Everything a key can do.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Action {
+            $( $action ),*
+        }
+
         /// Every action: its name in keymap files, its context and what it does.
         pub const ACTIONS: &[ActionInfo] = &[
             $( ActionInfo { action: Action::$action, name: $name, context: Context::$context, description: $desc } ),*
@@ -367,7 +279,8 @@ impl fmt::Display for Key {
 /// A key sequence: one key, or a chord of several.
 pub type KeySeq = Vec<Key>;
 
-fn seq_to_string(seq: &[Key]) -> String {
+/// A key sequence as keymap files write it ("ctrl+x t").
+pub fn seq_to_string(seq: &[Key]) -> String {
     seq.iter().map(Key::to_string).collect::<Vec<_>>().join(" ")
 }
 
@@ -390,146 +303,14 @@ pub struct Keymap {
 }
 
 impl Keymap {
-    /// The built-in default keymap.
-    pub fn default_keymap() -> Keymap {
-        Keymap::parse("default", DEFAULT_KEYMAP).expect("the default keymap is valid (tested)")
+    /// An empty keymap named `name`: nothing bound.
+    pub fn empty(name: &str) -> Keymap {
+        Keymap { name: name.to_string(), ..Keymap::default() }
     }
 
-    /// Parses a keymap file strictly: any problem is an error (the built-in keymaps).
-    pub fn parse(name: &str, text: &str) -> Result<Keymap, Vec<String>> {
-        let (map, problems) = Keymap::load(name, text, None);
-        if problems.is_empty() { Ok(map) } else { Err(problems.into_iter().map(|(_, _, e)| e).collect()) }
-    }
-
-    /// Parses a keymap file leniently, on top of `base` (or of the built-in keymap its
-    /// `extends` names): an action the file lists gets exactly the file's keys (`[]` unbinds
-    /// it); everything else keeps the base's. Problems (unknown context or action, a key that
-    /// does not parse, two actions on one key in one context) come back with their line and
-    /// column, and the bad entry is skipped.
-    pub fn load(name: &str, text: &str, base: Option<&Keymap>) -> (Keymap, Vec<(usize, usize, String)>) {
-        let table: toml::Table = match text.parse() {
-            Ok(t) => t,
-            Err(e) => {
-                let (line, col) = e
-                    .span()
-                    .map(|sp| {
-                        let before = &text[..sp.start.min(text.len())];
-                        (
-                            before.matches('\n').count() + 1,
-                            before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1,
-                        )
-                    })
-                    .unwrap_or((1, 1));
-                let fallback = base.cloned().unwrap_or_default();
-                return (fallback, vec![(line, col, e.message().trim().to_string())]);
-            }
-        };
-        let mut problems: Vec<(usize, usize, String)> = Vec::new();
-        let at = |section: Option<&str>, key: &str| crate::config::locate_key(text, section, key);
-        let mut map = match table.get("extends").and_then(|v| v.as_str()) {
-            Some(parent) => match Keymap::builtin(parent) {
-                Some(k) => k,
-                None => {
-                    let (l, c) = at(None, "extends");
-                    problems.push((
-                        l,
-                        c,
-                        format!("extends: there is no built-in keymap `{parent}` (default, vim, emacs)"),
-                    ));
-                    base.cloned().unwrap_or_default()
-                }
-            },
-            None => base.cloned().unwrap_or_default(),
-        };
-        map.name = name.to_string();
-        if let Some(v) = table.get("vim") {
-            match v.as_bool() {
-                Some(b) => map.vim = b,
-                None => {
-                    let (l, c) = at(None, "vim");
-                    problems.push((l, c, "vim: expected true or false".into()));
-                }
-            }
-        }
-        for (ctx_name, value) in &table {
-            if ctx_name == "extends" || ctx_name == "vim" {
-                continue;
-            }
-            let Some(context) = Context::ALL.iter().copied().find(|c| c.name() == ctx_name) else {
-                let (l, c) = at(None, ctx_name);
-                problems.push((l, c, format!("[{ctx_name}]: unknown context (expected one of {})", context_names())));
-                continue;
-            };
-            let Some(entries) = value.as_table() else {
-                let (l, c) = at(None, ctx_name);
-                problems.push((l, c, format!("[{ctx_name}]: expected a table of action = key")));
-                continue;
-            };
-            // First drop the base's keys of every action the file rebinds, then add the file's.
-            // An action whose keys all fail to parse keeps the base's keys.
-            let mut listed: Vec<(Action, Vec<KeySeq>, &str)> = Vec::new();
-            for (action_name, keys) in entries {
-                let (l, c) = at(Some(ctx_name), action_name);
-                let Some(info) = ACTIONS.iter().find(|a| a.context == context && a.name == action_name) else {
-                    problems.push((l, c, format!("[{ctx_name}] {action_name}: unknown action in this context")));
-                    continue;
-                };
-                let key_strings: Vec<&str> = match keys {
-                    toml::Value::String(s) => vec![s.as_str()],
-                    toml::Value::Array(a) => a.iter().filter_map(|v| v.as_str()).collect(),
-                    _ => {
-                        problems.push((l, c, format!("[{ctx_name}] {action_name}: expected a key or a list of keys")));
-                        continue;
-                    }
-                };
-                let mut seqs = Vec::new();
-                for ks in &key_strings {
-                    match ks.split_whitespace().map(Key::parse).collect::<Result<KeySeq, String>>() {
-                        Ok(seq) if seq.is_empty() => {
-                            problems.push((l, c, format!("[{ctx_name}] {action_name}: empty key")))
-                        }
-                        Ok(seq) => seqs.push(seq),
-                        Err(e) => problems.push((l, c, format!("[{ctx_name}] {action_name}: {e}"))),
-                    }
-                }
-                if seqs.is_empty() && !key_strings.is_empty() {
-                    continue;
-                }
-                listed.push((info.action, seqs, action_name.as_str()));
-            }
-            let list = map.bindings.entry(context).or_default();
-            list.retain(|(_, a)| !listed.iter().any(|(l, _, _)| l == a));
-            for (action, seqs, action_name) in listed {
-                let (l, c) = at(Some(ctx_name), action_name);
-                for seq in seqs {
-                    if let Some((_, other)) = list.iter().find(|(s, _)| *s == seq) {
-                        problems.push((
-                            l,
-                            c,
-                            format!(
-                                "[{ctx_name}] {action_name}: `{}` is already bound to {}",
-                                seq_to_string(&seq),
-                                other.info().name
-                            ),
-                        ));
-                    } else {
-                        list.push((seq, action));
-                    }
-                }
-            }
-        }
-        (map, problems)
-    }
-
-    /// The built-in keymap `name`: default, vim or emacs.
-    pub fn builtin(name: &str) -> Option<Keymap> {
-        let text = BUILTIN_KEYMAPS.iter().find(|(n, _)| *n == name)?.1;
-        if name == "default" {
-            return Some(Keymap::parse("default", text).expect("the default keymap is valid (tested)"));
-        }
-        let (map, problems) = Keymap::load(name, text, None);
-        debug_assert!(problems.is_empty(), "{name}: {problems:?}");
-        Some(map)
+    /// The bindings of one context, to add to or take from (the keymap loader).
+    pub fn bindings_mut(&mut self, context: Context) -> &mut Vec<(KeySeq, Action)> {
+        self.bindings.entry(context).or_default()
     }
 
     /// Resolves `pending` + `key` in `contexts` (highest priority first).
@@ -568,7 +349,8 @@ impl Keymap {
     }
 }
 
-fn context_names() -> String {
+/// Every context's name, for messages.
+pub fn context_names() -> String {
     Context::ALL.iter().map(|c| c.name()).collect::<Vec<_>>().join(", ")
 }
 
@@ -578,7 +360,7 @@ mod tests {
 
     #[test]
     fn default_keymap_binds_every_action_without_conflicts() {
-        let km = Keymap::parse("default", DEFAULT_KEYMAP).unwrap_or_else(|e| panic!("{e:?}"));
+        let km = Keymap::parse("default", crate::config::keymap::DEFAULT_KEYMAP).unwrap_or_else(|e| panic!("{e:?}"));
         for info in ACTIONS {
             assert!(!km.keys_for(info.action).is_empty(), "{} ({}) has no key", info.name, info.context.name());
         }
@@ -622,89 +404,5 @@ mod tests {
             .unwrap_err();
         assert_eq!(e.len(), 3, "{e:?}");
         assert!(e.iter().any(|m| m.contains("`f1` is already bound to help")));
-    }
-}
-
-/// Where keymap files are looked for, most specific first: the project's `.claw/keymaps`,
-/// then the config home's `keymaps`.
-pub fn keymap_dirs(root: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut dirs = vec![root.join(".claw").join("keymaps")];
-    if let Some(home) = crate::config::config_home() {
-        dirs.push(home.join("keymaps"));
-    }
-    dirs
-}
-
-/// Loads the keymap `name`: `<name>.toml` in `dirs` (on top of the default keymap, or of the
-/// built-in its `extends` names), else a built-in. Never fails: problems come back as
-/// `file:line:col: what` warnings, and a keymap that cannot be found is the default.
-pub fn resolve_keymap(name: &str, dirs: &[std::path::PathBuf]) -> (Keymap, Vec<String>, Option<std::path::PathBuf>) {
-    for dir in dirs {
-        let path = dir.join(format!("{name}.toml"));
-        if let Ok(text) = std::fs::read_to_string(&path) {
-            let (map, problems) = Keymap::load(name, &text, Some(&Keymap::default_keymap()));
-            let warnings = problems
-                .into_iter()
-                .map(|(l, c, e)| format!("{}:{l}:{c}: {e}; that binding was skipped", path.display()))
-                .collect();
-            return (map, warnings, Some(path));
-        }
-    }
-    match Keymap::builtin(name) {
-        Some(k) => (k, Vec::new(), None),
-        None => (
-            Keymap::default_keymap(),
-            vec![format!("there is no keymap `{name}` (built-in: default, vim, emacs); using default")],
-            None,
-        ),
-    }
-}
-
-#[cfg(test)]
-mod files {
-    use super::*;
-
-    #[test]
-    fn builtin_keymaps_load_cleanly() {
-        for (name, text) in BUILTIN_KEYMAPS {
-            let base = if *name == "default" { None } else { Some(Keymap::default_keymap()) };
-            let (_, problems) = Keymap::load(name, text, base.as_ref());
-            assert!(problems.is_empty(), "{name}: {problems:?}");
-        }
-        assert!(Keymap::builtin("vim").unwrap().vim);
-        let emacs = Keymap::builtin("emacs").unwrap();
-        assert_eq!(emacs.hint(Action::OpenPalette), "alt+x");
-        assert_eq!(emacs.keys_for(Action::OpenEditor), ["ctrl+x ctrl+e"], "a chord");
-    }
-
-    #[test]
-    fn user_files_extend_override_unbind_and_report_located_problems() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("mine.toml"),
-            "extends = \"vim\"\n[global]\nhelp = \"f2\"\ntoggle_todos = []\nquit = \"f2\"\n[composer]\nteleport = \"x\"\nsubmit = \"hyper+enter\"\n[nowhere]\nx = \"y\"\n",
-        )
-        .unwrap();
-        let (map, warnings, path) = resolve_keymap("mine", &[dir.path().to_path_buf()]);
-        assert!(path.is_some());
-        assert!(map.vim, "extends vim");
-        assert_eq!(map.keys_for(Action::Help), ["f2"], "overridden");
-        assert!(map.keys_for(Action::ToggleTodos).is_empty(), "unbound");
-        assert_eq!(map.keys_for(Action::OpenPalette), ["ctrl+p"], "kept from the base");
-        assert_eq!(warnings.len(), 4, "{warnings:?}");
-        assert!(
-            warnings.iter().any(|w| w.contains("mine.toml:5:1: [global] quit: `f2` is already bound to help")),
-            "{warnings:?}"
-        );
-        assert!(
-            warnings.iter().any(|w| w.contains("mine.toml:7:1: [composer] teleport: unknown action")),
-            "{warnings:?}"
-        );
-        assert!(warnings.iter().any(|w| w.contains("mine.toml:8:1: [composer] submit: `hyper+enter`")), "{warnings:?}");
-        assert!(warnings.iter().any(|w| w.contains("mine.toml:9:1: [nowhere]")), "{warnings:?}");
-        assert_eq!(map.keys_for(Action::Submit), ["enter"], "a binding that does not parse keeps the built-in one");
-        let (map, warnings, _) = resolve_keymap("nope", &[]);
-        assert_eq!(map.name, "default");
-        assert!(warnings[0].contains("there is no keymap `nope`"));
     }
 }

@@ -48,7 +48,8 @@ mod tests {
         assert!(msg.contains("already allowed"));
         let text = std::fs::read_to_string(dir.path().join(".claw/config.toml")).unwrap();
         assert!(text.starts_with("# my settings\nmodel = \"x\"\n"), "{text}");
-        let loaded = crate::config::load_files(&[dir.path().join(".claw/config.toml")]);
+        let loaded =
+            crate::config::load_files(&[(crate::config::Layer::Project, dir.path().join(".claw/config.toml"))]);
         assert_eq!(loaded.settings.permissions.allow, ["bash(cargo test)"]);
         let fresh = tempfile::tempdir().unwrap();
         persist_allow_rule(fresh.path(), "read_file").unwrap();

@@ -357,7 +357,11 @@ pub enum Activity {
     Streaming,
     RunningTool(String),
     WaitingApproval,
-    Retrying { until_ms: u64 },
+    Retrying {
+        until_ms: u64,
+    },
+    /// A new agent is being prepared (/clear, /demo, /resume).
+    Starting,
 }
 
 /// Tokens and money. Costs are `None` once a model with an unknown price was used.
@@ -448,6 +452,12 @@ pub struct State {
     /// How diffs are drawn (unified or side by side, wrapping, whitespace), kept between
     /// reviews.
     pub diff_view: super::review::DiffView,
+    /// The settings in use, for hot reload to compare with.
+    pub settings: crate::config::Effective,
+    /// Problems already told (each once, until its file changes again).
+    pub reported: std::collections::BTreeSet<crate::config::Problem>,
+    /// The latest agent start asked for; an agent prepared for an older one is not used.
+    pub agent_generation: u64,
     pub quit: bool,
 }
 
@@ -491,8 +501,31 @@ impl State {
             models: crate::provider::pricing::MODELS.iter().map(|m| m.prefix.to_string()).collect(),
             flash: None,
             diff_view: super::review::DiffView::new(),
+            settings: crate::config::Effective::defaults(),
+            reported: Default::default(),
+            agent_generation: 0,
             quit: false,
         }
+    }
+
+    /// The state at start-up, from the settings read then.
+    pub fn from_setup(settings: &super::settings::InterfaceSettings) -> State {
+        let e = &settings.effective;
+        let mut state = State::new(settings.theme.clone(), settings.keymap.clone());
+        if !e.models.value.is_empty() {
+            state.models = e.models.value.clone();
+        }
+        state.show_todos = e.ui.show_todos.value;
+        state.show_sidebar = e.ui.show_sidebar.value;
+        state.sidebar_min_width = e.ui.sidebar_min_width.value;
+        state.diff_view = super::review::DiffView {
+            side_by_side: e.ui.diff_side_by_side.value,
+            wrap: e.ui.diff_wrap.value,
+            ..super::review::DiffView::new()
+        };
+        state.bell = e.ui.bell.value;
+        state.settings = e.clone();
+        state
     }
 
     /// Key contexts, highest priority first.

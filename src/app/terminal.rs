@@ -1,4 +1,5 @@
-//! Terminal setup and teardown.
+//! The terminal: setup and teardown, and the effects that write to it or hand it over (the
+//! bell, the clipboard's OSC 52 fallback, the external editor).
 //!
 //! [`Tui::enter`] switches to the alternate screen in raw mode with bracketed paste, focus
 //! events, mouse reporting and (where the terminal supports it) the kitty keyboard protocol, so
@@ -142,6 +143,46 @@ fn base64(data: &[u8]) -> String {
         }
     }
     out
+}
+
+/// Rings the terminal's bell.
+pub fn bell() {
+    let mut out = stdout();
+    let _ = out.write_all(b"\x07");
+    let _ = out.flush();
+}
+
+/// Copies to the system clipboard, or with OSC 52 where there is none (SSH, tmux, no display).
+/// The clipboard is kept between copies: on X11 it serves the text only while it lives.
+pub fn copy(clipboard: &mut Option<arboard::Clipboard>, text: &str) -> Result<String, String> {
+    if clipboard.is_none() {
+        *clipboard = arboard::Clipboard::new().ok();
+    }
+    if let Some(cb) = clipboard.as_mut()
+        && cb.set_text(text.to_string()).is_ok()
+    {
+        return Ok(format!("{} characters to the clipboard", text.chars().count()));
+    }
+    osc52_copy(text).map_err(|e| e.to_string())?;
+    Ok(format!("{} characters via the terminal (OSC 52)", text.chars().count()))
+}
+
+/// Opens `$VISUAL` / `$EDITOR` (else `vi`) on the text; returns the edited text.
+pub fn edit_in_editor(text: &str) -> Result<String, String> {
+    let file = tempfile::Builder::new().prefix("claw-prompt-").suffix(".md").tempfile().map_err(|e| e.to_string())?;
+    std::fs::write(file.path(), text).map_err(|e| e.to_string())?;
+    let editor = std::env::var("VISUAL").or_else(|_| std::env::var("EDITOR")).unwrap_or_else(|_| "vi".into());
+    let mut parts = editor.split_whitespace();
+    let program = parts.next().unwrap_or("vi");
+    let status = std::process::Command::new(program)
+        .args(parts)
+        .arg(file.path())
+        .status()
+        .map_err(|e| format!("cannot start `{editor}`: {e}"))?;
+    if !status.success() {
+        return Err(format!("`{editor}` exited with {status}"));
+    }
+    std::fs::read_to_string(file.path()).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

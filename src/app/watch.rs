@@ -19,6 +19,18 @@ use super::event::Event;
 /// instant.
 const QUIET: Duration = Duration::from_millis(200);
 
+/// Whether a file event says something changed. Reading a file is not a change: inotify
+/// reports opens and closes after reading, and counting them made every reload (which reads
+/// the files) trigger the next one, forever. A close after writing is a change.
+pub fn is_change(kind: &notify::EventKind) -> bool {
+    use notify::event::{AccessKind, AccessMode};
+    match kind {
+        notify::EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        notify::EventKind::Access(_) => false,
+        _ => true,
+    }
+}
+
 /// Watches `files` (which may not exist yet) and sends `Event::FilesChanged` on `bus` when any
 /// of them is written, created, renamed or removed. The watch lasts as long as the returned
 /// watcher.
@@ -26,7 +38,9 @@ pub fn watch(files: &[PathBuf], bus: mpsc::UnboundedSender<Event>) -> notify::Re
     let wanted: BTreeSet<PathBuf> = files.iter().cloned().collect();
     let (tx, mut rx) = mpsc::unbounded_channel::<PathBuf>();
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-        if let Ok(event) = res {
+        if let Ok(event) = res
+            && is_change(&event.kind)
+        {
             for p in event.paths {
                 let _ = tx.send(p);
             }
@@ -54,4 +68,29 @@ pub fn watch(files: &[PathBuf], bus: mpsc::UnboundedSender<Event>) -> notify::Re
         }
     });
     Ok(watcher)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reading a watched file (as every reload does) is silent; writing it is reported.
+    #[tokio::test]
+    async fn reads_are_not_changes_and_writes_are() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().canonicalize().unwrap().join("config.toml");
+        std::fs::write(&file, "model = \"a\"\n").unwrap();
+        let (bus, mut rx) = mpsc::unbounded_channel();
+        let _w = watch(std::slice::from_ref(&file), bus).unwrap();
+        for _ in 0..20 {
+            std::fs::read_to_string(&file).unwrap();
+        }
+        let quiet = tokio::time::timeout(QUIET * 4, rx.recv()).await;
+        assert!(quiet.is_err(), "reading reported a change: {quiet:?}");
+        std::fs::write(&file, "model = \"b\"\n").unwrap();
+        match tokio::time::timeout(Duration::from_secs(5), rx.recv()).await {
+            Ok(Some(Event::FilesChanged(paths))) => assert_eq!(paths, [file]),
+            other => panic!("a write was not reported: {other:?}"),
+        }
+    }
 }

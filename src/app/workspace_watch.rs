@@ -71,7 +71,9 @@ pub fn watch_workspace(root: &Path, bus: mpsc::UnboundedSender<Event>) -> notify
     let root = root.to_path_buf();
     let (tx, mut rx) = mpsc::unbounded_channel::<(PathBuf, bool)>();
     let watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-        if let Ok(event) = res {
+        if let Ok(event) = res
+            && super::watch::is_change(&event.kind)
+        {
             let created_dir = matches!(event.kind, EventKind::Create(notify::event::CreateKind::Folder));
             for p in event.paths {
                 let _ = tx.send((p, created_dir));

@@ -1,15 +1,32 @@
-//! Settings: files, environment, command line.
+//! Settings: where they live, reading them, and resolving them into effective values.
 //!
-//! Files are TOML, read in this order, later ones overriding earlier ones key by key:
-//! the user's `config.toml` in the config home (`$CLAW_CONFIG_HOME`, else `$CLAUDE_CONFIG_HOME`,
-//! else `~/.claw`), the project's `.claw/config.toml`, then `.claw/config.local.toml`. The
-//! environment and the command line override files (the caller applies those). A file with a
-//! syntax error is skipped whole; an unknown key or a value of the wrong type is skipped alone.
-//! Either way the warning names the file, line and column, and the rest still applies.
+//! - [`settings`]: what a config file may say, and reading the layers of TOML files (the
+//!   user's `config.toml` in the config home, the project's `.claw/config.toml`, then
+//!   `.claw/config.local.toml`) into one merged table, key by key.
+//! - [`resolve`]: the one place precedence is applied (defaults < user < project < local <
+//!   environment < flags); every value comes out with its [`Source`].
+//! - [`theme`] and [`keymap`]: finding and parsing theme and keymap files (built-in ones
+//!   included), for the interface to use.
+//! - [`problem`]: [`Problem`], how every loader says what is wrong and where.
+//! - [`describe`]: the report `claw-tui config` and `/config` print.
+//!
+//! Nothing here draws or decides permissions; it reads files and reports.
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+pub mod describe;
+pub mod keymap;
+pub mod problem;
+pub mod resolve;
+pub mod settings;
+pub mod theme;
+
+pub use problem::Problem;
+pub use resolve::{
+    DEFAULT_KEYMAP, DEFAULT_MODEL, DEFAULT_SIDEBAR_MIN_WIDTH, DEFAULT_THEME, Effective, Env, FileState, Layer, Source,
+    Sourced, resolve,
+};
+pub use settings::{KNOWN_KEYS, Loaded, Settings, load_files};
 
 /// The config home: `$CLAW_CONFIG_HOME`, `$CLAUDE_CONFIG_HOME`, or `~/.claw`.
 pub fn config_home() -> Option<PathBuf> {
@@ -26,109 +43,15 @@ pub fn sessions_root() -> Option<PathBuf> {
     config_home().map(|h| h.join("sessions"))
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ProviderSettings {
-    pub base_url: Option<String>,
-    pub max_retries: Option<u32>,
-    pub retry_base_delay_ms: Option<u64>,
-    pub idle_timeout_secs: Option<u64>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PermissionSettings {
-    #[serde(default)]
-    pub allow: Vec<String>,
-    #[serde(default)]
-    pub deny: Vec<String>,
-}
-
-/// A price override: dollars per million tokens; cache prices default to 1.25× and 0.1× input.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PriceSettings {
-    pub input: f64,
-    pub output: f64,
-    pub cache_write: Option<f64>,
-    pub cache_read: Option<f64>,
-    pub context_window: Option<u64>,
-}
-
-/// Panes and layout of the interface.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UiSettings {
-    /// Show the todo list (ctrl+t toggles it). Default true.
-    pub show_todos: Option<bool>,
-    /// Show the side column on wide terminals (ctrl+b toggles it). Default true.
-    pub show_sidebar: Option<bool>,
-    /// Terminals at least this wide get the side column. Default 96.
-    pub sidebar_min_width: Option<u16>,
-    /// Diffs (the review, /diff) open side by side rather than unified (`s` toggles). Default
-    /// false.
-    pub diff_side_by_side: Option<bool>,
-    /// Long diff lines wrap rather than scroll sideways (`w` toggles). Default true.
-    pub diff_wrap: Option<bool>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BashSettings {
-    pub timeout_secs: Option<u64>,
-}
-
-/// Everything a config file may set. Every field is optional: unset means "the default".
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Settings {
-    pub model: Option<String>,
-    pub max_tokens: Option<u32>,
-    pub max_iterations: Option<usize>,
-    pub permission_mode: Option<String>,
-    pub thinking_budget: Option<u32>,
-    /// The interface's colours: a built-in theme or a file in a themes directory.
-    pub theme: Option<String>,
-    /// The keys: default, vim, emacs, or a file in a keymaps directory.
-    pub keymap: Option<String>,
-    /// Share of the context window (0.1–0.99) at which the conversation is compacted.
-    pub compact_threshold: Option<f64>,
-    /// Models offered by /model (default: every model in the price table).
-    pub models: Option<Vec<String>>,
-    #[serde(default)]
-    pub provider: ProviderSettings,
-    #[serde(default)]
-    pub permissions: PermissionSettings,
-    #[serde(default)]
-    pub bash: BashSettings,
-    #[serde(default)]
-    pub ui: UiSettings,
-    /// When a turn ends while the terminal is not focused: "bell" (the terminal's bell, which
-    /// most terminals turn into a notification) or "off". Default "bell".
-    pub notifications: Option<String>,
-    /// Price overrides by model-id prefix: `[prices."claude-sonnet-4-5"] input = 3.0 ...`.
-    #[serde(default)]
-    pub prices: std::collections::BTreeMap<String, PriceSettings>,
-}
-
-/// The merged settings and what went wrong reading them.
-#[derive(Debug, Default)]
-pub struct Loaded {
-    pub settings: Settings,
-    pub files: Vec<PathBuf>,
-    pub warnings: Vec<String>,
-    /// Which file set each value, by dotted key (the last file that set it).
-    pub sources: std::collections::BTreeMap<String, String>,
-}
-
-/// The config files that apply to a workspace rooted at `root`, lowest precedence first.
-pub fn config_files(root: &Path) -> Vec<PathBuf> {
+/// The config files that apply to a workspace rooted at `root`, lowest precedence first, each
+/// with its layer.
+pub fn config_files(root: &Path) -> Vec<(Layer, PathBuf)> {
     let mut files = Vec::new();
     if let Some(home) = config_home() {
-        files.push(home.join("config.toml"));
+        files.push((Layer::User, home.join("config.toml")));
     }
-    files.push(root.join(".claw").join("config.toml"));
-    files.push(root.join(".claw").join("config.local.toml"));
+    files.push((Layer::Project, root.join(".claw").join("config.toml")));
+    files.push((Layer::Local, root.join(".claw").join("config.local.toml")));
     files
 }
 
@@ -137,279 +60,10 @@ pub fn load(root: &Path) -> Loaded {
     load_files(&config_files(root))
 }
 
-pub fn load_files(files: &[PathBuf]) -> Loaded {
-    let mut loaded = Loaded::default();
-    let mut merged = toml::Table::new();
-    for path in files {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => {
-                loaded.warnings.push(format!("{}: cannot read: {e}", path.display()));
-                continue;
-            }
-        };
-        let table = match text.parse::<toml::Table>() {
-            Ok(t) => t,
-            Err(e) => {
-                // A syntax error leaves nothing trustworthy in the file.
-                loaded.warnings.push(format!("{}:{}; this file was ignored", path.display(), locate(&text, &e)));
-                continue;
-            }
-        };
-        let (valid, problems) = validate(&text, table);
-        for (line, column, what) in problems {
-            loaded.warnings.push(format!("{}:{line}:{column}: {what}; this setting was ignored", path.display()));
-        }
-        for key in leaf_keys(&valid, "") {
-            loaded.sources.insert(key, path.display().to_string());
-        }
-        merge(&mut merged, valid);
-        loaded.files.push(path.clone());
-    }
-    match toml::Value::Table(merged).try_into::<Settings>() {
-        Ok(s) => loaded.settings = s,
-        Err(e) => loaded.warnings.push(format!("the merged configuration is invalid: {e}")),
-    }
-    loaded
-}
-
-/// Tables whose entries are checked one by one (a bad entry does not take its siblings down).
-const SECTIONS: &[&str] = &["provider", "permissions", "bash", "prices", "ui"];
-
-/// Keeps the entries of a file's table that are valid settings; returns them and, for each
-/// entry that is not, its line, column and what is wrong.
-fn validate(text: &str, table: toml::Table) -> (toml::Table, Vec<(usize, usize, String)>) {
-    let mut valid = toml::Table::new();
-    let mut problems = Vec::new();
-    let check = |candidate: toml::Table| -> Result<(), String> {
-        toml::Value::Table(candidate).try_into::<Settings>().map(|_| ()).map_err(|e| e.message().trim().to_string())
-    };
-    for (key, value) in table {
-        match value {
-            toml::Value::Table(entries) if SECTIONS.contains(&key.as_str()) => {
-                let mut kept = toml::Table::new();
-                for (sub, v) in entries {
-                    let mut inner = toml::Table::new();
-                    inner.insert(sub.clone(), v.clone());
-                    let mut candidate = toml::Table::new();
-                    candidate.insert(key.clone(), toml::Value::Table(inner));
-                    match check(candidate) {
-                        Ok(()) => {
-                            kept.insert(sub, v);
-                        }
-                        Err(e) => {
-                            let (line, col) = locate_key(text, Some(&key), &sub);
-                            problems.push((line, col, explain(&format!("{key}.{sub}"), &e)));
-                        }
-                    }
-                }
-                valid.insert(key, toml::Value::Table(kept));
-            }
-            v => {
-                let mut candidate = toml::Table::new();
-                candidate.insert(key.clone(), v.clone());
-                match check(candidate) {
-                    Ok(()) => {
-                        valid.insert(key, v);
-                    }
-                    Err(e) => {
-                        let (line, col) = locate_key(text, None, &key);
-                        problems.push((line, col, explain(&key, &e)));
-                    }
-                }
-            }
-        }
-    }
-    (valid, problems)
-}
-
-/// A readable reason: unknown keys get a suggestion instead of serde's list of every field.
-fn explain(key: &str, error: &str) -> String {
-    if error.starts_with("unknown field") {
-        // Suggest among the names that could stand there: top-level names for a top-level
-        // key, the section's own keys for a key inside a section.
-        let (section, name) = match key.split_once('.') {
-            Some((s, n)) => (Some(s), n),
-            None => (None, key),
-        };
-        let candidates: Vec<&str> = KNOWN_KEYS
-            .iter()
-            .filter_map(|k| match (section, k.split_once('.')) {
-                (None, None) => Some(*k),
-                (None, Some((top, _))) => Some(top),
-                (Some(s), Some((top, rest))) if s == top => Some(rest),
-                _ => None,
-            })
-            .collect();
-        let known =
-            candidates.into_iter().filter(|k| edit_distance(k, name) <= 2).min_by_key(|k| edit_distance(k, name));
-        return match known {
-            Some(k) => format!("`{key}` is not a setting (did you mean `{k}`?)"),
-            None => format!("`{key}` is not a setting (see docs/configuration.md)"),
-        };
-    }
-    format!("`{key}`: {error}")
-}
-
-/// Every setting, for suggestions and for `claw-tui config`.
-pub const KNOWN_KEYS: &[&str] = &[
-    "model",
-    "max_tokens",
-    "max_iterations",
-    "permission_mode",
-    "thinking_budget",
-    "compact_threshold",
-    "theme",
-    "keymap",
-    "models",
-    "provider.base_url",
-    "provider.max_retries",
-    "provider.retry_base_delay_ms",
-    "provider.idle_timeout_secs",
-    "permissions.allow",
-    "permissions.deny",
-    "bash.timeout_secs",
-    "ui.show_todos",
-    "ui.show_sidebar",
-    "ui.sidebar_min_width",
-    "ui.diff_side_by_side",
-    "ui.diff_wrap",
-    "notifications",
-    "prices",
-];
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur.push((prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
-/// Where `key` is written: the line and column of its first appearance (inside `[section]`
-/// when given). Falls back to the section header, then to 1:1.
-pub(crate) fn locate_key(text: &str, section: Option<&str>, key: &str) -> (usize, usize) {
-    let mut current: Option<String> = None;
-    let mut header = (1, 1);
-    for (i, line) in text.lines().enumerate() {
-        let trimmed = line.trim_start();
-        let indent = line.len() - trimmed.len();
-        if let Some(name) = trimmed.strip_prefix('[') {
-            let name = name.trim_start_matches('[').split(']').next().unwrap_or("").trim().to_string();
-            if section.is_some_and(|s| name == s) {
-                header = (i + 1, indent + 1);
-            }
-            // An unknown table: its header is where the key is written.
-            if section.is_none() && (name == key || name.starts_with(&format!("{key}."))) {
-                return (i + 1, indent + 1);
-            }
-            current = Some(name);
-            continue;
-        }
-        let in_place = match section {
-            None => current.is_none(),
-            Some(s) => {
-                current.as_deref() == Some(s) || current.as_deref().is_some_and(|c| c.starts_with(&format!("{s}.")))
-            }
-        };
-        let unquoted = trimmed.trim_start_matches('"');
-        if in_place
-            && unquoted.starts_with(key)
-            && unquoted[key.len()..].trim_start_matches('"').trim_start().starts_with(['=', '.', ']'])
-        {
-            return (i + 1, indent + 1);
-        }
-        // `section.key = ...` written as a dotted key at the top level.
-        if section.is_some_and(|s| current.is_none() && trimmed.starts_with(&format!("{s}.{key}"))) {
-            return (i + 1, indent + 1);
-        }
-    }
-    header
-}
-
-/// Dotted names of the values in a table (`provider.max_retries`).
-fn leaf_keys(table: &toml::Table, prefix: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for (k, v) in table {
-        let name = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
-        match v {
-            toml::Value::Table(t) => out.extend(leaf_keys(t, &name)),
-            _ => out.push(name),
-        }
-    }
-    out
-}
-
-/// `L:C: message` for a TOML error.
-fn locate(text: &str, e: &toml::de::Error) -> String {
-    let message = e.message().trim().to_string();
-    match e.span() {
-        Some(span) => {
-            let before = &text[..span.start.min(text.len())];
-            let line = before.matches('\n').count() + 1;
-            let column = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
-            format!("{line}:{column}: {message}")
-        }
-        None => message,
-    }
-}
-
-fn merge(into: &mut toml::Table, from: toml::Table) {
-    for (key, value) in from {
-        match (into.get_mut(&key), value) {
-            (Some(toml::Value::Table(a)), toml::Value::Table(b)) => merge(a, b),
-            (_, v) => {
-                into.insert(key, v);
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn later_files_override_and_bad_entries_are_reported_with_position() {
-        let dir = tempfile::tempdir().unwrap();
-        let a = dir.path().join("a.toml");
-        let b = dir.path().join("b.toml");
-        let c = dir.path().join("c.toml");
-        std::fs::write(&a, "model = \"one\"\nmax_iterations = 3\n[provider]\nmax_retries = 5\n").unwrap();
-        std::fs::write(&b, "model = \"two\"\n[provider]\nbase_url = \"http://x\"\n").unwrap();
-        std::fs::write(&c, "model = \"three\"\nmodle = \"typo\"\n").unwrap();
-        let d = dir.path().join("d.toml");
-        std::fs::write(&d, "[provider]\nmax_retries = \"lots\"\nidle_timeout_secs = 30\n").unwrap();
-        let e = dir.path().join("e.toml");
-        std::fs::write(&e, "model = \"four\"\nthis is not toml\n").unwrap();
-        let loaded =
-            load_files(&[a.clone(), b.clone(), c.clone(), d.clone(), e.clone(), dir.path().join("missing.toml")]);
-        // c's valid line applies; its typo is skipped alone; e is skipped whole.
-        assert_eq!(loaded.settings.model.as_deref(), Some("three"));
-        assert_eq!(loaded.settings.max_iterations, Some(3));
-        assert_eq!(loaded.settings.provider.max_retries, Some(5), "d's bad value did not override a's");
-        assert_eq!(loaded.settings.provider.idle_timeout_secs, Some(30));
-        assert_eq!(loaded.settings.provider.base_url.as_deref(), Some("http://x"));
-        assert_eq!(loaded.warnings.len(), 3, "{:?}", loaded.warnings);
-        assert_eq!(
-            loaded.warnings[0],
-            format!("{}:2:1: `modle` is not a setting (did you mean `model`?); this setting was ignored", c.display())
-        );
-        assert!(
-            loaded.warnings[1]
-                .starts_with(&format!("{}:2:1: `provider.max_retries`: invalid type: string \"lots\"", d.display())),
-            "{}",
-            loaded.warnings[1]
-        );
-        assert!(loaded.warnings[2].starts_with(&format!("{}:2:", e.display())), "{}", loaded.warnings[2]);
-        assert!(loaded.warnings[2].ends_with("this file was ignored"), "{}", loaded.warnings[2]);
-        assert_eq!(loaded.sources["model"], c.display().to_string());
-        assert_eq!(loaded.sources["provider.max_retries"], a.display().to_string());
-    }
+/// Reads the config files of the workspace at `root` and resolves them with the command line
+/// and the process's environment: the effective settings.
+pub fn effective(cli: &crate::cli::Cli, root: &Path) -> Effective {
+    let files = config_files(root);
+    let loaded = load_files(&files);
+    resolve(cli, &Env::from_process(), &loaded, &files)
 }

@@ -48,7 +48,7 @@ pub fn preview(path: &Path) -> std::io::Result<Vec<String>> {
                     }
                 }
                 (Role::Assistant, ContentBlock::ToolUse { name, input, .. }) => {
-                    lines.push(format!("  ⎿ {name} {}", crate::app::replay::input_summary(name, input)));
+                    lines.push(format!("  ⎿ {name} {}", crate::tools::registry::input_summary(name, input)));
                 }
                 _ => {}
             }

@@ -62,6 +62,24 @@ impl Registry {
     }
 }
 
+/// A one-line summary of a tool call's input, like the tool's own plan gives: for a session
+/// replayed or previewed, where the plan is not run again.
+pub fn input_summary(tool: &str, input: &serde_json::Value) -> String {
+    let s = |k: &str| input.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+    match tool {
+        "bash" => s("command").lines().next().unwrap_or_default().to_string(),
+        "read_file" | "write_file" | "edit_file" => s("path"),
+        "glob_search" => s("pattern"),
+        "grep_search" => format!("/{}/", s("pattern")),
+        "todo_write" => format!("{} items", input.get("todos").and_then(|t| t.as_array()).map_or(0, Vec::len)),
+        "bash_output" | "kill_shell" => s("shell_id"),
+        _ => {
+            let text = input.to_string();
+            text.chars().take(80).collect()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

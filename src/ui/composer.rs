@@ -7,10 +7,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
 use crate::app::state::{Focus, State};
-use crate::app::update::COMMANDS;
+use crate::app::update::{COMMANDS, Command};
 
 /// The slash commands matching what is typed, when the prompt is a single `/word`.
-pub fn completions(state: &State) -> Vec<&'static (&'static str, &'static str)> {
+pub fn completions(state: &State) -> Vec<&'static Command> {
     let lines = state.composer.textarea.lines();
     if lines.len() != 1 {
         return Vec::new();
@@ -19,7 +19,7 @@ pub fn completions(state: &State) -> Vec<&'static (&'static str, &'static str)> 
     if !typed.starts_with('/') || typed.contains(char::is_whitespace) {
         return Vec::new();
     }
-    COMMANDS.iter().filter(|(name, _)| name.starts_with(typed)).collect()
+    COMMANDS.iter().filter(|c| c.name.starts_with(typed)).collect()
 }
 
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
@@ -94,12 +94,13 @@ pub fn render_completions(state: &State, frame: &mut Frame, above: Rect) {
     let w = above.width.min(72);
     let area = Rect { x: above.x + 1, y: above.y + above.height - h, width: w.saturating_sub(1), height: h };
     let selected = state.composer.completion.min(items.len() - 1);
-    let name_w = items.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    let name_w = items.iter().map(|c| c.name.len()).max().unwrap_or(0);
     let desc_w = (area.width as usize).saturating_sub(name_w + 5);
     let lines: Vec<Line> = items
         .iter()
         .enumerate()
-        .map(|(i, (name, desc))| {
+        .map(|(i, c)| {
+            let (name, desc) = (c.name, c.description);
             let style = if i == selected {
                 Style::default().bg(theme.ui.selection).fg(theme.ui.accent).add_modifier(Modifier::BOLD)
             } else {

@@ -16,7 +16,7 @@ pub fn lines(state: &State) -> Vec<Line<'static>> {
     let key_w =
         ACTIONS.iter().map(|a| state.keymap.keys_for(a.action).join(", ").chars().count()).max().unwrap_or(0) + 2;
     let mut lines = Vec::new();
-    for ctx in Context::ALL {
+    for &ctx in Context::ALL {
         lines.push(Line::from(Span::styled(ctx.name().to_string(), head)));
         for info in ACTIONS.iter().filter(|a| a.context == ctx) {
             let keys = state.keymap.keys_for(info.action).join(", ");
@@ -27,7 +27,7 @@ pub fn lines(state: &State) -> Vec<Line<'static>> {
         }
         lines.push(Line::default());
     }
-    let commands: Vec<&str> = crate::app::update::COMMANDS.iter().map(|(n, _)| *n).collect();
+    let commands: Vec<&str> = crate::app::update::COMMANDS.iter().map(|c| c.name).collect();
     lines.push(Line::from(Span::styled(
         format!("Type / in an empty prompt for commands: {}", commands.join(" ")),
         Style::default().fg(theme.ui.muted),

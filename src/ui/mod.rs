@@ -25,9 +25,8 @@ use ratatui::widgets::Block;
 
 use crate::app::state::{Overlay, State};
 
-/// Terminals at least this wide get the side column (todo list and cost meter), unless the
-/// config says otherwise (`[ui] sidebar_min_width`).
-pub const SIDEBAR_MIN_WIDTH: u16 = 96;
+/// Terminals at least this wide get the side column, unless the config says otherwise.
+pub use crate::config::DEFAULT_SIDEBAR_MIN_WIDTH as SIDEBAR_MIN_WIDTH;
 /// Width of the side column.
 pub const SIDEBAR_WIDTH: u16 = 30;
 /// Most lines the composer grows to.

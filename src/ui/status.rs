@@ -47,6 +47,7 @@ fn activity(state: &State) -> (String, bool) {
         Activity::Streaming => (format!("{spin} streaming"), true),
         Activity::RunningTool(t) => (format!("{spin} running {t}"), true),
         Activity::WaitingApproval => ("? waiting for approval".into(), true),
+        Activity::Starting => (format!("{spin} starting"), true),
         Activity::Retrying { until_ms } => {
             let secs = until_ms.saturating_sub(state.now_ms).div_ceil(1000);
             (format!("{spin} retrying in {secs}s"), true)

@@ -140,9 +140,9 @@ pub(super) fn browser_key(state: &mut State, key: KeyEvent, k: Key, fx: &mut Vec
             request_preview(b, fx);
         }
         Some(Action::SessionResume) => {
-            if let Some(s) = b.highlighted() {
-                fx.push(Effect::Resume(s.path.clone()));
+            if let Some(path) = b.highlighted().map(|s| s.path.clone()) {
                 state.overlays.pop();
+                super::start::start_agent(state, crate::app::slot::Start::Resume(path), fx);
             }
         }
         Some(Action::SessionRename) => {

@@ -20,13 +20,15 @@ mod browser;
 mod commands;
 mod pickers;
 mod review;
+mod settings;
+mod start;
 mod vim;
 
 use agent::on_agent;
 use approvals::{approval_action, decide};
 pub use browser::refilter_sessions;
 use browser::{browser_key, open_browser, sessions_arrived};
-pub use commands::COMMANDS;
+pub use commands::{COMMANDS, Command};
 use commands::{run_command, set_mode};
 pub use pickers::refilter;
 use pickers::{open_palette, open_picker, open_theme_picker, picker_action, picker_type};
@@ -59,25 +61,9 @@ pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
         Event::Copied(Err(e)) => notice(state, NoticeLevel::Error, format!("copy failed: {e}")),
         Event::Report(Ok(what)) => flash(state, what),
         Event::Notice(text) => notice(state, NoticeLevel::Info, text),
-        // Reloading reads files: the runtime does it and answers with `Reloaded`.
-        Event::FilesChanged(_) => {}
-        Event::Reloaded { theme, keymap, notices } => {
-            if let Some(t) = theme
-                && t != state.theme
-            {
-                state.theme = t;
-                state.layout_epoch += 1;
-            }
-            if let Some(k) = keymap
-                && k != state.keymap
-            {
-                state.keymap = k;
-                state.pending_keys.clear();
-            }
-            for n in notices {
-                notice(state, NoticeLevel::Warning, n);
-            }
-        }
+        Event::FilesChanged(changed) => fx.push(Effect::Reload { changed }),
+        Event::Reloaded { settings, changed } => settings::reloaded(state, *settings, &changed, &mut fx),
+        Event::Problems(problems) => settings::report_problems(state, problems, &[]),
         Event::Themes(themes) => open_theme_picker(state, themes),
         Event::Report(Err(e)) => notice(state, NoticeLevel::Error, e),
         Event::Sessions { list, all } => sessions_arrived(state, list, all, &mut fx),
@@ -88,52 +74,23 @@ pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
                 b.preview = Some((path, lines));
             }
         }
-        Event::AgentRestarted { welcome, branch } => {
-            state.status.branch = branch;
-            state.transcript = Transcript { cells: Vec::new(), scroll: Scroll::Follow, selected: None };
-            state.cost = CostMeter::default();
-            state.todos.clear();
-            state.queued.clear();
-            state.approval_queue.clear();
-            state.overlays.retain(|o| !matches!(o, Overlay::Approval(_) | Overlay::Review(_)));
-            state.turn_running = false;
-            state.activity = Activity::Idle;
-            if welcome {
-                state.transcript.push(CellKind::Welcome);
-            }
+        Event::AgentPrepared { generation, start, result } => {
+            start::agent_prepared(state, generation, start, result, &mut fx)
         }
-        Event::Restore(items) => {
-            let mut turn = None;
-            for item in items {
-                match item {
-                    super::replay::ReplayItem::Turn(n) => turn = Some(n),
-                    super::replay::ReplayItem::Rewound(n) => {
-                        if let Some(at) = state.transcript.cells.iter().position(|c| c.turn == Some(n)) {
-                            state.transcript.cells.truncate(at);
-                        }
-                    }
-                    super::replay::ReplayItem::User(text) => {
-                        remember(state, &text);
-                        let i = state
-                            .transcript
-                            .push(CellKind::User { text: crate::sanitize::visible_owned(text.clone()) });
-                        state.transcript.cells[i].turn = turn.take();
-                    }
-                    super::replay::ReplayItem::Agent(ev) => on_agent(state, ev, &mut fx),
-                }
+        Event::Forked(Ok(path)) => {
+            flash(state, "forked: this is a new session");
+            start::start_agent(state, crate::app::slot::Start::Resume(path), &mut fx);
+        }
+        Event::Forked(Err(e)) => notice(state, NoticeLevel::Error, e),
+        Event::SessionsChanged(result) => {
+            match result {
+                Ok(what) => flash(state, what),
+                Err(e) => notice(state, NoticeLevel::Error, e),
             }
-            state.turn_running = false;
-            state.activity = Activity::Idle;
-            state.overlays.retain(|o| !matches!(o, Overlay::Approval(_) | Overlay::Review(_)));
-            state.transcript.scroll = Scroll::Follow;
-            // The session's cost so far is history; "last turn" starts with the next prompt.
-            let c = &mut state.cost;
-            c.turn = Default::default();
-            c.turn_cost = Some(0.0);
-            c.turn_base = c.session;
-            c.turn_base_cost = c.session_cost;
-            // The replayed turn's "interrupted" notices and queued prompts are history, not news.
-            fx.retain(|e| !matches!(e, Effect::Agent(_)));
+            // The browser, if open, shows the list as it is now.
+            if let Some(Overlay::Sessions(b)) = state.overlays.last() {
+                fx.push(Effect::ListSessions { all: b.all_projects });
+            }
         }
         Event::Command(line) => run_command(state, line.trim(), &mut fx),
         Event::SubmitPrompt(text) => {
@@ -318,12 +275,12 @@ fn completion_intercepts(state: &mut State, action: Action, fx: &mut Vec<Effect>
         Action::HistoryPrev => state.composer.completion = (state.composer.completion + n - 1) % n,
         Action::HistoryNext => state.composer.completion = (state.composer.completion + 1) % n,
         Action::FocusTranscript => {
-            let name = matches[state.composer.completion.min(n - 1)].0;
+            let name = matches[state.composer.completion.min(n - 1)].name;
             set_composer(state, &format!("{name} "));
         }
         Action::Submit => {
             let typed = state.composer.text();
-            let chosen = matches[state.composer.completion.min(n - 1)].0;
+            let chosen = matches[state.composer.completion.min(n - 1)].name;
             let line = if typed.trim() == chosen || typed.contains(' ') { typed } else { chosen.to_string() };
             set_composer(state, "");
             remember(state, &line);

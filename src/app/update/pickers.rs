@@ -8,11 +8,11 @@ const LABEL_BONUS: u32 = 1 << 20;
 pub(super) fn open_palette(state: &mut State) {
     let mut items: Vec<PickerItem> = COMMANDS
         .iter()
-        .map(|(name, desc)| PickerItem {
-            label: name.to_string(),
-            detail: desc.to_string(),
+        .map(|c| PickerItem {
+            label: c.name.to_string(),
+            detail: c.description.to_string(),
             key: String::new(),
-            action: PickerAction::Command(name.to_string()),
+            action: PickerAction::Command(c.name.to_string()),
         })
         .collect();
     for info in ACTIONS.iter().filter(|a| a.context == Context::Global) {

@@ -1,0 +1,62 @@
+//! Hot reload and problems: settings read again are compared with the ones in use, and what
+//! changed is applied; every problem in a settings file is told once per change of its file.
+
+use super::*;
+use crate::app::settings::InterfaceSettings;
+use crate::config::Problem;
+
+/// Settings read again after `changed` changed on disk. A theme or keymap that loads cleanly
+/// replaces the one in use (a broken save keeps the last good one, and says so); a new model
+/// or permission mode goes to the agent only when its effective value changed, so a file never
+/// overrides the environment or a flag.
+pub(super) fn reloaded(
+    state: &mut State,
+    new: InterfaceSettings,
+    changed: &[std::path::PathBuf],
+    fx: &mut Vec<Effect>,
+) {
+    let InterfaceSettings { effective, theme, theme_problems, keymap, keymap_problems } = new;
+    if theme_problems.is_empty() && theme != state.theme {
+        state.theme = theme;
+        state.layout_epoch += 1;
+    }
+    if keymap_problems.is_empty() && keymap != state.keymap {
+        state.keymap = keymap;
+        state.pending_keys.clear();
+    }
+    let old = &state.settings;
+    if effective.model.value != old.model.value {
+        fx.push(Effect::Agent(Op::SetModel { model: effective.model.value.clone() }));
+    }
+    if effective.permission_mode.value != old.permission_mode.value {
+        fx.push(Effect::Agent(Op::SetPermissionMode { mode: effective.permission_mode.value }));
+    }
+    let problems = effective.problems.clone();
+    state.settings = effective;
+    forget(state, changed);
+    report(state, problems, "");
+    report(state, theme_problems, " (keeping the last good theme)");
+    report(state, keymap_problems, " (keeping the last good keymap)");
+}
+
+/// Tells each problem not told before. A problem in one of the `changed` files is told again
+/// (the file was saved and is still wrong); a problem that stays in an untouched file is not.
+pub(super) fn report_problems(state: &mut State, problems: Vec<Problem>, changed: &[std::path::PathBuf]) {
+    forget(state, changed);
+    report(state, problems, "");
+}
+
+/// Forgets the problems told about files that changed since.
+fn forget(state: &mut State, changed: &[std::path::PathBuf]) {
+    state.reported.retain(|p| !p.path.as_ref().is_some_and(|path| changed.contains(path)));
+}
+
+/// Tells the problems not told yet, with `suffix` after each message (what was done about it).
+fn report(state: &mut State, problems: Vec<Problem>, suffix: &str) {
+    for p in problems {
+        if !state.reported.contains(&p) {
+            notice(state, NoticeLevel::Warning, format!("{p}{suffix}"));
+            state.reported.insert(p);
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! Starting and replacing the agent: /clear, /demo, /resume, forks, and the launch.
+//!
+//! A start is tagged with a generation. While the agent is prepared the state says so
+//! (prompts typed meanwhile wait in the queue); when it is ready the screen is reset to the
+//! new session (its replayed transcript, problems, the welcome) and the executor is asked to
+//! install it. An agent prepared for an older start is ignored.
+
+use super::*;
+use crate::agent::replay::ReplayItem;
+use crate::app::slot::{Prepared, Start};
+
+/// Asks for a new agent as `start` says; the old one stops at once.
+pub(super) fn start_agent(state: &mut State, start: Start, fx: &mut Vec<Effect>) {
+    state.agent_generation += 1;
+    state.queued.clear();
+    state.approval_queue.clear();
+    state.overlays.retain(|o| !matches!(o, Overlay::Approval(_) | Overlay::Review(_)));
+    state.turn_running = true;
+    state.activity = Activity::Starting;
+    fx.push(Effect::StartAgent { generation: state.agent_generation, start });
+}
+
+/// A prepared agent (or why there is none) for start `generation`.
+pub(super) fn agent_prepared(
+    state: &mut State,
+    generation: u64,
+    start: Start,
+    result: Result<Box<Prepared>, String>,
+    fx: &mut Vec<Effect>,
+) {
+    if generation != state.agent_generation {
+        return;
+    }
+    let p = match result {
+        Ok(p) => p,
+        Err(e) => {
+            state.turn_running = false;
+            state.activity = Activity::Idle;
+            return match start {
+                // A session that cannot be resumed: say why and start afresh.
+                Start::Resume(_) => {
+                    notice(state, NoticeLevel::Error, e);
+                    start_agent(state, Start::Fresh, fx);
+                }
+                _ => notice(state, NoticeLevel::Error, e),
+            };
+        }
+    };
+    let welcome = !p.has_credentials && p.prompt.is_none() && !matches!(start, Start::Resume(_));
+    restarted(state, welcome, p.branch.clone());
+    if let Some(items) = p.replay {
+        // The replay's last turn ending must not send the prompts typed while it started.
+        let waiting = std::mem::take(&mut state.queued);
+        restore(state, items, fx);
+        state.queued = waiting;
+    }
+    super::settings::report_problems(state, p.problems, &[]);
+    for n in p.notices {
+        notice(state, NoticeLevel::Info, n);
+    }
+    fx.push(Effect::InstallAgent { generation, built: p.built });
+    if let Some(prompt) = p.prompt {
+        notice(
+            state,
+            NoticeLevel::Warning,
+            "demo: a scripted model, real tools, in a scratch directory; nothing here touches your files",
+        );
+        remember(state, &prompt);
+        send_prompt(state, prompt, fx);
+    } else if let Some(next) = state.queued.pop_front() {
+        send_prompt(state, next, fx);
+    }
+}
+
+/// The screen of a new session: nothing from the old one but the prompts typed meanwhile.
+pub(super) fn restarted(state: &mut State, welcome: bool, branch: Option<String>) {
+    state.status.branch = branch;
+    state.transcript = Transcript { cells: Vec::new(), scroll: Scroll::Follow, selected: None };
+    state.cost = CostMeter::default();
+    state.todos.clear();
+    state.approval_queue.clear();
+    state.overlays.retain(|o| !matches!(o, Overlay::Approval(_) | Overlay::Review(_)));
+    state.turn_running = false;
+    state.activity = Activity::Idle;
+    if welcome {
+        state.transcript.push(CellKind::Welcome);
+    }
+}
+
+/// Shows a resumed session's transcript again.
+fn restore(state: &mut State, items: Vec<ReplayItem>, fx: &mut Vec<Effect>) {
+    let mut replayed = Vec::new();
+    let mut turn = None;
+    for item in items {
+        match item {
+            ReplayItem::Turn(n) => turn = Some(n),
+            ReplayItem::Rewound(n) => {
+                if let Some(at) = state.transcript.cells.iter().position(|c| c.turn == Some(n)) {
+                    state.transcript.cells.truncate(at);
+                }
+            }
+            ReplayItem::User(text) => {
+                remember(state, &text);
+                let i = state.transcript.push(CellKind::User { text: crate::sanitize::visible_owned(text.clone()) });
+                state.transcript.cells[i].turn = turn.take();
+            }
+            ReplayItem::Agent(ev) => on_agent(state, ev, &mut replayed),
+        }
+    }
+    state.turn_running = false;
+    state.activity = Activity::Idle;
+    state.overlays.retain(|o| !matches!(o, Overlay::Approval(_) | Overlay::Review(_)));
+    state.transcript.scroll = Scroll::Follow;
+    // The session's cost so far is history; "last turn" starts with the next prompt.
+    let c = &mut state.cost;
+    c.turn = Default::default();
+    c.turn_cost = Some(0.0);
+    c.turn_base = c.session;
+    c.turn_base_cost = c.session_cost;
+    // The replayed turn's "interrupted" notices and queued prompts are history, not news.
+    fx.extend(replayed.into_iter().filter(|e| !matches!(e, Effect::Agent(_))));
+}
