@@ -448,3 +448,26 @@ fn outside_git_diff_shows_the_sessions_changes() {
     // The scope key says why it does nothing.
     assert!(keys(&mut s, &["t"]).is_empty());
 }
+
+/// A tree longer than its pane scrolls with the selection, only as far as it must, and
+/// drawing it changes nothing (two renders are the same).
+#[test]
+fn a_long_tree_keeps_its_selection_in_view() {
+    let mut s = state("dark");
+    s.size = (120, 20);
+    update(&mut s, Event::Command("/diff".into()));
+    let files: Vec<ChangedFile> =
+        (0..40).map(|i| changed(&format!("src/f{i:02}.rs"), Status::Modified, 1, 1)).collect();
+    update(&mut s, Event::Changes { scope: Scope::WorkingTree, git: true, result: Ok(files) });
+    let shown = |s: &State| text(&render(s));
+    assert!(shown(&s).contains("f00.rs") && !shown(&s).contains("f39.rs"));
+    keys(&mut s, &["end"]);
+    let screen = shown(&s);
+    assert!(screen.contains("f39.rs") && !screen.contains("f00.rs"), "{screen}");
+    assert_eq!(screen, shown(&s), "drawing does not scroll");
+    // Going up inside the pane does not move it; past its top does, by one row.
+    keys(&mut s, &["up", "up"]);
+    assert_eq!(text(&render(&s)).lines().filter(|l| l.contains("f39.rs")).count(), 1, "still shown");
+    keys(&mut s, &["home"]);
+    assert!(shown(&s).contains("f00.rs") && shown(&s).contains("src/"));
+}

@@ -64,8 +64,10 @@ pub struct DiffViewer {
     pub files: Vec<ChangedFile>,
     pub loaded: bool,
     pub error: Option<String>,
-    /// Tree selection and folding; a `RefCell` because drawing the tree scrolls it.
-    pub tree: std::cell::RefCell<TreeState<String>>,
+    /// Tree selection and folding.
+    pub tree: TreeState<String>,
+    /// The first tree row shown; kept by `update` so the selection stays in view.
+    pub tree_offset: usize,
     /// The file whose diff is shown, and the diff once computed.
     pub selected: Option<String>,
     pub diff: Option<DiffFile>,
@@ -84,6 +86,7 @@ impl DiffViewer {
             loaded: false,
             error: None,
             tree: Default::default(),
+            tree_offset: 0,
             selected: None,
             diff: None,
             tree_focus: true,
@@ -97,7 +100,7 @@ impl DiffViewer {
         files.sort_by_cached_key(|f| tree_key(&f.path));
         self.files = files;
         self.loaded = true;
-        let mut tree = self.tree.borrow_mut();
+        let tree = &mut self.tree;
         for f in &self.files {
             let ids = ids_of(&f.path);
             for k in 1..ids.len() {
@@ -120,6 +123,54 @@ impl DiffViewer {
         let sel = self.selected.as_ref()?;
         self.files.iter().find(|f| &f.path == sel)
     }
+
+    /// The tree's rows as shown: open folders' children included, in order.
+    pub fn rows(&self, theme: &crate::ui::theme::Theme) -> Vec<TreeRow> {
+        let (items, mut lines) = tree_items(&self.files, theme);
+        self.tree
+            .flatten(&items)
+            .into_iter()
+            .map(|f| {
+                let id = f.identifier.last().cloned().unwrap_or_default();
+                let folder = !self.files.iter().any(|file| file.path == id);
+                TreeRow {
+                    depth: f.depth(),
+                    open: folder && self.tree.opened().contains(&f.identifier),
+                    folder,
+                    line: lines.remove(&id).unwrap_or_default(),
+                    selected: f.identifier == self.tree.selected(),
+                    id: f.identifier,
+                }
+            })
+            .collect()
+    }
+
+    /// Scrolls the tree so the selected row is in a pane of `height` rows: the first row
+    /// shown moves only as far as it must.
+    pub fn settle_tree(&mut self, height: usize, theme: &crate::ui::theme::Theme) {
+        let rows = self.rows(theme);
+        let mut start = self.tree_offset.min(rows.len().saturating_sub(1));
+        if let Some(at) = rows.iter().position(|r| r.selected) {
+            start = start.min(at);
+            if height > 0 && at >= start + height {
+                start = at + 1 - height;
+            }
+        }
+        self.tree_offset = start;
+    }
+}
+
+/// One row of /diff's tree as drawn.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TreeRow {
+    /// Its path and its ancestors' (`["src", "src/app", "src/app/mod.rs"]`).
+    pub id: Vec<String>,
+    pub depth: usize,
+    pub folder: bool,
+    pub open: bool,
+    pub selected: bool,
+    /// The name with its counts, styled.
+    pub line: Line<'static>,
 }
 
 /// Orders paths as the tree shows them: in each folder, subfolders first, then files, by name.
@@ -149,8 +200,15 @@ fn folder_counts(files: &[ChangedFile]) -> BTreeMap<String, (usize, usize)> {
     m
 }
 
-/// The file tree, folders first, with counts per file and folder.
-pub fn tree_items(files: &[ChangedFile], theme: &crate::ui::theme::Theme) -> Vec<TreeItem<'static, String>> {
+/// Each tree row's text by identifier.
+type RowLines = BTreeMap<String, Line<'static>>;
+
+/// The file tree, folders first, with counts per file and folder: the items the tree state
+/// folds and flattens, and each row's text.
+pub fn tree_items(
+    files: &[ChangedFile],
+    theme: &crate::ui::theme::Theme,
+) -> (Vec<TreeItem<'static, String>>, RowLines) {
     #[derive(Default)]
     struct Node {
         dirs: BTreeMap<String, Node>,
@@ -176,6 +234,7 @@ pub fn tree_items(files: &[ChangedFile], theme: &crate::ui::theme::Theme) -> Vec
         counts: &BTreeMap<String, (usize, usize)>,
         styles: (Style, Style, Style),
         theme: &crate::ui::theme::Theme,
+        lines: &mut RowLines,
     ) -> Vec<TreeItem<'static, String>> {
         let (add, del, muted) = styles;
         let mut out = Vec::new();
@@ -187,7 +246,8 @@ pub fn tree_items(files: &[ChangedFile], theme: &crate::ui::theme::Theme) -> Vec
                 Span::styled(format!(" +{a}"), add),
                 Span::styled(format!(" -{r}"), del),
             ]);
-            let children = build(child, &id, files, counts, styles, theme);
+            let children = build(child, &id, files, counts, styles, theme, lines);
+            lines.insert(id.clone(), text.clone());
             if let Ok(item) = TreeItem::new(id, text, children) {
                 out.push(item);
             }
@@ -212,11 +272,14 @@ pub fn tree_items(files: &[ChangedFile], theme: &crate::ui::theme::Theme) -> Vec
                 }
                 None => spans.push(Span::styled(" binary", muted)),
             }
+            lines.insert(f.path.clone(), Line::from(spans.clone()));
             out.push(TreeItem::new_leaf(f.path.clone(), Line::from(spans)));
         }
         out
     }
-    build(&root, "", files, &counts, (add, del, muted), theme)
+    let mut lines = RowLines::new();
+    let items = build(&root, "", files, &counts, (add, del, muted), theme, &mut lines);
+    (items, lines)
 }
 
 // ---- loaders (I/O; run in the background) ----

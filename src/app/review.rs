@@ -123,6 +123,50 @@ impl std::fmt::Debug for SpanCache {
     }
 }
 
+/// One hunk of a diff as rows: context, then each change's removed lines and added lines,
+/// removed and added paired for word-level highlights and side-by-side rows.
+fn hunk_rows<'a>(diff: &TextDiff<'a, 'a, 'a, str>, group: &[DiffOp]) -> HunkRows {
+    let old_lines = diff.old_slices();
+    let new_lines = diff.new_slices();
+    let mut rows = Vec::new();
+    for op in group {
+        let (old_r, new_r) = (op.old_range(), op.new_range());
+        match op {
+            DiffOp::Equal { .. } => {
+                for (k, line) in old_lines[old_r.clone()].iter().enumerate() {
+                    rows.push(row(RowKind::Context, Some(old_r.start + k), Some(new_r.start + k), line));
+                }
+            }
+            _ => {
+                let first = rows.len();
+                for (k, line) in old_lines[old_r.clone()].iter().enumerate() {
+                    rows.push(row(RowKind::Removed, Some(old_r.start + k), None, line));
+                }
+                let added_at = rows.len();
+                for (k, line) in new_lines[new_r.clone()].iter().enumerate() {
+                    rows.push(row(RowKind::Added, None, Some(new_r.start + k), line));
+                }
+                pair(&mut rows, first, old_r.len(), added_at, new_r.len());
+            }
+        }
+    }
+    let (first, last) = (group.first().expect("non-empty"), group.last().expect("non-empty"));
+    let old_start = first.old_range().start;
+    let new_start = first.new_range().start;
+    let old_len = last.old_range().end - old_start;
+    let new_len = last.new_range().end - new_start;
+    let squash = |k: RowKind| -> String {
+        rows.iter().filter(|r| r.kind == k).flat_map(|r| r.text.chars()).filter(|c| !c.is_whitespace()).collect()
+    };
+    let whitespace_only = squash(RowKind::Removed) == squash(RowKind::Added);
+    HunkRows {
+        header: format!("@@ -{},{old_len} +{},{new_len} @@", old_start + 1, new_start + 1),
+        rows,
+        whitespace_only,
+        old_start: old_start + 1,
+    }
+}
+
 /// Similarity below which paired lines are shown as wholly changed, not word by word.
 const WORD_DIFF_MIN_RATIO: f32 = 0.4;
 
@@ -160,54 +204,11 @@ impl DiffFile {
             return file;
         }
         let diff = TextDiff::from_lines(o, n);
-        let old_lines = diff.old_slices();
-        let new_lines = diff.new_slices();
         for group in hunks::groups(&diff) {
-            let mut rows = Vec::new();
-            for op in &group {
-                let (old_r, new_r) = (op.old_range(), op.new_range());
-                match op {
-                    DiffOp::Equal { .. } => {
-                        for (k, line) in old_lines[old_r.clone()].iter().enumerate() {
-                            rows.push(row(RowKind::Context, Some(old_r.start + k), Some(new_r.start + k), line));
-                        }
-                    }
-                    _ => {
-                        let first = rows.len();
-                        for (k, line) in old_lines[old_r.clone()].iter().enumerate() {
-                            rows.push(row(RowKind::Removed, Some(old_r.start + k), None, line));
-                        }
-                        let added_at = rows.len();
-                        for (k, line) in new_lines[new_r.clone()].iter().enumerate() {
-                            rows.push(row(RowKind::Added, None, Some(new_r.start + k), line));
-                        }
-                        file.removed += old_r.len();
-                        file.added += new_r.len();
-                        // Pair removed with added lines, in order, for word-level highlights
-                        // and side-by-side rows.
-                        pair(&mut rows, first, old_r.len(), added_at, new_r.len());
-                    }
-                }
-            }
-            let (first, last) = (group.first().expect("non-empty"), group.last().expect("non-empty"));
-            let old_start = first.old_range().start;
-            let new_start = first.new_range().start;
-            let old_len = last.old_range().end - old_start;
-            let new_len = last.new_range().end - new_start;
-            let squash = |k: RowKind| -> String {
-                rows.iter()
-                    .filter(|r| r.kind == k)
-                    .flat_map(|r| r.text.chars())
-                    .filter(|c| !c.is_whitespace())
-                    .collect()
-            };
-            let whitespace_only = squash(RowKind::Removed) == squash(RowKind::Added);
-            file.hunks.push(HunkRows {
-                header: format!("@@ -{},{old_len} +{},{new_len} @@", old_start + 1, new_start + 1),
-                rows,
-                whitespace_only,
-                old_start: old_start + 1,
-            });
+            let hunk = hunk_rows(&diff, &group);
+            file.removed += hunk.rows.iter().filter(|r| r.kind == RowKind::Removed).count();
+            file.added += hunk.rows.iter().filter(|r| r.kind == RowKind::Added).count();
+            file.hunks.push(hunk);
         }
         if file.hunks.is_empty() && !file.created && !file.deleted {
             file.placeholder = Some(Placeholder::Unchanged);

@@ -4,7 +4,7 @@
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use super::review::plain_lines;
+use super::hunks::plain_lines;
 use super::theme::Theme;
 use crate::app::review::DiffFile;
 

@@ -6,10 +6,9 @@ use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
-use tui_tree_widget::Tree;
 
-use super::review::{Marks, Window, body_lines};
-use crate::app::changes::{DiffViewer, Scope, tree_items};
+use super::hunks::{Marks, Window, body_lines};
+use crate::app::changes::{DiffViewer, Scope, TreeRow};
 use crate::app::keymap::Action;
 use crate::app::review::{DiffFile, Placeholder};
 use crate::app::state::State;
@@ -31,6 +30,25 @@ pub fn panes(area: Rect) -> (Rect, Rect) {
         height: inner.height.saturating_sub(1),
     };
     (tree, diff)
+}
+
+/// The tree's rows from `offset` on: each indented by its depth, folders with an open or
+/// closed mark, the selected row highlighted across the pane.
+fn render_tree(rows: &[TreeRow], offset: usize, highlight: Style, frame: &mut Frame, area: Rect) {
+    for (y, row) in rows.iter().skip(offset).take(area.height as usize).enumerate() {
+        let mark = match (row.folder, row.open) {
+            (false, _) => "  ",
+            (true, true) => "▾ ",
+            (true, false) => "▸ ",
+        };
+        let mut spans = vec![Span::raw(" ".repeat(row.depth * 2)), Span::raw(mark)];
+        spans.extend(row.line.spans.iter().cloned());
+        let line_area = Rect { y: area.y + y as u16, height: 1, ..area };
+        frame.render_widget(Paragraph::new(Line::from(spans)), line_area);
+        if row.selected {
+            frame.buffer_mut().set_style(line_area, highlight);
+        }
+    }
 }
 
 pub fn render(state: &State, viewer: &DiffViewer, frame: &mut Frame, area: Rect) {
@@ -95,17 +113,14 @@ pub fn render(state: &State, viewer: &DiffViewer, frame: &mut Frame, area: Rect)
         };
         frame.render_widget(Paragraph::new(Span::styled(text, muted)).block(tree_block), tree_area);
     } else {
-        let items = tree_items(&viewer.files, theme);
-        if let Ok(tree) = Tree::new(&items) {
-            let highlight = if viewer.tree_focus {
-                Style::default().bg(theme.ui.selection).add_modifier(Modifier::BOLD)
-            } else {
-                Style::default().bg(theme.ui.selection)
-            };
-            let tree =
-                tree.block(tree_block).highlight_style(highlight).node_closed_symbol("▸ ").node_open_symbol("▾ ");
-            frame.render_stateful_widget(tree, tree_area, &mut viewer.tree.borrow_mut());
-        }
+        let highlight = if viewer.tree_focus {
+            Style::default().bg(theme.ui.selection).add_modifier(Modifier::BOLD)
+        } else {
+            Style::default().bg(theme.ui.selection)
+        };
+        let inner = tree_block.inner(tree_area);
+        frame.render_widget(tree_block, tree_area);
+        render_tree(&viewer.rows(theme), viewer.tree_offset, highlight, frame, inner);
     }
     // The diff.
     let head_area = Rect { height: 1, ..diff_area };

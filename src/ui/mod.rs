@@ -8,6 +8,7 @@ pub mod diff;
 pub mod diffview;
 pub mod help;
 pub mod highlight;
+pub mod hunks;
 pub mod markdown;
 pub mod palette;
 pub mod review;

@@ -59,22 +59,7 @@ pub(super) fn on_agent(state: &mut State, ev: AgentEvent, fx: &mut Vec<Effect>) 
             state.status.cwd = cwd;
             state.status.mode = permission_mode;
         }
-        AgentEvent::TurnStarted { turn_id } => {
-            // The prompt this turn answers: the first one not yet given a turn.
-            let last_tagged = state.transcript.cells.iter().rposition(|c| c.turn.is_some()).map_or(0, |i| i + 1);
-            if let Some(cell) = state.transcript.cells[last_tagged..]
-                .iter_mut()
-                .find(|c| matches!(c.kind, CellKind::User { .. }) && c.turn.is_none())
-            {
-                cell.turn = Some(turn_id);
-            }
-            state.turn_running = true;
-            state.activity = Activity::Thinking;
-            state.cost.turn_base = state.cost.session;
-            state.cost.turn_base_cost = state.cost.session_cost;
-            state.cost.turn = Default::default();
-            state.cost.turn_cost = Some(0.0);
-        }
+        AgentEvent::TurnStarted { turn_id } => turn_started(state, turn_id),
         AgentEvent::TextDelta { text, .. } | AgentEvent::ThinkingDelta { text, .. } if text.is_empty() => {}
         AgentEvent::TextDelta { text, .. } => {
             state.activity = Activity::Streaming;
@@ -85,6 +70,85 @@ pub(super) fn on_agent(state: &mut State, ev: AgentEvent, fx: &mut Vec<Effect>) 
             stream_into(state, true, text);
         }
         AgentEvent::AssistantMessage { .. } => finish_streaming(state),
+        ev @ (AgentEvent::ToolCallStarted { .. }
+        | AgentEvent::ToolProgress { .. }
+        | AgentEvent::ApprovalRequested { .. }
+        | AgentEvent::ToolCallFinished { .. }
+        | AgentEvent::FileChanged { .. }) => on_tool(state, ev, fx),
+        AgentEvent::TodosChanged { todos } => state.todos = todos,
+        AgentEvent::Turns { turns } => super::review::turns_arrived(state, turns),
+        AgentEvent::RestorePlan { plan } => super::review::plan_arrived(state, plan),
+        AgentEvent::Restored { turn, files, conversation, report } => {
+            super::review::restored(state, turn, files, conversation, report)
+        }
+        AgentEvent::Usage { request, session, session_cost_usd, context_tokens, context_window, .. } => {
+            usage(state, request, session, session_cost_usd, (context_tokens, context_window))
+        }
+        AgentEvent::ModelChanged { model } => {
+            flash(state, format!("model: {model}"));
+            state.status.model = model;
+        }
+        AgentEvent::PermissionModeChanged { mode } => state.status.mode = mode,
+        AgentEvent::Compacted { kept, .. } => {
+            finish_streaming(state);
+            notice(
+                state,
+                NoticeLevel::Info,
+                format!(
+                    "── compacted: the model now sees a summary of the conversation and the last {kept} messages; the session file keeps everything ──"
+                ),
+            );
+        }
+        AgentEvent::Renamed { title } => {
+            flash(state, format!("session title: {title}"));
+            state.status.title = Some(title);
+        }
+        AgentEvent::TurnFinished { outcome, .. } => turn_finished(state, outcome, fx),
+        AgentEvent::Error { message, retrying_in_ms: Some(ms), .. } => {
+            state.activity = Activity::Retrying { until_ms: state.now_ms + ms };
+            notice(state, NoticeLevel::Warning, format!("{message} in {:.1}s", ms as f64 / 1000.0));
+        }
+        AgentEvent::Error { message, .. } => notice(state, NoticeLevel::Error, message),
+        AgentEvent::Warning { message } => notice(state, NoticeLevel::Warning, message),
+    }
+}
+
+fn turn_started(state: &mut State, turn_id: u64) {
+    // The prompt this turn answers: the first one not yet given a turn.
+    let last_tagged = state.transcript.cells.iter().rposition(|c| c.turn.is_some()).map_or(0, |i| i + 1);
+    if let Some(cell) = state.transcript.cells[last_tagged..]
+        .iter_mut()
+        .find(|c| matches!(c.kind, CellKind::User { .. }) && c.turn.is_none())
+    {
+        cell.turn = Some(turn_id);
+    }
+    state.turn_running = true;
+    state.activity = Activity::Thinking;
+    state.cost.turn_base = state.cost.session;
+    state.cost.turn_base_cost = state.cost.session_cost;
+    state.cost.turn = Default::default();
+    state.cost.turn_cost = Some(0.0);
+}
+
+fn turn_finished(state: &mut State, outcome: TurnOutcome, fx: &mut Vec<Effect>) {
+    finish_streaming(state);
+    state.turn_running = false;
+    state.last_outcome = Some(outcome);
+    state.activity = Activity::Idle;
+    if outcome == TurnOutcome::Interrupted {
+        notice(state, NoticeLevel::Warning, "interrupted");
+    }
+    if state.bell && !state.focused {
+        fx.push(Effect::Bell);
+    }
+    if let Some(next) = state.queued.pop_front() {
+        send_prompt(state, next, fx);
+    }
+}
+
+/// A tool call's life: started, output, waiting for approval, finished, the file it changed.
+fn on_tool(state: &mut State, ev: AgentEvent, fx: &mut Vec<Effect>) {
+    match ev {
         AgentEvent::ToolCallStarted { call_id, tool, input, summary } => {
             finish_streaming(state);
             state.activity = Activity::RunningTool(tool.clone());
@@ -115,17 +179,6 @@ pub(super) fn on_agent(state: &mut State, ev: AgentEvent, fx: &mut Vec<Effect>) 
             }
         }
         AgentEvent::ApprovalRequested { call_id, tool, summary, reason, preview, session_rule } => {
-            if let Some(cell) = state.transcript.tool_mut(&call_id) {
-                if let CellKind::Tool(t) = &mut cell.kind {
-                    let started_ms = match t.status {
-                        ToolStatus::Running { started_ms } => started_ms,
-                        _ => state.now_ms,
-                    };
-                    t.status = ToolStatus::Waiting { started_ms };
-                }
-                cell.touch();
-            }
-            state.activity = Activity::WaitingApproval;
             let request = ApprovalRequest {
                 call_id,
                 tool,
@@ -134,28 +187,10 @@ pub(super) fn on_agent(state: &mut State, ev: AgentEvent, fx: &mut Vec<Effect>) 
                 preview,
                 session_rule,
             };
-            if super::review::approval_open(state) {
-                state.approval_queue.push_back(request);
-            } else {
-                super::review::open_request(state, request, fx);
-            }
+            approval_requested(state, request, fx);
         }
         AgentEvent::ToolCallFinished { call_id, result, is_error, elapsed_ms, .. } => {
-            if let Some(cell) = state.transcript.tool_mut(&call_id) {
-                if let CellKind::Tool(t) = &mut cell.kind {
-                    t.status = ToolStatus::Done { is_error, elapsed_ms };
-                    t.result = Some(visible(&result).into_owned());
-                }
-                cell.touch();
-            }
-            // A call that ended while its approval waited (an interrupt) drops the modal.
-            state.overlays.retain(|o| match o {
-                Overlay::Approval(m) => m.request.call_id != call_id,
-                Overlay::Review(r) => !matches!(&r.kind, ReviewKind::Edit(req) if req.call_id == call_id),
-                _ => true,
-            });
-            state.approval_queue.retain(|r| r.call_id != call_id);
-            state.activity = Activity::Thinking;
+            tool_finished(state, call_id, result, is_error, elapsed_ms)
         }
         AgentEvent::FileChanged { diff, .. } => {
             let running = state
@@ -171,76 +206,75 @@ pub(super) fn on_agent(state: &mut State, ev: AgentEvent, fx: &mut Vec<Effect>) 
                 cell.touch();
             }
         }
-        AgentEvent::TodosChanged { todos } => state.todos = todos,
-        AgentEvent::Turns { turns } => super::review::turns_arrived(state, turns),
-        AgentEvent::RestorePlan { plan } => super::review::plan_arrived(state, plan),
-        AgentEvent::Restored { turn, files, conversation, report } => {
-            super::review::restored(state, turn, files, conversation, report)
-        }
-        AgentEvent::Usage { request, session, session_cost_usd, context_tokens, context_window, .. } => {
-            let c = &mut state.cost;
-            c.last_request = request;
-            c.session = session;
-            c.session_cost = session_cost_usd;
-            c.turn = crate::provider::Usage {
-                input_tokens: session.input_tokens.saturating_sub(c.turn_base.input_tokens),
-                output_tokens: session.output_tokens.saturating_sub(c.turn_base.output_tokens),
-                cache_creation_input_tokens: session
-                    .cache_creation_input_tokens
-                    .saturating_sub(c.turn_base.cache_creation_input_tokens),
-                cache_read_input_tokens: session
-                    .cache_read_input_tokens
-                    .saturating_sub(c.turn_base.cache_read_input_tokens),
+        _ => {}
+    }
+}
+
+/// The call waits: its cell says so, and the approval opens (or queues behind the open one).
+fn approval_requested(state: &mut State, request: ApprovalRequest, fx: &mut Vec<Effect>) {
+    if let Some(cell) = state.transcript.tool_mut(&request.call_id) {
+        if let CellKind::Tool(t) = &mut cell.kind {
+            let started_ms = match t.status {
+                ToolStatus::Running { started_ms } => started_ms,
+                _ => state.now_ms,
             };
-            c.turn_cost = match (session_cost_usd, c.turn_base_cost) {
-                (Some(s), Some(b)) => Some(s - b),
-                _ => None,
-            };
-            c.context_tokens = context_tokens;
-            c.context_window = context_window;
-            if matches!(state.activity, Activity::Retrying { .. }) {
-                state.activity = Activity::Streaming;
-            }
+            t.status = ToolStatus::Waiting { started_ms };
         }
-        AgentEvent::ModelChanged { model } => {
-            flash(state, format!("model: {model}"));
-            state.status.model = model;
+        cell.touch();
+    }
+    state.activity = Activity::WaitingApproval;
+    if super::review::approval_open(state) {
+        state.approval_queue.push_back(request);
+    } else {
+        super::review::open_request(state, request, fx);
+    }
+}
+
+fn tool_finished(state: &mut State, call_id: String, result: String, is_error: bool, elapsed_ms: u64) {
+    if let Some(cell) = state.transcript.tool_mut(&call_id) {
+        if let CellKind::Tool(t) = &mut cell.kind {
+            t.status = ToolStatus::Done { is_error, elapsed_ms };
+            t.result = Some(visible(&result).into_owned());
         }
-        AgentEvent::PermissionModeChanged { mode } => state.status.mode = mode,
-        AgentEvent::Compacted { kept, .. } => {
-            finish_streaming(state);
-            notice(
-                state,
-                NoticeLevel::Info,
-                format!(
-                    "── compacted: the model now sees a summary of the conversation and the last {kept} messages; the session file keeps everything ──"
-                ),
-            );
-        }
-        AgentEvent::Renamed { title } => {
-            flash(state, format!("session title: {title}"));
-            state.status.title = Some(title);
-        }
-        AgentEvent::TurnFinished { outcome, .. } => {
-            finish_streaming(state);
-            state.turn_running = false;
-            state.last_outcome = Some(outcome);
-            state.activity = Activity::Idle;
-            if outcome == TurnOutcome::Interrupted {
-                notice(state, NoticeLevel::Warning, "interrupted");
-            }
-            if state.bell && !state.focused {
-                fx.push(Effect::Bell);
-            }
-            if let Some(next) = state.queued.pop_front() {
-                send_prompt(state, next, fx);
-            }
-        }
-        AgentEvent::Error { message, retrying_in_ms: Some(ms), .. } => {
-            state.activity = Activity::Retrying { until_ms: state.now_ms + ms };
-            notice(state, NoticeLevel::Warning, format!("{message} in {:.1}s", ms as f64 / 1000.0));
-        }
-        AgentEvent::Error { message, .. } => notice(state, NoticeLevel::Error, message),
-        AgentEvent::Warning { message } => notice(state, NoticeLevel::Warning, message),
+        cell.touch();
+    }
+    // A call that ended while its approval waited (an interrupt) drops the modal.
+    state.overlays.retain(|o| match o {
+        Overlay::Approval(m) => m.request.call_id != call_id,
+        Overlay::Review(r) => !matches!(&r.kind, ReviewKind::Edit(req) if req.call_id == call_id),
+        _ => true,
+    });
+    state.approval_queue.retain(|r| r.call_id != call_id);
+    state.activity = Activity::Thinking;
+}
+
+/// Usage after a request: the meter's session, turn and context figures.
+fn usage(
+    state: &mut State,
+    request: crate::provider::Usage,
+    session: crate::provider::Usage,
+    session_cost: Option<f64>,
+    (context_tokens, context_window): (u64, u64),
+) {
+    let c = &mut state.cost;
+    c.last_request = request;
+    c.session = session;
+    c.session_cost = session_cost;
+    c.turn = crate::provider::Usage {
+        input_tokens: session.input_tokens.saturating_sub(c.turn_base.input_tokens),
+        output_tokens: session.output_tokens.saturating_sub(c.turn_base.output_tokens),
+        cache_creation_input_tokens: session
+            .cache_creation_input_tokens
+            .saturating_sub(c.turn_base.cache_creation_input_tokens),
+        cache_read_input_tokens: session.cache_read_input_tokens.saturating_sub(c.turn_base.cache_read_input_tokens),
+    };
+    c.turn_cost = match (session_cost, c.turn_base_cost) {
+        (Some(s), Some(b)) => Some(s - b),
+        _ => None,
+    };
+    c.context_tokens = context_tokens;
+    c.context_window = context_window;
+    if matches!(state.activity, Activity::Retrying { .. }) {
+        state.activity = Activity::Streaming;
     }
 }

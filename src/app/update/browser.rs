@@ -83,7 +83,6 @@ pub fn refilter_sessions(b: &mut Browser) {
 /// question); other keys resolve through the keymap's `sessions` context.
 pub(super) fn browser_key(state: &mut State, key: KeyEvent, k: Key, fx: &mut Vec<Effect>) {
     use crossterm::event::{KeyCode, KeyModifiers};
-    let current = state.status.session_file.clone();
     let action = match state.keymap.resolve(&[Context::Sessions], &[], k) {
         Resolved::Matched(a) => Some(a),
         _ => None,
@@ -99,83 +98,76 @@ pub(super) fn browser_key(state: &mut State, key: KeyEvent, k: Key, fx: &mut Vec
                 fx.push(Effect::DeleteSession(s.path.clone()));
             }
             b.mode = BrowserMode::List;
-            return;
         }
-        BrowserMode::Rename(title) => {
-            match (is_text, action, key.code) {
-                (true, _, KeyCode::Char(c)) => title.push(c),
-                (_, _, KeyCode::Backspace) => {
-                    title.pop();
-                }
-                (_, Some(Action::SessionResume), _) => {
-                    let title = title.clone();
-                    if let Some(s) = b.highlighted() {
-                        fx.push(Effect::RenameSession { path: s.path.clone(), title });
-                    }
-                    b.mode = BrowserMode::List;
-                }
-                (_, Some(Action::SessionClose), _) => b.mode = BrowserMode::List,
-                _ => {}
+        BrowserMode::Rename(title) => match (is_text, action, key.code) {
+            (true, _, KeyCode::Char(c)) => title.push(c),
+            (_, _, KeyCode::Backspace) => {
+                title.pop();
             }
-            return;
+            (_, Some(Action::SessionResume), _) => {
+                let title = title.clone();
+                if let Some(s) = b.highlighted() {
+                    fx.push(Effect::RenameSession { path: s.path.clone(), title });
+                }
+                b.mode = BrowserMode::List;
+            }
+            (_, Some(Action::SessionClose), _) => b.mode = BrowserMode::List,
+            _ => {}
+        },
+        BrowserMode::List if is_text => {
+            if let KeyCode::Char(c) = key.code {
+                b.query.push(c);
+                refilter_sessions(b);
+                request_preview(b, fx);
+            }
         }
-        BrowserMode::List => {}
+        BrowserMode::List => match action {
+            Some(action) => list_action(state, action, fx),
+            None if key.code == KeyCode::Backspace => {
+                b.query.pop();
+                refilter_sessions(b);
+                request_preview(b, fx);
+            }
+            None => {}
+        },
     }
-    if is_text {
-        if let KeyCode::Char(c) = key.code {
-            b.query.push(c);
-            refilter_sessions(b);
-            request_preview(b, fx);
-        }
-        return;
-    }
+}
+
+/// An action on the list: move, resume, rename, fork, export, delete, show all, sort, close.
+fn list_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
+    let current = state.status.session_file.clone();
+    let Some(Overlay::Sessions(b)) = state.overlays.last_mut() else { return };
     let n = b.filtered.len();
-    match action {
-        Some(Action::SessionUp) if n > 0 => {
+    let highlighted = b.highlighted().map(|s| (s.path.clone(), s.display_title()));
+    match (action, highlighted) {
+        (Action::SessionUp, _) if n > 0 => {
             b.selected = (b.selected + n - 1) % n;
             request_preview(b, fx);
         }
-        Some(Action::SessionDown) if n > 0 => {
+        (Action::SessionDown, _) if n > 0 => {
             b.selected = (b.selected + 1) % n;
             request_preview(b, fx);
         }
-        Some(Action::SessionResume) => {
-            if let Some(path) = b.highlighted().map(|s| s.path.clone()) {
-                state.overlays.pop();
-                super::start::start_agent(state, crate::app::slot::Start::Resume(path), fx);
-            }
+        (Action::SessionResume, Some((path, _))) => {
+            state.overlays.pop();
+            super::start::start_agent(state, crate::app::slot::Start::Resume(path), fx);
         }
-        Some(Action::SessionRename) => {
-            if let Some(s) = b.highlighted() {
-                b.mode = BrowserMode::Rename(s.display_title());
-            }
+        (Action::SessionRename, Some((_, title))) => b.mode = BrowserMode::Rename(title),
+        (Action::SessionFork, Some((path, _))) => {
+            fx.push(Effect::Fork(path));
+            state.overlays.pop();
         }
-        Some(Action::SessionFork) => {
-            if let Some(s) = b.highlighted() {
-                fx.push(Effect::Fork(s.path.clone()));
-                state.overlays.pop();
-            }
+        (Action::SessionExport, Some((path, _))) => fx.push(Effect::ExportFile(path)),
+        (Action::SessionDelete, Some((path, _))) if Some(&path) == current.as_ref() => {
+            flash(state, "the session in use cannot be deleted")
         }
-        Some(Action::SessionExport) => {
-            if let Some(s) = b.highlighted() {
-                fx.push(Effect::ExportFile(s.path.clone()));
-            }
-        }
-        Some(Action::SessionDelete) => {
-            if let Some(s) = b.highlighted() {
-                if Some(&s.path) == current.as_ref() {
-                    flash(state, "the session in use cannot be deleted");
-                } else {
-                    b.mode = BrowserMode::ConfirmDelete;
-                }
-            }
-        }
-        Some(Action::SessionToggleAll) => {
+        (Action::SessionDelete, Some(_)) => b.mode = BrowserMode::ConfirmDelete,
+        (Action::SessionToggleAll, _) => {
             let all = !b.all_projects;
             b.loaded = false;
             fx.push(Effect::ListSessions { all });
         }
-        Some(Action::SessionSort) => {
+        (Action::SessionSort, _) => {
             b.sort = match b.sort {
                 SessionSort::Updated => SessionSort::Created,
                 SessionSort::Created => SessionSort::Cost,
@@ -184,15 +176,9 @@ pub(super) fn browser_key(state: &mut State, key: KeyEvent, k: Key, fx: &mut Vec
             refilter_sessions(b);
             request_preview(b, fx);
         }
-        Some(Action::SessionClose) => {
+        (Action::SessionClose, _) => {
             state.overlays.pop();
         }
-        _ => {
-            if key.code == KeyCode::Backspace {
-                b.query.pop();
-                refilter_sessions(b);
-                request_preview(b, fx);
-            }
-        }
+        _ => {}
     }
 }

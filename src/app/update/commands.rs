@@ -235,7 +235,7 @@ fn diff(state: &mut State, arg: &str, fx: &mut Vec<Effect>) {
             );
         }
     };
-    super::review::open_viewer(state, Some(scope), fx);
+    super::viewer::open_viewer(state, Some(scope), fx);
 }
 
 fn undo(state: &mut State, _: &str, fx: &mut Vec<Effect>) {

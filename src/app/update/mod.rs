@@ -20,8 +20,10 @@ mod browser;
 mod commands;
 mod pickers;
 mod review;
+mod scroll;
 mod settings;
 mod start;
+mod viewer;
 mod vim;
 
 use agent::on_agent;
@@ -102,11 +104,11 @@ pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
             }
         }
         Event::WorkspaceChanged(paths) => {
-            review::workspace_changed(state, &mut fx);
+            viewer::workspace_changed(state, &mut fx);
             fx.push(Effect::Agent(Op::ExternalChanges { paths }));
         }
-        Event::Changes { scope, git, result } => review::changes_arrived(state, scope, git, result, &mut fx),
-        Event::FileDiff { scope, path, file } => review::file_diff_arrived(state, scope, path, *file),
+        Event::Changes { scope, git, result } => viewer::changes_arrived(state, scope, git, result, &mut fx),
+        Event::FileDiff { scope, path, file } => viewer::file_diff_arrived(state, scope, path, *file),
         Event::DiffReady { id, file } => review::diff_ready(state, &id, *file),
         Event::Terminate => fx.push(Effect::Quit),
     }
@@ -189,37 +191,41 @@ fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
         Resolved::NotFound => {
             let was_pending = !state.pending_keys.is_empty();
             state.pending_keys.clear();
-            if was_pending {
-                return;
-            }
-            // A few global keys work over any modal: interrupting, scrolling, suspending.
-            if !state.overlays.is_empty()
-                && let Resolved::Matched(a @ (Action::Cancel | Action::ScrollUp | Action::ScrollDown | Action::Suspend)) =
-                    state.keymap.resolve(&[Context::Global], &[], k)
-            {
-                match a {
-                    Action::Cancel if state.turn_running => fx.push(Effect::Agent(Op::Interrupt)),
-                    Action::Cancel => {
-                        state.overlays.pop();
-                    }
-                    other => on_action(state, other, key, fx),
-                }
-                return;
-            }
-            match state.overlays.last_mut() {
-                Some(Overlay::Picker(p)) => {
-                    picker_type(p, key);
-                    pickers::preview_theme(state);
-                }
-                Some(_) => {}
-                None if state.focus == Focus::Composer => {
-                    state.composer.textarea.input(key);
-                    state.composer.history_index = None;
-                    state.composer.completion = 0;
-                }
-                None => {}
+            if !was_pending {
+                unbound_key(state, key, k, fx);
             }
         }
+    }
+}
+
+/// A key no binding of the current context takes: a few global keys still work over any
+/// modal (interrupting, scrolling, suspending); otherwise it is text for what has focus.
+fn unbound_key(state: &mut State, key: KeyEvent, k: Key, fx: &mut Vec<Effect>) {
+    if !state.overlays.is_empty()
+        && let Resolved::Matched(a @ (Action::Cancel | Action::ScrollUp | Action::ScrollDown | Action::Suspend)) =
+            state.keymap.resolve(&[Context::Global], &[], k)
+    {
+        match a {
+            Action::Cancel if state.turn_running => fx.push(Effect::Agent(Op::Interrupt)),
+            Action::Cancel => {
+                state.overlays.pop();
+            }
+            other => on_action(state, other, key, fx),
+        }
+        return;
+    }
+    match state.overlays.last_mut() {
+        Some(Overlay::Picker(p)) => {
+            picker_type(p, key);
+            pickers::preview_theme(state);
+        }
+        Some(_) => {}
+        None if state.focus == Focus::Composer => {
+            state.composer.textarea.input(key);
+            state.composer.history_index = None;
+            state.composer.completion = 0;
+        }
+        None => {}
     }
 }
 
@@ -296,19 +302,10 @@ pub(super) fn on_action(state: &mut State, action: Action, key: KeyEvent, fx: &m
         Context::Approval => return approval_action(state, action, fx),
         Context::Diff => return review::diff_action(state, action, fx),
         Context::Palette => return picker_action(state, action, fx),
-        Context::Help => {
-            let max = ui::help::lines(state).len().saturating_sub(1) as u16;
-            match (action, state.overlays.last_mut()) {
-                (Action::CloseHelp, _) => {
-                    state.overlays.pop();
-                }
-                (Action::HelpUp, Some(Overlay::Help { scroll })) => *scroll = scroll.saturating_sub(3),
-                (Action::HelpDown, Some(Overlay::Help { scroll })) => *scroll = (*scroll + 3).min(max),
-                _ => {}
-            }
-            return;
-        }
-        _ => {}
+        Context::Help => return help_action(state, action),
+        Context::Transcript => return transcript_action(state, action, fx),
+        Context::Composer => return composer_action(state, action, fx),
+        Context::Global | Context::Sessions => {}
     }
     match action {
         Action::Quit => {
@@ -336,8 +333,8 @@ pub(super) fn on_action(state: &mut State, action: Action, key: KeyEvent, fx: &m
             let i = all.iter().position(|m| *m == state.status.mode).unwrap_or(0);
             set_mode(state, all[(i + 1) % all.len()], fx);
         }
-        Action::ScrollUp => ui::transcript::scroll_by(state, -(page(state) as isize)),
-        Action::ScrollDown => ui::transcript::scroll_by(state, page(state) as isize),
+        Action::ScrollUp => scroll::scroll_by(state, -(page(state) as isize)),
+        Action::ScrollDown => scroll::scroll_by(state, page(state) as isize),
         Action::ScrollTop => state.transcript.scroll = Scroll::At { cell: 0, line: 0 },
         Action::ScrollBottom => state.transcript.scroll = Scroll::Follow,
         Action::CopyLastAnswer => match state.transcript.last_answer() {
@@ -345,6 +342,25 @@ pub(super) fn on_action(state: &mut State, action: Action, key: KeyEvent, fx: &m
             None => flash(state, "no answer to copy yet"),
         },
         Action::Suspend => fx.push(Effect::Suspend),
+        _ => {}
+    }
+}
+
+fn help_action(state: &mut State, action: Action) {
+    let max = ui::help::lines(state).len().saturating_sub(1) as u16;
+    match (action, state.overlays.last_mut()) {
+        (Action::CloseHelp, _) => {
+            state.overlays.pop();
+        }
+        (Action::HelpUp, Some(Overlay::Help { scroll })) => *scroll = scroll.saturating_sub(3),
+        (Action::HelpDown, Some(Overlay::Help { scroll })) => *scroll = (*scroll + 3).min(max),
+        _ => {}
+    }
+}
+
+/// Keys in the prompt editor.
+fn composer_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
+    match action {
         Action::Submit => submit(state, fx),
         Action::Newline => state.composer.textarea.insert_newline(),
         Action::Interrupt if state.turn_running => fx.push(Effect::Agent(Op::Interrupt)),
@@ -368,8 +384,16 @@ pub(super) fn on_action(state: &mut State, action: Action, key: KeyEvent, fx: &m
             state.focus = Focus::Transcript;
             let last = state.transcript.cells.len() - 1;
             state.transcript.selected = Some(last);
-            ui::transcript::reveal(state, last);
+            scroll::reveal(state, last);
         }
+        _ => {}
+    }
+}
+
+/// Keys while a message in the transcript is selected.
+fn transcript_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
+    let selected = state.transcript.selected.and_then(|i| state.transcript.cells.get(i));
+    match action {
         Action::SelectPrev | Action::SelectNext | Action::SelectFirst | Action::SelectLast => {
             let n = state.transcript.cells.len();
             if n == 0 {
@@ -383,7 +407,7 @@ pub(super) fn on_action(state: &mut State, action: Action, key: KeyEvent, fx: &m
                 _ => n - 1,
             };
             state.transcript.selected = Some(next);
-            ui::transcript::reveal(state, next);
+            scroll::reveal(state, next);
         }
         Action::ToggleExpand => {
             if let Some(cell) = state.transcript.selected.and_then(|i| state.transcript.cells.get_mut(i)) {
@@ -392,17 +416,12 @@ pub(super) fn on_action(state: &mut State, action: Action, key: KeyEvent, fx: &m
             }
         }
         Action::CopyMessage => {
-            if let Some(text) = state.transcript.selected.and_then(|i| state.transcript.cells.get(i)).map(cell_text) {
+            if let Some(text) = selected.map(cell_text) {
                 fx.push(Effect::Copy(text));
             }
         }
         Action::CopyCode => {
-            let code = state
-                .transcript
-                .selected
-                .and_then(|i| state.transcript.cells.get(i))
-                .map(|c| ui::markdown::code_blocks(&cell_text(c)))
-                .unwrap_or_default();
+            let code = selected.map(|c| ui::markdown::code_blocks(&cell_text(c))).unwrap_or_default();
             if code.is_empty() {
                 flash(state, "no code block in this message");
             } else {
@@ -551,8 +570,8 @@ fn on_mouse(state: &mut State, mouse: MouseEvent, fx: &mut Vec<Effect>) {
         return;
     }
     match mouse.kind {
-        MouseEventKind::ScrollUp => ui::transcript::scroll_by(state, -WHEEL_LINES),
-        MouseEventKind::ScrollDown => ui::transcript::scroll_by(state, WHEEL_LINES),
+        MouseEventKind::ScrollUp => scroll::scroll_by(state, -WHEEL_LINES),
+        MouseEventKind::ScrollDown => scroll::scroll_by(state, WHEEL_LINES),
         _ => {}
     }
 }

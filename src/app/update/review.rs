@@ -1,10 +1,10 @@
-//! The diff review (edits hunk by hunk), /undo and /rewind, and the /diff viewer.
+//! The diff review (edits hunk by hunk), /undo and /rewind. The /diff viewer is in
+//! `viewer.rs`; both share the view toggles and scrolling here.
 
 use ratatui::layout::Rect;
 
 use super::*;
 use crate::agent::{RestorePlan, TurnInfo};
-use crate::app::changes::{DiffViewer, Scope, ids_of, tree_items};
 use crate::app::review::{DiffFile, Placeholder, Review, ReviewKind};
 use crate::tools::Preview;
 
@@ -99,13 +99,13 @@ fn review_body(state: &State, review: &Review) -> (usize, usize) {
 pub(super) fn diff_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
     match state.overlays.last() {
         Some(Overlay::Review(_)) => review_action(state, action, fx),
-        Some(Overlay::Diff(_)) => viewer_action(state, action, fx),
+        Some(Overlay::Diff(_)) => super::viewer::viewer_action(state, action, fx),
         _ => {}
     }
 }
 
 /// View toggles shared by the review and the viewer. Returns whether `action` was one.
-fn view_action(view: &mut crate::app::review::DiffView, action: Action) -> bool {
+pub(super) fn view_action(view: &mut crate::app::review::DiffView, action: Action) -> bool {
     match action {
         Action::DiffSideBySide => view.side_by_side = !view.side_by_side,
         Action::DiffWrap => {
@@ -121,7 +121,7 @@ fn view_action(view: &mut crate::app::review::DiffView, action: Action) -> bool 
 }
 
 /// Scrolling and hunk steps over one file's diff. Returns whether `action` was one.
-fn scroll_action(
+pub(super) fn scroll_action(
     file: Option<&DiffFile>,
     hunks: &[usize],
     hunk: &mut usize,
@@ -131,7 +131,7 @@ fn scroll_action(
     action: Action,
 ) -> bool {
     let Some(file) = file else { return false };
-    let (tops, total) = ui::review::hunk_tops(file, hunks, view, width);
+    let (tops, total) = ui::hunks::hunk_tops(file, hunks, view, width);
     let max = total.saturating_sub(height.max(1));
     let page = height.saturating_sub(2).max(1);
     let to_hunk = |i: usize, scroll: &mut usize| {
@@ -174,16 +174,8 @@ fn review_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
     if view_action(&mut review.view, action) {
         state.diff_view = review.view;
         state.diff_view.hscroll = 0;
-        if matches!(action, Action::DiffScrollLeft | Action::DiffScrollRight) {
-            return;
-        }
-        // The layout changed: keep the current hunk in view.
-        let hunks = review.visible_hunks();
-        review.hunk = review.hunk.min(hunks.len().saturating_sub(1));
-        review.scroll = 0;
-        if let Some(f) = review.files.get(review.file) {
-            let (tops, _) = ui::review::hunk_tops(f, &hunks, &review.view, size.0);
-            review.scroll = tops.get(review.hunk).copied().unwrap_or(0);
+        if !matches!(action, Action::DiffScrollLeft | Action::DiffScrollRight) {
+            keep_hunk_in_view(review, size.0);
         }
         return;
     }
@@ -224,50 +216,61 @@ fn review_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
             }
             review.note = Some(note);
         }
-        Action::DiffApply => match &mut review.kind {
-            ReviewKind::Edit(_) if review.files.iter().any(|f| f.placeholder == Some(Placeholder::Loading)) => {
-                flash(state, "the diff is still being computed");
-            }
-            ReviewKind::Edit(_) => {
-                let accepted = review.accepted_of(0);
-                let note = review.note_text.clone();
-                decide(state, Decision::ApplyHunks { accepted, note }, None, fx);
-            }
-            ReviewKind::Restore { turn, files, conversation, armed, .. } => {
-                let conflicts = review.files.iter().any(|f| f.conflict);
-                if conflicts && !*armed {
-                    *armed = true;
-                    return;
-                }
-                let op = Op::Restore { turn: *turn, files: *files, conversation: *conversation, force: conflicts };
-                state.overlays.pop();
-                fx.push(Effect::Agent(op));
-            }
-        },
-        Action::DiffAllowSession => {
-            if let ReviewKind::Edit(req) = &review.kind {
-                if review.files.iter().any(|f| f.placeholder == Some(Placeholder::Loading)) {
-                    return flash(state, "the diff is still being computed");
-                }
-                let all = review.accepted.iter().all(|a| a.iter().all(|x| *x));
-                if !all {
-                    return flash(state, "some hunks are rejected: accept all first, or apply just these");
-                }
-                let rule = req.session_rule.clone();
-                decide(state, Decision::AllowSession, None, fx);
-                flash(state, format!("{rule} is allowed for this session"));
-            }
+        Action::DiffApply | Action::DiffAllowSession | Action::DiffClose => answer(state, action, fx),
+        _ => {}
+    }
+}
+
+/// The layout changed (side by side, wrapping, whitespace): the current hunk stays in view.
+fn keep_hunk_in_view(review: &mut Review, width: usize) {
+    let hunks = review.visible_hunks();
+    review.hunk = review.hunk.min(hunks.len().saturating_sub(1));
+    review.scroll = 0;
+    if let Some(f) = review.files.get(review.file) {
+        let (tops, _) = ui::hunks::hunk_tops(f, &hunks, &review.view, width);
+        review.scroll = tops.get(review.hunk).copied().unwrap_or(0);
+    }
+}
+
+/// Apply, allow for the session, or close: the review's answer (to an edit, or a restore).
+fn answer(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
+    let Some(Overlay::Review(review)) = state.overlays.last_mut() else { return };
+    let loading = review.files.iter().any(|f| f.placeholder == Some(Placeholder::Loading));
+    match (action, &mut review.kind) {
+        (Action::DiffApply | Action::DiffAllowSession, ReviewKind::Edit(_)) if loading => {
+            flash(state, "the diff is still being computed");
         }
-        Action::DiffClose => match &review.kind {
-            ReviewKind::Edit(_) => {
-                let feedback = review.note_text.clone();
-                decide(state, Decision::Deny { feedback }, None, fx);
+        (Action::DiffApply, ReviewKind::Edit(_)) => {
+            let accepted = review.accepted_of(0);
+            let note = review.note_text.clone();
+            decide(state, Decision::ApplyHunks { accepted, note }, None, fx);
+        }
+        (Action::DiffApply, ReviewKind::Restore { turn, files, conversation, armed, .. }) => {
+            let conflicts = review.files.iter().any(|f| f.conflict);
+            if conflicts && !*armed {
+                *armed = true;
+                return;
             }
-            ReviewKind::Restore { .. } => {
-                state.overlays.pop();
-                flash(state, "nothing restored");
+            let op = Op::Restore { turn: *turn, files: *files, conversation: *conversation, force: conflicts };
+            state.overlays.pop();
+            fx.push(Effect::Agent(op));
+        }
+        (Action::DiffAllowSession, ReviewKind::Edit(req)) => {
+            if !review.accepted.iter().all(|a| a.iter().all(|x| *x)) {
+                return flash(state, "some hunks are rejected: accept all first, or apply just these");
             }
-        },
+            let rule = req.session_rule.clone();
+            decide(state, Decision::AllowSession, None, fx);
+            flash(state, format!("{rule} is allowed for this session"));
+        }
+        (Action::DiffClose, ReviewKind::Edit(_)) => {
+            let feedback = review.note_text.clone();
+            decide(state, Decision::Deny { feedback }, None, fx);
+        }
+        (Action::DiffClose, ReviewKind::Restore { .. }) => {
+            state.overlays.pop();
+            flash(state, "nothing restored");
+        }
         _ => {}
     }
 }
@@ -397,195 +400,4 @@ pub(super) fn restored(state: &mut State, turn: u64, files: bool, conversation: 
         }
     }
     notice(state, NoticeLevel::Info, text);
-}
-
-// ---- /diff ----
-
-pub(super) fn open_viewer(state: &mut State, scope: Option<Scope>, fx: &mut Vec<Effect>) {
-    let scope = scope.unwrap_or(Scope::WorkingTree);
-    state.overlays.push(Overlay::Diff(Box::new(DiffViewer::new(scope, state.diff_view))));
-    fx.push(Effect::LoadChanges { scope });
-}
-
-pub(super) fn changes_arrived(
-    state: &mut State,
-    scope: Scope,
-    git: bool,
-    result: Result<Vec<crate::app::changes::ChangedFile>, String>,
-    fx: &mut Vec<Effect>,
-) {
-    let Some(Overlay::Diff(viewer)) = state.overlays.iter_mut().rev().find(|o| matches!(o, Overlay::Diff(_))) else {
-        return;
-    };
-    // Outside git the session's changes are all there are: the viewer switches to them.
-    if !git {
-        viewer.scope = Scope::Session;
-    }
-    if viewer.scope != scope {
-        return;
-    }
-    viewer.git = Some(git);
-    match result {
-        Ok(files) => {
-            viewer.error = None;
-            let before = viewer.selected.clone();
-            viewer.set_files(files);
-            // A refresh computes the shown file again: it may be what changed.
-            if let Some(file) = viewer.current().cloned() {
-                if viewer.selected != before {
-                    viewer.diff = None;
-                }
-                fx.push(Effect::LoadFileDiff { scope, file });
-            }
-        }
-        Err(e) => {
-            viewer.loaded = true;
-            viewer.error = Some(e);
-        }
-    }
-}
-
-pub(super) fn file_diff_arrived(state: &mut State, scope: Scope, path: String, file: DiffFile) {
-    if let Some(Overlay::Diff(viewer)) = state.overlays.iter_mut().rev().find(|o| matches!(o, Overlay::Diff(_)))
-        && viewer.scope == scope
-        && viewer.selected.as_deref() == Some(path.as_str())
-    {
-        let same = viewer.diff.as_ref().is_some_and(|d| d.path == file.path);
-        viewer.diff = Some(file);
-        if !same {
-            viewer.scroll = 0;
-        }
-    }
-}
-
-/// Files changed on disk: /diff lists them again.
-pub(super) fn workspace_changed(state: &mut State, fx: &mut Vec<Effect>) {
-    if let Some(Overlay::Diff(viewer)) = state.overlays.iter().rev().find(|o| matches!(o, Overlay::Diff(_))) {
-        fx.push(Effect::LoadChanges { scope: viewer.scope });
-    }
-}
-
-/// Width and height of the viewer's diff pane.
-fn viewer_body(state: &State) -> (usize, usize) {
-    let (_, diff) = ui::diffview::panes(Rect::new(0, 0, state.size.0, state.size.1));
-    (diff.width as usize, diff.height as usize)
-}
-
-fn select_file(viewer: &mut DiffViewer, path: String, fx: &mut Vec<Effect>) {
-    viewer.tree.borrow_mut().select(ids_of(&path));
-    if viewer.selected.as_deref() != Some(path.as_str()) {
-        viewer.selected = Some(path);
-        viewer.diff = None;
-        viewer.scroll = 0;
-        if let Some(file) = viewer.current().cloned() {
-            fx.push(Effect::LoadFileDiff { scope: viewer.scope, file });
-        }
-    }
-}
-
-fn viewer_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
-    let size = viewer_body(state);
-    let theme = state.theme.clone();
-    let Some(Overlay::Diff(viewer)) = state.overlays.last_mut() else { return };
-    // In the tree, left and right fold folders; over the diff they scroll it sideways.
-    let sideways = matches!(action, Action::DiffScrollLeft | Action::DiffScrollRight);
-    if !(sideways && viewer.tree_focus) && view_action(&mut viewer.view, action) {
-        state.diff_view = viewer.view;
-        state.diff_view.hscroll = 0;
-        if !sideways {
-            viewer.scroll = 0;
-        }
-        return;
-    }
-    match action {
-        Action::DiffClose => {
-            state.overlays.pop();
-            return;
-        }
-        Action::DiffFocus => {
-            viewer.tree_focus = !viewer.tree_focus;
-            return;
-        }
-        Action::DiffScope => {
-            if viewer.git == Some(false) {
-                flash(state, "not a git repository: /diff shows this session's changes");
-                return;
-            }
-            viewer.scope = if viewer.scope == Scope::WorkingTree { Scope::Session } else { Scope::WorkingTree };
-            viewer.loaded = false;
-            viewer.files.clear();
-            viewer.selected = None;
-            viewer.diff = None;
-            fx.push(Effect::LoadChanges { scope: viewer.scope });
-            return;
-        }
-        Action::DiffNextFile | Action::DiffPrevFile if !viewer.files.is_empty() => {
-            let n = viewer.files.len();
-            let i = viewer.selected.as_ref().and_then(|s| viewer.files.iter().position(|f| &f.path == s));
-            let next = match (i, action) {
-                (None, _) => 0,
-                (Some(i), Action::DiffNextFile) => (i + 1) % n,
-                (Some(i), _) => (i + n - 1) % n,
-            };
-            let path = viewer.files[next].path.clone();
-            select_file(viewer, path, fx);
-            return;
-        }
-        _ => {}
-    }
-    if viewer.tree_focus {
-        let items = tree_items(&viewer.files, &theme);
-        let flat: Vec<Vec<String>> = viewer.tree.borrow().flatten(&items).into_iter().map(|f| f.identifier).collect();
-        let selected = viewer.tree.borrow().selected().to_vec();
-        let at = flat.iter().position(|id| *id == selected);
-        let target = match action {
-            Action::DiffUp => at.map(|i| i.saturating_sub(1)).or(Some(0)),
-            Action::DiffDown => at.map(|i| (i + 1).min(flat.len().saturating_sub(1))).or(Some(0)),
-            Action::DiffPageUp => at.map(|i| i.saturating_sub(size.1.max(1))),
-            Action::DiffPageDown => at.map(|i| (i + size.1.max(1)).min(flat.len().saturating_sub(1))),
-            Action::DiffTop => Some(0),
-            Action::DiffBottom => Some(flat.len().saturating_sub(1)),
-            Action::DiffScrollLeft => {
-                let mut tree = viewer.tree.borrow_mut();
-                if !tree.close(&selected) && selected.len() > 1 {
-                    tree.select(selected[..selected.len() - 1].to_vec());
-                }
-                return;
-            }
-            Action::DiffScrollRight | Action::DiffApply => {
-                let is_file = viewer.files.iter().any(|f| Some(&f.path) == selected.last());
-                if is_file {
-                    viewer.tree_focus = false;
-                } else {
-                    viewer.tree.borrow_mut().toggle(selected);
-                }
-                return;
-            }
-            _ => None,
-        };
-        if let Some(id) = target.and_then(|i| flat.get(i)).cloned() {
-            let leaf = id.last().cloned().unwrap_or_default();
-            if viewer.files.iter().any(|f| f.path == leaf) {
-                select_file(viewer, leaf, fx);
-            } else {
-                viewer.tree.borrow_mut().select(id);
-            }
-        }
-        return;
-    }
-    let hunks: Vec<usize> = match &viewer.diff {
-        Some(d) => {
-            (0..d.hunks.len()).filter(|&i| !(viewer.view.hide_whitespace && d.hunks[i].whitespace_only)).collect()
-        }
-        None => Vec::new(),
-    };
-    let tops = match &viewer.diff {
-        Some(d) => ui::review::hunk_tops(d, &hunks, &viewer.view, size.0).0,
-        None => Vec::new(),
-    };
-    let mut hunk = tops.iter().rposition(|t| *t <= viewer.scroll).unwrap_or(0);
-    let mut scroll = viewer.scroll;
-    if scroll_action(viewer.diff.as_ref(), &hunks, &mut hunk, &mut scroll, &viewer.view, size, action) {
-        viewer.scroll = scroll;
-    }
 }

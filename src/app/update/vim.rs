@@ -57,10 +57,23 @@ pub(super) fn vim_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) ->
     }
     let n = c.vim_count.max(1);
     c.vim_count = 0;
+    normal_key(state, ch, n);
+    true
+}
+
+/// A normal-mode command `ch`, repeated `n` times where that means something.
+fn normal_key(state: &mut State, ch: char, n: usize) {
+    let c = &mut state.composer;
     let repeat = |c: &mut Composer, m: CursorMove| {
         for _ in 0..n {
             c.textarea.move_cursor(m);
         }
+    };
+    let insert_at = |c: &mut Composer, m: Option<CursorMove>| {
+        if let Some(m) = m {
+            c.textarea.move_cursor(m);
+        }
+        c.vim_normal = false;
     };
     match ch {
         'h' => repeat(c, CursorMove::Back),
@@ -89,19 +102,10 @@ pub(super) fn vim_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) ->
             }
         }
         'd' | 'g' => c.vim_pending = Some(ch),
-        'i' => c.vim_normal = false,
-        'a' => {
-            c.textarea.move_cursor(CursorMove::Forward);
-            c.vim_normal = false;
-        }
-        'I' => {
-            c.textarea.move_cursor(CursorMove::Head);
-            c.vim_normal = false;
-        }
-        'A' => {
-            c.textarea.move_cursor(CursorMove::End);
-            c.vim_normal = false;
-        }
+        'i' => insert_at(c, None),
+        'a' => insert_at(c, Some(CursorMove::Forward)),
+        'I' => insert_at(c, Some(CursorMove::Head)),
+        'A' => insert_at(c, Some(CursorMove::End)),
         'o' => {
             c.textarea.move_cursor(CursorMove::End);
             c.textarea.insert_newline();
@@ -109,7 +113,6 @@ pub(super) fn vim_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) ->
         }
         _ => {}
     }
-    true
 }
 
 /// `dd` with a count: removes `n` lines from the cursor's.
