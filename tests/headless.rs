@@ -414,3 +414,38 @@ fn precedence_across_all_five_levels() {
         "thinking 2048 raises max_tokens above the project's 2222"
     );
 }
+
+/// A broken user theme and keymap are diagnosed by `claw-tui config` without opening the
+/// interface: the report ends with every problem, located.
+#[test]
+fn config_command_ends_with_the_problems_of_the_theme_and_keymap_too() {
+    let server = MockServer::scenario("text");
+    let d = dirs();
+    let home_cfg = d.home.path().join(".claw");
+    std::fs::create_dir_all(home_cfg.join("themes")).unwrap();
+    std::fs::create_dir_all(home_cfg.join("keymaps")).unwrap();
+    std::fs::write(home_cfg.join("config.toml"), "theme = \"mine\"\nkeymap = \"keys\"\nmodle = 1\n").unwrap();
+    std::fs::write(home_cfg.join("themes/mine.toml"), "inherits = \"nord\"\n[ui]\ntext = \"#zzz\"\n").unwrap();
+    std::fs::write(home_cfg.join("keymaps/keys.toml"), "[global]\nteleport = \"f2\"\n").unwrap();
+    let out = claw(&server, d.work.path(), d.home.path()).arg("config").output().unwrap();
+    assert!(out.status.success());
+    let text = stdout_of(&out);
+    let problems: Vec<&str> = text.lines().skip_while(|l| *l != "# problems:").skip(1).collect();
+    let theme = home_cfg.join("themes/mine.toml");
+    let keymap = home_cfg.join("keymaps/keys.toml");
+    let config = home_cfg.join("config.toml");
+    assert_eq!(problems.len(), 3, "{text}");
+    assert!(problems[0].starts_with(&format!("#   {}:3:1: `modle` is not a setting", config.display())), "{text}");
+    assert!(
+        problems[1].starts_with(&format!("#   {}:3:1: ui.text: `#zzz` is not a hex colour", theme.display())),
+        "{text}"
+    );
+    assert!(
+        problems[2].starts_with(&format!("#   {}:2:1: [global] teleport: unknown action", keymap.display())),
+        "{text}"
+    );
+    // A clean setup says so.
+    let clean = dirs();
+    let out = claw(&server, clean.work.path(), clean.home.path()).arg("config").output().unwrap();
+    assert!(stdout_of(&out).ends_with("# problems: none\n"), "{}", stdout_of(&out));
+}

@@ -4,6 +4,9 @@
 #[path = "support/tui.rs"]
 mod tui;
 
+#[path = "support/scenes.rs"]
+mod scenes;
+
 use claw_tui::agent::{AgentEvent, Decision, Op, RestoreFile, RestorePlan, TurnInfo};
 use claw_tui::app::changes::{ChangedFile, Scope, Status};
 use claw_tui::app::effect::Effect;
@@ -12,55 +15,8 @@ use claw_tui::app::review::DiffFile;
 use claw_tui::app::state::{CellKind, Overlay, State};
 use claw_tui::app::update::update;
 use claw_tui::tools::Preview;
-use serde_json::json;
+use scenes::*;
 use tui::*;
-
-/// A 40-line file and a change with three hunks: a word changed, a line added, a block
-/// rewritten.
-fn texts() -> (String, String) {
-    let old: Vec<String> = (1..=40)
-        .map(|i| match i {
-            3 => "fn parse(s: &str) -> Option<u32> {".to_string(),
-            4 => "    s.parse().ok()".to_string(),
-            20 => "    let total = items.len();".to_string(),
-            33 => "    println!(\"done\");".to_string(),
-            34 => "    Ok(())".to_string(),
-            _ => format!("    // line {i}"),
-        })
-        .collect();
-    let mut new = old.clone();
-    new[3] = "    s.trim().parse().ok()".to_string();
-    new.insert(20, "    let count = items.iter().filter(|i| i.ready).count();".to_string());
-    new[33] = "    eprintln!(\"finished in {:?}\", started.elapsed());".to_string();
-    new[34] = "    Ok(report)".to_string();
-    (old.join("\n") + "\n", new.join("\n") + "\n")
-}
-
-fn review_scene(theme: &str) -> State {
-    let mut s = state(theme);
-    let (old, new) = texts();
-    agent(
-        &mut s,
-        AgentEvent::ToolCallStarted {
-            call_id: "e1".into(),
-            tool: "edit_file".into(),
-            input: json!({"path": "src/parse.rs"}),
-            summary: "src/parse.rs".into(),
-        },
-    );
-    agent(
-        &mut s,
-        AgentEvent::ApprovalRequested {
-            call_id: "e1".into(),
-            tool: "edit_file".into(),
-            summary: "src/parse.rs".into(),
-            reason: "changing a file needs workspace-write; the mode is read-only".into(),
-            preview: Some(Preview::Edit { path: "src/parse.rs".into(), old: Some(old), new }),
-            session_rule: "edit_file".into(),
-        },
-    );
-    s
-}
 
 fn decision(effects: &[Effect]) -> Option<Decision> {
     ops(effects).into_iter().find_map(|op| match op {

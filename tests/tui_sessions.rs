@@ -3,6 +3,9 @@
 #[path = "support/tui.rs"]
 mod tui;
 
+#[path = "support/scenes.rs"]
+mod scenes;
+
 use std::path::PathBuf;
 
 use claw_tui::app::effect::Effect;
@@ -10,32 +13,8 @@ use claw_tui::app::event::Event;
 use claw_tui::app::slot::Start;
 use claw_tui::app::state::{BrowserMode, Overlay, State};
 use claw_tui::app::update::update;
-use claw_tui::session::index::Summary;
+use scenes::*;
 use tui::*;
-
-fn summary(id: &str, title: &str, prompt: &str, hours_ago: i64, messages: usize, cost: f64) -> Summary {
-    let mut s = Summary::new(id, &PathBuf::from(format!("/sessions/-work-project/{id}.jsonl")));
-    s.title = (!title.is_empty()).then(|| title.to_string());
-    s.first_prompt = prompt.into();
-    let t = chrono::Utc::now() - chrono::TimeDelta::hours(hours_ago);
-    s.created = Some(t - chrono::TimeDelta::hours(1));
-    s.updated = Some(t);
-    s.messages = messages;
-    s.cost_usd = cost;
-    s.model = "claude-sonnet-4-5".into();
-    s.cwd = "/work/project".into();
-    s.branch = Some("main".into());
-    s
-}
-
-fn sessions() -> Vec<Summary> {
-    vec![
-        summary("0199-aaaa", "", "fix the flaky parser test in CI", 3, 24, 0.412),
-        summary("0199-bbbb", "Release notes for 0.4", "write the release notes", 27, 8, 0.051),
-        summary("0199-cccc", "", "why is the build slow on macOS?", 50, 61, 1.93),
-        summary("0199-dddd", "", "add a --json flag to the export command", 100, 15, 0.22),
-    ]
-}
 
 fn open(s: &mut State) -> Vec<Effect> {
     type_text(s, "/resume");

@@ -4,133 +4,17 @@
 #[path = "support/tui.rs"]
 mod tui;
 
+#[path = "support/scenes.rs"]
+mod scenes;
+
 use claw_tui::agent::{AgentEvent, TurnOutcome};
 use claw_tui::app::event::Event;
-use claw_tui::app::state::{CellKind, State};
+use claw_tui::app::state::CellKind;
 use claw_tui::app::update::update;
-use claw_tui::provider::{ErrorKind, Usage};
-use claw_tui::tools::{Preview, Todo, TodoStatus};
-use serde_json::json;
+use claw_tui::provider::ErrorKind;
+use claw_tui::tools::Preview;
+use scenes::*;
 use tui::*;
-
-const MARKDOWN: &str = "## Plan\n\nThe build fails because `parse` returns **early** on *empty* input. See [the docs](https://docs.rs/x).\n\n1. Fix the guard\n2. Add a test\n   - empty input\n   - whitespace only\n\n> Note: this keeps the public API.\n\n| case | before | after |\n|------|-------:|------:|\n| empty | panic | `None` |\n| ws | panic | `None` |\n\n```rust\nfn parse(s: &str) -> Option<u32> {\n    if s.trim().is_empty() { return None; }\n    s.trim().parse().ok()\n}\n```\n";
-
-const DIFF: &str = "--- a/src/lib.rs\n+++ b/src/lib.rs\n@@ -1,4 +1,5 @@\n fn parse(s: &str) -> Option<u32> {\n-    s.parse().ok()\n+    if s.trim().is_empty() { return None; }\n+    s.trim().parse().ok()\n }\n \n";
-
-fn todos() -> Vec<Todo> {
-    vec![
-        Todo {
-            content: "Read the parser".into(),
-            status: TodoStatus::Completed,
-            active_form: "Reading the parser".into(),
-        },
-        Todo {
-            content: "Fix the empty-input guard".into(),
-            status: TodoStatus::InProgress,
-            active_form: "Fixing the guard".into(),
-        },
-        Todo { content: "Run the tests".into(), status: TodoStatus::Pending, active_form: "Running the tests".into() },
-    ]
-}
-
-fn usage(s: &mut State) {
-    let u = Usage {
-        input_tokens: 2410,
-        output_tokens: 386,
-        cache_creation_input_tokens: 5120,
-        cache_read_input_tokens: 18_200,
-    };
-    agent(
-        s,
-        AgentEvent::Usage {
-            request: u,
-            session: u,
-            request_cost_usd: Some(0.0356),
-            session_cost_usd: Some(0.0356),
-            context_tokens: 26_116,
-            context_window: 200_000,
-        },
-    );
-}
-
-fn tool(s: &mut State, id: &str, name: &str, summary: &str) {
-    agent(
-        s,
-        AgentEvent::ToolCallStarted {
-            call_id: id.into(),
-            tool: name.into(),
-            input: json!({}),
-            summary: summary.into(),
-        },
-    );
-}
-
-fn finish(s: &mut State, id: &str, name: &str, result: &str, is_error: bool, ms: u64) {
-    agent(
-        s,
-        AgentEvent::ToolCallFinished {
-            call_id: id.into(),
-            tool: name.into(),
-            result: result.into(),
-            is_error,
-            elapsed_ms: ms,
-        },
-    );
-}
-
-/// A finished exchange: prompt, thinking, Markdown answer.
-fn markdown_scene(theme: &str) -> State {
-    let mut s = state(theme);
-    type_text(&mut s, "why does the build fail?");
-    keys(&mut s, &["enter"]);
-    agent(&mut s, AgentEvent::TurnStarted { turn_id: 1 });
-    agent(
-        &mut s,
-        AgentEvent::ThinkingDelta { turn_id: 1, text: "Looking at parse().\nIt returns early on empty input.".into() },
-    );
-    agent(&mut s, AgentEvent::TextDelta { turn_id: 1, text: MARKDOWN.into() });
-    usage(&mut s);
-    agent(&mut s, AgentEvent::TurnFinished { turn_id: 1, outcome: TurnOutcome::EndTurn });
-    s
-}
-
-/// Tool cells: a bash run, an edit with its diff, a failed command, a todo list.
-fn tools_scene(theme: &str) -> State {
-    let mut s = state(theme);
-    type_text(&mut s, "fix it and run the tests");
-    keys(&mut s, &["enter"]);
-    agent(&mut s, AgentEvent::TurnStarted { turn_id: 1 });
-    agent(&mut s, AgentEvent::TodosChanged { todos: todos() });
-    tool(&mut s, "t1", "read_file", "src/lib.rs");
-    finish(
-        &mut s,
-        "t1",
-        "read_file",
-        "     1\tfn parse(s: &str) -> Option<u32> {\n     2\t    s.parse().ok()\n     3\t}\n",
-        false,
-        3,
-    );
-    tool(&mut s, "t2", "edit_file", "src/lib.rs");
-    agent(&mut s, AgentEvent::FileChanged { path: "src/lib.rs".into(), diff: DIFF.into() });
-    finish(&mut s, "t2", "edit_file", "Edited src/lib.rs: 1 replacement (+2 -1 lines).", false, 4);
-    tool(&mut s, "t3", "bash", "cargo test");
-    for chunk in [
-        "   Compiling parser v0.1.0\n",
-        "    Finished test\n",
-        "running 3 tests\n",
-        "test empty ... ok\n",
-        "test ws ... ok\n",
-        "test digits ... ok\n",
-        "\ntest result: ok. 3 passed\n",
-    ] {
-        agent(&mut s, AgentEvent::ToolProgress { call_id: "t3".into(), chunk: chunk.into() });
-    }
-    finish(&mut s, "t3", "bash", "test result: ok. 3 passed", false, 2140);
-    tool(&mut s, "t4", "bash", "cargo clippy");
-    finish(&mut s, "t4", "bash", "error: unused variable `x`\n --> src/lib.rs:9:9\n\nExit code: 101", true, 880);
-    usage(&mut s);
-    s
-}
 
 #[test]
 fn welcome_without_a_key() {

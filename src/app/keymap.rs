@@ -303,11 +303,6 @@ pub struct Keymap {
 }
 
 impl Keymap {
-    /// An empty keymap named `name`: nothing bound.
-    pub fn empty(name: &str) -> Keymap {
-        Keymap { name: name.to_string(), ..Keymap::default() }
-    }
-
     /// The bindings of one context, to add to or take from (the keymap loader).
     pub fn bindings_mut(&mut self, context: Context) -> &mut Vec<(KeySeq, Action)> {
         self.bindings.entry(context).or_default()

@@ -7,7 +7,7 @@
 //! a resumed session, problems, the welcome). A newer start makes an older one stale: only the
 //! latest prepared agent is installed.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc;
@@ -168,10 +168,6 @@ impl AgentSlot {
     pub fn shut_down(self) {
         let _ = self.ops.send(Op::Shutdown);
         self.forwarder.abort();
-    }
-
-    pub fn root(&self) -> &Path {
-        &self.root
     }
 }
 

@@ -245,3 +245,39 @@ fn undo(state: &mut State, _: &str, fx: &mut Vec<Effect>) {
 fn rewind(state: &mut State, _: &str, fx: &mut Vec<Effect>) {
     super::review::rewind(state, fx);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The table docs/tui.md shows, made from [`COMMANDS`].
+    fn docs_table() -> String {
+        let mut out = String::from("| command | also | what it does |\n|---|---|---|\n");
+        for c in COMMANDS {
+            let usage = if c.args.is_empty() { c.name.to_string() } else { format!("{} {}", c.name, c.args) };
+            let also: Vec<String> = c.aliases.iter().map(|a| format!("`{a}`")).collect();
+            out.push_str(&format!("| `{usage}` | {} | {} |\n", also.join(", "), c.description));
+        }
+        out
+    }
+
+    /// docs/tui.md lists every command, as the table says, in its order, and nothing else.
+    #[test]
+    fn docs_list_every_command() {
+        let doc = include_str!("../../../docs/tui.md");
+        let table = docs_table();
+        assert!(doc.contains(&table), "docs/tui.md's command table should read:\n{table}");
+    }
+
+    #[test]
+    fn names_and_aliases_are_unique_and_run() {
+        let mut seen = std::collections::HashSet::new();
+        for c in COMMANDS {
+            assert!(c.name.starts_with('/'), "{}", c.name);
+            for name in std::iter::once(&c.name).chain(c.aliases) {
+                assert!(seen.insert(*name), "{name} twice");
+                assert!(COMMANDS.iter().find(|x| x.is(name)).is_some_and(|x| x.name == c.name));
+            }
+        }
+    }
+}
