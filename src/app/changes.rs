@@ -66,6 +66,10 @@ pub struct DiffViewer {
     pub error: Option<String>,
     /// Tree selection and folding.
     pub tree: TreeState<String>,
+    /// The tree's structure (built once per list of files): what folds and flattens.
+    items: Vec<TreeItem<'static, String>>,
+    /// Lines added and removed under each folder.
+    folder_counts: BTreeMap<String, (usize, usize)>,
     /// The first tree row shown; kept by `update` so the selection stays in view.
     pub tree_offset: usize,
     /// The file whose diff is shown, and the diff once computed.
@@ -86,6 +90,8 @@ impl DiffViewer {
             loaded: false,
             error: None,
             tree: Default::default(),
+            items: Vec::new(),
+            folder_counts: BTreeMap::new(),
             tree_offset: 0,
             selected: None,
             diff: None,
@@ -98,6 +104,8 @@ impl DiffViewer {
     /// Takes a new list: folders open, the selection kept when the file is still there.
     pub fn set_files(&mut self, mut files: Vec<ChangedFile>) {
         files.sort_by_cached_key(|f| tree_key(&f.path));
+        self.items = tree_items(&files);
+        self.folder_counts = folder_counts(&files);
         self.files = files;
         self.loaded = true;
         let tree = &mut self.tree;
@@ -124,31 +132,72 @@ impl DiffViewer {
         self.files.iter().find(|f| &f.path == sel)
     }
 
+    /// Forgets the list (a scope switch): the tree is empty until the next one arrives.
+    pub fn clear_files(&mut self) {
+        self.files.clear();
+        self.items.clear();
+        self.folder_counts.clear();
+        self.tree_offset = 0;
+    }
+
     /// The tree's rows as shown: open folders' children included, in order.
-    pub fn rows(&self, theme: &crate::ui::theme::Theme) -> Vec<TreeRow> {
-        let (items, mut lines) = tree_items(&self.files, theme);
+    pub fn rows(&self) -> Vec<TreeRow> {
+        let opened = self.tree.opened();
+        let selected = self.tree.selected();
         self.tree
-            .flatten(&items)
+            .flatten(&self.items)
             .into_iter()
             .map(|f| {
-                let id = f.identifier.last().cloned().unwrap_or_default();
-                let folder = !self.files.iter().any(|file| file.path == id);
+                // Folders are the items with children; every folder has some.
+                let folder = !f.item.children().is_empty();
                 TreeRow {
                     depth: f.depth(),
-                    open: folder && self.tree.opened().contains(&f.identifier),
+                    open: folder && opened.contains(&f.identifier),
                     folder,
-                    line: lines.remove(&id).unwrap_or_default(),
-                    selected: f.identifier == self.tree.selected(),
+                    selected: f.identifier == selected,
                     id: f.identifier,
                 }
             })
             .collect()
     }
 
+    /// A row's text: a folder's name and the lines changed under it, or a file's status, name
+    /// and lines changed.
+    pub fn row_line(&self, row: &TreeRow, theme: &crate::ui::theme::Theme) -> Line<'static> {
+        let id = row.id.last().map(String::as_str).unwrap_or_default();
+        let name = crate::sanitize::visible(id.rsplit('/').next().unwrap_or(id)).into_owned();
+        let add = Style::default().fg(theme.diff.added);
+        let del = Style::default().fg(theme.diff.removed);
+        if row.folder {
+            let (a, r) = self.folder_counts.get(id).copied().unwrap_or_default();
+            return Line::from(vec![
+                Span::styled(format!("{name}/"), Style::default().fg(theme.ui.info)),
+                Span::styled(format!(" +{a}"), add),
+                Span::styled(format!(" -{r}"), del),
+            ]);
+        }
+        let Some(f) = self.files.iter().find(|f| f.path == id) else { return Line::from(name) };
+        let (mark, mark_style) = match f.status {
+            Status::Added => ("A ", add),
+            Status::Deleted => ("D ", del),
+            Status::Renamed => ("R ", Style::default().fg(theme.ui.info)),
+            Status::Modified => ("M ", Style::default().fg(theme.ui.warning)),
+        };
+        let mut spans = vec![Span::styled(mark, mark_style), Span::styled(name, Style::default().fg(theme.ui.text))];
+        match f.counts {
+            Some((a, r)) => {
+                spans.push(Span::styled(format!(" +{a}"), add));
+                spans.push(Span::styled(format!(" -{r}"), del));
+            }
+            None => spans.push(Span::styled(" binary", Style::default().fg(theme.ui.muted))),
+        }
+        Line::from(spans)
+    }
+
     /// Scrolls the tree so the selected row is in a pane of `height` rows: the first row
     /// shown moves only as far as it must.
-    pub fn settle_tree(&mut self, height: usize, theme: &crate::ui::theme::Theme) {
-        let rows = self.rows(theme);
+    pub fn settle_tree(&mut self, height: usize) {
+        let rows = self.rows();
         let mut start = self.tree_offset.min(rows.len().saturating_sub(1));
         if let Some(at) = rows.iter().position(|r| r.selected) {
             start = start.min(at);
@@ -169,8 +218,6 @@ pub struct TreeRow {
     pub folder: bool,
     pub open: bool,
     pub selected: bool,
-    /// The name with its counts, styled.
-    pub line: Line<'static>,
 }
 
 /// Orders paths as the tree shows them: in each folder, subfolders first, then files, by name.
@@ -200,15 +247,9 @@ fn folder_counts(files: &[ChangedFile]) -> BTreeMap<String, (usize, usize)> {
     m
 }
 
-/// Each tree row's text by identifier.
-type RowLines = BTreeMap<String, Line<'static>>;
-
-/// The file tree, folders first, with counts per file and folder: the items the tree state
-/// folds and flattens, and each row's text.
-pub fn tree_items(
-    files: &[ChangedFile],
-    theme: &crate::ui::theme::Theme,
-) -> (Vec<TreeItem<'static, String>>, RowLines) {
+/// The file tree's structure, folders first: what the tree state folds and flattens. The
+/// rows' text is made when they are drawn ([`DiffViewer::row_line`]).
+pub fn tree_items(files: &[ChangedFile]) -> Vec<TreeItem<'static, String>> {
     #[derive(Default)]
     struct Node {
         dirs: BTreeMap<String, Node>,
@@ -223,63 +264,21 @@ pub fn tree_items(
         }
         node.files.push(i);
     }
-    let counts = folder_counts(files);
-    let add = Style::default().fg(theme.diff.added);
-    let del = Style::default().fg(theme.diff.removed);
-    let muted = Style::default().fg(theme.ui.muted);
-    fn build(
-        node: &Node,
-        prefix: &str,
-        files: &[ChangedFile],
-        counts: &BTreeMap<String, (usize, usize)>,
-        styles: (Style, Style, Style),
-        theme: &crate::ui::theme::Theme,
-        lines: &mut RowLines,
-    ) -> Vec<TreeItem<'static, String>> {
-        let (add, del, muted) = styles;
+    fn build(node: &Node, prefix: &str, files: &[ChangedFile]) -> Vec<TreeItem<'static, String>> {
         let mut out = Vec::new();
         for (name, child) in &node.dirs {
             let id = if prefix.is_empty() { name.clone() } else { format!("{prefix}/{name}") };
-            let (a, r) = counts.get(&id).copied().unwrap_or_default();
-            let text = Line::from(vec![
-                Span::styled(format!("{}/", crate::sanitize::visible(name)), Style::default().fg(theme.ui.info)),
-                Span::styled(format!(" +{a}"), add),
-                Span::styled(format!(" -{r}"), del),
-            ]);
-            let children = build(child, &id, files, counts, styles, theme, lines);
-            lines.insert(id.clone(), text.clone());
-            if let Ok(item) = TreeItem::new(id, text, children) {
+            let children = build(child, &id, files);
+            if let Ok(item) = TreeItem::new(id, name.clone(), children) {
                 out.push(item);
             }
         }
         for &i in &node.files {
-            let f = &files[i];
-            let name = f.path.rsplit('/').next().unwrap_or(&f.path);
-            let (mark, mark_style) = match f.status {
-                Status::Added => ("A ", add),
-                Status::Deleted => ("D ", del),
-                Status::Renamed => ("R ", Style::default().fg(theme.ui.info)),
-                Status::Modified => ("M ", Style::default().fg(theme.ui.warning)),
-            };
-            let mut spans = vec![
-                Span::styled(mark, mark_style),
-                Span::styled(crate::sanitize::visible(name).into_owned(), Style::default().fg(theme.ui.text)),
-            ];
-            match f.counts {
-                Some((a, r)) => {
-                    spans.push(Span::styled(format!(" +{a}"), add));
-                    spans.push(Span::styled(format!(" -{r}"), del));
-                }
-                None => spans.push(Span::styled(" binary", muted)),
-            }
-            lines.insert(f.path.clone(), Line::from(spans.clone()));
-            out.push(TreeItem::new_leaf(f.path.clone(), Line::from(spans)));
+            out.push(TreeItem::new_leaf(files[i].path.clone(), files[i].path.clone()));
         }
         out
     }
-    let mut lines = RowLines::new();
-    let items = build(&root, "", files, &counts, (add, del, muted), theme, &mut lines);
-    (items, lines)
+    build(&root, "", files)
 }
 
 // ---- loaders (I/O; run in the background) ----

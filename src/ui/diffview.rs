@@ -8,10 +8,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::hunks::{Marks, Window, body_lines};
-use crate::app::changes::{DiffViewer, Scope, TreeRow};
+use crate::app::changes::{DiffViewer, Scope};
 use crate::app::keymap::Action;
 use crate::app::review::{DiffFile, Placeholder};
 use crate::app::state::State;
+use crate::ui::theme::Theme;
 
 /// The tree pane and the diff pane (inside their borders) for a screen of `area`.
 pub fn panes(area: Rect) -> (Rect, Rect) {
@@ -34,15 +35,16 @@ pub fn panes(area: Rect) -> (Rect, Rect) {
 
 /// The tree's rows from `offset` on: each indented by its depth, folders with an open or
 /// closed mark, the selected row highlighted across the pane.
-fn render_tree(rows: &[TreeRow], offset: usize, highlight: Style, frame: &mut Frame, area: Rect) {
-    for (y, row) in rows.iter().skip(offset).take(area.height as usize).enumerate() {
+fn render_tree(viewer: &DiffViewer, theme: &Theme, highlight: Style, frame: &mut Frame, area: Rect) {
+    let rows = viewer.rows();
+    for (y, row) in rows.iter().skip(viewer.tree_offset).take(area.height as usize).enumerate() {
         let mark = match (row.folder, row.open) {
             (false, _) => "  ",
             (true, true) => "▾ ",
             (true, false) => "▸ ",
         };
         let mut spans = vec![Span::raw(" ".repeat(row.depth * 2)), Span::raw(mark)];
-        spans.extend(row.line.spans.iter().cloned());
+        spans.extend(viewer.row_line(row, theme).spans);
         let line_area = Rect { y: area.y + y as u16, height: 1, ..area };
         frame.render_widget(Paragraph::new(Line::from(spans)), line_area);
         if row.selected {
@@ -120,7 +122,7 @@ pub fn render(state: &State, viewer: &DiffViewer, frame: &mut Frame, area: Rect)
         };
         let inner = tree_block.inner(tree_area);
         frame.render_widget(tree_block, tree_area);
-        render_tree(&viewer.rows(theme), viewer.tree_offset, highlight, frame, inner);
+        render_tree(viewer, theme, highlight, frame, inner);
     }
     // The diff.
     let head_area = Rect { height: 1, ..diff_area };

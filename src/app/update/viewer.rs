@@ -30,7 +30,7 @@ pub(super) fn changes_arrived(
     result: Result<Vec<ChangedFile>, String>,
     fx: &mut Vec<Effect>,
 ) {
-    let (height, theme) = (tree_height(state), state.theme.clone());
+    let height = tree_height(state);
     let Some(viewer) = open(state) else { return };
     // Outside git the session's changes are all there are: the viewer switches to them.
     if !git {
@@ -45,7 +45,7 @@ pub(super) fn changes_arrived(
             viewer.error = None;
             let before = viewer.selected.clone();
             viewer.set_files(files);
-            viewer.settle_tree(height, &theme);
+            viewer.settle_tree(height);
             // A refresh computes the shown file again: it may be what changed.
             if let Some(file) = viewer.current().cloned() {
                 if viewer.selected != before {
@@ -107,16 +107,22 @@ fn select_file(viewer: &mut DiffViewer, path: String, fx: &mut Vec<Effect>) {
 /// A key action while /diff is on top. Afterwards the tree is scrolled so its selection
 /// shows.
 pub(super) fn viewer_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
-    let (height, theme) = (tree_height(state), state.theme.clone());
+    let height = tree_height(state);
+    let tree_of = |state: &State| match state.overlays.last() {
+        Some(Overlay::Diff(v)) => Some((v.tree.selected().to_vec(), v.tree.opened().len())),
+        _ => None,
+    };
+    let before = tree_of(state);
     viewer_key(state, action, fx);
-    if let Some(Overlay::Diff(viewer)) = state.overlays.last_mut() {
-        viewer.settle_tree(height, &theme);
+    if tree_of(state) != before
+        && let Some(Overlay::Diff(viewer)) = state.overlays.last_mut()
+    {
+        viewer.settle_tree(height);
     }
 }
 
 fn viewer_key(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
     let size = viewer_body(state);
-    let theme = state.theme.clone();
     let Some(Overlay::Diff(viewer)) = state.overlays.last_mut() else { return };
     // In the tree, left and right fold folders; over the diff they scroll it sideways.
     let sideways = matches!(action, Action::DiffScrollLeft | Action::DiffScrollRight);
@@ -139,7 +145,7 @@ fn viewer_key(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
             }
             viewer.scope = if viewer.scope == Scope::WorkingTree { Scope::Session } else { Scope::WorkingTree };
             viewer.loaded = false;
-            viewer.files.clear();
+            viewer.clear_files();
             viewer.selected = None;
             viewer.diff = None;
             fx.push(Effect::LoadChanges { scope: viewer.scope });
@@ -155,20 +161,14 @@ fn viewer_key(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
             let path = viewer.files[next].path.clone();
             select_file(viewer, path, fx);
         }
-        _ if viewer.tree_focus => tree_key(viewer, action, size.1, &theme, fx),
+        _ if viewer.tree_focus => tree_key(viewer, action, size.1, fx),
         _ => diff_key(viewer, action, size),
     }
 }
 
 /// Keys over the tree: move the selection, fold and unfold folders, open a file's diff.
-fn tree_key(
-    viewer: &mut DiffViewer,
-    action: Action,
-    page: usize,
-    theme: &crate::ui::theme::Theme,
-    fx: &mut Vec<Effect>,
-) {
-    let flat: Vec<Vec<String>> = viewer.rows(theme).into_iter().map(|r| r.id).collect();
+fn tree_key(viewer: &mut DiffViewer, action: Action, page: usize, fx: &mut Vec<Effect>) {
+    let flat: Vec<Vec<String>> = viewer.rows().into_iter().map(|r| r.id).collect();
     let selected = viewer.tree.selected().to_vec();
     let at = flat.iter().position(|id| *id == selected);
     let last = flat.len().saturating_sub(1);
