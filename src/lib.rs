@@ -8,6 +8,7 @@
 
 pub mod agent;
 pub mod app;
+pub mod child;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -32,6 +33,9 @@ pub fn install_crypto_provider() {
 
 /// Runs claw-tui with the process's arguments; returns the exit status.
 pub fn run() -> i32 {
+    // Before anything else: children started from here on cannot read this process's memory
+    // or environment (where the API key is).
+    child::harden_self();
     let cli = cli::Cli::parse();
     match &cli.command {
         Some(cli::Command::Sessions { action }) => return commands::sessions(action),

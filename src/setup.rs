@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use crate::agent::{AgentConfig, prompt};
 use crate::cli::Cli;
-use crate::config::{self, Effective, Problem, Source};
-use crate::permission::{PermissionMode, Policy, Rule};
+use crate::config::{self, Effective, Layer, Problem, Source};
+use crate::permission::{PermissionMode, Policy, Rule, RuleOrigin};
 use crate::provider::anthropic::{AnthropicConfig, AnthropicProvider};
 use crate::provider::scripted::{Scenario, ScriptedProvider};
 use crate::provider::{Provider, ThinkingConfig};
@@ -134,6 +134,11 @@ fn policy(effective: &Effective, headless_demo: bool, problems: &mut Vec<Problem
         [(&effective.allow, "permissions.allow", true), (&effective.deny, "permissions.deny", false)]
     {
         for rule in rules {
+            let origin = match &rule.source {
+                Source::Flag(flag) => RuleOrigin::Flag(flag.to_string()),
+                Source::File { layer, path } => RuleOrigin::File { path: path.clone(), project: *layer != Layer::User },
+                _ => RuleOrigin::Builtin,
+            };
             let parsed = match &rule.source {
                 Source::Flag(flag) => Rule::parse_list(&rule.value).map_err(|e| format!("{flag}: {e}"))?,
                 source => match Rule::parse(&rule.value) {
@@ -147,6 +152,7 @@ fn policy(effective: &Effective, headless_demo: bool, problems: &mut Vec<Problem
                     }
                 },
             };
+            let parsed = parsed.into_iter().map(|r| r.from(origin.clone()));
             if into_allow {
                 policy.allow.extend(parsed);
             } else {

@@ -149,7 +149,7 @@ async fn approvals_once_for_the_session_and_denied_with_a_note() {
             assert!(preview.is_some());
             let decision = match call_id.as_str() {
                 "toolu_ok" => {
-                    assert_eq!(session_rule, "bash(echo approved-run)");
+                    assert_eq!(session_rule, "bash(echo approved-run | tee /dev/null)");
                     Decision::AllowSession
                 }
                 "toolu_no" => Decision::Deny { feedback: Some("not that directory".into()) },

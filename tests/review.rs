@@ -44,7 +44,7 @@ fn review_edits() -> (MockServer, tempfile::TempDir, AgentHandle) {
     let agent = spawn_agent(
         &server.url,
         dir.path(),
-        AgentOptions { interactive: true, mode: PermissionMode::ReadOnly, ..Default::default() },
+        AgentOptions { interactive: true, mode: PermissionMode::Review, ..Default::default() },
     );
     agent.send(turn("tidy the notes"));
     (server, dir, agent)

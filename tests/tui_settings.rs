@@ -57,7 +57,7 @@ fn a_file_does_not_override_the_environment_on_reload() {
     let local = dir.path().join("config.local.toml");
     let env = Env::default().with("CLAW_PERMISSION_MODE", "read-only");
     let mut s = State::from_setup(&settings(dir.path(), &env, "permission_mode = \"workspace-write\"\n"));
-    assert_eq!(s.settings.permission_mode.value, PermissionMode::ReadOnly);
+    assert_eq!(s.settings.permission_mode.value, PermissionMode::Review);
     let changed = settings(dir.path(), &env, "permission_mode = \"danger-full-access\"\nmodel = \"m2\"\n");
     assert_eq!(
         reload(&mut s, changed, std::slice::from_ref(&local)),

@@ -303,7 +303,7 @@ fn shift_tab_cycles_the_permission_mode() {
     let fx = keys(&mut s, &["shift+tab"]);
     assert_eq!(ops(&fx), [Op::SetPermissionMode { mode: PermissionMode::DangerFullAccess }]);
     let fx = keys(&mut s, &["shift+tab"]);
-    assert_eq!(ops(&fx), [Op::SetPermissionMode { mode: PermissionMode::ReadOnly }]);
+    assert_eq!(ops(&fx), [Op::SetPermissionMode { mode: PermissionMode::Review }]);
 }
 
 #[test]

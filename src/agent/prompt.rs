@@ -7,7 +7,6 @@
 //! said in the prompt and reported to the user.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use super::InstructionFile;
 use crate::tools::Workspace;
@@ -100,7 +99,7 @@ pub fn instruction_paths(workspace: &Workspace, user_dir: Option<&Path>) -> Vec<
 }
 
 fn git(cwd: &Path, args: &[&str]) -> Option<String> {
-    let out = Command::new("git").args(args).current_dir(cwd).output().ok()?;
+    let out = crate::child::git(cwd).args(args).output().ok()?;
     out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim_end().to_string())
 }
 

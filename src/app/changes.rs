@@ -8,7 +8,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -284,13 +283,7 @@ pub fn tree_items(files: &[ChangedFile]) -> Vec<TreeItem<'static, String>> {
 // ---- loaders (I/O; run in the background) ----
 
 fn git(cwd: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(cwd)
-        .args(args)
-        .env("GIT_OPTIONAL_LOCKS", "0")
-        .output()
-        .map_err(|e| format!("cannot run git: {e}"))?;
+    let out = crate::child::git(cwd).args(args).output().map_err(|e| format!("cannot run git: {e}"))?;
     if !out.status.success() {
         return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
     }
@@ -314,8 +307,9 @@ fn base(cwd: &Path) -> &'static str {
 /// Every file changed in the working tree under `cwd` against HEAD, with line counts.
 pub fn working_tree_changes(cwd: &Path) -> Result<Vec<ChangedFile>, String> {
     let base = base(cwd);
-    let status = git(cwd, &["diff", base, "--relative", "-M", "--name-status", "-z"])?;
-    let numstat = git(cwd, &["diff", base, "--relative", "-M", "--numstat", "-z"])?;
+    let status =
+        git(cwd, &["diff", "--no-ext-diff", "--no-textconv", base, "--relative", "-M", "--name-status", "-z"])?;
+    let numstat = git(cwd, &["diff", "--no-ext-diff", "--no-textconv", base, "--relative", "-M", "--numstat", "-z"])?;
     let untracked = git(cwd, &["ls-files", "--others", "--exclude-standard", "-z"])?;
     let mut counts: BTreeMap<String, Option<(usize, usize)>> = BTreeMap::new();
     let fields: Vec<&[u8]> = numstat.split(|b| *b == 0).collect();

@@ -476,10 +476,10 @@ mod tests {
         let env = Env::default().with("CLAW_PERMISSION_MODE", "read-only");
         let (loaded, list) = files(dir.path(), "", "", "permission_mode = \"danger-full-access\"\n");
         let e = resolve(&cli(&[]), &env, &loaded, &list);
-        assert_eq!(e.permission_mode.value, PermissionMode::ReadOnly);
+        assert_eq!(e.permission_mode.value, PermissionMode::Review);
         assert_eq!(e.permission_mode.source, Source::Env("CLAW_PERMISSION_MODE"));
         let env = env.with("RUSTY_CLAUDE_PERMISSION_MODE", "danger-full-access");
-        assert_eq!(resolve(&cli(&[]), &env, &loaded, &list).permission_mode.value, PermissionMode::ReadOnly);
+        assert_eq!(resolve(&cli(&[]), &env, &loaded, &list).permission_mode.value, PermissionMode::Review);
         let e = resolve(&cli(&["--permission-mode", "workspace-write"]), &env, &loaded, &list);
         assert_eq!(e.permission_mode.source, Source::Flag("--permission-mode"));
     }

@@ -1,25 +1,33 @@
 //! Permission modes, rules and decisions.
 //!
 //! Every tool call is planned first ([`crate::tools::CallPlan`]): what access it needs and
-//! which paths it touches. [`Policy::decide`] turns that into Allow, Ask or Deny:
+//! which paths it touches. [`Policy::decide`] turns that into Allow, Ask or Deny, and every
+//! answer but a plain allow says why (the rule and where it came from, or what the mode
+//! lacks):
 //!
-//! 1. a matching deny rule denies;
-//! 2. a matching allow rule (from `--allowedTools`, config, or "allow for this session")
+//! 1. a matching deny rule denies ([`rule`]; for shell commands, any simple command in the
+//!    parsed command, see [`shell`]);
+//! 2. a shell command whose program cannot be known asks when deny rules are set;
+//! 3. writing a protected path ([`protect`]) asks, in every mode, unless a rule the person set
+//!    themselves names that path;
+//! 4. a matching allow rule (from `--allowedTools`, the config, or "allow for this session")
 //!    allows;
-//! 3. otherwise the mode decides: a call needing no more than the mode grants is allowed,
-//!    anything more asks. Running commands needs `danger-full-access`; writing files needs
-//!    `workspace-write`; touching a path outside the workspace needs `danger-full-access`.
-//!
-//! Rules are written `Tool` or `Tool(pattern)`. Tool names are ours (`bash`, `edit_file`) or
-//! the names other agents use (`Bash`, `Edit`, `Read`...). For `bash` the pattern matches the
-//! command: exact, or a prefix when it ends in `:*` or `*`. For file tools it is a glob on the
-//! path.
+//! 5. otherwise the mode decides: a call needing no more than the mode grants is allowed,
+//!    anything more asks. Running commands needs `danger-full-access` (commands that only read,
+//!    [`safe`], need no more than reading); writing files needs `workspace-write`; touching a
+//!    path outside the workspace needs `danger-full-access`.
+
+pub mod protect;
+pub mod rule;
+pub mod safe;
+pub mod shell;
 
 use std::fmt;
 use std::str::FromStr;
 
-use globset::GlobBuilder;
 use serde::{Deserialize, Serialize};
+
+pub use rule::{Rule, RuleOrigin, canonical_tool_name};
 
 use crate::tools::{Access, CallPlan};
 
@@ -27,8 +35,10 @@ use crate::tools::{Access, CallPlan};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum PermissionMode {
-    /// Read files in the workspace; ask for anything else.
-    ReadOnly,
+    /// Read files in the workspace; every edit is reviewed before it is written, and anything
+    /// else asks. (`read-only` names it too.)
+    #[serde(alias = "read-only")]
+    Review,
     /// Read and change files in the workspace; ask to run commands or leave the workspace.
     #[default]
     WorkspaceWrite,
@@ -38,13 +48,22 @@ pub enum PermissionMode {
 
 impl PermissionMode {
     pub const ALL: [PermissionMode; 3] =
-        [PermissionMode::ReadOnly, PermissionMode::WorkspaceWrite, PermissionMode::DangerFullAccess];
+        [PermissionMode::Review, PermissionMode::WorkspaceWrite, PermissionMode::DangerFullAccess];
 
     pub fn as_str(self) -> &'static str {
         match self {
-            PermissionMode::ReadOnly => "read-only",
+            PermissionMode::Review => "review",
             PermissionMode::WorkspaceWrite => "workspace-write",
             PermissionMode::DangerFullAccess => "danger-full-access",
+        }
+    }
+
+    /// What the mode means for edits, in words (the status bar says it).
+    pub fn edits(self) -> &'static str {
+        match self {
+            PermissionMode::Review => "edits reviewed",
+            PermissionMode::WorkspaceWrite => "edits applied",
+            PermissionMode::DangerFullAccess => "no questions",
         }
     }
 }
@@ -60,7 +79,8 @@ impl FromStr for PermissionMode {
 
     fn from_str(s: &str) -> Result<Self, String> {
         match s.trim().to_ascii_lowercase().replace('_', "-").as_str() {
-            "read-only" | "readonly" => Ok(PermissionMode::ReadOnly),
+            // A mode that asks before edits is a review, whatever it was called.
+            "review" | "read-only" | "readonly" | "plan" => Ok(PermissionMode::Review),
             // Other agents call this "accept edits": file edits in the workspace go through
             // (still shown as diffs in the transcript); commands ask.
             "workspace-write" | "default" | "accept-edits" | "acceptedits" => Ok(PermissionMode::WorkspaceWrite),
@@ -68,7 +88,7 @@ impl FromStr for PermissionMode {
                 Ok(PermissionMode::DangerFullAccess)
             }
             other => Err(format!(
-                "unknown permission mode `{other}` (expected read-only, workspace-write or danger-full-access)"
+                "unknown permission mode `{other}` (expected review, workspace-write or danger-full-access; read-only is review)"
             )),
         }
     }
@@ -81,129 +101,7 @@ pub fn required_mode(plan: &CallPlan) -> PermissionMode {
         Access::Execute => PermissionMode::DangerFullAccess,
         _ if outside => PermissionMode::DangerFullAccess,
         Access::Write => PermissionMode::WorkspaceWrite,
-        Access::Read => PermissionMode::ReadOnly,
-    }
-}
-
-/// Our tool name for a name other agents use in their rules.
-pub fn canonical_tool_name(name: &str) -> String {
-    match name {
-        "Bash" => "bash",
-        "BashOutput" => "bash_output",
-        "KillShell" | "KillBash" => "kill_shell",
-        "Read" => "read_file",
-        "Write" => "write_file",
-        "Edit" | "MultiEdit" => "edit_file",
-        "Glob" => "glob_search",
-        "Grep" => "grep_search",
-        "TodoWrite" => "todo_write",
-        other => other,
-    }
-    .to_string()
-}
-
-/// One allow or deny rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rule {
-    pub tool: String,
-    pub pattern: Option<String>,
-}
-
-impl Rule {
-    /// Parses `Tool` or `Tool(pattern)`.
-    pub fn parse(text: &str) -> Result<Rule, String> {
-        let text = text.trim();
-        if text.is_empty() {
-            return Err("empty rule".into());
-        }
-        match text.find('(') {
-            Some(open) => {
-                let Some(inner) = text[open + 1..].strip_suffix(')') else {
-                    return Err(format!("rule `{text}`: missing `)` at the end"));
-                };
-                let tool = text[..open].trim();
-                if tool.is_empty() {
-                    return Err(format!("rule `{text}`: no tool name before `(`"));
-                }
-                let pattern = inner.trim();
-                Ok(Rule {
-                    tool: canonical_tool_name(tool),
-                    pattern: if pattern.is_empty() || pattern == "*" { None } else { Some(pattern.to_string()) },
-                })
-            }
-            None => {
-                if text.contains(')') || text.contains(char::is_whitespace) {
-                    return Err(format!("rule `{text}`: expected `Tool` or `Tool(pattern)`"));
-                }
-                Ok(Rule { tool: canonical_tool_name(text), pattern: None })
-            }
-        }
-    }
-
-    /// Parses a list as given on the command line: entries separated by commas or spaces,
-    /// where a space inside parentheses belongs to the pattern.
-    pub fn parse_list(text: &str) -> Result<Vec<Rule>, String> {
-        let mut rules = Vec::new();
-        let mut depth = 0usize;
-        let mut current = String::new();
-        for c in text.chars() {
-            match c {
-                '(' => {
-                    depth += 1;
-                    current.push(c);
-                }
-                ')' => {
-                    depth = depth.saturating_sub(1);
-                    current.push(c);
-                }
-                ',' | ' ' if depth == 0 => {
-                    if !current.trim().is_empty() {
-                        rules.push(Rule::parse(&current)?);
-                    }
-                    current.clear();
-                }
-                _ => current.push(c),
-            }
-        }
-        if !current.trim().is_empty() {
-            rules.push(Rule::parse(&current)?);
-        }
-        Ok(rules)
-    }
-
-    /// Whether the rule covers a call of `tool` with this plan.
-    pub fn matches(&self, tool: &str, plan: &CallPlan) -> bool {
-        if self.tool != tool {
-            return false;
-        }
-        let Some(pattern) = &self.pattern else { return true };
-        let subject = plan.subject.as_str();
-        if tool == "bash" {
-            if let Some(prefix) = pattern.strip_suffix(":*").or_else(|| pattern.strip_suffix('*')) {
-                let prefix = prefix.trim_end();
-                return subject == prefix
-                    || subject
-                        .strip_prefix(prefix)
-                        .is_some_and(|rest| rest.starts_with(char::is_whitespace) || prefix.ends_with(' '));
-            }
-            return subject.trim() == pattern.trim();
-        }
-        match GlobBuilder::new(pattern).literal_separator(false).build() {
-            Ok(glob) => {
-                let m = glob.compile_matcher();
-                m.is_match(subject) || plan.paths.iter().any(|p| m.is_match(&p.path) || m.is_match(&p.canonical))
-            }
-            Err(_) => subject == pattern,
-        }
-    }
-}
-
-impl fmt::Display for Rule {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.pattern {
-            Some(p) => write!(f, "{}({p})", self.tool),
-            None => f.write_str(&self.tool),
-        }
+        Access::Read => PermissionMode::Review,
     }
 }
 
@@ -228,40 +126,67 @@ impl Policy {
         Policy { mode, ..Default::default() }
     }
 
+    /// The answer for a call of `tool` planned as `plan` (see the module docs for the order).
     pub fn decide(&self, tool: &str, plan: &CallPlan) -> Verdict {
-        if let Some(rule) = self.deny.iter().find(|r| r.matches(tool, plan)) {
-            return Verdict::Deny { reason: format!("denied by the rule `{rule}`") };
+        let shell = (tool == "bash").then(|| shell::parse(&plan.subject));
+        let shell = shell.as_ref();
+        if let Some(rule) = self.deny.iter().find(|r| r.denies(tool, plan, shell)) {
+            return Verdict::Deny { reason: format!("denied by the rule `{rule}` ({})", rule.origin) };
         }
-        if self.allow.iter().any(|r| r.matches(tool, plan)) {
+        if let Some(shell) = shell
+            && shell.opaque
+            && self.deny.iter().any(|r| r.tool == tool)
+        {
+            return Verdict::Ask {
+                reason: "which program this runs is only known when it runs, so the deny rules cannot be checked"
+                    .into(),
+            };
+        }
+        if plan.access >= Access::Write
+            && let Some((path, why)) = plan.paths.iter().find_map(|p| protect::protected(p).map(|why| (p, why)))
+        {
+            let named =
+                self.allow.iter().any(|r| r.origin.is_users() && r.names(why.segment) && r.allows(tool, plan, shell));
+            if named {
+                return Verdict::Allow;
+            }
+            return Verdict::Ask {
+                reason: format!(
+                    "{} is {} ({}), so changing it always asks; only a rule of yours naming it allows it",
+                    path.path.display(),
+                    why.segment,
+                    why.what
+                ),
+            };
+        }
+        if self.allow.iter().any(|r| r.allows(tool, plan, shell)) {
             return Verdict::Allow;
         }
         let needed = required_mode(plan);
         if needed <= self.mode {
             return Verdict::Allow;
         }
-        let why = if let Some(p) = plan.paths.iter().find(|p| !p.inside) {
-            format!("{} is outside the workspace", p.path.display())
-        } else {
-            match plan.access {
-                Access::Execute => "running a command".to_string(),
-                Access::Write => "changing a file".to_string(),
-                Access::Read => "reading".to_string(),
-            }
+        let what = match plan.access {
+            Access::Execute => "running a command",
+            Access::Write => "changing a file",
+            Access::Read => "reading",
+        };
+        let why = match plan.paths.iter().find(|p| !p.inside) {
+            Some(p) => format!("{what} {}, which is outside the workspace,", p.path.display()),
+            None => what.to_string(),
         };
         Verdict::Ask { reason: format!("{why} needs {needed}; the mode is {}", self.mode) }
     }
 
-    /// The rule "allow for this session" adds for a call: the exact command for `bash`, the
-    /// tool for calls inside the workspace, the directory for a path outside it.
+    /// The rule "allow for this session" adds for a call: exactly what was approved. The
+    /// command for `bash`; the file (never its folder, never the whole tool) for file tools;
+    /// the subject for anything else.
     pub fn session_rule(tool: &str, plan: &CallPlan) -> Rule {
-        if tool == "bash" {
-            return Rule { tool: tool.into(), pattern: Some(plan.subject.clone()) };
-        }
-        if let Some(outside) = plan.paths.iter().find(|p| !p.inside) {
-            let dir = outside.canonical.parent().unwrap_or(&outside.canonical);
-            return Rule { tool: tool.into(), pattern: Some(format!("{}/**", dir.display())) };
-        }
-        Rule { tool: tool.into(), pattern: None }
+        let pattern = match plan.paths.first() {
+            Some(path) if tool != "bash" => rule::glob_literal(&path.canonical.to_string_lossy()),
+            _ => plan.subject.clone(),
+        };
+        Rule::new(tool, Some(&pattern)).from(RuleOrigin::Session)
     }
 }
 
@@ -290,7 +215,7 @@ mod tests {
         let write = plan(Access::Write, "a.rs", true);
         let exec = plan(Access::Execute, "ls", true);
         let outside = plan(Access::Read, "../x", false);
-        let p = Policy::new(PermissionMode::ReadOnly);
+        let p = Policy::new(PermissionMode::Review);
         assert_eq!(p.decide("read_file", &read), Verdict::Allow);
         assert!(matches!(p.decide("write_file", &write), Verdict::Ask { .. }));
         let p = Policy::new(PermissionMode::WorkspaceWrite);
@@ -321,7 +246,7 @@ mod tests {
 
     #[test]
     fn rule_parsing() {
-        assert_eq!(Rule::parse("Edit").unwrap(), Rule { tool: "edit_file".into(), pattern: None });
+        assert_eq!(Rule::parse("Edit").unwrap(), Rule::new("edit_file", None));
         assert_eq!(Rule::parse("bash(npm run test:*)").unwrap().pattern.as_deref(), Some("npm run test:*"));
         assert!(Rule::parse("Bash(ls").is_err());
         assert!(Rule::parse("(ls)").is_err());
@@ -329,5 +254,7 @@ mod tests {
         assert_eq!("danger_full_access".parse::<PermissionMode>().unwrap(), PermissionMode::DangerFullAccess);
         assert!("yolo".parse::<PermissionMode>().is_err());
         assert_eq!("acceptEdits".parse::<PermissionMode>().unwrap(), PermissionMode::WorkspaceWrite);
+        assert_eq!("read-only".parse::<PermissionMode>().unwrap(), PermissionMode::Review);
+        assert_eq!(PermissionMode::Review.to_string(), "review");
     }
 }

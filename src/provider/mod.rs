@@ -299,8 +299,19 @@ impl ProviderError {
 }
 
 impl fmt::Display for ProviderError {
+    /// The message, with any credentials in a URL hidden (reqwest names the URL it failed on).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
+        let text = Unredacted(self).to_string();
+        f.write_str(&crate::sanitize::redact_url_credentials(&text))
+    }
+}
+
+/// The message as the error holds it.
+struct Unredacted<'a>(&'a ProviderError);
+
+impl fmt::Display for Unredacted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
             ProviderError::MissingCredentials(hint) => write!(f, "no API key: {hint}"),
             ProviderError::Http { status, message, .. } => {
                 let what = match status {

@@ -281,12 +281,14 @@ impl Checkpoints {
                 continue;
             }
             let result = match &f.target {
-                Some(text) => {
-                    if let Some(parent) = f.path.parent() {
-                        let _ = std::fs::create_dir_all(parent);
+                // Back to the file itself: a symlink that now stands on its path (planted since
+                // the checkpoint) could send the old text anywhere, so none is followed.
+                Some(text) => match crate::tools::paths::resolve_links(&f.path) {
+                    Some(target) if target == f.path => {
+                        crate::tools::paths::write_no_follow(&target, text.as_bytes()).map(|_| "restored".to_string())
                     }
-                    std::fs::write(&f.path, text).map(|_| "restored".to_string())
-                }
+                    _ => Err(std::io::Error::other("its path now goes through a symlink; not followed")),
+                },
                 None => match std::fs::remove_file(&f.path) {
                     Ok(()) => Ok("removed (it did not exist before)".to_string()),
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok("already gone".to_string()),

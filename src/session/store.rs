@@ -162,9 +162,9 @@ impl SessionWriter {
     }
 }
 
-/// `text` with every secret replaced by `[REDACTED]`.
+/// `text` with every secret, and the credentials of any URL, replaced by `[REDACTED]`.
 pub(crate) fn redact(text: &str, secrets: &[String]) -> String {
-    let mut out = text.to_string();
+    let mut out = crate::sanitize::redact_url_credentials(text).into_owned();
     for secret in secrets {
         if out.contains(secret.as_str()) {
             out = out.replace(secret.as_str(), "[REDACTED]");

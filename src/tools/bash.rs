@@ -3,8 +3,9 @@
 //! The command runs in its own process group with stdin closed, so an interrupt or a timeout
 //! can stop it and everything it started (SIGTERM, then SIGKILL after a grace period). Output
 //! (stdout and stderr, interleaved as they arrive) streams to the UI as progress; the model
-//! gets it cut to [`MAX_OUTPUT_CHARS`] with a note. Credentials claw-tui holds are removed
-//! from the command's environment so a command cannot print them into the session.
+//! gets it cut to [`MAX_OUTPUT_CHARS`] with a note. Secrets (claw-tui's credentials, and any
+//! variable named like a key, token or password) are removed from the command's environment
+//! ([`crate::child`]) so a command cannot print them into the session or send them away.
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -22,9 +23,6 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(600);
 /// Time between SIGTERM and SIGKILL when a command is stopped.
 const KILL_GRACE: Duration = Duration::from_millis(500);
-
-/// Environment variables never passed to commands: they hold credentials.
-pub const SECRET_ENV_VARS: &[&str] = &["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "OPENAI_API_KEY"];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -59,9 +57,7 @@ pub fn shell_command(command: &str, cwd: &std::path::Path) -> Command {
         .env("GIT_TERMINAL_PROMPT", "0")
         .process_group(0)
         .kill_on_drop(true);
-    for var in SECRET_ENV_VARS {
-        cmd.env_remove(var);
-    }
+    crate::child::scrub_async(&mut cmd);
     cmd
 }
 
@@ -112,15 +108,25 @@ Set run_in_background for servers and long jobs, then read their output with bas
         }
     }
 
-    fn plan(&self, input: &Value, _env: &ToolEnv) -> Result<CallPlan, String> {
+    /// A command that only reads (`ls`, `rg`, `git status`) needs no more than reading, with
+    /// the files it names as its paths; anything else runs a command, with the files its
+    /// redirections write as its paths (so writing a protected file with `>` asks).
+    fn plan(&self, input: &Value, env: &ToolEnv) -> Result<CallPlan, String> {
         let input: Input = parse_input("bash", input)?;
         if input.command.trim().is_empty() {
             return Err("bash: the command is empty".into());
         }
         let summary = input.command.lines().next().unwrap_or_default().to_string();
+        let shell = crate::permission::shell::parse(&input.command);
+        let ws = &env.workspace;
+        let (access, named) = match crate::permission::safe::read_only(&shell) {
+            Some(files) if !input.run_in_background => (Access::Read, files),
+            _ => (Access::Execute, shell.writes.clone()),
+        };
+        let paths = named.iter().filter_map(|p| ws.resolve(p).ok()).collect();
         Ok(CallPlan {
-            access: Access::Execute,
-            paths: Vec::new(),
+            access,
+            paths,
             summary,
             subject: input.command.clone(),
             preview: Some(Preview::Command { command: input.command }),

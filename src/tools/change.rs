@@ -129,7 +129,7 @@ nothing was written. Read the file again and redo the change."
         Ok(r) => r,
         Err(e) => return ToolOutput::error(format!("{tool}: {shown}: nothing was written: {e}")),
     };
-    if let Err(e) = write_text(&change.path.path, shown, tool, &text).await {
+    if let Err(e) = write_text(&change.path.canonical, shown, tool, &text).await {
         return ToolOutput::error(e);
     }
     let complete = accepted.as_ref().is_none_or(|a| a.len() == all.len());

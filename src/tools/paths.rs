@@ -1,9 +1,14 @@
 //! Workspace confinement.
 //!
 //! A path given by the model is resolved against the working directory, normalized, and then
-//! canonicalized as far as it exists (so a symlink anywhere along it is followed). It counts as
-//! inside the workspace only if that canonical form lies under the workspace's canonical root:
-//! `../x`, an absolute path elsewhere and a symlink pointing out all count as outside.
+//! every symlink along it is followed, dangling ones included (a link to a file that does not
+//! exist yet resolves to where that file would be). It counts as inside the workspace only if
+//! that resolved form lies under the workspace's canonical root: `../x`, an absolute path
+//! elsewhere and a symlink pointing out all count as outside, and so does a link that cannot
+//! be resolved at all (a loop, an unreadable link).
+//!
+//! Checking is not enough when a link can be swapped in between the check and the write:
+//! [`write_no_follow`] writes a resolved path without following any symlink on the way.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -35,11 +40,27 @@ impl Workspace {
     }
 
     /// The workspace for `cwd`: its git repository's top level, or `cwd` itself outside a
-    /// repository.
+    /// repository. The workspace is never the home directory or `/`: a repository there (a
+    /// dotfiles repository in `~`) gives way to `cwd`, and `cwd` itself being one is refused,
+    /// since every file the user has would be "inside".
     pub fn discover(cwd: &Path) -> std::io::Result<Self> {
         let cwd = cwd.canonicalize()?;
-        let root =
-            cwd.ancestors().find(|dir| dir.join(".git").exists()).map(Path::to_path_buf).unwrap_or_else(|| cwd.clone());
+        let too_wide = |dir: &Path| {
+            dir == Path::new("/")
+                || std::env::var_os("HOME").and_then(|h| PathBuf::from(h).canonicalize().ok()).is_some_and(|h| h == dir)
+        };
+        if too_wide(&cwd) {
+            return Err(std::io::Error::other(format!(
+                "{} holds everything you have, so claw-tui will not use it as the workspace: start it in a project folder",
+                cwd.display()
+            )));
+        }
+        let root = cwd
+            .ancestors()
+            .find(|dir| dir.join(".git").exists())
+            .filter(|dir| !too_wide(dir))
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| cwd.clone());
         Ok(Workspace { root, cwd })
     }
 
@@ -58,9 +79,13 @@ impl Workspace {
         };
         let joined = if expanded.is_absolute() { expanded } else { self.cwd.join(expanded) };
         let path = normalize(&joined);
-        let canonical = canonicalize_existing_prefix(&path);
-        let inside = canonical.starts_with(&self.root);
-        Ok(ResolvedPath { path, canonical, inside })
+        Ok(match resolve_links(&path) {
+            Some(canonical) => {
+                let inside = canonical.starts_with(&self.root);
+                ResolvedPath { path, canonical, inside }
+            }
+            None => ResolvedPath { canonical: path.clone(), path, inside: false },
+        })
     }
 
     /// How to show `path` to the model and the user: relative to the working directory when it
@@ -89,26 +114,149 @@ pub fn normalize(path: &Path) -> PathBuf {
     out
 }
 
-/// Canonicalizes the longest existing prefix of `path` and appends the rest.
-fn canonicalize_existing_prefix(path: &Path) -> PathBuf {
-    let mut existing = path.to_path_buf();
-    let mut rest: Vec<std::ffi::OsString> = Vec::new();
-    loop {
-        if let Ok(c) = existing.canonicalize() {
-            let mut out = c;
-            for part in rest.iter().rev() {
-                out.push(part);
-            }
-            return out;
+/// Most symlinks followed while resolving one path (as the kernel's limit): more is a loop.
+const MAX_LINKS: usize = 40;
+
+/// `path` (absolute) with every symlink along it followed, dangling ones too: a component that
+/// does not exist ends the walk and the rest is appended as written. `None` when a link
+/// cannot be resolved (it loops, or cannot be read).
+pub fn resolve_links(path: &Path) -> Option<PathBuf> {
+    let mut done = PathBuf::from("/");
+    let mut todo: std::collections::VecDeque<std::ffi::OsString> = path
+        .components()
+        .filter(|c| matches!(c, Component::Normal(_) | Component::ParentDir))
+        .map(|c| c.as_os_str().to_os_string())
+        .collect();
+    let mut links = 0;
+    let mut exists = true;
+    while let Some(part) = todo.pop_front() {
+        if part == ".." {
+            done.pop();
+            continue;
         }
-        match (existing.file_name().map(|f| f.to_os_string()), existing.parent()) {
-            (Some(name), Some(parent)) => {
-                rest.push(name);
-                existing = parent.to_path_buf();
+        let next = done.join(&part);
+        if !exists {
+            done = next;
+            continue;
+        }
+        match std::fs::symlink_metadata(&next) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                links += 1;
+                if links > MAX_LINKS {
+                    return None;
+                }
+                let target = std::fs::read_link(&next).ok()?;
+                if target.is_absolute() {
+                    done = PathBuf::from("/");
+                }
+                let parts = target.components().filter_map(|c| match c {
+                    Component::Normal(p) => Some(p.to_os_string()),
+                    Component::ParentDir => Some(std::ffi::OsString::from("..")),
+                    _ => None,
+                });
+                for (i, p) in parts.enumerate() {
+                    todo.insert(i, p);
+                }
             }
-            _ => return path.to_path_buf(),
+            Ok(_) => done = next,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                exists = false;
+                done = next;
+            }
+            // Unreadable (permissions): it exists; take it as it is named.
+            Err(_) => done = next,
         }
     }
+    Some(done)
+}
+
+/// Writes `bytes` to `path` (absolute, with its symlinks already resolved by
+/// [`resolve_links`]) without following any symlink: every directory from `/` down is opened
+/// with `O_NOFOLLOW` (and created when missing), and so is the file. A symlink swapped in
+/// anywhere along the path after it was checked makes the write fail instead of going where
+/// the link points.
+pub fn write_no_follow(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let name = path.file_name().ok_or_else(|| std::io::Error::other("not a file path"))?;
+    let dir = open_dir_no_follow(path.parent().unwrap_or(Path::new("/")))?;
+    let file = openat_no_follow(&dir, name, libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC, 0o666)?;
+    let mut file = std::fs::File::from(file);
+    file.write_all(bytes)?;
+    file.flush()
+}
+
+/// Opens directory `dir` (absolute) component by component with `O_NOFOLLOW`, creating the
+/// components that do not exist.
+fn open_dir_no_follow(dir: &Path) -> std::io::Result<std::os::fd::OwnedFd> {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    // SAFETY: open with a valid NUL-terminated path; the result is checked before use.
+    let root = unsafe { libc::open(c"/".as_ptr(), libc::O_DIRECTORY | libc::O_RDONLY | libc::O_CLOEXEC) };
+    if root < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: `root` is a fresh descriptor owned by nothing else.
+    let mut current = unsafe { OwnedFd::from_raw_fd(root) };
+    for c in dir.components() {
+        let Component::Normal(part) = c else { continue };
+        let flags = libc::O_DIRECTORY | libc::O_RDONLY;
+        current = match openat_no_follow(&current, part, flags, 0) {
+            Ok(fd) => fd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let name = cstring(part)?;
+                // SAFETY: mkdirat with a valid directory descriptor and NUL-terminated name.
+                if unsafe { libc::mkdirat(std::os::fd::AsRawFd::as_raw_fd(&current), name.as_ptr(), 0o777) } < 0 {
+                    let err = std::io::Error::last_os_error();
+                    if err.kind() != std::io::ErrorKind::AlreadyExists {
+                        return Err(err);
+                    }
+                }
+                openat_no_follow(&current, part, flags, 0)?
+            }
+            Err(e) => return Err(e),
+        };
+    }
+    Ok(current)
+}
+
+fn cstring(part: &std::ffi::OsStr) -> std::io::Result<std::ffi::CString> {
+    std::ffi::CString::new(std::os::unix::ffi::OsStrExt::as_bytes(part))
+        .map_err(|_| std::io::Error::other("a path component holds a NUL byte"))
+}
+
+/// `openat(dir, name, flags | O_NOFOLLOW | O_CLOEXEC)`; a symlink there fails with a clear
+/// error.
+fn openat_no_follow(
+    dir: &std::os::fd::OwnedFd,
+    name: &std::ffi::OsStr,
+    flags: libc::c_int,
+    mode: libc::mode_t,
+) -> std::io::Result<std::os::fd::OwnedFd> {
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    let c = cstring(name)?;
+    // SAFETY: a valid directory descriptor, a NUL-terminated name, plain flags.
+    let fd = unsafe {
+        libc::openat(dir.as_raw_fd(), c.as_ptr(), flags | libc::O_NOFOLLOW | libc::O_CLOEXEC, libc::c_uint::from(mode))
+    };
+    if fd < 0 {
+        let err = std::io::Error::last_os_error();
+        // ELOOP (the final component is a link) or ENOTDIR (a link where a directory was):
+        // say so when it is a link.
+        // SAFETY: fstatat fills a zeroed stat buffer; the descriptor and name are valid.
+        let is_link = unsafe {
+            let mut st: libc::stat = std::mem::zeroed();
+            libc::fstatat(dir.as_raw_fd(), c.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) == 0
+                && st.st_mode & libc::S_IFMT == libc::S_IFLNK
+        };
+        if is_link {
+            return Err(std::io::Error::other(format!(
+                "{} is a symlink (it was not one when the path was checked); not followed",
+                name.to_string_lossy()
+            )));
+        }
+        return Err(err);
+    }
+    // SAFETY: `fd` is a fresh descriptor owned by nothing else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
 #[cfg(test)]
@@ -142,5 +290,57 @@ mod tests {
         let ws = Workspace::discover(&dir.path().join("a/b")).unwrap();
         assert_eq!(ws.root, dir.path().canonicalize().unwrap());
         assert!(ws.resolve("../../README.md").unwrap().inside);
+    }
+
+    /// The committed dangling symlink: `notes.md -> <outside>/authorized_keys` is outside, a
+    /// loop cannot be resolved (outside too), and a link inside that points inside is inside.
+    #[test]
+    fn dangling_links_and_loops() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("ws");
+        std::fs::create_dir_all(root.join("docs")).unwrap();
+        let outside = dir.path().join("home/.ssh/authorized_keys");
+        std::os::unix::fs::symlink(&outside, root.join("notes.md")).unwrap();
+        std::os::unix::fs::symlink("loop2", root.join("loop1")).unwrap();
+        std::os::unix::fs::symlink("loop1", root.join("loop2")).unwrap();
+        std::os::unix::fs::symlink("docs/readme.md", root.join("README.md")).unwrap();
+        let ws = Workspace::new(&root, &root).unwrap();
+        let notes = ws.resolve("notes.md").unwrap();
+        assert!(!notes.inside, "a dangling link out is out");
+        assert_eq!(notes.canonical, outside.canonicalize().unwrap_or(outside.clone()));
+        assert!(!ws.resolve("loop1").unwrap().inside);
+        assert!(!ws.resolve("loop1/x").unwrap().inside);
+        let readme = ws.resolve("README.md").unwrap();
+        assert!(readme.inside);
+        assert_eq!(readme.canonical, ws.root.join("docs/readme.md"));
+    }
+
+    /// A link swapped in after the check: the write fails instead of following it.
+    #[test]
+    fn writes_never_follow_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let target = root.join("elsewhere.txt");
+        std::fs::create_dir(root.join("sub")).unwrap();
+        write_no_follow(&root.join("sub/new/deep.txt"), b"ok").unwrap();
+        assert_eq!(std::fs::read_to_string(root.join("sub/new/deep.txt")).unwrap(), "ok", "directories are created");
+        std::os::unix::fs::symlink(&target, root.join("sub/file.txt")).unwrap();
+        let e = write_no_follow(&root.join("sub/file.txt"), b"x").unwrap_err();
+        assert!(e.to_string().contains("is a symlink"), "{e}");
+        std::fs::create_dir(root.join("real")).unwrap();
+        std::os::unix::fs::symlink(root.join("real"), root.join("linkdir")).unwrap();
+        let e = write_no_follow(&root.join("linkdir/f.txt"), b"x").unwrap_err();
+        assert!(e.to_string().contains("is a symlink"), "{e}");
+        assert!(!target.exists() && !root.join("real/f.txt").exists(), "nothing was written through a link");
+    }
+
+    #[test]
+    fn the_home_directory_and_root_are_never_the_workspace() {
+        let home = std::env::var_os("HOME").map(PathBuf::from).and_then(|h| h.canonicalize().ok());
+        if let Some(home) = home {
+            let e = Workspace::discover(&home).unwrap_err();
+            assert!(e.to_string().contains("will not use it as the workspace"), "{e}");
+        }
+        assert!(Workspace::discover(Path::new("/")).is_err());
     }
 }

@@ -37,14 +37,15 @@ pub(crate) fn current_text(path: &std::path::Path, shown: &str, tool: &str) -> R
     }
 }
 
-/// Writes `content` to `path`, creating its directories.
+/// Writes `content` to `path` (resolved: symlinks followed when it was checked), creating its
+/// directories, without following a symlink that appeared since
+/// ([`super::paths::write_no_follow`]).
 pub(crate) async fn write_text(path: &std::path::Path, shown: &str, tool: &str, content: &str) -> Result<(), String> {
-    if let Some(parent) = path.parent() {
-        tokio::fs::create_dir_all(parent)
-            .await
-            .map_err(|e| format!("{tool}: cannot create the directory of {shown}: {e}"))?;
-    }
-    tokio::fs::write(path, content).await.map_err(|e| format!("{tool}: cannot write {shown}: {e}"))
+    let (path, content) = (path.to_path_buf(), content.to_string());
+    tokio::task::spawn_blocking(move || super::paths::write_no_follow(&path, content.as_bytes()))
+        .await
+        .map_err(|e| format!("{tool}: cannot write {shown}: {e}"))?
+        .map_err(|e| format!("{tool}: cannot write {shown}: {e}"))
 }
 
 impl Tool for WriteFile {

@@ -103,7 +103,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let muted = Style::default().fg(theme.ui.muted);
     let s = &state.status;
     let mode_color = match s.mode {
-        PermissionMode::ReadOnly => theme.ui.info,
+        PermissionMode::Review => theme.ui.info,
         PermissionMode::WorkspaceWrite => theme.ui.success,
         PermissionMode::DangerFullAccess => theme.ui.error,
     };
@@ -119,6 +119,8 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             ),
         ),
         (1, Span::styled(s.mode.to_string(), Style::default().fg(mode_color))),
+        // What the mode means for edits, in words, where there is room.
+        (4, Span::styled(s.mode.edits(), Style::default().fg(mode_color))),
         (2, Span::styled(format!("ctx {}", context_label(&state.cost)), muted)),
     ];
     if area.width < state.sidebar_min_width || !state.show_sidebar {

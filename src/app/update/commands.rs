@@ -147,9 +147,9 @@ fn permissions(state: &mut State, arg: &str, fx: &mut Vec<Effect>) {
         .map(|m| PickerItem {
             label: m.to_string(),
             detail: match m {
-                PermissionMode::ReadOnly => "read files; ask for anything else",
-                PermissionMode::WorkspaceWrite => "read and write files in the workspace; ask to run commands",
-                PermissionMode::DangerFullAccess => "everything, without asking",
+                PermissionMode::Review => "review every edit hunk by hunk before it is written; ask to run commands",
+                PermissionMode::WorkspaceWrite => "write files in the workspace without asking; ask to run commands",
+                PermissionMode::DangerFullAccess => "everything without asking, but protected files still ask",
             }
             .to_string(),
             key: if *m == state.status.mode { "current".into() } else { String::new() },

@@ -1,0 +1,236 @@
+//! Allow and deny rules: `Tool` or `Tool(pattern)`, where they came from, and what they match.
+//!
+//! Tool names are ours (`bash`, `edit_file`) or the names other agents use (`Bash`, `Edit`,
+//! `Read`...). For `bash` the pattern is a command, exact or a prefix when it ends in `:*` (or
+//! `*`), compared word by word with the parsed command ([`super::shell`]). For file tools it is
+//! a glob on the path.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use globset::GlobBuilder;
+
+use super::shell::{Shell, pattern_words};
+use crate::tools::CallPlan;
+
+/// Where a rule came from: what a decision names when it explains itself.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum RuleOrigin {
+    /// A command-line flag (`--allowedTools`).
+    Flag(String),
+    /// A config file; `project` when it is one of the project's own files (which may not
+    /// allow writing protected paths).
+    File { path: PathBuf, project: bool },
+    /// "Allow for this session", answered by the person.
+    Session,
+    /// Made in code (tests, built-in defaults).
+    #[default]
+    Builtin,
+}
+
+impl RuleOrigin {
+    /// Whether the person set this rule themselves (a flag, their own config, an answer),
+    /// as opposed to a file the project ships.
+    pub fn is_users(&self) -> bool {
+        !matches!(self, RuleOrigin::File { project: true, .. })
+    }
+}
+
+impl fmt::Display for RuleOrigin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RuleOrigin::Flag(flag) => f.write_str(flag),
+            RuleOrigin::File { path, .. } => write!(f, "{}", path.display()),
+            RuleOrigin::Session => f.write_str("allowed for this session"),
+            RuleOrigin::Builtin => f.write_str("built in"),
+        }
+    }
+}
+
+/// Our tool name for a name other agents use in their rules.
+pub fn canonical_tool_name(name: &str) -> String {
+    match name {
+        "Bash" => "bash",
+        "BashOutput" => "bash_output",
+        "KillShell" | "KillBash" => "kill_shell",
+        "Read" => "read_file",
+        "Write" => "write_file",
+        "Edit" | "MultiEdit" => "edit_file",
+        "Glob" => "glob_search",
+        "Grep" => "grep_search",
+        "TodoWrite" => "todo_write",
+        other => other,
+    }
+    .to_string()
+}
+
+/// One allow or deny rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    pub tool: String,
+    pub pattern: Option<String>,
+    pub origin: RuleOrigin,
+}
+
+impl Rule {
+    /// A rule made in code.
+    pub fn new(tool: &str, pattern: Option<&str>) -> Rule {
+        Rule { tool: tool.to_string(), pattern: pattern.map(str::to_string), origin: RuleOrigin::Builtin }
+    }
+
+    /// The same rule, from `origin`.
+    pub fn from(mut self, origin: RuleOrigin) -> Rule {
+        self.origin = origin;
+        self
+    }
+
+    /// Parses `Tool` or `Tool(pattern)`.
+    pub fn parse(text: &str) -> Result<Rule, String> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err("empty rule".into());
+        }
+        match text.find('(') {
+            Some(open) => {
+                let Some(inner) = text[open + 1..].strip_suffix(')') else {
+                    return Err(format!("rule `{text}`: missing `)` at the end"));
+                };
+                let tool = text[..open].trim();
+                if tool.is_empty() {
+                    return Err(format!("rule `{text}`: no tool name before `(`"));
+                }
+                let pattern = inner.trim();
+                let pattern = if pattern.is_empty() || pattern == "*" { None } else { Some(pattern) };
+                Ok(Rule::new(&canonical_tool_name(tool), pattern))
+            }
+            None => {
+                if text.contains(')') || text.contains(char::is_whitespace) {
+                    return Err(format!("rule `{text}`: expected `Tool` or `Tool(pattern)`"));
+                }
+                Ok(Rule::new(&canonical_tool_name(text), None))
+            }
+        }
+    }
+
+    /// Parses a list as given on the command line: entries separated by commas or spaces,
+    /// where a space inside parentheses belongs to the pattern.
+    pub fn parse_list(text: &str) -> Result<Vec<Rule>, String> {
+        let mut rules = Vec::new();
+        let mut depth = 0usize;
+        let mut current = String::new();
+        for c in text.chars() {
+            match c {
+                '(' => {
+                    depth += 1;
+                    current.push(c);
+                }
+                ')' => {
+                    depth = depth.saturating_sub(1);
+                    current.push(c);
+                }
+                ',' | ' ' if depth == 0 => {
+                    if !current.trim().is_empty() {
+                        rules.push(Rule::parse(&current)?);
+                    }
+                    current.clear();
+                }
+                _ => current.push(c),
+            }
+        }
+        if !current.trim().is_empty() {
+            rules.push(Rule::parse(&current)?);
+        }
+        Ok(rules)
+    }
+
+    /// Whether this rule, as an allow rule, covers a call of `tool`. A shell command is
+    /// covered only when it is one simple command whose words are the pattern's (or start
+    /// with them, for a prefix rule) and whose redirections stay in the workspace.
+    pub fn allows(&self, tool: &str, plan: &CallPlan, shell: Option<&Shell>) -> bool {
+        if self.tool != tool {
+            return false;
+        }
+        match shell {
+            // What the person approved for this session, exactly as it was written.
+            Some(_) if self.origin == RuleOrigin::Session && self.pattern.as_deref() == Some(plan.subject.trim()) => {
+                true
+            }
+            Some(shell) => {
+                // One command, and nothing it runs in turn (`find -exec`, `sh -c`, `eval`).
+                let single = shell.parsed && !shell.side_effects && shell.commands.len() <= 1;
+                let Some(words) = shell.simple.as_ref().filter(|_| single) else {
+                    return false;
+                };
+                plan.paths.iter().all(|p| p.inside) && self.command_matches(words)
+            }
+            None => self.path_matches(plan),
+        }
+    }
+
+    /// Whether this rule, as a deny rule, covers a call: for a shell command, whether it
+    /// matches any simple command in it.
+    pub fn denies(&self, tool: &str, plan: &CallPlan, shell: Option<&Shell>) -> bool {
+        if self.tool != tool {
+            return false;
+        }
+        match shell {
+            Some(shell) => self.pattern.is_none() || shell.commands.iter().any(|words| self.command_matches(words)),
+            None => self.path_matches(plan),
+        }
+    }
+
+    /// Whether a command's words are the pattern's: exact, or starting with them for `:*`.
+    fn command_matches(&self, words: &[String]) -> bool {
+        let Some(pattern) = &self.pattern else { return true };
+        match pattern.strip_suffix(":*").or_else(|| pattern.strip_suffix('*')) {
+            Some(prefix) => {
+                let want = pattern_words(prefix.trim_end());
+                !want.is_empty() && words.starts_with(&want)
+            }
+            None => words == pattern_words(pattern),
+        }
+    }
+
+    /// Whether the glob matches the call's subject or one of its paths (as named, or
+    /// resolved).
+    fn path_matches(&self, plan: &CallPlan) -> bool {
+        let Some(pattern) = &self.pattern else { return true };
+        match GlobBuilder::new(pattern).literal_separator(false).build() {
+            Ok(glob) => {
+                let m = glob.compile_matcher();
+                m.is_match(&plan.subject) || plan.paths.iter().any(|p| m.is_match(&p.path) || m.is_match(&p.canonical))
+            }
+            Err(_) => plan.subject == *pattern,
+        }
+    }
+
+    /// Whether the rule's pattern spells out `segment` (a protected folder or file name):
+    /// only a rule that names a protected path may allow writing it.
+    pub fn names(&self, segment: &str) -> bool {
+        self.pattern.as_deref().is_some_and(|p| p.to_ascii_lowercase().contains(&segment.to_ascii_lowercase()))
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.pattern {
+            Some(p) => write!(f, "{}({p})", self.tool),
+            None => f.write_str(&self.tool),
+        }
+    }
+}
+
+/// A pattern that matches exactly `path` as a glob: its metacharacters escaped.
+pub fn glob_literal(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '{' | '}') {
+            out.push('[');
+            out.push(c);
+            out.push(']');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
