@@ -51,17 +51,25 @@ pub struct Cli {
     #[arg(long, value_name = "NAME")]
     pub keymap: Option<String>,
 
-    /// read-only, workspace-write (default) or danger-full-access.
+    /// review (every edit reviewed first; read-only names it too), workspace-write (default) or
+    /// danger-full-access.
     #[arg(long, value_parser = parse_mode)]
     pub permission_mode: Option<PermissionMode>,
 
-    /// Tools allowed without asking: "bash(git status)", "Bash(cargo test:*)", "edit_file".
-    #[arg(long = "allowedTools", visible_alias = "allowed-tools", num_args = 1.., value_name = "RULES")]
+    /// Tools allowed without asking: "Bash(git status)", "Bash(cargo test:*)", "Edit". One
+    /// value per flag (several rules inside it separated by commas or spaces); repeat the flag
+    /// for more.
+    #[arg(long = "allowedTools", visible_alias = "allowed-tools", value_name = "RULES")]
     pub allowed_tools: Vec<String>,
 
     /// Tools never allowed, in the same form.
-    #[arg(long = "disallowedTools", visible_alias = "disallowed-tools", num_args = 1.., value_name = "RULES")]
+    #[arg(long = "disallowedTools", visible_alias = "disallowed-tools", value_name = "RULES")]
     pub disallowed_tools: Vec<String>,
+
+    /// Trust this folder for this run: its own settings (provider address, permission mode and
+    /// rules, keymap) apply. `claw-tui trust` remembers it.
+    #[arg(long, global = true)]
+    pub trust: bool,
 
     /// Most model calls in one turn (default 16).
     #[arg(long, value_name = "N")]
@@ -91,6 +99,14 @@ pub struct Cli {
 pub enum Command {
     /// Print the effective settings and where each value comes from.
     Config,
+    /// Trust a folder (default: this one): its own settings apply from now on.
+    Trust {
+        /// The folder; its workspace (the git repository around it) is what is trusted.
+        dir: Option<std::path::PathBuf>,
+        /// Stop trusting it instead (its settings are ignored again, without asking).
+        #[arg(long)]
+        revoke: bool,
+    },
     /// List, show and export saved sessions.
     Sessions {
         #[command(subcommand)]

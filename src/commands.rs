@@ -24,6 +24,34 @@ pub fn config(cli: &crate::cli::Cli) -> i32 {
     0
 }
 
+/// `claw-tui trust [DIR] [--revoke]`: remembers the answer for the workspace around `dir`.
+pub fn trust(dir: Option<&std::path::Path>, revoke: bool) -> i32 {
+    let dir = match dir.map(std::path::Path::to_path_buf).map(Ok).unwrap_or_else(std::env::current_dir) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("claw-tui: error: cannot read the working directory: {e}");
+            return 1;
+        }
+    };
+    let root = match crate::tools::Workspace::discover(&dir) {
+        Ok(ws) => ws.root,
+        Err(e) => {
+            eprintln!("claw-tui: error: {}: {e}", dir.display());
+            return 1;
+        }
+    };
+    match crate::config::trust::remember(&root, !revoke) {
+        Ok(message) => {
+            println!("{message}");
+            0
+        }
+        Err(e) => {
+            eprintln!("claw-tui: error: {e}");
+            1
+        }
+    }
+}
+
 /// Runs a `sessions` subcommand; returns the exit status.
 pub fn sessions(action: &SessionsCommand) -> i32 {
     match run(action) {

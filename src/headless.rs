@@ -87,6 +87,9 @@ pub async fn run(cli: &Cli) -> i32 {
     for p in &setup.problems {
         eprintln!("claw-tui: warning: {p}");
     }
+    if !setup.effective.withheld.is_empty() {
+        eprintln!("claw-tui: warning: {}", crate::config::trust::ignored_notice(&setup.effective.withheld));
+    }
     if !setup.has_credentials {
         return fail(
             cli,
@@ -97,9 +100,10 @@ pub async fn run(cli: &Cli) -> i32 {
     let demo_text = cli.demo && cli.output_format == OutputFormat::Text;
     let verbose = cli.verbose || demo_text;
     let mut progress = Progress { to_stdout: demo_text, mid_line: false };
+    let mut stdout = Stdout::default();
     if demo_text {
-        println!("claw-tui demo: a scripted session in {} (no network, no API key)\n", cwd.display());
-        println!("> {prompt}\n");
+        stdout.line(&format!("claw-tui demo: a scripted session in {} (no network, no API key)\n", cwd.display()));
+        stdout.line(&format!("> {prompt}\n"));
     }
 
     let mut handle = agent::spawn(setup.config, setup.provider, setup.registry, setup.env);
@@ -115,7 +119,6 @@ pub async fn run(cli: &Cli) -> i32 {
         num_turns: 0,
         model: String::new(),
     };
-    let stdout = std::io::stdout();
     let mut interrupted = false;
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
@@ -130,12 +133,16 @@ pub async fn run(cli: &Cli) -> i32 {
         };
         let Some(event) = event else { break };
         if cli.output_format == OutputFormat::StreamJson {
-            let mut lock = stdout.lock();
-            let _ = serde_json::to_writer(&mut lock, &event);
-            let _ = lock.write_all(b"\n");
-            let _ = lock.flush();
+            let mut line = serde_json::to_vec(&event).unwrap_or_default();
+            line.push(b'\n');
+            stdout.write(&line);
         } else if verbose {
-            progress.show(&event);
+            progress.show(&event, &mut stdout);
+        }
+        if stdout.closed && !interrupted {
+            // Nobody reads the answer any more (`| head -n 1`): stop spending on it.
+            interrupted = true;
+            handle.send(Op::Interrupt);
         }
         match event {
             AgentEvent::SessionStarted { session_id, model, .. } => {
@@ -170,13 +177,43 @@ pub async fn run(cli: &Cli) -> i32 {
         }
     }
     if progress.mid_line {
-        progress.show_newline();
+        progress.show_newline(&mut stdout);
     }
     drop(demo);
-    finish(cli, out, started, interrupted, demo_text)
+    if stdout.closed {
+        // The reader went away: the run ends quietly, with nothing half-written.
+        return 0;
+    }
+    finish(cli, out, started, interrupted, demo_text, &mut stdout)
 }
 
-fn finish(cli: &Cli, out: Outcome, started: Instant, interrupted: bool, shown: bool) -> i32 {
+/// Standard output, written whole line by whole line. A reader that went away (a closed pipe)
+/// is remembered rather than treated as an error, and nothing more is written.
+#[derive(Default)]
+struct Stdout {
+    closed: bool,
+}
+
+impl Stdout {
+    fn write(&mut self, bytes: &[u8]) {
+        if self.closed {
+            return;
+        }
+        let mut lock = std::io::stdout().lock();
+        if lock.write_all(bytes).and_then(|_| lock.flush()).is_err() {
+            self.closed = true;
+        }
+    }
+
+    fn line(&mut self, text: &str) {
+        let mut bytes = Vec::with_capacity(text.len() + 1);
+        bytes.extend_from_slice(text.as_bytes());
+        bytes.push(b'\n');
+        self.write(&bytes);
+    }
+}
+
+fn finish(cli: &Cli, out: Outcome, started: Instant, interrupted: bool, shown: bool, stdout: &mut Stdout) -> i32 {
     let outcome = out.outcome.unwrap_or(TurnOutcome::Error);
     let (subtype, is_error) = match outcome {
         TurnOutcome::EndTurn | TurnOutcome::StopSequence => ("success", false),
@@ -195,7 +232,10 @@ fn finish(cli: &Cli, out: Outcome, started: Instant, interrupted: bool, shown: b
     match cli.output_format {
         OutputFormat::Text => {
             if !out.result.is_empty() && !shown {
-                println!("{}", out.result.trim_end());
+                // A terminal gets escape sequences as visible text, never as commands.
+                let text = out.result.trim_end();
+                let text = if std::io::stdout().is_terminal() { crate::sanitize::visible(text) } else { text.into() };
+                stdout.line(&text);
             }
         }
         OutputFormat::Json | OutputFormat::StreamJson => {
@@ -212,7 +252,7 @@ fn finish(cli: &Cli, out: Outcome, started: Instant, interrupted: bool, shown: b
                 "usage": out.usage,
                 "total_cost_usd": out.cost,
             });
-            println!("{result}");
+            stdout.line(&result.to_string());
         }
     }
     if let Some(e) = &error {
@@ -230,10 +270,8 @@ fn finish(cli: &Cli, out: Outcome, started: Instant, interrupted: bool, shown: b
 /// Reports a failure before the agent started: stderr, and a result object for JSON formats.
 fn fail(cli: &Cli, message: &str) -> i32 {
     if cli.output_format != OutputFormat::Text {
-        println!(
-            "{}",
-            json!({"type": "result", "subtype": "error_during_execution", "is_error": true, "result": "", "error": message})
-        );
+        let result = json!({"type": "result", "subtype": "error_during_execution", "is_error": true, "result": "", "error": message});
+        Stdout::default().line(&result.to_string());
     }
     eprintln!("claw-tui: error: {message}");
     EXIT_ERROR
@@ -247,16 +285,16 @@ struct Progress {
 }
 
 impl Progress {
-    fn show_newline(&mut self) {
+    fn show_newline(&mut self, stdout: &mut Stdout) {
         if self.to_stdout {
-            println!();
+            stdout.write(b"\n");
         } else {
             eprintln!();
         }
         self.mid_line = false;
     }
 
-    fn show(&mut self, event: &AgentEvent) {
+    fn show(&mut self, event: &AgentEvent, stdout: &mut Stdout) {
         use crate::sanitize::visible;
         let mut text = String::new();
         match event {
@@ -297,9 +335,7 @@ impl Progress {
             text.push('\n');
         }
         if self.to_stdout {
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(text.as_bytes());
-            let _ = out.flush();
+            stdout.write(text.as_bytes());
         } else {
             let mut err = std::io::stderr().lock();
             let _ = err.write_all(text.as_bytes());

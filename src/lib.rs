@@ -40,6 +40,7 @@ pub fn run() -> i32 {
     match &cli.command {
         Some(cli::Command::Sessions { action }) => return commands::sessions(action),
         Some(cli::Command::Config) => return commands::config(&cli),
+        Some(cli::Command::Trust { dir, revoke }) => return commands::trust(dir.as_deref(), *revoke),
         None => {}
     }
     install_crypto_provider();

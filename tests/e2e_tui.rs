@@ -223,3 +223,30 @@ fn an_edit_is_reviewed_hunk_by_hunk_in_the_terminal() {
     assert!(p.wait_exit(T).success());
     assert!(p.restore_problems().is_empty());
 }
+
+/// The first start in a cloned repository whose config asks for full access: the question
+/// lists it, `y` remembers the answer in the user's own config, and the folder's mode applies.
+#[test]
+fn the_first_start_in_an_untrusted_folder_asks_and_remembers() {
+    let server = MockServer::scenario("text");
+    let work = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(work.path().join(".claw")).unwrap();
+    std::fs::write(work.path().join(".claw/config.toml"), "permission_mode = \"danger-full-access\"\n").unwrap();
+    let mut p = pty::Pty::spawn(claw(&server, work.path(), home.path()), 30, 110);
+    let screen = p.wait_for_all(&["Trust this folder?", "permission_mode = \"danger-full-access\""], T);
+    assert!(screen.contains("workspace-write"), "not applied before the answer: {screen}");
+    p.send(b"y");
+    p.wait_for("danger-full-access │", T);
+    let user = std::fs::read_to_string(home.path().join(".claw/config.toml")).unwrap();
+    let root = work.path().canonicalize().unwrap();
+    assert!(user.contains("[trust]") && user.contains(&root.display().to_string()), "{user}");
+    p.send(b"\x04");
+    assert!(p.wait_exit(T).success());
+    // Asked once: the next start goes straight to work.
+    let mut p = pty::Pty::spawn(claw(&server, work.path(), home.path()), 30, 110);
+    let screen = p.wait_for("enter send", T);
+    assert!(!screen.contains("Trust this folder?"), "{screen}");
+    p.send(b"\x04");
+    assert!(p.wait_exit(T).success());
+}

@@ -14,6 +14,7 @@ use claw_tui::app::keymap::Keymap;
 use claw_tui::app::settings::InterfaceSettings;
 use claw_tui::app::state::{CellKind, State};
 use claw_tui::app::update::update;
+use claw_tui::config::trust::Trust;
 use claw_tui::config::{self, Env, Layer, Problem};
 use claw_tui::permission::PermissionMode;
 use claw_tui::ui::theme::Theme;
@@ -24,7 +25,7 @@ fn settings(dir: &Path, env: &Env, local: &str) -> InterfaceSettings {
     let files = vec![(Layer::Local, dir.join("config.local.toml"))];
     std::fs::write(&files[0].1, local).unwrap();
     let cli = claw_tui::cli::Cli::parse_from(["claw-tui"]);
-    let effective = config::resolve(&cli, env, &config::load_files(&files), &files);
+    let effective = config::resolve(&cli, env, &config::load_files(&files), &files, Trust::Trusted);
     InterfaceSettings {
         effective,
         theme: Theme::dark(),
@@ -64,14 +65,37 @@ fn a_file_does_not_override_the_environment_on_reload() {
         [Op::SetModel { model: "m2".into() }],
         "the model changed; the permission mode did not, because the environment wins"
     );
+    // Without the variable the file's mode applies, as long as it allows no more than the
+    // mode in use.
+    s.status.mode = PermissionMode::WorkspaceWrite;
     let unset = Env::default();
-    let changed = settings(dir.path(), &unset, "permission_mode = \"danger-full-access\"\nmodel = \"m2\"\n");
+    let changed = settings(dir.path(), &unset, "permission_mode = \"workspace-write\"\nmodel = \"m2\"\n");
     assert_eq!(
         reload(&mut s, changed, std::slice::from_ref(&local)),
-        [Op::SetPermissionMode { mode: PermissionMode::DangerFullAccess }]
+        [Op::SetPermissionMode { mode: PermissionMode::WorkspaceWrite }]
     );
-    let same = settings(dir.path(), &unset, "permission_mode = \"danger-full-access\"\nmodel = \"m2\"\n");
+    let same = settings(dir.path(), &unset, "permission_mode = \"workspace-write\"\nmodel = \"m2\"\n");
     assert!(reload(&mut s, same, std::slice::from_ref(&local)).is_empty(), "nothing changed, nothing sent");
+}
+
+/// The attack: the model writes `.claw/config.local.toml` with full access while claw-tui
+/// runs. Even when the write went through (the person approved it), hot reload does not take
+/// a mode that allows more than the one in use: it says so, and nothing reaches the agent.
+#[test]
+fn a_file_never_loosens_the_mode_while_claw_tui_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("config.local.toml");
+    let env = Env::default();
+    let mut s = State::from_setup(&settings(dir.path(), &env, ""));
+    s.status.mode = PermissionMode::WorkspaceWrite;
+    let written = settings(dir.path(), &env, "permission_mode = \"danger-full-access\"\n");
+    assert!(reload(&mut s, written, std::slice::from_ref(&local)).is_empty(), "no op goes to the agent");
+    let told = notices(&s);
+    assert!(
+        told.last()
+            .is_some_and(|n| n.contains("permission_mode = \"danger-full-access\"") && n.contains("was not applied")),
+        "{told:?}"
+    );
 }
 
 #[test]

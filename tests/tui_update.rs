@@ -409,6 +409,9 @@ fn prepared(has_credentials: bool, branch: Option<&str>) -> Result<Box<Prepared>
         has_credentials,
         branch: branch.map(str::to_string),
         prompt: None,
+        interface: None,
+        trust: Default::default(),
+        withheld: Vec::new(),
     }))
 }
 

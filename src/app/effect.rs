@@ -77,6 +77,12 @@ pub enum Effect {
         old: Option<String>,
         new: String,
     },
+    /// Remember in the user's config whether the folder at `root` is trusted (answered with
+    /// `Event::TrustRemembered`).
+    RememberTrust {
+        root: std::path::PathBuf,
+        trusted: bool,
+    },
     /// Ring the terminal's bell (a turn ended while the terminal was not focused).
     Bell,
     Quit,

@@ -81,6 +81,11 @@ pub enum Event {
         id: String,
         file: Box<super::review::DiffFile>,
     },
+    /// The answer to the trust question was saved (or could not be).
+    TrustRemembered {
+        trusted: bool,
+        result: Result<String, String>,
+    },
     /// SIGTERM or SIGHUP.
     Terminate,
 }

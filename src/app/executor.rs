@@ -162,6 +162,10 @@ impl Executor {
             Effect::ComputeDiff { id, path, old, new } => {
                 self.spawn_io(move || jobs::compute_diff(id, &path, old.as_deref(), &new))
             }
+            Effect::RememberTrust { root, trusted } => self.spawn_io(move || Event::TrustRemembered {
+                trusted,
+                result: crate::config::trust::remember(&root, trusted),
+            }),
             // Handled by `execute`.
             Effect::Agent(_)
             | Effect::Quit
@@ -183,8 +187,9 @@ impl Executor {
         }
         let cli = self.cli.clone();
         let bus = self.bus.clone();
+        let depth = self.depth;
         self.spawn_io(move || {
-            let result = slot::prepare(&cli, &start, &bus).map(Box::new);
+            let result = slot::prepare(&cli, &start, depth, &bus).map(Box::new);
             Event::AgentPrepared { generation, start, result }
         });
     }

@@ -45,6 +45,7 @@ contexts! {
     Sessions "sessions",
     Help "help",
     Diff "diff",
+    Trust "trust",
 }
 
 /// One row of the action table.
@@ -150,6 +151,9 @@ actions! {
     DiffWhitespace "whitespace" Diff "Hide or show whitespace-only changes",
     DiffScope "scope" Diff "In /diff: all changes in the working tree, or this session's",
     DiffFocus "focus" Diff "In /diff: move between the file tree and the diff",
+    TrustFolder "trust" Trust "Trust this folder: its own settings apply (remembered)",
+    DistrustFolder "distrust" Trust "Do not trust it: its settings stay ignored (remembered)",
+    TrustLater "later" Trust "Decide later: ignore its settings this time and ask again next time",
 }
 
 impl Action {

@@ -41,17 +41,16 @@ pub async fn run(cli: &Cli) -> i32 {
     let depth = ui::theme::ColorDepth::detect();
     ui::highlight::set_color_depth(depth);
 
-    let mut prepared = match slot::prepare(&cli, &Start::Launch, &bus) {
+    let prepared = match slot::prepare(&cli, &Start::Launch, depth, &bus) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("claw-tui: error: {e}");
             return 1;
         }
     };
-    let settings = settings::load(&cli, &prepared.root, depth);
-    prepared.problems.extend(settings.problems().cloned());
+    let settings = prepared.interface.as_deref().expect("a launch reads the interface's settings");
     let watched = settings::watched_files(&prepared.root, &settings.effective);
-    let mut state = State::from_setup(&settings);
+    let mut state = State::from_setup(settings);
 
     let mut term = match Tui::enter() {
         Ok(t) => t,

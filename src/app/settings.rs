@@ -35,7 +35,7 @@ pub fn load(cli: &Cli, root: &Path, depth: ColorDepth) -> InterfaceSettings {
     let effective = config::effective(cli, root);
     let (theme, theme_problems) = config::theme::resolve(&effective.theme.value, &config::theme::theme_dirs(root));
     let (keymap, keymap_problems, _) =
-        config::keymap::resolve(&effective.keymap.value, &config::keymap::keymap_dirs(root));
+        config::keymap::resolve(&effective.keymap.value, &config::keymap::keymap_dirs(root, effective.trusted()));
     InterfaceSettings { effective, theme: theme.adapted(depth), theme_problems, keymap, keymap_problems }
 }
 
@@ -44,6 +44,9 @@ pub fn load(cli: &Cli, root: &Path, depth: ColorDepth) -> InterfaceSettings {
 pub fn watched_files(root: &Path, effective: &Effective) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = config::config_files(root).into_iter().map(|(_, p)| p).collect();
     files.extend(config::theme::candidate_files(&effective.theme.value, &config::theme::theme_dirs(root)));
-    files.extend(config::keymap::candidate_files(&effective.keymap.value, &config::keymap::keymap_dirs(root)));
+    files.extend(config::keymap::candidate_files(
+        &effective.keymap.value,
+        &config::keymap::keymap_dirs(root, effective.trusted()),
+    ));
     files
 }

@@ -92,10 +92,21 @@ pub struct Prepared {
     pub branch: Option<String>,
     /// The demo's opening prompt.
     pub prompt: Option<String>,
+    /// The interface's settings, read again (at launch, and when the folder's trust changed).
+    pub interface: Option<Box<super::settings::InterfaceSettings>>,
+    /// Whether the folder's own settings apply, and what they wanted that did not.
+    pub trust: crate::config::trust::Trust,
+    pub withheld: Vec<crate::config::trust::Withheld>,
 }
 
-/// Builds an agent as `start` asks, without spawning it: the blocking part of a start.
-pub fn prepare(cli: &Cli, start: &Start, bus: &mpsc::UnboundedSender<Event>) -> Result<Prepared, String> {
+/// Builds an agent as `start` asks, without spawning it: the blocking part of a start. A launch
+/// also reads the interface's settings (in colours for `depth`).
+pub fn prepare(
+    cli: &Cli,
+    start: &Start,
+    depth: crate::ui::theme::ColorDepth,
+    bus: &mpsc::UnboundedSender<Event>,
+) -> Result<Prepared, String> {
     let demo = match start {
         Start::Demo => Some(setup::demo_workspace()?),
         Start::Launch if cli.demo => Some(setup::demo_workspace()?),
@@ -120,6 +131,7 @@ pub fn prepare(cli: &Cli, start: &Start, bus: &mpsc::UnboundedSender<Event>) -> 
     let mut setup = setup::build(cli, &cwd, demo.as_ref().map(|d| &d.scenario), true, resume)?;
     let replay = setup.resumed.take().map(agent::replay::items);
     let root = setup.env.workspace.root.clone();
+    let interface = (*start == Start::Launch).then(|| Box::new(super::settings::load(cli, &root, depth)));
     let mut notices = Vec::new();
     let workspace_watch = match workspace_watch::watch_workspace(&root, bus.clone()) {
         Ok(w) => Some(w),
@@ -138,6 +150,9 @@ pub fn prepare(cli: &Cli, start: &Start, bus: &mpsc::UnboundedSender<Event>) -> 
         branch: agent::prompt::git_branch(&root),
         root,
         prompt: demo.as_ref().and_then(|d| d.scenario.prompt.clone()),
+        interface,
+        trust: setup.effective.trust,
+        withheld: setup.effective.withheld.clone(),
         built: Handoff::new(Built { setup, demo, workspace_watch }),
     })
 }

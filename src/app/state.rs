@@ -335,6 +335,16 @@ pub enum Overlay {
     Review(Box<super::review::Review>),
     /// `/diff`: the changed files as a tree, the selected file's diff beside it.
     Diff(Box<super::changes::DiffViewer>),
+    /// The first start in a folder whose own files want settings that widen what claw-tui
+    /// does: trust it or not.
+    Trust(Box<TrustQuestion>),
+}
+
+/// The trust question: the folder, and exactly what its files want.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrustQuestion {
+    pub root: PathBuf,
+    pub withheld: Vec<crate::config::trust::Withheld>,
 }
 
 impl Overlay {
@@ -345,6 +355,7 @@ impl Overlay {
             Overlay::Sessions(_) => Context::Sessions,
             Overlay::Help { .. } | Overlay::KeyTester { .. } => Context::Help,
             Overlay::Review(_) | Overlay::Diff(_) => Context::Diff,
+            Overlay::Trust(_) => Context::Trust,
         }
     }
 }

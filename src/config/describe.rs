@@ -15,7 +15,8 @@ pub fn describe(cli: &Cli, cwd: &Path) -> (String, Vec<Problem>) {
     let root = crate::tools::Workspace::discover(cwd).map(|w| w.root).unwrap_or_else(|_| cwd.to_path_buf());
     let effective = super::effective(cli, &root);
     let (_, theme_problems) = super::theme::resolve(&effective.theme.value, &super::theme::theme_dirs(&root));
-    let (_, keymap_problems, _) = super::keymap::resolve(&effective.keymap.value, &super::keymap::keymap_dirs(&root));
+    let (_, keymap_problems, _) =
+        super::keymap::resolve(&effective.keymap.value, &super::keymap::keymap_dirs(&root, effective.trusted()));
     let mut problems = effective.problems.clone();
     problems.extend(theme_problems);
     problems.extend(keymap_problems);
@@ -35,6 +36,18 @@ pub fn report(e: &Effective, problems: &[Problem]) -> String {
         Some(var) => format!("# credentials: {var} is set (its value is never shown)\n"),
         None => "# credentials: none (set ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN)\n".to_string(),
     });
+    out.push_str(match e.trust {
+        super::trust::Trust::Trusted => "# this folder is trusted: its own settings apply\n",
+        super::trust::Trust::Untrusted => {
+            "# this folder is not trusted (you said so): its settings that widen what claw-tui does are ignored\n"
+        }
+        super::trust::Trust::Unknown => {
+            "# this folder is not trusted (yet): its settings that widen what claw-tui does are ignored\n"
+        }
+    });
+    for w in &e.withheld {
+        out.push_str(&format!("#   ignored: {w}\n"));
+    }
     out.push_str("# files, lowest precedence first; then the environment, then flags:\n");
     for (path, state) in &e.files {
         let state = match state {

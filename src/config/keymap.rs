@@ -164,10 +164,14 @@ fn load_context(
     }
 }
 
-/// Where keymap files are looked for, most specific first: the project's `.claw/keymaps`,
-/// then the config home's `keymaps`.
-pub fn keymap_dirs(root: &Path) -> Vec<PathBuf> {
-    let mut dirs = vec![root.join(".claw").join("keymaps")];
+/// Where keymap files are looked for, most specific first: the project's `.claw/keymaps` (only
+/// in a `trusted` folder: a project's keymap could bind a key to "always allow"), then the
+/// config home's `keymaps`.
+pub fn keymap_dirs(root: &Path, trusted: bool) -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    if trusted {
+        dirs.push(root.join(".claw").join("keymaps"));
+    }
     if let Some(home) = super::config_home() {
         dirs.push(home.join("keymaps"));
     }

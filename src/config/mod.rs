@@ -7,6 +7,8 @@
 //!   environment < flags); every value comes out with its [`Source`].
 //! - [`theme`] and [`keymap`]: finding and parsing theme and keymap files (built-in ones
 //!   included), for the interface to use.
+//! - [`trust`]: folder trust, which decides whether a project's own files may set what widens
+//!   claw-tui's reach (provider address, permission mode and rules, keymaps).
 //! - [`problem`]: [`Problem`], how every loader says what is wrong and where.
 //! - [`describe`]: the report `claw-tui config` and `/config` print.
 //!
@@ -20,6 +22,7 @@ pub mod problem;
 pub mod resolve;
 pub mod settings;
 pub mod theme;
+pub mod trust;
 
 pub use problem::Problem;
 pub use resolve::{
@@ -61,9 +64,11 @@ pub fn load(root: &Path) -> Loaded {
 }
 
 /// Reads the config files of the workspace at `root` and resolves them with the command line
-/// and the process's environment: the effective settings.
+/// and the process's environment: the effective settings. The folder's trust comes from
+/// `--trust` or the user's own file.
 pub fn effective(cli: &crate::cli::Cli, root: &Path) -> Effective {
     let files = config_files(root);
     let loaded = load_files(&files);
-    resolve(cli, &Env::from_process(), &loaded, &files)
+    let trust = if cli.trust { trust::Trust::Trusted } else { trust::of(&loaded.user.trust, root) };
+    resolve(cli, &Env::from_process(), &loaded, &files, trust)
 }

@@ -18,6 +18,7 @@ use std::path::PathBuf;
 
 use super::problem::Problem;
 use super::settings::{Loaded, PriceSettings};
+use super::trust::{GATED, Trust, Withheld};
 use crate::cli::Cli;
 use crate::permission::PermissionMode;
 
@@ -228,6 +229,10 @@ pub struct Effective {
     pub prices: Vec<Sourced<(String, PriceSettings)>>,
     /// The credential variable that is set, by name.
     pub credential: Option<&'static str>,
+    /// Whether the project's own settings apply ([`super::trust`]).
+    pub trust: Trust,
+    /// What the project's files set that did not apply because the folder is not trusted.
+    pub withheld: Vec<Withheld>,
     /// The config files, lowest precedence first, and how each fared.
     pub files: Vec<(PathBuf, FileState)>,
     /// Everything wrong in the files and the environment, in the order found.
@@ -238,13 +243,21 @@ impl Effective {
     /// The built-in defaults alone: no file, no environment, no flag.
     pub fn defaults() -> Effective {
         use clap::Parser;
-        resolve(&Cli::parse_from(["claw-tui"]), &Env::default(), &Loaded::default(), &[])
+        resolve(&Cli::parse_from(["claw-tui"]), &Env::default(), &Loaded::default(), &[], Trust::Unknown)
+    }
+
+    /// Whether the project's own settings apply.
+    pub fn trusted(&self) -> bool {
+        self.trust == Trust::Trusted
     }
 }
 
 /// Resolves every setting from the command line, the environment and the config files
-/// (`loaded`, read from `files`, lowest precedence first).
-pub fn resolve(cli: &Cli, env: &Env, loaded: &Loaded, files: &[(Layer, PathBuf)]) -> Effective {
+/// (`loaded`, read from `files`, lowest precedence first). Unless the folder is trusted, the
+/// settings of [`GATED`] come from the user's own file, not the project's.
+pub fn resolve(cli: &Cli, env: &Env, loaded: &Loaded, files: &[(Layer, PathBuf)], trust: Trust) -> Effective {
+    let (gated, withheld) = withhold(loaded, trust);
+    let loaded = &gated;
     let s = &loaded.settings;
     let mut problems = loaded.problems.clone();
     let model = Sourced::default_value(DEFAULT_MODEL.to_string())
@@ -292,6 +305,8 @@ pub fn resolve(cli: &Cli, env: &Env, loaded: &Loaded, files: &[(Layer, PathBuf)]
             })
             .collect(),
         credential: env.credential(),
+        trust,
+        withheld,
         files: files
             .iter()
             .map(|(_, p)| {
@@ -307,6 +322,40 @@ pub fn resolve(cli: &Cli, env: &Env, loaded: &Loaded, files: &[(Layer, PathBuf)]
             .collect(),
         problems,
     }
+}
+
+/// `loaded` with the [`GATED`] settings that only the project's files set replaced by the
+/// user's own (or nothing), unless the folder is trusted; and what was replaced.
+fn withhold(loaded: &Loaded, trust: Trust) -> (Loaded, Vec<Withheld>) {
+    let mut out = loaded.clone();
+    let mut withheld = Vec::new();
+    if trust == Trust::Trusted {
+        return (out, withheld);
+    }
+    let (s, u) = (&mut out.settings, &loaded.user);
+    for key in GATED {
+        let Some(Source::File { path, .. }) = loaded.sources.get(*key).filter(|src| src.is_project()) else {
+            continue;
+        };
+        let value = match *key {
+            "permission_mode" => format!("{:?}", std::mem::replace(&mut s.permission_mode, u.permission_mode.clone())),
+            "permissions.allow" => {
+                format!("{:?}", std::mem::replace(&mut s.permissions.allow, u.permissions.allow.clone()))
+            }
+            "provider.base_url" => {
+                format!("{:?}", std::mem::replace(&mut s.provider.base_url, u.provider.base_url.clone()))
+            }
+            "keymap" => format!("{:?}", std::mem::replace(&mut s.keymap, u.keymap.clone())),
+            _ => continue,
+        };
+        let value = value.trim_start_matches("Some(").trim_end_matches(')').to_string();
+        withheld.push(Withheld { key: key.to_string(), value, file: path.clone() });
+        match loaded.user_sources.get(*key) {
+            Some(src) => out.sources.insert(key.to_string(), src.clone()),
+            None => out.sources.remove(*key),
+        };
+    }
+    (out, withheld)
 }
 
 /// The permission mode: file < `RUSTY_CLAUDE_PERMISSION_MODE` < `CLAW_PERMISSION_MODE` <
@@ -454,7 +503,7 @@ mod tests {
             "model = \"p\"\nmax_tokens = 2\n",
             "model = \"l\"\n",
         );
-        let e = resolve(&cli(&[]), &Env::default(), &loaded, &list);
+        let e = resolve(&cli(&[]), &Env::default(), &loaded, &list, Trust::Trusted);
         assert_eq!(e.model.value, "l");
         assert_eq!(e.model.source, Source::File { layer: Layer::Local, path: list[2].1.clone() });
         assert!(e.model.source.is_project(), "the local layer lives in the project");
@@ -463,8 +512,11 @@ mod tests {
         assert!(!e.theme.source.is_project());
         assert_eq!(e.keymap, Sourced::default_value("default".to_string()));
         let env = Env::default().with("ANTHROPIC_MODEL", "e");
-        assert_eq!(resolve(&cli(&[]), &env, &loaded, &list).model.source, Source::Env("ANTHROPIC_MODEL"));
-        let e = resolve(&cli(&["--model", "f"]), &env, &loaded, &list);
+        assert_eq!(
+            resolve(&cli(&[]), &env, &loaded, &list, Trust::Trusted).model.source,
+            Source::Env("ANTHROPIC_MODEL")
+        );
+        let e = resolve(&cli(&["--model", "f"]), &env, &loaded, &list, Trust::Trusted);
         assert_eq!((e.model.value.as_str(), e.model.source.to_string().as_str()), ("f", "--model"));
     }
 
@@ -475,12 +527,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let env = Env::default().with("CLAW_PERMISSION_MODE", "read-only");
         let (loaded, list) = files(dir.path(), "", "", "permission_mode = \"danger-full-access\"\n");
-        let e = resolve(&cli(&[]), &env, &loaded, &list);
+        let e = resolve(&cli(&[]), &env, &loaded, &list, Trust::Trusted);
         assert_eq!(e.permission_mode.value, PermissionMode::Review);
         assert_eq!(e.permission_mode.source, Source::Env("CLAW_PERMISSION_MODE"));
         let env = env.with("RUSTY_CLAUDE_PERMISSION_MODE", "danger-full-access");
-        assert_eq!(resolve(&cli(&[]), &env, &loaded, &list).permission_mode.value, PermissionMode::Review);
-        let e = resolve(&cli(&["--permission-mode", "workspace-write"]), &env, &loaded, &list);
+        assert_eq!(
+            resolve(&cli(&[]), &env, &loaded, &list, Trust::Trusted).permission_mode.value,
+            PermissionMode::Review
+        );
+        let e = resolve(&cli(&["--permission-mode", "workspace-write"]), &env, &loaded, &list, Trust::Trusted);
         assert_eq!(e.permission_mode.source, Source::Flag("--permission-mode"));
     }
 
@@ -494,7 +549,7 @@ mod tests {
             "",
         );
         let env = Env::default().with("CLAW_PERMISSION_MODE", "nope");
-        let e = resolve(&cli(&[]), &env, &loaded, &list);
+        let e = resolve(&cli(&[]), &env, &loaded, &list, Trust::Trusted);
         assert_eq!(e.permission_mode, Sourced::default_value(PermissionMode::default()));
         assert_eq!(e.thinking_budget.value, 0);
         assert_eq!(e.compact_threshold.value, crate::agent::DEFAULT_COMPACT_THRESHOLD);
@@ -511,7 +566,7 @@ mod tests {
     fn rules_keep_their_source_and_flags_add_to_files() {
         let dir = tempfile::tempdir().unwrap();
         let (loaded, list) = files(dir.path(), "", "[permissions]\nallow = [\"Bash(ls)\"]\n", "");
-        let e = resolve(&cli(&["--allowedTools", "Bash(git status)"]), &Env::default(), &loaded, &list);
+        let e = resolve(&cli(&["--allowedTools", "Bash(git status)"]), &Env::default(), &loaded, &list, Trust::Trusted);
         let allow: Vec<(String, bool)> = e.allow.iter().map(|r| (r.value.clone(), r.source.is_project())).collect();
         assert_eq!(allow, [("Bash(ls)".to_string(), true), ("Bash(git status)".to_string(), false)]);
     }

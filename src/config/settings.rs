@@ -96,10 +96,23 @@ pub struct Settings {
     /// Price overrides by model-id prefix: `[prices."claude-sonnet-4-5"] input = 3.0 ...`.
     #[serde(default)]
     pub prices: std::collections::BTreeMap<String, PriceSettings>,
+    /// Folders whose project settings apply (only read from the user's own file).
+    #[serde(default)]
+    pub trust: TrustSettings,
+}
+
+/// `[trust]`: the folders the user trusts, and those they said no to.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustSettings {
+    #[serde(default)]
+    pub trusted: Vec<String>,
+    #[serde(default)]
+    pub untrusted: Vec<String>,
 }
 
 /// The merged settings of every layer and what went wrong reading them.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Loaded {
     pub settings: Settings,
     /// The files that were read (a file with a syntax error is not among them).
@@ -109,12 +122,17 @@ pub struct Loaded {
     pub problems: Vec<Problem>,
     /// Which file set each value, by dotted key (the last file that set it).
     pub sources: BTreeMap<String, Source>,
+    /// The user's own file alone (what applies where the project's files may not).
+    pub user: Settings,
+    /// Which file set each value of [`Loaded::user`].
+    pub user_sources: BTreeMap<String, Source>,
 }
 
 /// Reads and merges config files, lowest precedence first, key by key.
 pub fn load_files(files: &[(Layer, PathBuf)]) -> Loaded {
     let mut loaded = Loaded::default();
     let mut merged = toml::Table::new();
+    let mut user = toml::Table::new();
     for (layer, path) in files {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
@@ -134,25 +152,46 @@ pub fn load_files(files: &[(Layer, PathBuf)]) -> Loaded {
                 continue;
             }
         };
-        let (valid, problems) = validate(&text, table);
+        let (mut valid, problems) = validate(&text, table);
         for p in problems {
             loaded.problems.push(p.in_file(path).then("; this setting was ignored"));
         }
+        if *layer != Layer::User && valid.remove("trust").is_some() {
+            // A project cannot vouch for itself.
+            let (line, col) = locate_key(&text, None, "trust");
+            loaded.problems.push(
+                Problem::at(line, col, "`trust` is only read from your own config file; this setting was ignored")
+                    .in_file(path),
+            );
+        }
         for key in leaf_keys(&valid, "") {
-            loaded.sources.insert(key, Source::File { layer: *layer, path: path.clone() });
+            let source = Source::File { layer: *layer, path: path.clone() };
+            if *layer == Layer::User {
+                loaded.user_sources.insert(key.clone(), source.clone());
+            }
+            loaded.sources.insert(key, source);
+        }
+        if *layer == Layer::User {
+            merge(&mut user, valid.clone());
         }
         merge(&mut merged, valid);
         loaded.files.push(path.clone());
     }
-    match toml::Value::Table(merged).try_into::<Settings>() {
-        Ok(s) => loaded.settings = s,
-        Err(e) => loaded.problems.push(Problem::general(format!("the merged configuration is invalid: {e}"))),
-    }
+    let mut settings = |table: toml::Table| match toml::Value::Table(table).try_into::<Settings>() {
+        Ok(s) => s,
+        Err(e) => {
+            loaded.problems.push(Problem::general(format!("the merged configuration is invalid: {e}")));
+            Settings::default()
+        }
+    };
+    let (all, user) = (settings(merged), settings(user));
+    loaded.settings = all;
+    loaded.user = user;
     loaded
 }
 
 /// Tables whose entries are checked one by one (a bad entry does not take its siblings down).
-const SECTIONS: &[&str] = &["provider", "permissions", "bash", "prices", "ui"];
+const SECTIONS: &[&str] = &["provider", "permissions", "bash", "prices", "ui", "trust"];
 
 /// Keeps the entries of a file's table that are valid settings; returns them and, for each
 /// entry that is not, where it is and what is wrong.
@@ -253,6 +292,8 @@ pub const KNOWN_KEYS: &[&str] = &[
     "ui.diff_wrap",
     "notifications",
     "prices",
+    "trust.trusted",
+    "trust.untrusted",
 ];
 
 fn edit_distance(a: &str, b: &str) -> usize {

@@ -17,6 +17,7 @@ pub mod status;
 pub mod theme;
 pub mod todo;
 pub mod transcript;
+pub mod trust;
 pub mod wrap;
 
 use ratatui::Frame;
@@ -115,6 +116,7 @@ pub fn render(state: &State, frame: &mut Frame) {
             Overlay::Sessions(b) => sessions::render(state, b, frame, area),
             Overlay::Review(r) => review::render(state, r, frame, area),
             Overlay::Diff(v) => diffview::render(state, v, frame, area),
+            Overlay::Trust(q) => trust::render(state, q, frame, area),
         }
     }
 }

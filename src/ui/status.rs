@@ -69,6 +69,11 @@ fn hints(state: &State) -> Vec<(String, &'static str)> {
             h.push((k(Action::PaletteClose), "close"));
         }
         Some(Overlay::Help { .. }) => h.push((k(Action::CloseHelp), "close")),
+        Some(Overlay::Trust(_)) => {
+            h.push((k(Action::TrustFolder), "trust"));
+            h.push((k(Action::DistrustFolder), "don't"));
+            h.push((k(Action::TrustLater), "later"));
+        }
         Some(Overlay::Review(_)) => {
             h.push((k(Action::DiffApply), "apply"));
             h.push((k(Action::DiffClose), "close"));

@@ -110,6 +110,7 @@ pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
         Event::Changes { scope, git, result } => viewer::changes_arrived(state, scope, git, result, &mut fx),
         Event::FileDiff { scope, path, file } => viewer::file_diff_arrived(state, scope, path, *file),
         Event::DiffReady { id, file } => review::diff_ready(state, &id, *file),
+        Event::TrustRemembered { trusted, result } => start::trust_remembered(state, trusted, result, &mut fx),
         Event::Terminate => fx.push(Effect::Quit),
     }
     fx
@@ -303,6 +304,7 @@ pub(super) fn on_action(state: &mut State, action: Action, key: KeyEvent, fx: &m
         Context::Diff => return review::diff_action(state, action, fx),
         Context::Palette => return picker_action(state, action, fx),
         Context::Help => return help_action(state, action),
+        Context::Trust => return start::trust_action(state, action, fx),
         Context::Transcript => return transcript_action(state, action, fx),
         Context::Composer => return composer_action(state, action, fx),
         Context::Global | Context::Sessions => {}
@@ -548,7 +550,10 @@ fn on_paste(state: &mut State, text: String) {
                 note.insert_str(&text);
             }
         }
-        Some(Overlay::Help { .. }) | Some(Overlay::KeyTester { .. }) | Some(Overlay::Diff(_)) => {}
+        Some(Overlay::Help { .. })
+        | Some(Overlay::KeyTester { .. })
+        | Some(Overlay::Diff(_))
+        | Some(Overlay::Trust(_)) => {}
         None => {
             state.focus = Focus::Composer;
             state.composer.textarea.insert_str(&text);

@@ -8,7 +8,8 @@ use crate::config::Problem;
 /// Settings read again after `changed` changed on disk. A theme or keymap that loads cleanly
 /// replaces the one in use (a broken save keeps the last good one, and says so); a new model
 /// or permission mode goes to the agent only when its effective value changed, so a file never
-/// overrides the environment or a flag.
+/// overrides the environment or a flag. A permission mode that allows more than the one in use
+/// is never applied from a file: it is said, and the person switches if they mean it.
 pub(super) fn reloaded(
     state: &mut State,
     new: InterfaceSettings,
@@ -28,8 +29,24 @@ pub(super) fn reloaded(
     if effective.model.value != old.model.value {
         fx.push(Effect::Agent(Op::SetModel { model: effective.model.value.clone() }));
     }
-    if effective.permission_mode.value != old.permission_mode.value {
-        fx.push(Effect::Agent(Op::SetPermissionMode { mode: effective.permission_mode.value }));
+    let mode = effective.permission_mode.value;
+    if mode != old.permission_mode.value {
+        if mode > state.status.mode {
+            // A file that now allows more is not taken on its word while claw-tui runs: the
+            // model may have written it. The person can switch themselves.
+            notice(
+                state,
+                NoticeLevel::Warning,
+                format!(
+                    "{} now sets permission_mode = \"{mode}\", which allows more than the mode in use ({}); it was not applied. Switch with {} or /permissions if you meant it.",
+                    effective.permission_mode.source,
+                    state.status.mode,
+                    state.keymap.hint(Action::CycleMode),
+                ),
+            );
+        } else {
+            fx.push(Effect::Agent(Op::SetPermissionMode { mode }));
+        }
     }
     let problems = effective.problems.clone();
     state.settings = effective;

@@ -48,6 +48,9 @@ pub(super) fn agent_prepared(
     };
     let welcome = !p.has_credentials && p.prompt.is_none() && !matches!(start, Start::Resume(_));
     restarted(state, welcome, p.branch.clone());
+    if let Some(settings) = p.interface {
+        apply_interface(state, *settings);
+    }
     if let Some(items) = p.replay {
         // The replay's last turn ending must not send the prompts typed while it started.
         let waiting = std::mem::take(&mut state.queued);
@@ -58,6 +61,7 @@ pub(super) fn agent_prepared(
     for n in p.notices {
         notice(state, NoticeLevel::Info, n);
     }
+    folder_trust(state, &start, p.trust, p.root.clone(), p.withheld);
     fx.push(Effect::InstallAgent { generation, built: p.built });
     if let Some(prompt) = p.prompt {
         notice(
@@ -119,4 +123,74 @@ fn restore(state: &mut State, items: Vec<ReplayItem>, fx: &mut Vec<Effect>) {
     c.turn_base_cost = c.session_cost;
     // The replayed turn's "interrupted" notices and queued prompts are history, not news.
     fx.extend(replayed.into_iter().filter(|e| !matches!(e, Effect::Agent(_))));
+}
+
+/// Settings read at launch (or again once the folder is trusted): the theme, the keymap and
+/// the panes they set, the baseline hot reload compares with, and their problems.
+fn apply_interface(state: &mut State, settings: crate::app::settings::InterfaceSettings) {
+    let fresh = State::from_setup(&settings);
+    if fresh.theme != state.theme {
+        state.theme = fresh.theme;
+        state.layout_epoch += 1;
+    }
+    state.keymap = fresh.keymap;
+    state.pending_keys.clear();
+    state.models = fresh.models;
+    state.show_todos = fresh.show_todos;
+    state.show_sidebar = fresh.show_sidebar;
+    state.sidebar_min_width = fresh.sidebar_min_width;
+    state.diff_view = fresh.diff_view;
+    state.bell = fresh.bell;
+    state.settings = fresh.settings;
+    super::settings::report_problems(state, settings.problems().cloned().collect(), &[]);
+}
+
+/// At launch in a folder whose own files want settings that did not apply: ask the first
+/// time, say what was ignored when the answer was no.
+fn folder_trust(
+    state: &mut State,
+    start: &Start,
+    trust: crate::config::trust::Trust,
+    root: std::path::PathBuf,
+    withheld: Vec<crate::config::trust::Withheld>,
+) {
+    use crate::config::trust::Trust;
+    if *start != Start::Launch || withheld.is_empty() {
+        return;
+    }
+    match trust {
+        Trust::Unknown => state.overlays.push(Overlay::Trust(Box::new(TrustQuestion { root, withheld }))),
+        Trust::Untrusted => notice(state, NoticeLevel::Warning, crate::config::trust::ignored_notice(&withheld)),
+        Trust::Trusted => {}
+    }
+}
+
+/// An answer to the trust question.
+pub(super) fn trust_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
+    let Some(Overlay::Trust(question)) = state.overlays.last() else { return };
+    let question = (**question).clone();
+    match action {
+        Action::TrustFolder | Action::DistrustFolder => {
+            state.overlays.pop();
+            fx.push(Effect::RememberTrust { root: question.root, trusted: action == Action::TrustFolder });
+        }
+        Action::TrustLater => {
+            state.overlays.pop();
+            notice(state, NoticeLevel::Warning, crate::config::trust::ignored_notice(&question.withheld));
+        }
+        _ => {}
+    }
+}
+
+/// The answer was saved: a trusted folder's settings apply at once (the agent starts again
+/// with them; nothing was said yet).
+pub(super) fn trust_remembered(state: &mut State, trusted: bool, result: Result<String, String>, fx: &mut Vec<Effect>) {
+    match result {
+        Ok(message) if trusted => {
+            notice(state, NoticeLevel::Info, message);
+            start_agent(state, Start::Launch, fx);
+        }
+        Ok(message) => notice(state, NoticeLevel::Info, message),
+        Err(e) => notice(state, NoticeLevel::Error, format!("the answer could not be saved: {e}")),
+    }
 }
