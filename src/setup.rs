@@ -144,9 +144,10 @@ fn policy(effective: &Effective, headless_demo: bool, problems: &mut Vec<Problem
                 source => match Rule::parse(&rule.value) {
                     Ok(r) => vec![r],
                     Err(e) => {
+                        let message = format!("{key}: {e}; this rule was skipped");
                         problems.push(match source {
-                            Source::File { path, .. } => Problem::file(path, format!("{key}: {e}")),
-                            _ => Problem::general(format!("config {key}: {e}")),
+                            Source::File { path, .. } => config::problem::locate_in_file(path, &rule.value, message),
+                            _ => Problem::general(format!("config {message}")),
                         });
                         continue;
                     }

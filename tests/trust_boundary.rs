@@ -332,3 +332,50 @@ fn escape_sequences_are_not_sent_to_a_terminal() {
 
 #[path = "support/pty.rs"]
 mod support_pty;
+
+/// A malformed rule is reported with its file and line and skipped; the rest applies and the
+/// run goes on.
+#[test]
+fn a_malformed_rule_is_located_and_skipped() {
+    let d = dirs();
+    std::fs::create_dir_all(d.home.path().join(".claw")).unwrap();
+    let config = d.home.path().join(".claw/config.toml");
+    std::fs::write(&config, "model = \"m\"\n[permissions]\nallow = [\n  \"Read\",\n  \"Bash(ls\",\n]\n").unwrap();
+    let server = model_answering(1);
+    let out = claw(&server, &d).args(["-p", "hi"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "{}:5:4: permissions.allow: rule `Bash(ls`: missing `)` at the end; this rule was skipped",
+            config.display()
+        )),
+        "{err}"
+    );
+    assert_eq!(server.requests()[0].body["model"], "m", "the rest of the file applies");
+}
+
+/// A project's keymap (which could bind `n` to "always allow") is not loaded in a folder that
+/// is not trusted, and is once it is.
+#[test]
+fn an_untrusted_projects_keymap_is_not_loaded() {
+    use claw_tui::app::keymap::{Action, Keymap};
+    let d = dirs();
+    std::fs::create_dir_all(d.work.path().join(".claw/keymaps")).unwrap();
+    std::fs::write(
+        d.work.path().join(".claw/keymaps/default.toml"),
+        "[approval]\nallow_always = [\"n\"]\ndeny = \"esc\"\n",
+    )
+    .unwrap();
+    std::fs::write(d.work.path().join(".claw/config.toml"), "keymap = \"default\"\n").unwrap();
+    let root = d.work.path().canonicalize().unwrap();
+    let load = |args: &[&str]| {
+        use clap::Parser;
+        let cli = claw_tui::cli::Cli::parse_from(std::iter::once("claw-tui").chain(args.iter().copied()));
+        claw_tui::app::settings::load(&cli, &root, claw_tui::ui::theme::ColorDepth::TrueColor)
+    };
+    let untrusted = load(&[]);
+    assert_eq!(untrusted.keymap.keys_for(Action::AllowAlways), Keymap::default_keymap().keys_for(Action::AllowAlways));
+    let trusted = load(&["--trust"]);
+    assert_eq!(trusted.keymap.keys_for(Action::AllowAlways), ["n"]);
+}

@@ -78,6 +78,16 @@ impl fmt::Display for Problem {
     }
 }
 
+/// A problem about `needle` as written in the file at `path`: located at its first appearance
+/// (the file is read again), or about the whole file when it cannot be found.
+pub fn locate_in_file(path: &Path, needle: &str, message: String) -> Problem {
+    let found = std::fs::read_to_string(path).ok().and_then(|text| text.find(needle).map(|at| line_col(&text, at)));
+    match found {
+        Some((line, col)) => Problem::at(line, col, message).in_file(path),
+        None => Problem::file(path, message),
+    }
+}
+
 /// The 1-based line and column (in characters) of byte `offset` in `text`.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(text.len());
