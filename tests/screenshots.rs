@@ -84,19 +84,7 @@ fn sessions_browser(theme: &str) -> State {
     keys(&mut s, &["enter"]);
     update(&mut s, Event::Sessions { list: sessions(), all: false });
     let path = sessions()[0].path.clone();
-    update(
-        &mut s,
-        Event::Preview {
-            path,
-            lines: vec![
-                "".into(),
-                "› fix the flaky parser test in CI".into(),
-                "● The test depends on the order of a HashMap.".into(),
-                "  ⎿ grep_search /HashMap/".into(),
-                "● Switching it to a BTreeMap makes it deterministic.".into(),
-            ],
-        },
-    );
+    update(&mut s, Event::Preview { path, lines: preview_lines() });
     s
 }
 

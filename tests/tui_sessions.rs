@@ -32,19 +32,7 @@ fn browser(s: &State) -> &claw_tui::app::state::Browser {
 
 fn preview(s: &mut State) {
     let path = browser(s).highlighted().unwrap().path.clone();
-    update(
-        s,
-        Event::Preview {
-            path,
-            lines: vec![
-                "".into(),
-                "› fix the flaky parser test in CI".into(),
-                "● The test depends on the order of a HashMap.".into(),
-                "  ⎿ grep_search /HashMap/".into(),
-                "● Switching it to a BTreeMap makes it deterministic.".into(),
-            ],
-        },
-    );
+    update(s, Event::Preview { path, lines: preview_lines() });
 }
 
 #[test]

@@ -12,7 +12,7 @@ use claw_tui::agent::Op;
 use claw_tui::app::event::Event;
 use claw_tui::app::keymap::Keymap;
 use claw_tui::app::settings::InterfaceSettings;
-use claw_tui::app::state::{CellKind, State};
+use claw_tui::app::state::State;
 use claw_tui::app::update::update;
 use claw_tui::config::trust::Trust;
 use claw_tui::config::{self, Env, Layer, Problem};
@@ -37,17 +37,6 @@ fn settings(dir: &Path, env: &Env, local: &str) -> InterfaceSettings {
 
 fn reload(s: &mut State, new: InterfaceSettings, changed: &[PathBuf]) -> Vec<Op> {
     ops(&update(s, Event::Reloaded { settings: Box::new(new), changed: changed.to_vec() }))
-}
-
-fn notices(s: &State) -> Vec<String> {
-    s.transcript
-        .cells
-        .iter()
-        .filter_map(|c| match &c.kind {
-            CellKind::Notice { text, .. } => Some(text.clone()),
-            _ => None,
-        })
-        .collect()
 }
 
 /// With CLAW_PERMISSION_MODE set, a config file's permission_mode never reaches the agent,

@@ -8,7 +8,7 @@ mod tui;
 use claw_tui::app::effect::Effect;
 use claw_tui::app::event::Event;
 use claw_tui::app::slot::{Handoff, Prepared, Start};
-use claw_tui::app::state::{CellKind, Overlay, State};
+use claw_tui::app::state::{Overlay, State};
 use claw_tui::app::update::update;
 use claw_tui::config::trust::{Trust, Withheld};
 use tui::*;
@@ -48,17 +48,6 @@ fn launch(s: &mut State, trust: Trust) -> Vec<Effect> {
         withheld: withheld(),
     };
     update(s, Event::AgentPrepared { generation: 0, start: Start::Launch, result: Ok(Box::new(prepared)) })
-}
-
-fn notices(s: &State) -> Vec<String> {
-    s.transcript
-        .cells
-        .iter()
-        .filter_map(|c| match &c.kind {
-            CellKind::Notice { text, .. } => Some(text.clone()),
-            _ => None,
-        })
-        .collect()
 }
 
 #[test]

@@ -10,13 +10,15 @@
 //! - [`trust`]: folder trust, which decides whether a project's own files may set what widens
 //!   claw-tui's reach (provider address, permission mode and rules, keymaps).
 //! - [`problem`]: [`Problem`], how every loader says what is wrong and where.
-//! - [`describe`]: the report `claw-tui config` and `/config` print.
+//! - [`describe`]: the report `claw-tui config` and `/config` print; [`edit`]: changing a
+//!   list in a settings file, keeping the rest of it as it was.
 //!
 //! Nothing here draws or decides permissions; it reads files and reports.
 
 use std::path::{Path, PathBuf};
 
 pub mod describe;
+pub mod edit;
 pub mod keymap;
 pub mod problem;
 pub mod resolve;

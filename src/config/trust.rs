@@ -49,36 +49,12 @@ fn canonical(path: &Path) -> PathBuf {
 /// Remembers the user's answer for the folder at `root` in their config file (created if
 /// missing), keeping its comments and layout. Returns what was done, for the user.
 pub fn remember(root: &Path, trusted: bool) -> Result<String, String> {
+    use super::edit::{ListEdit, edit_lists};
     let home = super::config_home().ok_or("cannot find the config home (set CLAW_CONFIG_HOME)")?;
     let path = home.join("config.toml");
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(format!("{}: {e}", path.display())),
-    };
-    let mut doc: toml_edit::DocumentMut =
-        text.parse().map_err(|e| format!("{} is not valid TOML, so it was left alone: {e}", path.display()))?;
-    let root = canonical(root);
-    let entry = root.display().to_string();
-    let table = doc
-        .entry("trust")
-        .or_insert_with(|| toml_edit::Item::Table(toml_edit::Table::new()))
-        .as_table_like_mut()
-        .ok_or_else(|| format!("{}: `trust` is not a table", path.display()))?;
+    let entry = canonical(root).display().to_string();
     let (keep, drop) = if trusted { ("trusted", "untrusted") } else { ("untrusted", "trusted") };
-    if let Some(list) = table.get_mut(drop).and_then(|i| i.as_array_mut()) {
-        list.retain(|v| v.as_str() != Some(entry.as_str()));
-    }
-    let list = table
-        .entry(keep)
-        .or_insert(toml_edit::Item::Value(toml_edit::Value::Array(toml_edit::Array::new())))
-        .as_array_mut()
-        .ok_or_else(|| format!("{}: `trust.{keep}` is not a list", path.display()))?;
-    if !list.iter().any(|v| v.as_str() == Some(entry.as_str())) {
-        list.push(entry.as_str());
-    }
-    std::fs::create_dir_all(&home).map_err(|e| format!("{}: {e}", home.display()))?;
-    std::fs::write(&path, doc.to_string()).map_err(|e| format!("{}: {e}", path.display()))?;
+    edit_lists(&path, &[("trust", drop, ListEdit::Remove(&entry)), ("trust", keep, ListEdit::Add(&entry))])?;
     Ok(if trusted {
         format!("trusted {entry}: its own settings apply (remembered in {})", path.display())
     } else {

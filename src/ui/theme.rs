@@ -148,6 +148,17 @@ fn dist(a: (u8, u8, u8), b: (u8, u8, u8)) -> u32 {
     2 * d(a.0, b.0) + 4 * d(a.1, b.1) + 3 * d(a.2, b.2)
 }
 
+/// The RGB value a colour shows as in xterm's default palette; `None` for the terminal's
+/// default colour (`Reset`).
+pub fn rgb(c: Color) -> Option<(u8, u8, u8)> {
+    match c {
+        Color::Reset => None,
+        Color::Rgb(r, g, b) => Some((r, g, b)),
+        Color::Indexed(i) => Some(index_rgb(i)),
+        named => ANSI16.iter().find(|(n, _)| *n == named).map(|(_, rgb)| *rgb),
+    }
+}
+
 /// The RGB value of an xterm 256-colour index.
 fn index_rgb(i: u8) -> (u8, u8, u8) {
     match i {

@@ -204,3 +204,14 @@ pub fn sessions() -> Vec<Summary> {
         summary("0199-dddd", "", "add a --json flag to the export command", 100, 15, 0.22),
     ]
 }
+
+/// The end of the first saved session, as the browser's preview shows it.
+pub fn preview_lines() -> Vec<String> {
+    vec![
+        "".into(),
+        "› fix the flaky parser test in CI".into(),
+        "● The test depends on the order of a HashMap.".into(),
+        "  ⎿ grep_search /HashMap/".into(),
+        "● Switching it to a BTreeMap makes it deterministic.".into(),
+    ]
+}

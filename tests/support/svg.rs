@@ -14,71 +14,11 @@ const CELL_H: f32 = 17.0;
 const PAD: f32 = 12.0;
 const BAR: f32 = 28.0;
 
-/// xterm's default colours for the 16 ANSI names.
-fn ansi(c: Color) -> Option<(u8, u8, u8)> {
-    Some(match c {
-        Color::Black => (0, 0, 0),
-        Color::Red => (205, 0, 0),
-        Color::Green => (0, 205, 0),
-        Color::Yellow => (205, 205, 0),
-        Color::Blue => (0, 0, 238),
-        Color::Magenta => (205, 0, 205),
-        Color::Cyan => (0, 205, 205),
-        Color::Gray => (229, 229, 229),
-        Color::DarkGray => (127, 127, 127),
-        Color::LightRed => (255, 0, 0),
-        Color::LightGreen => (0, 255, 0),
-        Color::LightYellow => (255, 255, 0),
-        Color::LightBlue => (92, 92, 255),
-        Color::LightMagenta => (255, 0, 255),
-        Color::LightCyan => (0, 255, 255),
-        Color::White => (255, 255, 255),
-        _ => return None,
-    })
-}
-
-/// The RGB of an xterm 256-colour index.
-fn indexed(i: u8) -> (u8, u8, u8) {
-    const NAMES: [Color; 16] = [
-        Color::Black,
-        Color::Red,
-        Color::Green,
-        Color::Yellow,
-        Color::Blue,
-        Color::Magenta,
-        Color::Cyan,
-        Color::Gray,
-        Color::DarkGray,
-        Color::LightRed,
-        Color::LightGreen,
-        Color::LightYellow,
-        Color::LightBlue,
-        Color::LightMagenta,
-        Color::LightCyan,
-        Color::White,
-    ];
-    const CUBE: [u8; 6] = [0, 95, 135, 175, 215, 255];
-    match i {
-        0..16 => ansi(NAMES[i as usize]).unwrap_or_default(),
-        16..232 => {
-            let i = i - 16;
-            (CUBE[(i / 36) as usize], CUBE[((i / 6) % 6) as usize], CUBE[(i % 6) as usize])
-        }
-        _ => {
-            let v = 8 + 10 * (i - 232);
-            (v, v, v)
-        }
-    }
-}
-
 fn hex(c: Color, default: &str) -> String {
-    let rgb = match c {
-        Color::Reset => return default.to_string(),
-        Color::Rgb(r, g, b) => (r, g, b),
-        Color::Indexed(i) => indexed(i),
-        other => ansi(other).unwrap_or_default(),
-    };
-    format!("#{:02x}{:02x}{:02x}", rgb.0, rgb.1, rgb.2)
+    match claw_tui::ui::theme::rgb(c) {
+        Some((r, g, b)) => format!("#{r:02x}{g:02x}{b:02x}"),
+        None => default.to_string(),
+    }
 }
 
 fn escape(s: &str) -> String {

@@ -63,6 +63,18 @@ pub fn agent(s: &mut State, ev: AgentEvent) -> Vec<Effect> {
     update(s, Event::Agent(ev))
 }
 
+/// The texts of the notices in the transcript, in order.
+pub fn notices(s: &State) -> Vec<String> {
+    s.transcript
+        .cells
+        .iter()
+        .filter_map(|c| match &c.kind {
+            claw_tui::app::state::CellKind::Notice { text, .. } => Some(text.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The ops among effects.
 pub fn ops(effects: &[Effect]) -> Vec<Op> {
     effects
