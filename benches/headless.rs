@@ -71,4 +71,46 @@ fn main() {
     }
     summary("-p: start to first streamed token (stream-json)", first_token);
     summary("-p: start to exit (whole answer)", whole);
+    policy_decisions();
+}
+
+/// What the parsed-command policy costs per bash call: the tool's plan (parse, read-only
+/// classification, redirections resolved) and the policy's decision (parse again, deny and
+/// allow rules), for a spread of commands.
+fn policy_decisions() {
+    use claw_tui::permission::{PermissionMode, Policy, Rule};
+    use claw_tui::tools::{Registry, ToolEnv, Workspace};
+    let dir = tempfile::tempdir().unwrap();
+    let env = ToolEnv::new(Workspace::new(dir.path(), dir.path()).unwrap());
+    let bash = Registry::builtin().get("bash").unwrap().clone();
+    let mut policy = Policy::new(PermissionMode::WorkspaceWrite);
+    policy.allow = Rule::parse_list("Bash(npm test:*), Bash(cargo test:*), Bash(git commit:*)").unwrap();
+    policy.deny = Rule::parse_list("Bash(git push:*), Bash(rm -rf:*), Bash(curl:*)").unwrap();
+    let commands = [
+        "npm test --watch",
+        "git status",
+        "cargo test -p core -- --nocapture 2>&1 | tee out.txt",
+        "echo ok && sudo -u root /usr/bin/git push origin main",
+        "for f in $(ls src); do rg -n TODO \"$f\"; done",
+        "bash -c 'make && make install' > build.log",
+    ];
+    let mut samples = Vec::new();
+    for _ in 0..200 {
+        for c in commands {
+            let started = Instant::now();
+            let plan = bash.plan(&serde_json::json!({"command": c}), &env).unwrap();
+            std::hint::black_box(policy.decide("bash", &plan));
+            samples.push(started.elapsed());
+        }
+    }
+    samples.sort();
+    let us = |d: Duration| d.as_secs_f64() * 1e6;
+    println!(
+        "{:<50} median {:>7.1} µs   p90 {:>7.1} µs   max {:>7.1} µs   ({} decisions)",
+        "bash call: plan + policy decision (parsed)",
+        us(samples[samples.len() / 2]),
+        us(samples[samples.len() * 9 / 10]),
+        us(*samples.last().unwrap()),
+        samples.len()
+    );
 }

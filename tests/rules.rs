@@ -61,8 +61,8 @@ fn policy(mode: PermissionMode, allow: &str, deny: &str) -> Policy {
     p
 }
 
-/// (command, what an allow rule `Bash(npm test:*)` and `Bash(git commit:*)` in workspace-write
-/// must answer, a word the reason must hold).
+/// (command, what allow rules `Bash(npm test:*)`, `Bash(git commit:*)` and the exact
+/// `Bash(make && make install)` in workspace-write must answer, a word the reason must hold).
 const ALLOW_RULES: &[(&str, Want, &str)] = &[
     ("npm test", Want::Allow, ""),
     ("npm test --watch", Want::Allow, ""),
@@ -74,6 +74,10 @@ const ALLOW_RULES: &[(&str, Want, &str)] = &[
     ("npm test < input.txt", Want::Allow, ""),
     ("npm test 2>/dev/null", Want::Allow, ""),
     ("git commit -m \"fix: the parser\"", Want::Allow, ""),
+    ("npm test;", Want::Allow, ""),
+    ("make && make install", Want::Allow, ""),
+    ("make && make install && rm -rf ~", Want::Ask, "running a command"),
+    ("make; make install", Want::Ask, "running a command"),
     ("npm testx", Want::Ask, "running a command"),
     ("npm", Want::Ask, "running a command"),
     ("npm test && touch x", Want::Ask, "running a command"),
@@ -101,7 +105,8 @@ const ALLOW_RULES: &[(&str, Want, &str)] = &[
 #[test]
 fn allow_rules_match_one_simple_command_only() {
     let f = fixture();
-    let p = policy(PermissionMode::WorkspaceWrite, "Bash(npm test:*), Bash(git commit:*)", "");
+    let mut p = policy(PermissionMode::WorkspaceWrite, "Bash(npm test:*), Bash(git commit:*)", "");
+    p.allow.push(Rule::parse("Bash(make && make install)").unwrap());
     for (command, want, why) in ALLOW_RULES {
         let v = decide(&f, &p, "bash", json!({"command": command}));
         assert_eq!(verdict(&v), *want, "{command:?}: {v:?}");

@@ -184,7 +184,7 @@ impl Policy {
     pub fn session_rule(tool: &str, plan: &CallPlan) -> Rule {
         let pattern = match plan.paths.first() {
             Some(path) if tool != "bash" => rule::glob_literal(&path.canonical.to_string_lossy()),
-            _ => plan.subject.clone(),
+            _ => plan.subject.trim().to_string(),
         };
         Rule::new(tool, Some(&pattern)).from(RuleOrigin::Session)
     }

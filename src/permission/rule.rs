@@ -151,8 +151,11 @@ impl Rule {
             return false;
         }
         match shell {
-            // What the person approved for this session, exactly as it was written.
-            Some(_) if self.origin == RuleOrigin::Session && self.pattern.as_deref() == Some(plan.subject.trim()) => {
+            // A rule that spells out the whole command allows exactly that text, list or not:
+            // what the person approved ("for this session", "always").
+            Some(_)
+                if self.pattern.as_deref().is_some_and(|p| !p.ends_with('*') && p.trim() == plan.subject.trim()) =>
+            {
                 true
             }
             Some(shell) => {
@@ -233,4 +236,19 @@ pub fn glob_literal(path: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file name with glob characters, as a session rule writes it, matches that file only.
+    #[test]
+    fn literal_globs_match_only_their_path() {
+        let pattern = glob_literal("/ws/src/a[1]*{x}.rs");
+        let glob = GlobBuilder::new(&pattern).literal_separator(false).build().unwrap().compile_matcher();
+        assert!(glob.is_match("/ws/src/a[1]*{x}.rs"));
+        assert!(!glob.is_match("/ws/src/a1zx.rs"));
+        assert!(!glob.is_match("/ws/src/a[1]anything{x}.rs"));
+    }
 }

@@ -396,7 +396,12 @@ fn unwrap_known(words: Vec<String>) -> Vec<String> {
 /// The words of `root` when it is exactly one simple command an allow rule may match.
 fn simple(root: Node, src: &[u8]) -> Option<Vec<String>> {
     let mut cursor = root.walk();
-    let statements: Vec<Node> = root.children(&mut cursor).filter(|n| n.kind() != "comment").collect();
+    let children: Vec<Node> = root.children(&mut cursor).collect();
+    // A trailing `;` ends the command; `&` sends it to the background, which no rule vouches for.
+    if children.iter().any(|n| n.kind() == "&") {
+        return None;
+    }
+    let statements: Vec<Node> = children.into_iter().filter(|n| n.is_named() && n.kind() != "comment").collect();
     let [statement] = statements[..] else { return None };
     let command = match statement.kind() {
         "command" => statement,
