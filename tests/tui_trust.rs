@@ -88,6 +88,21 @@ fn not_trusting_remembers_and_deciding_later_says_what_was_ignored() {
     assert!(s.overlays.is_empty());
     let told = notices(&s);
     assert!(told.iter().any(|n| n.contains("not trusted") && n.contains("provider.base_url")), "{told:?}");
+    // /trust asks again.
+    type_text(&mut s, "/trust");
+    keys(&mut s, &["enter"]);
+    assert!(matches!(s.overlays.last(), Some(Overlay::Trust(q)) if q.withheld.len() == 3));
+    assert_eq!(keys(&mut s, &["y"]), [Effect::RememberTrust { root: "/work/project".into(), trusted: true }]);
+}
+
+#[test]
+fn trust_has_nothing_to_ask_in_a_trusted_folder() {
+    let mut s = state("dark");
+    launch(&mut s, Trust::Trusted);
+    type_text(&mut s, "/trust");
+    keys(&mut s, &["enter"]);
+    assert!(s.overlays.is_empty());
+    assert!(notices(&s).last().is_some_and(|n| n.contains("nothing to trust here")));
 }
 
 #[test]

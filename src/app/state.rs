@@ -469,6 +469,8 @@ pub struct State {
     pub reported: std::collections::BTreeSet<crate::config::Problem>,
     /// The latest agent start asked for; an agent prepared for an older one is not used.
     pub agent_generation: u64,
+    /// The folder's settings that did not apply because it is not trusted (for /trust).
+    pub untrusted: Option<TrustQuestion>,
     pub quit: bool,
 }
 
@@ -515,6 +517,7 @@ impl State {
             settings: crate::config::Effective::defaults(),
             reported: Default::default(),
             agent_generation: 0,
+            untrusted: None,
             quit: false,
         }
     }

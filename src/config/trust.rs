@@ -85,7 +85,7 @@ pub fn ignored_notice(withheld: &[Withheld]) -> String {
     let list: Vec<String> = withheld.iter().map(Withheld::to_string).collect();
     format!(
         "this folder is not trusted, so these settings from its files were ignored: {}. \
-Trust it with `claw-tui trust` (or --trust for one run) if you know where it comes from.",
+Trust it (/trust, `claw-tui trust`, or --trust for one run) if you know where it comes from.",
         list.join("; ")
     )
 }

@@ -56,6 +56,7 @@ commands! {
     "/diff" args "[session]" => diff: "Browse changed files and their diffs (/diff session: only this session's changes)",
     "/undo" args "" => undo: "Revert the file changes of the last turn that made any, after showing them",
     "/rewind" args "" => rewind: "Go back to before a turn: its files, the conversation, or both",
+    "/trust" args "" => trust: "Trust this folder, so the settings its files set apply (asks first)",
 }
 
 /// Runs a command line (`/name args`).
@@ -244,6 +245,10 @@ fn undo(state: &mut State, _: &str, fx: &mut Vec<Effect>) {
 
 fn rewind(state: &mut State, _: &str, fx: &mut Vec<Effect>) {
     super::review::rewind(state, fx);
+}
+
+fn trust(state: &mut State, _: &str, _: &mut Vec<Effect>) {
+    super::start::ask_trust(state);
 }
 
 #[cfg(test)]

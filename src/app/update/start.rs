@@ -155,13 +155,26 @@ fn folder_trust(
     withheld: Vec<crate::config::trust::Withheld>,
 ) {
     use crate::config::trust::Trust;
-    if *start != Start::Launch || withheld.is_empty() {
+    if *start != Start::Launch {
+        return;
+    }
+    state.untrusted = (trust != Trust::Trusted && !withheld.is_empty())
+        .then(|| TrustQuestion { root: root.clone(), withheld: withheld.clone() });
+    if withheld.is_empty() {
         return;
     }
     match trust {
         Trust::Unknown => state.overlays.push(Overlay::Trust(Box::new(TrustQuestion { root, withheld }))),
         Trust::Untrusted => notice(state, NoticeLevel::Warning, crate::config::trust::ignored_notice(&withheld)),
         Trust::Trusted => {}
+    }
+}
+
+/// `/trust`: the question again, for a folder whose settings were not applied.
+pub(super) fn ask_trust(state: &mut State) {
+    match state.untrusted.clone() {
+        Some(question) => state.overlays.push(Overlay::Trust(Box::new(question))),
+        None => notice(state, NoticeLevel::Info, "nothing to trust here: this folder's own settings all apply"),
     }
 }
 
