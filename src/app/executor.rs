@@ -16,6 +16,7 @@ use super::event::Event;
 use super::jobs;
 use super::slot::{self, AgentSlot, Start};
 use super::terminal::Tui;
+use crate::agent::Op;
 use crate::cli::Cli;
 use crate::ui::theme::ColorDepth;
 
@@ -77,11 +78,25 @@ impl Executor {
     /// Performs one effect.
     pub fn execute(&mut self, effect: Effect, term: &mut Tui) -> Flow {
         match effect {
-            Effect::Agent(op) => {
-                if let Some(agent) = &self.agent {
+            Effect::Agent(op) => match &self.agent {
+                Some(agent) => {
                     agent.send(op);
                 }
-            }
+                // No agent (one that could not be started): a prompt gets an answer saying so
+                // rather than a spinner forever. Other ops have nobody to reach.
+                None if matches!(op, Op::UserTurn { .. } | Op::Compact { .. }) => {
+                    use crate::agent::{AgentEvent, TurnOutcome};
+                    let _ = self.bus.send(Event::Agent(AgentEvent::Error {
+                        kind: crate::provider::ErrorKind::Other,
+                        message: "no agent is running (it could not be started); /clear tries again".into(),
+                        retrying_in_ms: None,
+                    }));
+                    let _ = self
+                        .bus
+                        .send(Event::Agent(AgentEvent::TurnFinished { turn_id: 0, outcome: TurnOutcome::Error }));
+                }
+                None => {}
+            },
             Effect::Quit => return Flow::Quit,
             Effect::Bell => super::terminal::bell(),
             Effect::Copy(text) => {

@@ -42,7 +42,7 @@ pub(super) fn agent_prepared(
                     notice(state, NoticeLevel::Error, e);
                     start_agent(state, Start::Fresh, fx);
                 }
-                _ => notice(state, NoticeLevel::Error, e),
+                _ => notice(state, NoticeLevel::Error, format!("no agent could be started: {e}; /clear tries again")),
             };
         }
     };
