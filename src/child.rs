@@ -11,6 +11,11 @@
 //!   configures: no fsmonitor hook, no external diff or text conversion, no pager, so a
 //!   `.git/config` planted by a model or a cloned repository runs nothing when claw-tui looks
 //!   at the repository.
+//! - Commands run in a session of their own ([`new_session`]): no controlling terminal (they
+//!   cannot write to claw-tui's screen or wait on a password prompt there), and one process
+//!   group to stop them with everything they started. Every such group is [`Groups::track`]ed
+//!   until it is empty, and what is left is stopped when its agent ends and when claw-tui
+//!   exits ([`stop_all`]): SIGTERM, then SIGKILL after a grace period.
 
 use std::ffi::OsString;
 use std::path::Path;
@@ -82,6 +87,87 @@ pub fn git(cwd: &Path) -> std::process::Command {
         .stdin(std::process::Stdio::null());
     scrub(&mut cmd);
     cmd
+}
+
+/// Runs the command in a new session: its own process group (its pid), no controlling
+/// terminal.
+pub fn new_session(cmd: &mut tokio::process::Command) -> &mut tokio::process::Command {
+    // SAFETY: setsid is async-signal-safe and only changes the child's own session; it runs
+    // after fork and before exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::setsid() < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    cmd
+}
+
+/// Time a stopped group gets between SIGTERM and SIGKILL.
+pub const KILL_GRACE: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Process groups started by claw-tui that may still have members.
+#[derive(Debug, Default)]
+pub struct Groups {
+    ids: std::sync::Mutex<std::collections::BTreeSet<i32>>,
+}
+
+impl Groups {
+    /// Remembers group `pgid` (here and in the process-wide list [`stop_all`] reads).
+    pub fn track(&self, pgid: u32) {
+        let Ok(id) = i32::try_from(pgid) else { return };
+        self.ids.lock().expect("groups lock").insert(id);
+        EVERY_GROUP.ids.lock().expect("groups lock").insert(id);
+    }
+
+    /// Forgets the groups that have no members left.
+    pub fn prune(&self) {
+        for list in [self, &EVERY_GROUP] {
+            list.ids.lock().expect("groups lock").retain(|id| alive(*id));
+        }
+    }
+
+    /// Stops every group still tracked: SIGTERM, then SIGKILL to what is left after
+    /// [`KILL_GRACE`]. Blocks for at most the grace period.
+    pub fn stop(&self) {
+        let ids: Vec<i32> = std::mem::take(&mut *self.ids.lock().expect("groups lock")).into_iter().collect();
+        stop_groups(&ids);
+        EVERY_GROUP.ids.lock().expect("groups lock").retain(|id| !ids.contains(id));
+    }
+}
+
+static EVERY_GROUP: Groups = Groups { ids: std::sync::Mutex::new(std::collections::BTreeSet::new()) };
+
+/// Stops every process group claw-tui started and that still has members (at exit).
+pub fn stop_all() {
+    EVERY_GROUP.stop();
+}
+
+/// Whether process group `id` has a member left.
+fn alive(id: i32) -> bool {
+    // SAFETY: signal 0 only checks that the group exists and may be signalled.
+    unsafe { libc::killpg(id, 0) == 0 }
+}
+
+fn stop_groups(ids: &[i32]) {
+    let living: Vec<i32> = ids.iter().copied().filter(|id| alive(*id)).collect();
+    if living.is_empty() {
+        return;
+    }
+    for id in &living {
+        // SAFETY: killpg only sends a signal to a group this process started.
+        unsafe { libc::killpg(*id, libc::SIGTERM) };
+    }
+    let deadline = std::time::Instant::now() + KILL_GRACE;
+    while living.iter().any(|id| alive(*id)) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    for id in living.iter().filter(|id| alive(**id)) {
+        // SAFETY: as above.
+        unsafe { libc::killpg(*id, libc::SIGKILL) };
+    }
 }
 
 /// Makes this process non-dumpable: children (which run as the same user) can no longer read

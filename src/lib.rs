@@ -52,14 +52,19 @@ pub fn run() -> i32 {
         }
     };
     if cli.print {
-        return runtime.block_on(headless::run(&cli));
+        let code = runtime.block_on(headless::run(&cli));
+        runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+        // Whatever the agent's commands left running ends with claw-tui.
+        child::stop_all();
+        return code;
     }
     if !std::io::IsTerminal::is_terminal(&std::io::stdout()) || !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
         eprintln!("claw-tui: error: the full-screen interface needs a terminal; use -p for scripts and pipes");
         return 2;
     }
     let code = runtime.block_on(app::run(&cli));
-    // Background shells and the agent stop with the runtime; do not wait for stragglers.
+    // The agent stops with the runtime; do not wait for stragglers.
     runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    child::stop_all();
     code
 }

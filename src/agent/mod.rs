@@ -471,6 +471,10 @@ impl Agent {
                 }
             }
         }
+        // The agent ends (/clear, another session, quitting): what its commands left running,
+        // background shells included, ends with it.
+        let env = self.env.clone();
+        let _ = tokio::task::spawn_blocking(move || env.groups.stop()).await;
     }
 
     /// An op that arrives while no turn runs.

@@ -41,7 +41,8 @@ struct Input {
 pub struct Bash;
 
 /// Builds the shell command: `bash -c` (or `sh -c` where there is no bash), in `cwd`, in a new
-/// process group, stdin closed, output piped, with a plain-text-friendly environment.
+/// session (its own process group, no controlling terminal), stdin closed, output piped, with
+/// a plain-text-friendly environment and no secrets.
 pub fn shell_command(command: &str, cwd: &std::path::Path) -> Command {
     let shell = if std::path::Path::new("/bin/bash").exists() { "/bin/bash" } else { "/bin/sh" };
     let mut cmd = Command::new(shell);
@@ -55,8 +56,8 @@ pub fn shell_command(command: &str, cwd: &std::path::Path) -> Command {
         .env("PAGER", "cat")
         .env("GIT_PAGER", "cat")
         .env("GIT_TERMINAL_PROMPT", "0")
-        .process_group(0)
         .kill_on_drop(true);
+    crate::child::new_session(&mut cmd);
     crate::child::scrub_async(&mut cmd);
     cmd
 }
@@ -142,7 +143,7 @@ Set run_in_background for servers and long jobs, then read their output with bas
                 let (id, pid) = ctx
                     .env
                     .shells
-                    .spawn(&input.command, &cwd)
+                    .spawn(&input.command, &cwd, &ctx.env.groups)
                     .map_err(|e| format!("bash: cannot start the command: {e}"))?;
                 return Ok(ToolOutput::ok(format!(
                     "Started in the background as shell {id} (pid {pid}). Read its output with bash_output {{\"shell_id\": \"{id}\"}}; stop it with kill_shell."
@@ -153,6 +154,9 @@ Set run_in_background for servers and long jobs, then read their output with bas
             let mut child = shell_command(&input.command, &cwd)
                 .spawn()
                 .map_err(|e| format!("bash: cannot start the shell: {e}"))?;
+            // What the command leaves running (`server &`) is stopped with its agent at the
+            // latest.
+            ctx.env.groups.track(child.id().unwrap_or_default());
             let started = Instant::now();
             let mut stdout = child.stdout.take().expect("piped stdout");
             let mut stderr = child.stderr.take().expect("piped stderr");
@@ -189,6 +193,7 @@ Set run_in_background for servers and long jobs, then read their output with bas
             if !matches!(ending, Ending::Exited(_)) {
                 stop_group(&mut child).await;
             }
+            ctx.env.groups.prune();
             let text = String::from_utf8_lossy(&output);
             let full = text.trim_end_matches('\n');
             let mut body = truncate_middle(full, MAX_OUTPUT_CHARS);

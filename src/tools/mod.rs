@@ -149,6 +149,8 @@ pub struct ToolEnv {
     pub bash_default_timeout: Duration,
     pub todos: Mutex<Vec<Todo>>,
     pub shells: shells::Shells,
+    /// Process groups the agent's commands started: stopped when the agent ends.
+    pub groups: crate::child::Groups,
     pub reads: Mutex<HashMap<PathBuf, ReadStamp>>,
     /// What files were before the agent changed them, per turn.
     pub checkpoints: Mutex<crate::session::checkpoint::Checkpoints>,
@@ -163,6 +165,7 @@ impl ToolEnv {
             bash_default_timeout: bash::DEFAULT_TIMEOUT,
             todos: Mutex::new(Vec::new()),
             shells: shells::Shells::default(),
+            groups: Default::default(),
             reads: Mutex::new(HashMap::new()),
             checkpoints: Mutex::new(Default::default()),
             noticed: Mutex::new(HashMap::new()),

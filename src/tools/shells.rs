@@ -2,8 +2,9 @@
 //!
 //! Each background command's output is collected in memory (capped; the oldest part is dropped
 //! first and counted) by a reader task. `bash_output` returns what arrived since the previous
-//! read and whether the command is still running. Background commands are killed when the
-//! agent shuts down (the child handles are `kill_on_drop`).
+//! read and whether the command is still running. Background commands are stopped with their
+//! whole process group when the agent ends (/clear, resuming another session, quitting) and
+//! when claw-tui exits.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -43,10 +44,12 @@ pub struct Shells {
 }
 
 impl Shells {
-    /// Starts `command` in the background; returns its id and pid.
-    pub fn spawn(&self, command: &str, cwd: &Path) -> std::io::Result<(String, u32)> {
+    /// Starts `command` in the background; returns its id and pid. Its process group is
+    /// tracked in `groups` so that it is stopped with the agent at the latest.
+    pub fn spawn(&self, command: &str, cwd: &Path, groups: &crate::child::Groups) -> std::io::Result<(String, u32)> {
         let mut child = shell_command(command, cwd).spawn()?;
         let pid = child.id().unwrap_or_default();
+        groups.track(pid);
         let id = {
             let mut next = self.next.lock().expect("shells lock");
             *next += 1;
