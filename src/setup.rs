@@ -81,6 +81,7 @@ pub fn build(
     let mut env = ToolEnv::new(workspace.clone());
     let max = crate::tools::bash::MAX_TIMEOUT.as_secs();
     env.bash_default_timeout = Duration::from_secs(effective.bash_timeout_secs.value.clamp(1, max));
+    let prices = prices(&effective);
     let env = Arc::new(env);
     let registry = Registry::builtin();
     let (provider, has_credentials, secrets) = provider(&effective, demo)?;
@@ -118,7 +119,7 @@ pub fn build(
         session: opened.writer,
         history: opened.history,
         marks: opened.marks,
-        prices: prices(&effective),
+        prices,
         compact_threshold: effective.compact_threshold.value,
     };
     Ok(Setup { config, provider, registry, env, problems, has_credentials, resumed: opened.records, effective })

@@ -268,11 +268,7 @@ async fn files_changed_outside_are_noticed_once_and_edits_refuse_a_stale_read() 
         claw_tui::tools::Workspace::new(dir.path(), dir.path()).unwrap(),
     ));
     let read = claw_tui::tools::Registry::builtin();
-    let ctx = claw_tui::tools::ToolContext {
-        env: env.clone(),
-        cancel: Default::default(),
-        progress: tokio::sync::mpsc::unbounded_channel().0,
-    };
+    let (ctx, _progress) = claw_tui::tools::ToolContext::new(env.clone(), Default::default());
     read.get("read_file").unwrap().run(serde_json::json!({"path": "code.rs"}), &ctx).await.unwrap();
     assert!(env.external_changes(std::slice::from_ref(&file)).is_empty(), "unchanged: nothing to say");
     std::thread::sleep(Duration::from_millis(20));

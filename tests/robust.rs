@@ -114,5 +114,157 @@ fn commands_have_no_terminal() {
     assert!(!String::from_utf8_lossy(&p.raw_output()).contains("from-the-command"));
 }
 
+/// `yes | head -c 400000000` (400 MB) through bash: claw-tui's peak resident memory stays
+/// far below the output (the model itself asks for it: the next command reads its parent's
+/// VmHWM); the model gets the head and the tail and where the whole output went; the file
+/// holds the first 64 MiB and says so.
+#[test]
+fn a_bash_flood_keeps_memory_bounded_and_says_where_the_output_went() {
+    let work = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let server = model_calling(&[
+        ("bash", json!({"command": "yes | head -c 400000000"})),
+        ("bash", json!({"command": "grep VmHWM /proc/$PPID/status"})),
+    ]);
+    let out = claw(&server, work.path(), home.path())
+        .args(["-p", "flood", "--permission-mode", "danger-full-access"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let results = results(&server);
+    let (flood, is_error) = &results[0];
+    assert!(!is_error);
+    assert!(flood.chars().count() < 31_000, "{}", flood.chars().count());
+    assert!(flood.starts_with("y\ny\n") && flood.contains("cut from the middle; 381 MiB in all"), "{flood}");
+    assert!(flood.contains("The first 64 MiB of the output (381 MiB in all) are in /"), "{flood}");
+    let (hwm, _) = &results[1];
+    let kib: u64 = hwm.split_whitespace().nth(1).and_then(|n| n.parse().ok()).expect(hwm);
+    assert!(kib < 150 * 1024, "claw-tui's peak resident memory was {kib} KiB under a 400 MB flood");
+}
+
+/// A FIFO in the workspace: reading, editing or writing it is refused at once with the
+/// reason (it used to hang the turn: planning an edit read it on the agent task).
+#[test]
+fn a_fifo_is_refused_not_waited_on() {
+    let work = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let fifo = work.path().join("pipe");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let server = model_calling(&[
+        ("edit_file", json!({"path": "pipe", "old_string": "a", "new_string": "b"})),
+        ("read_file", json!({"path": "pipe"})),
+        ("write_file", json!({"path": "pipe", "content": "x"})),
+        ("grep_search", json!({"pattern": "x"})),
+    ]);
+    let started = Instant::now();
+    let out = claw(&server, work.path(), home.path())
+        .args(["-p", "edit the pipe", "--permission-mode", "danger-full-access"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(started.elapsed() < Duration::from_secs(20));
+    let results = results(&server);
+    assert_eq!(
+        results[0],
+        ("edit_file: pipe is a FIFO (named pipe), not a regular file; it cannot be edited".into(), true)
+    );
+    assert_eq!(
+        results[1],
+        ("read_file: pipe is a FIFO (named pipe), not a regular file; read_file reads files only".into(), true)
+    );
+    assert_eq!(
+        results[2],
+        ("write_file: pipe is a FIFO (named pipe), not a regular file; it cannot be edited".into(), true)
+    );
+    assert_eq!(results[3], ("No matches for /x/".into(), false));
+}
+
+/// A 20 MB one-line file and a 200,000-line file: each result stays within 100,000
+/// characters and says what was cut and how to read on.
+#[test]
+fn huge_files_are_read_in_bounded_pieces() {
+    let work = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(work.path().join("min.js"), "x".repeat(20_000_000)).unwrap();
+    let lines: String = (1..=200_000).map(|i| format!("line {i}\n")).collect();
+    std::fs::write(work.path().join("big.log"), lines).unwrap();
+    let server = model_calling(&[
+        ("read_file", json!({"path": "min.js"})),
+        ("read_file", json!({"path": "big.log", "limit": 200_000})),
+        ("read_file", json!({"path": "big.log", "offset": 199_999})),
+        ("grep_search", json!({"pattern": "line", "output_mode": "content"})),
+    ]);
+    let out = claw(&server, work.path(), home.path()).args(["-p", "read"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let results = results(&server);
+    for (content, is_error) in &results {
+        assert!(!is_error, "{content}");
+        assert!(content.chars().count() <= 100_300, "{}", content.chars().count());
+    }
+    assert!(results[0].0.ends_with("… [line cut: 20000000 characters; search it with grep_search]\n"));
+    let tail = results[1].0.lines().last().unwrap();
+    assert!(
+        tail.starts_with("[lines 1-")
+            && tail.contains("of 200000: the result stops at 100000 characters; continue with offset"),
+        "{tail}"
+    );
+    assert_eq!(results[2].0, "199999\tline 199999\n200000\tline 200000\n[lines 199999-200000 of 200000]\n");
+    assert!(
+        results[3].0.ends_with("narrow the search with path, glob or a stricter pattern]"),
+        "{}",
+        &results[3].0[results[3].0.len() - 200..]
+    );
+}
+
+/// A model with a 32,000-token window (a local one, its window from the config) gets reads of
+/// at most 16,000 characters: a read cannot fill its context.
+#[test]
+fn a_small_model_gets_smaller_results() {
+    let work = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join(".claw")).unwrap();
+    std::fs::write(
+        home.path().join(".claw/config.toml"),
+        "model = \"my-local-7b\"\n[prices.\"my-local\"]\ninput = 0\noutput = 0\ncontext_window = 32000\n",
+    )
+    .unwrap();
+    let lines: String = (1..=5000).map(|i| format!("line {i}\n")).collect();
+    std::fs::write(work.path().join("big.log"), lines).unwrap();
+    let server = model_calling(&[("read_file", json!({"path": "big.log"}))]);
+    let out = claw(&server, work.path(), home.path()).args(["-p", "read"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (content, _) = &results(&server)[0];
+    assert!(content.chars().count() <= 16_200, "{}", content.chars().count());
+    assert!(content.contains("the result stops at 16000 characters; continue with offset"), "{content}");
+}
+
+/// The same flood with the interface on screen: the output streams into the transcript and
+/// claw-tui's memory stays bounded; the interface answers and quits cleanly after it.
+#[test]
+fn a_bash_flood_in_the_interface_keeps_memory_bounded() {
+    let work = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let server = model_calling(&[
+        ("bash", json!({"command": "yes flood-line | head -c 400000000"})),
+        ("bash", json!({"command": "grep VmHWM /proc/$PPID/status"})),
+    ]);
+    let mut cmd = support::claw_command(&server.url, work.path(), home.path());
+    cmd.args(["--permission-mode", "danger-full-access"]);
+    let mut p = pty::Pty::spawn(cmd, 30, 100);
+    let t = Duration::from_secs(60);
+    p.wait_for("enter send", t);
+    p.type_text("flood");
+    p.send(b"\r");
+    p.wait_for_all(&["flood-line", "done"], t);
+    p.wait_for("idle", t);
+    p.send(b"\x04");
+    assert!(p.wait_exit(t).success());
+    assert!(p.restore_problems().is_empty());
+    let (hwm, _) = &results(&server)[1];
+    let kib: u64 = hwm.split_whitespace().nth(1).and_then(|n| n.parse().ok()).expect(hwm);
+    assert!(kib < 150 * 1024, "claw-tui's peak resident memory was {kib} KiB under a 400 MB flood");
+}
+
 #[path = "support/pty.rs"]
 mod pty;

@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use claw_tui::tools::{Access, Registry, ToolContext, ToolEffect, ToolEnv, ToolOutput, Workspace};
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 struct Harness {
@@ -41,8 +40,7 @@ impl Harness {
         if let Err(e) = t.plan(&input, &self.env) {
             return (ToolOutput::error(e), String::new());
         }
-        let (tx, mut rx) = mpsc::unbounded_channel();
-        let ctx = ToolContext { env: self.env.clone(), cancel, progress: tx };
+        let (ctx, mut rx) = ToolContext::new(self.env.clone(), cancel);
         let out = t.run(input, &ctx).await.unwrap_or_else(ToolOutput::error);
         drop(ctx);
         let mut progress = String::new();
@@ -107,8 +105,15 @@ async fn bash_output_is_cut_for_the_model_with_a_note() {
     let out = h.call("bash", json!({"command": "seq 1 100000"})).await;
     assert!(out.content.chars().count() < 31_000);
     assert!(out.content.starts_with("1\n2\n"));
-    assert!(out.content.trim_end().ends_with("100000"));
+    assert!(out.content.contains("99999\n100000\n\n[The full output (575 KiB) is in /"), "{}", out.content);
     assert!(out.content.contains("cut from the middle"), "the cut is said");
+    // The whole output is in the file the note names, which the model may read.
+    let path = out.content.split(" is in ").nth(1).unwrap().split(':').next().unwrap();
+    let expected: String = (1..=100_000).map(|i| format!("{i}\n")).collect();
+    assert_eq!(std::fs::read_to_string(path).unwrap(), expected);
+    assert!(h.env.workspace.resolve(path).unwrap().inside, "the scratch folder counts as inside");
+    let read = h.call("read_file", json!({"path": path, "offset": 50000, "limit": 2})).await;
+    assert!(read.content.contains("50000") && read.content.contains("50001"), "{}", read.content);
 }
 
 #[tokio::test]
@@ -286,13 +291,37 @@ async fn grep_modes_context_and_limits() {
     assert_eq!(out.content, "a.rs:2\n[2 matches in 1 files]");
     let out =
         h.call("grep_search", json!({"pattern": "[xB]", "output_mode": "content", "head_limit": 1, "-n": false})).await;
-    assert_eq!(out.content, "a.rs:let x = 1;\n[showing the first 1 of 2 lines]");
+    assert_eq!(out.content, "a.rs:let x = 1;\n[showing the first 1 line (head_limit); there are more]");
     let out = h.call("grep_search", json!({"pattern": "beta", "glob": "*.py"})).await;
     assert_eq!(out.content, "b.py");
     let out = h.call("grep_search", json!({"pattern": "(unclosed"})).await;
     assert!(out.is_error && out.content.contains("invalid regular expression"));
     let out = h.call("grep_search", json!({"pattern": "zzz"})).await;
     assert_eq!(out.content, "No matches for /zzz/");
+}
+
+/// 300 files of 50 matching lines of 100 characters (1.5 MB of matches): the result stops at
+/// the budget, in path order, and says how to narrow it; counts say "at least".
+#[tokio::test]
+async fn grep_results_stop_at_the_budget_in_path_order() {
+    let h = Harness::new();
+    let line = format!("match {}\n", "x".repeat(94));
+    for i in 0..300 {
+        h.write(&format!("f{i:03}.txt"), line.repeat(50));
+    }
+    let out = h.call("grep_search", json!({"pattern": "match", "output_mode": "content"})).await;
+    assert!(out.content.chars().count() <= 100_300, "{}", out.content.chars().count());
+    assert!(out.content.starts_with("f000.txt:1:match x"));
+    let last = out.content.lines().last().unwrap();
+    assert!(last.starts_with("[showing the first 886 lines: the result stops at 100000 characters"), "{last}");
+    assert!(out.content.lines().nth(885).unwrap().starts_with("f017.txt:36:"));
+    let out = h.call("grep_search", json!({"pattern": "match", "output_mode": "count", "head_limit": 3})).await;
+    assert_eq!(
+        out.content,
+        "f000.txt:50\nf001.txt:50\nf002.txt:50\n[showing the first 3 files (head_limit); there are more]\n[at least 200 matches in 4 files]"
+    );
+    let out = h.call("grep_search", json!({"pattern": "match", "glob": "f29*"})).await;
+    assert_eq!(out.content, (290..300).map(|i| format!("f{i:03}.txt")).collect::<Vec<_>>().join("\n"));
 }
 
 #[tokio::test]

@@ -120,6 +120,8 @@ impl Agent {
         self.turn_seq += 1;
         let turn_id = self.turn_seq;
         self.emit(AgentEvent::TurnStarted { turn_id });
+        let model = self.live.lock().expect("live lock").model.clone();
+        self.env.set_context_window(self.config.prices.context_window(&model));
         self.env.checkpoints.lock().expect("checkpoints lock").begin_turn(turn_id, &text);
         self.record(Record::Turn { ts: chrono::Utc::now(), turn: turn_id, prompt: text.clone() });
         let todos = self.env.todos.lock().expect("todos lock").clone();
@@ -329,12 +331,15 @@ impl Agent {
         let tool = self.registry.get(name).cloned();
         let plan = match (&invalid_json, &tool) {
             (Some(_), _) | (_, None) => None,
+            // Planning reads files (an edit's diff) and parses commands: off the agent task,
+            // so that a slow disk cannot stall it and Esc still ends the turn.
             (None, Some(tool)) => {
-                let env = self.env.clone();
-                Some(
-                    std::panic::catch_unwind(AssertUnwindSafe(|| tool.plan(&input, &env)))
-                        .unwrap_or_else(|_| Err(format!("{name}: the tool crashed while checking its input"))),
-                )
+                let (env, tool, input) = (self.env.clone(), tool.clone(), input.clone());
+                let planning = tokio::task::spawn_blocking(move || tool.plan(&input, &env));
+                Some(tokio::select! {
+                    _ = cancel.cancelled() => Err(format!("{name}: interrupted by the user")),
+                    plan = planning => plan.unwrap_or_else(|_| Err(format!("{name}: the tool crashed while checking its input"))),
+                })
             }
         };
         let summary = match &plan {
@@ -466,8 +471,7 @@ The user can allow this with --allowedTools \"{rule}\" or --permission-mode {}."
         input: Value,
         cancel: &CancellationToken,
     ) -> ToolOutput {
-        let (progress_tx, mut progress_rx) = mpsc::unbounded_channel();
-        let ctx = ToolContext { env: self.env.clone(), cancel: cancel.child_token(), progress: progress_tx };
+        let (ctx, mut progress_rx) = ToolContext::new(self.env.clone(), cancel.child_token());
         let run = AssertUnwindSafe(tool.run(input, &ctx)).catch_unwind();
         tokio::pin!(run);
         let mut open = true;

@@ -3,7 +3,9 @@
 //! The command runs in its own process group with stdin closed, so an interrupt or a timeout
 //! can stop it and everything it started (SIGTERM, then SIGKILL after a grace period). Output
 //! (stdout and stderr, interleaved as they arrive) streams to the UI as progress; the model
-//! gets it cut to [`MAX_OUTPUT_CHARS`] with a note. Secrets (claw-tui's credentials, and any
+//! gets it cut to [`MAX_OUTPUT_CHARS`] with a note. However much a command prints, only a
+//! bounded head and tail stay in memory; the whole output goes to a file in the agent's
+//! scratch folder that the note names ([`super::capture`]). Secrets (claw-tui's credentials, and any
 //! variable named like a key, token or password) are removed from the command's environment
 //! ([`crate::child`]) so a command cannot print them into the session or send them away.
 
@@ -15,7 +17,8 @@ use serde_json::{Value, json};
 use tokio::io::AsyncReadExt;
 use tokio::process::{Child, Command};
 
-use super::text::{MAX_OUTPUT_CHARS, truncate_middle};
+use super::capture::{Capture, Captured, Throttle};
+use super::text::MAX_OUTPUT_CHARS;
 use super::{Access, CallPlan, Preview, Tool, ToolContext, ToolEnv, ToolOutput, lenient_usize, parse_input};
 use crate::provider::{BoxFuture, ToolSpec};
 
@@ -91,7 +94,7 @@ impl Tool for Bash {
             name: "bash".into(),
             description: "Run a shell command in the workspace with bash -c and return its combined stdout and stderr. \
 Use it for builds, tests, git and other commands; prefer read_file, glob_search and grep_search for reading and searching. \
-The command has no stdin (do not start interactive programs). Output beyond 30,000 characters is cut from the middle. \
+The command has no stdin (do not start interactive programs). Output beyond 30,000 characters is cut from the middle and saved whole to a file named in the result. \
 Set run_in_background for servers and long jobs, then read their output with bash_output."
                 .into(),
             input_schema: json!({
@@ -143,7 +146,7 @@ Set run_in_background for servers and long jobs, then read their output with bas
                 let (id, pid) = ctx
                     .env
                     .shells
-                    .spawn(&input.command, &cwd, &ctx.env.groups)
+                    .spawn(&input.command, &cwd, &ctx.env.groups, ctx.env.spill_file("bash"))
                     .map_err(|e| format!("bash: cannot start the command: {e}"))?;
                 return Ok(ToolOutput::ok(format!(
                     "Started in the background as shell {id} (pid {pid}). Read its output with bash_output {{\"shell_id\": \"{id}\"}}; stop it with kill_shell."
@@ -160,9 +163,10 @@ Set run_in_background for servers and long jobs, then read their output with bas
             let started = Instant::now();
             let mut stdout = child.stdout.take().expect("piped stdout");
             let mut stderr = child.stderr.take().expect("piped stderr");
-            let mut output: Vec<u8> = Vec::new();
-            let mut out_buf = [0u8; 8192];
-            let mut err_buf = [0u8; 8192];
+            let mut capture = Capture::new(ctx.env.spill_file("bash"));
+            let mut progress = Throttle::default();
+            let mut out_buf = vec![0u8; 64 * 1024];
+            let mut err_buf = vec![0u8; 64 * 1024];
             let (mut out_open, mut err_open) = (true, true);
             let deadline = tokio::time::sleep(timeout);
             tokio::pin!(deadline);
@@ -173,15 +177,15 @@ Set run_in_background for servers and long jobs, then read their output with bas
                     n = stdout.read(&mut out_buf), if out_open => match n {
                         Ok(0) | Err(_) => out_open = false,
                         Ok(n) => {
-                            output.extend_from_slice(&out_buf[..n]);
-                            let _ = ctx.progress.send(String::from_utf8_lossy(&out_buf[..n]).into_owned());
+                            capture.push(&out_buf[..n]);
+                            progress.push(&out_buf[..n], &ctx.progress);
                         }
                     },
                     n = stderr.read(&mut err_buf), if err_open => match n {
                         Ok(0) | Err(_) => err_open = false,
                         Ok(n) => {
-                            output.extend_from_slice(&err_buf[..n]);
-                            let _ = ctx.progress.send(String::from_utf8_lossy(&err_buf[..n]).into_owned());
+                            capture.push(&err_buf[..n]);
+                            progress.push(&err_buf[..n], &ctx.progress);
                         }
                     },
                     status = child.wait(), if !out_open && !err_open => match status {
@@ -190,14 +194,12 @@ Set run_in_background for servers and long jobs, then read their output with bas
                     },
                 }
             };
+            progress.finish(&ctx.progress);
             if !matches!(ending, Ending::Exited(_)) {
                 stop_group(&mut child).await;
             }
             ctx.env.groups.prune();
-            let text = String::from_utf8_lossy(&output);
-            let full = text.trim_end_matches('\n');
-            let mut body = truncate_middle(full, MAX_OUTPUT_CHARS);
-            let cut = (body.len() != full.len()).then(|| full.to_string());
+            let Captured { text: mut body, full } = capture.finish(MAX_OUTPUT_CHARS);
             let elapsed = started.elapsed();
             let mut out = match ending {
                 Ending::Exited(status) => match status.code() {
@@ -227,7 +229,7 @@ Set run_in_background for servers and long jobs, then read their output with bas
                     format!("{body}\n\nInterrupted by the user; the command was stopped.").trim_start().to_string(),
                 ),
             };
-            out.full_output = cut;
+            out.full_output = full;
             Ok(out)
         })
     }

@@ -1,7 +1,7 @@
 //! `glob_search`: files whose path matches a glob, newest first.
 //!
-//! The walk honours `.gitignore`, `.ignore` and git's exclude files (through `ignore`), skips
-//! `.git`, and includes other hidden files. Patterns match the path relative to the search
+//! The walk ([`super::walk`]) honours `.gitignore`, `.ignore` and git's exclude files, skips
+//! `.git`, includes other hidden files, and runs in parallel. Patterns match the path relative to the search
 //! directory with `/` as a literal separator: `*.rs` matches top-level files, `**/*.rs` any
 //! depth.
 
@@ -11,6 +11,7 @@ use globset::GlobBuilder;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::walk::{files, walker};
 use super::{Access, CallPlan, Tool, ToolContext, ToolEnv, ToolOutput, parse_input, resolve};
 use crate::provider::{BoxFuture, ToolSpec};
 
@@ -26,14 +27,6 @@ struct Input {
 }
 
 pub struct GlobSearch;
-
-/// Builds the walker shared by glob and grep: gitignore rules on (also outside a git
-/// repository), hidden files included, `.git` itself skipped.
-pub(crate) fn walker(root: &std::path::Path) -> ignore::WalkBuilder {
-    let mut b = ignore::WalkBuilder::new(root);
-    b.hidden(false).git_ignore(true).git_exclude(true).require_git(false).filter_entry(|e| e.file_name() != ".git");
-    b
-}
 
 impl Tool for GlobSearch {
     fn spec(&self) -> ToolSpec {
@@ -87,22 +80,14 @@ Files ignored by .gitignore are skipped. Use it to find files by name; use grep_
             let cancel = ctx.cancel.clone();
             let root = dir.path.clone();
             let found = tokio::task::spawn_blocking(move || {
-                let mut found: Vec<(SystemTime, std::path::PathBuf)> = Vec::new();
-                for entry in walker(&root).build().flatten() {
-                    if cancel.is_cancelled() {
-                        return None;
-                    }
-                    if !entry.file_type().is_some_and(|t| t.is_file()) {
-                        continue;
-                    }
+                files(&walker(&root), &cancel, |entry| {
                     let rel = entry.path().strip_prefix(&root).unwrap_or(entry.path());
-                    if matcher.is_match(rel) {
+                    matcher.is_match(rel).then(|| {
                         let mtime =
                             entry.metadata().ok().and_then(|m| m.modified().ok()).unwrap_or(SystemTime::UNIX_EPOCH);
-                        found.push((mtime, entry.path().to_path_buf()));
-                    }
-                }
-                Some(found)
+                        (mtime, entry.path().to_path_buf())
+                    })
+                })
             })
             .await
             .map_err(|e| format!("glob_search: the search failed: {e}"))?;

@@ -1,9 +1,12 @@
 //! `grep_search`: regular-expression search over file contents, with ripgrep's engine.
 //!
-//! Files are walked like `glob_search` (gitignore honoured); binary files are skipped. Output
-//! modes: the matching files (default), the matching lines with optional context in ripgrep's
-//! `path:line:text` / `path-line-text` layout, or a count per file. `head_limit` keeps the
-//! first N lines or entries.
+//! Files are walked like `glob_search` (gitignore honoured) and searched on every core, as
+//! ripgrep does; binary files are skipped. Output modes: the matching files (default), the
+//! matching lines with optional context in ripgrep's `path:line:text` / `path-line-text`
+//! layout, or a count per file. Results come in path order. `head_limit` keeps the first N
+//! lines or entries, and a result stops at the agent's budget of characters
+//! ([`super::ToolEnv::max_result_chars`]): the search stops there too, so it never holds
+//! more than it returns (and a window of files searched ahead, [`super::walk::WINDOW`]).
 
 use std::io;
 
@@ -12,8 +15,7 @@ use grep_searcher::{BinaryDetection, Searcher, SearcherBuilder, Sink, SinkContex
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::glob_search::walker;
-use super::text::{MAX_OUTPUT_CHARS, truncate_middle};
+use super::walk::{files, ordered, threads, walker};
 use super::{Access, CallPlan, Tool, ToolContext, ToolEnv, ToolOutput, lenient_usize, parse_input, resolve};
 use crate::provider::{BoxFuture, ToolSpec};
 
@@ -57,13 +59,28 @@ struct Input {
 
 pub struct GrepSearch;
 
-/// Collects output lines for one file.
+/// Collects output lines for one file, up to caps (the most any result could show).
 struct Collect<'a> {
     shown: &'a str,
     mode: OutputMode,
     numbers: bool,
     lines: Vec<String>,
+    chars: usize,
+    max_lines: usize,
+    max_chars: usize,
     matches: usize,
+}
+
+impl Collect<'_> {
+    fn push(&mut self, line: String) {
+        self.chars += line.chars().count() + 1;
+        self.lines.push(line);
+    }
+
+    /// Whether more lines could still be shown.
+    fn room(&self) -> bool {
+        self.lines.len() < self.max_lines && self.chars <= self.max_chars
+    }
 }
 
 fn clip(line: &[u8]) -> String {
@@ -85,33 +102,37 @@ impl Sink for Collect<'_> {
         if self.mode == OutputMode::Content {
             for (n, line) in (m.line_number().unwrap_or(0)..).zip(m.lines()) {
                 if self.numbers {
-                    self.lines.push(format!("{}:{n}:{}", self.shown, clip(line)));
+                    self.push(format!("{}:{n}:{}", self.shown, clip(line)));
                 } else {
-                    self.lines.push(format!("{}:{}", self.shown, clip(line)));
+                    self.push(format!("{}:{}", self.shown, clip(line)));
                 }
             }
         }
-        // files_with_matches needs one match per file only.
-        Ok(self.mode != OutputMode::FilesWithMatches)
+        // files_with_matches needs one match per file only; content only what can be shown.
+        Ok(match self.mode {
+            OutputMode::FilesWithMatches => false,
+            OutputMode::Count => true,
+            OutputMode::Content => self.room(),
+        })
     }
 
     fn context(&mut self, _: &Searcher, c: &SinkContext<'_>) -> Result<bool, io::Error> {
         if self.mode == OutputMode::Content && !matches!(c.kind(), SinkContextKind::Other) {
             let n = c.line_number().unwrap_or(0);
             if self.numbers {
-                self.lines.push(format!("{}-{n}-{}", self.shown, clip(c.bytes())));
+                self.push(format!("{}-{n}-{}", self.shown, clip(c.bytes())));
             } else {
-                self.lines.push(format!("{}-{}", self.shown, clip(c.bytes())));
+                self.push(format!("{}-{}", self.shown, clip(c.bytes())));
             }
         }
-        Ok(true)
+        Ok(self.mode != OutputMode::Content || self.room())
     }
 
     fn context_break(&mut self, _: &Searcher) -> Result<bool, io::Error> {
         if self.mode == OutputMode::Content {
-            self.lines.push("--".into());
+            self.push("--".into());
         }
-        Ok(true)
+        Ok(self.mode != OutputMode::Content || self.room())
     }
 }
 
@@ -176,7 +197,8 @@ Filter files with glob (\"*.rs\", \"**/*.{ts,tsx}\"). Files ignored by .gitignor
                 return Err(format!("grep_search: {} does not exist", ws.display(&target.path)));
             }
             let cancel = ctx.cancel.clone();
-            tokio::task::spawn_blocking(move || search(&input, &target.path, &ws, &cancel))
+            let budget = ctx.env.max_result_chars();
+            tokio::task::spawn_blocking(move || search(&input, &target.path, &ws, budget, &cancel))
                 .await
                 .map_err(|e| format!("grep_search: the search failed: {e}"))?
                 .map(ToolOutput::ok)
@@ -185,88 +207,163 @@ Filter files with glob (\"*.rs\", \"**/*.{ts,tsx}\"). Files ignored by .gitignor
     }
 }
 
+/// One file's part of the answer.
+struct Found {
+    shown: String,
+    matches: usize,
+    lines: Vec<String>,
+}
+
 fn search(
     input: &Input,
     target: &std::path::Path,
     ws: &super::Workspace,
+    budget: usize,
     cancel: &tokio_util::sync::CancellationToken,
 ) -> Result<String, String> {
+    // As ripgrep: telling the matcher that lines end in \n lets the searcher scan whole
+    // buffers for a candidate instead of running the regex line by line.
     let matcher = RegexMatcherBuilder::new()
         .case_insensitive(input.case_insensitive)
         .multi_line(true)
         .dot_matches_new_line(input.multiline)
+        .line_terminator((!input.multiline).then_some(b'\n'))
         .build(&input.pattern)
         .map_err(|e| format!("invalid regular expression: {e}"))?;
     let context = input.context.unwrap_or(0);
-    let mut searcher = SearcherBuilder::new()
+    let mut searcher = SearcherBuilder::new();
+    searcher
         .line_number(true)
         .binary_detection(BinaryDetection::quit(0))
         .multi_line(input.multiline)
         .before_context(input.before.unwrap_or(context))
-        .after_context(input.after.unwrap_or(context))
-        .build();
+        .after_context(input.after.unwrap_or(context));
     let mut builder = walker(target);
     if let Some(glob) = &input.glob {
         let mut ob = ignore::overrides::OverrideBuilder::new(target);
         ob.add(glob).map_err(|e| format!("invalid glob: {e}"))?;
         builder.overrides(ob.build().map_err(|e| format!("invalid glob: {e}"))?);
     }
-    let mut files: Vec<std::path::PathBuf> = builder
-        .build()
-        .flatten()
-        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
-        .map(|e| e.into_path())
-        .collect();
-    files.sort();
+    let interrupted = || "interrupted by the user".to_string();
+    let mut paths = files(&builder, cancel, |e| Some(e.path().to_path_buf())).ok_or_else(interrupted)?;
+    paths.sort_unstable();
 
     let limit = input.head_limit.unwrap_or(usize::MAX);
-    let mut out: Vec<String> = Vec::new();
-    let mut total_matches = 0usize;
-    let mut matched_files = 0usize;
-    for file in &files {
-        if cancel.is_cancelled() {
-            return Err("interrupted by the user".into());
-        }
-        let shown = ws.display(file);
-        let mut sink = Collect {
-            shown: &shown,
-            mode: input.output_mode,
-            numbers: input.line_numbers.unwrap_or(true),
-            lines: Vec::new(),
-            matches: 0,
-        };
-        if searcher.search_path(&matcher, file, &mut sink).is_err() {
-            continue; // unreadable file: skip, like rg does without --debug
-        }
-        if sink.matches == 0 {
-            continue;
-        }
-        matched_files += 1;
-        total_matches += sink.matches;
-        match input.output_mode {
-            OutputMode::FilesWithMatches => out.push(shown.clone()),
-            OutputMode::Count => out.push(format!("{shown}:{}", sink.matches)),
-            OutputMode::Content => {
-                if !out.is_empty() && context_used(input) {
-                    out.push("--".into());
-                }
-                out.extend(sink.lines);
+    let mut answer = Answer { mode: input.output_mode, limit, budget, ..Answer::default() };
+    let context_used = context_used(input);
+    ordered(
+        &paths,
+        threads(),
+        || searcher.build(),
+        |searcher, file| {
+            if cancel.is_cancelled() {
+                return None;
             }
+            let shown = ws.display(file);
+            let mut sink = Collect {
+                shown: &shown,
+                mode: input.output_mode,
+                numbers: input.line_numbers.unwrap_or(true),
+                lines: Vec::new(),
+                chars: 0,
+                max_lines: limit.saturating_add(1),
+                max_chars: budget,
+                matches: 0,
+            };
+            // An unreadable file is skipped, as rg does without --debug.
+            let searched = searcher.search_path(&matcher, file, &mut sink).is_ok() && sink.matches > 0;
+            let lines = sink.lines;
+            searched.then_some(Found { matches: sink.matches, lines, shown })
+        },
+        |found| match found {
+            _ if cancel.is_cancelled() => false,
+            None => true,
+            Some(found) => answer.add(found, context_used),
+        },
+    );
+    if cancel.is_cancelled() {
+        return Err(interrupted());
+    }
+    Ok(answer.finish(&input.pattern))
+}
+
+/// The answer being put together, in path order, until it has all it will show.
+#[derive(Default)]
+struct Answer {
+    mode: OutputMode,
+    limit: usize,
+    budget: usize,
+    out: Vec<String>,
+    chars: usize,
+    files: usize,
+    matches: usize,
+    /// Why it stopped before the end: the limit or the budget.
+    stopped: Option<Stop>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    Limit,
+    Budget,
+}
+
+impl Answer {
+    /// Adds one file's part; `false` once nothing more can be shown.
+    fn add(&mut self, found: Found, context_used: bool) -> bool {
+        self.files += 1;
+        self.matches += found.matches;
+        let lines = match self.mode {
+            OutputMode::FilesWithMatches => vec![found.shown],
+            OutputMode::Count => vec![format!("{}:{}", found.shown, found.matches)],
+            OutputMode::Content => {
+                let mut lines = found.lines;
+                if !self.out.is_empty() && context_used {
+                    lines.insert(0, "--".into());
+                }
+                lines
+            }
+        };
+        for line in lines {
+            if self.out.len() == self.limit {
+                self.stopped = Some(Stop::Limit);
+                return false;
+            }
+            let n = line.chars().count() + 1;
+            if self.chars + n > self.budget {
+                self.stopped = Some(Stop::Budget);
+                return false;
+            }
+            self.chars += n;
+            self.out.push(line);
         }
+        true
     }
-    if out.is_empty() {
-        return Ok(format!("No matches for /{}/", input.pattern));
+
+    fn finish(mut self, pattern: &str) -> String {
+        if self.out.is_empty() && self.stopped.is_none() {
+            return format!("No matches for /{pattern}/");
+        }
+        let shown = self.out.len();
+        let what = match (self.mode, shown) {
+            (OutputMode::Content, 1) => "line",
+            (OutputMode::Content, _) => "lines",
+            (_, 1) => "file",
+            _ => "files",
+        };
+        match self.stopped {
+            Some(Stop::Limit) => self.out.push(format!("[showing the first {shown} {what} (head_limit); there are more]")),
+            Some(Stop::Budget) => self.out.push(format!(
+                "[showing the first {shown} {what}: the result stops at {} characters and there are more; narrow the search with path, glob or a stricter pattern]",
+                self.budget
+            )),
+            None => {}
+        }
+        if self.mode == OutputMode::Count {
+            let at_least = if self.stopped.is_some() { "at least " } else { "" };
+            self.out.push(format!("[{at_least}{} matches in {} files]", self.matches, self.files));
+        }
+        self.out.join("\n")
     }
-    let full = out.len();
-    out.truncate(limit);
-    let mut text = out.join("\n");
-    if full > limit {
-        text.push_str(&format!("\n[showing the first {limit} of {full} lines]"));
-    }
-    if input.output_mode == OutputMode::Count {
-        text.push_str(&format!("\n[{total_matches} matches in {matched_files} files]"));
-    }
-    Ok(truncate_middle(&text, MAX_OUTPUT_CHARS))
 }
 
 fn context_used(input: &Input) -> bool {

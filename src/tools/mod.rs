@@ -10,6 +10,7 @@
 //! name.
 
 pub mod bash;
+pub mod capture;
 pub mod change;
 pub mod edit_file;
 pub mod glob_search;
@@ -21,6 +22,7 @@ pub mod registry;
 pub mod shells;
 pub mod text;
 pub mod todo;
+pub mod walk;
 pub mod write_file;
 
 use std::collections::HashMap;
@@ -147,6 +149,9 @@ pub struct ReadStamp {
 pub struct ToolEnv {
     pub workspace: Workspace,
     pub bash_default_timeout: Duration,
+    /// Most characters of one read or search result ([`text::result_budget`] of the model's
+    /// window, set at each turn's start: the model can change).
+    max_result_chars: std::sync::atomic::AtomicUsize,
     pub todos: Mutex<Vec<Todo>>,
     pub shells: shells::Shells,
     /// Process groups the agent's commands started: stopped when the agent ends.
@@ -156,20 +161,47 @@ pub struct ToolEnv {
     pub checkpoints: Mutex<crate::session::checkpoint::Checkpoints>,
     /// Files whose outside change was already reported, with the state reported.
     noticed: Mutex<HashMap<PathBuf, ReadStamp>>,
+    /// A private folder (0700, in the temp folder) for long command output; removed with the
+    /// agent. `None` when it could not be made (the output is then not saved, and the model
+    /// is told).
+    _scratch: Option<tempfile::TempDir>,
+    spills: std::sync::atomic::AtomicU32,
 }
 
 impl ToolEnv {
-    pub fn new(workspace: Workspace) -> Self {
+    pub fn new(mut workspace: Workspace) -> Self {
+        let scratch = tempfile::Builder::new().prefix("claw-tui-").tempdir().ok();
+        workspace.scratch = scratch.as_ref().and_then(|d| d.path().canonicalize().ok());
         ToolEnv {
             workspace,
             bash_default_timeout: bash::DEFAULT_TIMEOUT,
+            max_result_chars: text::MAX_RESULT_CHARS.into(),
             todos: Mutex::new(Vec::new()),
             shells: shells::Shells::default(),
             groups: Default::default(),
             reads: Mutex::new(HashMap::new()),
             checkpoints: Mutex::new(Default::default()),
             noticed: Mutex::new(HashMap::new()),
+            _scratch: scratch,
+            spills: Default::default(),
         }
+    }
+
+    /// Most characters of one read or search result.
+    pub fn max_result_chars(&self) -> usize {
+        self.max_result_chars.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Sizes results for a model whose context window is `tokens`.
+    pub fn set_context_window(&self, tokens: u64) {
+        self.max_result_chars.store(text::result_budget(tokens), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// A new file in the scratch folder for the output of a `tool` call, not created yet.
+    pub fn spill_file(&self, tool: &str) -> Option<capture::SpillFile> {
+        let dir = self.workspace.scratch.as_ref()?;
+        let n = self.spills.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        Some(capture::SpillFile::new(dir.join(format!("{tool}-{n}.log"))))
     }
 
     /// Records that claw-tui itself changed `path` in a way the model has not seen (a partial
@@ -213,16 +245,41 @@ impl ToolEnv {
     }
 }
 
+/// What a path that is not a regular file or a folder is, for an error: reading a FIFO or a
+/// device would block (or never end), so tools refuse them.
+pub fn special_file(meta: &std::fs::Metadata) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    if t.is_file() || t.is_dir() {
+        None
+    } else if t.is_fifo() {
+        Some("a FIFO (named pipe)")
+    } else if t.is_socket() {
+        Some("a socket")
+    } else if t.is_char_device() || t.is_block_device() {
+        Some("a device")
+    } else {
+        Some("not a regular file")
+    }
+}
+
 /// Everything a call can use: the shared environment, its cancellation token, and a sink for
 /// progress output (streamed to the UI, not sent to the model).
 #[derive(Clone)]
 pub struct ToolContext {
     pub env: Arc<ToolEnv>,
     pub cancel: CancellationToken,
-    pub progress: mpsc::UnboundedSender<String>,
+    pub progress: mpsc::Sender<String>,
 }
 
 impl ToolContext {
+    /// A context for one call, with the receiving end of its progress (bounded: a tool that
+    /// outpaces the UI coalesces, see [`capture::Throttle`]).
+    pub fn new(env: Arc<ToolEnv>, cancel: CancellationToken) -> (ToolContext, mpsc::Receiver<String>) {
+        let (progress, rx) = mpsc::channel(capture::PROGRESS_CAPACITY);
+        (ToolContext { env, cancel, progress }, rx)
+    }
+
     pub fn workspace(&self) -> &Workspace {
         &self.env.workspace
     }

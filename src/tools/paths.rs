@@ -5,7 +5,8 @@
 //! exist yet resolves to where that file would be). It counts as inside the workspace only if
 //! that resolved form lies under the workspace's canonical root: `../x`, an absolute path
 //! elsewhere and a symlink pointing out all count as outside, and so does a link that cannot
-//! be resolved at all (a loop, an unreadable link).
+//! be resolved at all (a loop, an unreadable link). The agent's scratch folder, where long
+//! command output is saved for the model to read, counts as inside as well.
 //!
 //! Checking is not enough when a link can be swapped in between the check and the write:
 //! [`write_no_follow`] writes a resolved path without following any symlink on the way.
@@ -21,6 +22,9 @@ pub struct Workspace {
     pub root: PathBuf,
     /// Canonical working directory (the root or below it).
     pub cwd: PathBuf,
+    /// The agent's scratch folder (where long command output is saved), which counts as
+    /// inside too: the model is told to read files there.
+    pub scratch: Option<PathBuf>,
 }
 
 /// A path after resolution.
@@ -36,7 +40,7 @@ pub struct ResolvedPath {
 impl Workspace {
     /// A workspace rooted at `root`, working in `cwd`. Both must exist.
     pub fn new(root: &Path, cwd: &Path) -> std::io::Result<Self> {
-        Ok(Workspace { root: root.canonicalize()?, cwd: cwd.canonicalize()? })
+        Ok(Workspace { root: root.canonicalize()?, cwd: cwd.canonicalize()?, scratch: None })
     }
 
     /// The workspace for `cwd`: its git repository's top level, or `cwd` itself outside a
@@ -61,7 +65,7 @@ impl Workspace {
             .filter(|dir| !too_wide(dir))
             .map(Path::to_path_buf)
             .unwrap_or_else(|| cwd.clone());
-        Ok(Workspace { root, cwd })
+        Ok(Workspace { root, cwd, scratch: None })
     }
 
     /// Resolves a path the model gave. Errors only for an empty path.
@@ -81,7 +85,8 @@ impl Workspace {
         let path = normalize(&joined);
         Ok(match resolve_links(&path) {
             Some(canonical) => {
-                let inside = canonical.starts_with(&self.root);
+                let inside = canonical.starts_with(&self.root)
+                    || self.scratch.as_ref().is_some_and(|s| canonical.starts_with(s));
                 ResolvedPath { path, canonical, inside }
             }
             None => ResolvedPath { canonical: path.clone(), path, inside: false },

@@ -1,7 +1,9 @@
 //! Background shells: `bash` with `run_in_background`, `bash_output` and `kill_shell`.
 //!
-//! Each background command's output is collected in memory (capped; the oldest part is dropped
-//! first and counted) by a reader task. `bash_output` returns what arrived since the previous
+//! Each background command's output is collected by a reader task: what was not read yet
+//! stays in memory up to [`MAX_BUFFER`] (the oldest part is dropped first and counted), and
+//! the whole output is logged to a file in the agent's scratch folder (up to
+//! [`SPILL_MAX`](super::capture::SPILL_MAX)), named to the model when a read was cut. `bash_output` returns what arrived since the previous
 //! read and whether the command is still running. Background commands are stopped with their
 //! whole process group when the agent ends (/clear, resuming another session, quitting) and
 //! when claw-tui exits.
@@ -15,18 +17,36 @@ use serde_json::{Value, json};
 use tokio::io::AsyncReadExt;
 
 use super::bash::{shell_command, stop_group};
+use super::capture::{SpillFile, bytes};
 use super::text::{MAX_OUTPUT_CHARS, truncate_middle};
 use super::{Access, CallPlan, Tool, ToolContext, ToolEnv, ToolOutput, parse_input};
 use crate::provider::{BoxFuture, ToolSpec};
 
-/// Bytes of output kept per background shell.
-const MAX_BUFFER: usize = 1 << 20;
+/// Bytes of unread output kept in memory per background shell.
+pub const MAX_BUFFER: usize = 256 * 1024;
 
 #[derive(Debug, Default)]
 struct ShellState {
     unread: Vec<u8>,
     dropped: usize,
     exit: Option<String>,
+    log: Option<SpillFile>,
+    total: u64,
+}
+
+impl ShellState {
+    fn push(&mut self, bytes: &[u8]) {
+        self.total += bytes.len() as u64;
+        if let Some(log) = self.log.as_mut() {
+            log.write(bytes);
+        }
+        self.unread.extend_from_slice(bytes);
+        if self.unread.len() > MAX_BUFFER {
+            let excess = self.unread.len() - MAX_BUFFER;
+            self.unread.drain(..excess);
+            self.dropped += excess;
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -44,9 +64,16 @@ pub struct Shells {
 }
 
 impl Shells {
-    /// Starts `command` in the background; returns its id and pid. Its process group is
-    /// tracked in `groups` so that it is stopped with the agent at the latest.
-    pub fn spawn(&self, command: &str, cwd: &Path, groups: &crate::child::Groups) -> std::io::Result<(String, u32)> {
+    /// Starts `command` in the background, logging its output to `log`; returns its id and
+    /// pid. Its process group is tracked in `groups` so that it is stopped with the agent at
+    /// the latest.
+    pub fn spawn(
+        &self,
+        command: &str,
+        cwd: &Path,
+        groups: &crate::child::Groups,
+        log: Option<SpillFile>,
+    ) -> std::io::Result<(String, u32)> {
         let mut child = shell_command(command, cwd).spawn()?;
         let pid = child.id().unwrap_or_default();
         groups.track(pid);
@@ -55,25 +82,19 @@ impl Shells {
             *next += 1;
             format!("bash_{}", *next)
         };
-        let state = Arc::new(Mutex::new(ShellState::default()));
+        let state = Arc::new(Mutex::new(ShellState { log, ..Default::default() }));
         for mut pipe in [
             Box::new(child.stdout.take().expect("piped")) as Box<dyn tokio::io::AsyncRead + Unpin + Send>,
             Box::new(child.stderr.take().expect("piped")),
         ] {
             let state = state.clone();
             tokio::spawn(async move {
-                let mut buf = [0u8; 8192];
+                let mut buf = vec![0u8; 64 * 1024];
                 while let Ok(n) = pipe.read(&mut buf).await {
                     if n == 0 {
                         break;
                     }
-                    let mut s = state.lock().expect("shell state");
-                    s.unread.extend_from_slice(&buf[..n]);
-                    if s.unread.len() > MAX_BUFFER {
-                        let excess = s.unread.len() - MAX_BUFFER;
-                        s.unread.drain(..excess);
-                        s.dropped += excess;
-                    }
+                    state.lock().expect("shell state").push(&buf[..n]);
                 }
             });
         }
@@ -122,14 +143,28 @@ impl Shells {
         s.unread.clear();
         let mut out =
             format!("Shell {id} ({}): {}\n", shell.command, s.exit.clone().unwrap_or_else(|| "running".into()));
-        if s.dropped > 0 {
-            out.push_str(&format!("[{} earlier bytes were dropped: the buffer keeps the last 1 MiB]\n", s.dropped));
-            s.dropped = 0;
+        if let Some(log) = s.log.as_mut() {
+            log.flush();
         }
+        let dropped = std::mem::take(&mut s.dropped);
+        if dropped > 0 {
+            out.push_str(&format!(
+                "[{} of output before this were dropped unread: only the last {} wait to be read]\n",
+                bytes(dropped as u64),
+                bytes(MAX_BUFFER as u64)
+            ));
+        }
+        let body = truncate_middle(&text, MAX_OUTPUT_CHARS);
+        let cut = dropped > 0 || body.len() != text.len();
         if text.is_empty() {
             out.push_str("(no new output)");
         } else {
-            out.push_str(&truncate_middle(&text, MAX_OUTPUT_CHARS));
+            out.push_str(&body);
+        }
+        match s.log.as_ref() {
+            Some(log) if cut => out.push_str(&format!("\n\n{}", log.note(s.total))),
+            None if cut => out.push_str("\n\n[The full output was not saved: there is no scratch folder.]"),
+            _ => {}
         }
         Ok(out)
     }

@@ -6,6 +6,18 @@ use similar::TextDiff;
 /// useful part, small enough that one noisy command does not eat the context window.
 pub const MAX_OUTPUT_CHARS: usize = 30_000;
 
+/// Most characters of one `read_file` or `grep_search` result, for a model with a large
+/// context window. About 25k tokens: an eighth of a 200k window.
+pub const MAX_RESULT_CHARS: usize = 100_000;
+
+/// The most characters one read or search result may have for a model with a context window
+/// of `window` tokens: an eighth of the window (at about four characters a token), at most
+/// [`MAX_RESULT_CHARS`] and at least 8,000, so a small local model's window is not filled by
+/// one read.
+pub fn result_budget(window: u64) -> usize {
+    ((window as usize).saturating_mul(4) / 8).clamp(8_000, MAX_RESULT_CHARS)
+}
+
 /// Cuts `text` to at most `max` characters, keeping the head (a third) and the tail (two
 /// thirds: errors usually come last), with a note in the middle saying how much was cut.
 pub fn truncate_middle(text: &str, max: usize) -> String {
@@ -74,6 +86,14 @@ mod tests {
         let text = "é".repeat(100);
         let out = truncate_middle(&text, 10);
         assert!(out.starts_with("ééé"));
+    }
+
+    #[test]
+    fn the_result_budget_is_a_fraction_of_the_window() {
+        assert_eq!(result_budget(200_000), 100_000);
+        assert_eq!(result_budget(1_000_000), 100_000);
+        assert_eq!(result_budget(32_000), 16_000);
+        assert_eq!(result_budget(0), 8_000);
     }
 
     #[test]

@@ -20,21 +20,43 @@ struct Input {
 
 pub struct WriteFile;
 
-/// What is on disk now: `None` when the file does not exist.
+/// Largest file edited: the plan holds it, its new text and their diff in memory.
+pub const MAX_EDIT_BYTES: u64 = 16 << 20;
+
+/// What is on disk now: `None` when the file does not exist. Only regular files: a FIFO or a
+/// device would block the read (or never end), so it is opened without blocking and refused
+/// when it turns out not to be a file.
 pub(crate) fn current_text(path: &std::path::Path, shown: &str, tool: &str) -> Result<Option<String>, String> {
-    match std::fs::read(path) {
-        Ok(bytes) => {
-            if looks_binary(&bytes) {
-                return Err(format!("{tool}: {shown} is a binary file; it cannot be edited as text"));
-            }
-            String::from_utf8(bytes).map(Some).map_err(|_| {
-                format!("{tool}: {shown} is not valid UTF-8; it cannot be edited as text without damaging it")
-            })
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) if e.kind() == std::io::ErrorKind::IsADirectory => Err(format!("{tool}: {shown} is a directory")),
-        Err(e) => Err(format!("{tool}: cannot read {shown}: {e}")),
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let cannot = |e: std::io::Error| format!("{tool}: cannot read {shown}: {e}");
+    let file = match std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(cannot(e)),
+    };
+    let meta = file.metadata().map_err(cannot)?;
+    if meta.is_dir() {
+        return Err(format!("{tool}: {shown} is a directory"));
     }
+    if let Some(kind) = super::special_file(&meta) {
+        return Err(format!("{tool}: {shown} is {kind}, not a regular file; it cannot be edited"));
+    }
+    if meta.len() > MAX_EDIT_BYTES {
+        return Err(format!(
+            "{tool}: {shown} is {} MiB, more than the {} MiB {tool} edits",
+            meta.len() >> 20,
+            MAX_EDIT_BYTES >> 20
+        ));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_EDIT_BYTES + 1).read_to_end(&mut bytes).map_err(cannot)?;
+    if looks_binary(&bytes) {
+        return Err(format!("{tool}: {shown} is a binary file; it cannot be edited as text"));
+    }
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|_| format!("{tool}: {shown} is not valid UTF-8; it cannot be edited as text without damaging it"))
 }
 
 /// Writes `content` to `path` (resolved: symlinks followed when it was checked), creating its
