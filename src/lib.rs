@@ -12,6 +12,7 @@ pub mod child;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod files;
 pub mod headless;
 pub mod permission;
 pub mod provider;

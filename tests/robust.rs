@@ -266,5 +266,115 @@ fn a_bash_flood_in_the_interface_keeps_memory_bounded() {
     assert!(kib < 150 * 1024, "claw-tui's peak resident memory was {kib} KiB under a 400 MB flood");
 }
 
+/// A disk that fills during an edit (simulated with RLIMIT_FSIZE: writes past 1 MB fail, as
+/// they would on a full disk): the edit fails with the reason and the file is whole, as it
+/// was. The old write truncated the file first and left it cut at the limit.
+#[test]
+fn a_full_disk_during_an_edit_leaves_the_file_whole() {
+    use std::os::unix::process::CommandExt;
+    let work = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let original = format!("MARKER\n{}", "keep this line\n".repeat(60_000)); // 900 KB
+    std::fs::write(work.path().join("data.txt"), &original).unwrap();
+    let server = model_calling(&[
+        ("read_file", json!({"path": "data.txt", "limit": 1})),
+        ("edit_file", json!({"path": "data.txt", "old_string": "MARKER", "new_string": "x".repeat(300_000)})),
+    ]);
+    let mut cmd = support::claw_command(&server.url, work.path(), home.path());
+    cmd.args(["-p", "edit", "--permission-mode", "workspace-write"]);
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let limit = libc::rlimit { rlim_cur: 1_000_000, rlim_max: 1_000_000 };
+            libc::setrlimit(libc::RLIMIT_FSIZE, &limit);
+            Ok(())
+        });
+    }
+    let out = Command::from_std(cmd).timeout(Duration::from_secs(60)).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (content, is_error) = &results(&server)[1];
+    assert!(*is_error && content.contains("cannot write data.txt") && content.contains("too large"), "{content}");
+    assert!(std::fs::read_to_string(work.path().join("data.txt")).unwrap() == original, "the file was damaged");
+    let left: Vec<_> = std::fs::read_dir(work.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert_eq!(left, ["data.txt"], "no temporary file is left behind");
+}
+
+/// An edit keeps the file's mode (an executable script stays executable), and a file with a
+/// second hard link is written through, so both names see the change.
+#[test]
+fn an_edit_keeps_the_mode_and_writes_through_hard_links() {
+    use std::os::unix::fs::PermissionsExt;
+    let work = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let script = work.path().join("run.sh");
+    std::fs::write(&script, "echo one\n").unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o750)).unwrap();
+    std::fs::write(work.path().join("a.txt"), "one\n").unwrap();
+    std::fs::hard_link(work.path().join("a.txt"), work.path().join("b.txt")).unwrap();
+    let server = model_calling(&[
+        ("read_file", json!({"path": "run.sh"})),
+        ("edit_file", json!({"path": "run.sh", "old_string": "one", "new_string": "two"})),
+        ("read_file", json!({"path": "a.txt"})),
+        ("edit_file", json!({"path": "a.txt", "old_string": "one", "new_string": "two"})),
+    ]);
+    let out = claw(&server, work.path(), home.path())
+        .args(["-p", "edit", "--permission-mode", "workspace-write"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&script).unwrap(), "echo two\n");
+    assert_eq!(std::fs::metadata(&script).unwrap().permissions().mode() & 0o777, 0o750);
+    assert_eq!(std::fs::read_to_string(work.path().join("b.txt")).unwrap(), "two\n");
+}
+
+/// A session killed mid-write (a torn last line) is resumed and appended to: the next record
+/// starts on a line of its own, every line parses, the history reaches the model whole. The
+/// session's files are 0600 in 0700 folders, checkpoints (a copy of `.env`) included.
+#[test]
+fn a_torn_session_is_repaired_and_the_sessions_folder_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let work = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(work.path().join(".env"), "TOKEN=abc\n").unwrap();
+    let server = model_calling(&[
+        ("read_file", json!({"path": ".env"})),
+        ("edit_file", json!({"path": ".env", "old_string": "abc", "new_string": "def"})),
+    ]);
+    let out = claw(&server, work.path(), home.path())
+        .args(["-p", "first", "--permission-mode", "workspace-write"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let sessions = home.path().join(".claw/sessions");
+    let files = support::walk(&sessions);
+    let session = files.iter().find(|p| p.extension().is_some_and(|e| e == "jsonl")).unwrap().clone();
+    assert!(files.iter().any(|p| p.parent().unwrap().extension().is_some_and(|e| e == "checkpoints")));
+    for f in &files {
+        let mode = std::fs::metadata(f).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", f.display());
+        let dir_mode = std::fs::metadata(f.parent().unwrap()).unwrap().permissions().mode() & 0o777;
+        assert_eq!(dir_mode, 0o700, "{}", f.parent().unwrap().display());
+    }
+    assert_eq!(std::fs::metadata(&sessions).unwrap().permissions().mode() & 0o777, 0o700);
+
+    // Killed mid-write: half a record at the end.
+    let mut text = std::fs::read_to_string(&session).unwrap();
+    text.push_str("{\"type\":\"message\",\"ts\":\"2026-");
+    std::fs::write(&session, text).unwrap();
+    let server = model_calling(&[]);
+    let out = claw(&server, work.path(), home.path()).args(["-p", "second", "--continue"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let body = &server.requests()[0].body;
+    let messages = body["messages"].as_array().unwrap();
+    assert_eq!(messages.first().unwrap()["content"][0]["text"], "first");
+    assert_eq!(messages.last().unwrap()["content"][0]["text"], "second");
+    let text = std::fs::read_to_string(&session).unwrap();
+    for (i, line) in text.lines().enumerate() {
+        assert!(serde_json::from_str::<Value>(line).is_ok(), "line {} does not parse: {line}", i + 1);
+    }
+    assert!(text.contains("\"second\""));
+}
+
 #[path = "support/pty.rs"]
 mod pty;

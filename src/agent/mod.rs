@@ -303,6 +303,7 @@ impl Agent {
                 let turn_id = self.turn_seq;
                 self.emit(AgentEvent::TurnStarted { turn_id });
                 let outcome = self.compact(turn_id, focus, &cancel).await;
+                self.sync_session();
                 self.emit(AgentEvent::TurnFinished { turn_id, outcome });
             }
         }

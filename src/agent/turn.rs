@@ -40,6 +40,16 @@ impl Agent {
         }
     }
 
+    /// Makes the session durable; at a turn's end, before it is reported done.
+    pub(crate) fn sync_session(&mut self) {
+        if let Err(e) = self.config.session.sync()
+            && !self.session_warned
+        {
+            self.session_warned = true;
+            self.emit(AgentEvent::Warning { message: format!("this session cannot be saved: {e}") });
+        }
+    }
+
     pub(crate) fn push_message(&mut self, message: Message) {
         self.record(Record::message(message.clone()));
         // Two user messages in a row (a prompt after an interrupted tool round) become one.
@@ -129,6 +139,7 @@ impl Agent {
         let message = self.user_message(text, attachments);
         self.push_message(message);
         let outcome = self.turn_loop(turn_id, &cancel).await;
+        self.sync_session();
         self.emit(AgentEvent::TurnFinished { turn_id, outcome });
         outcome
     }

@@ -53,7 +53,8 @@ pub fn edit_lists(path: &Path, edits: &[(&str, &str, ListEdit)]) -> Result<bool,
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         }
-        std::fs::write(path, doc.to_string()).map_err(|e| format!("{}: {e}", path.display()))?;
+        crate::files::write_atomic(path, doc.to_string().as_bytes(), crate::files::PRIVATE_FILE)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
     }
     Ok(changed)
 }

@@ -179,12 +179,11 @@ impl Checkpoints {
             }
             Some(dir) => {
                 let path = dir.join(&name);
+                // Private: a checkpoint can be a copy of `.env`.
                 if !path.exists() {
-                    std::fs::create_dir_all(dir)
+                    crate::files::private_dir(dir)
                         .map_err(|e| format!("cannot create the checkpoint folder {}: {e}", dir.display()))?;
-                    let tmp = dir.join(format!("{name}.tmp"));
-                    std::fs::write(&tmp, text)
-                        .and_then(|_| std::fs::rename(&tmp, &path))
+                    crate::files::write_atomic(&path, text.as_bytes(), crate::files::PRIVATE_FILE)
                         .map_err(|e| format!("cannot save a checkpoint in {}: {e}", dir.display()))?;
                 }
             }

@@ -131,14 +131,11 @@ impl Summary {
         path.with_extension("summary.json")
     }
 
-    /// Writes the sidecar (atomically: a temporary file renamed over it).
+    /// Writes the sidecar (atomically, 0600).
     pub fn save(&mut self, secrets: &[String]) -> std::io::Result<()> {
         self.file_len = std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
         let text = super::store::redact(&serde_json::to_string(self).map_err(std::io::Error::other)?, secrets);
-        let target = Summary::sidecar(&self.path);
-        let tmp = target.with_extension("json.tmp");
-        std::fs::write(&tmp, text)?;
-        std::fs::rename(tmp, target)
+        crate::files::write_atomic(&Summary::sidecar(&self.path), text.as_bytes(), crate::files::PRIVATE_FILE)
     }
 }
 

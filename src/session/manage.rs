@@ -63,8 +63,11 @@ pub fn preview(path: &Path) -> std::io::Result<Vec<String>> {
 fn append_record(path: &Path, record: &Record) -> Result<(), String> {
     let mut line = serde_json::to_string(record).map_err(|e| e.to_string())?;
     line.push('\n');
-    let mut f = std::fs::OpenOptions::new().append(true).open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    f.write_all(line.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
+    if !path.exists() {
+        return Err(format!("{}: the session file is gone", path.display()));
+    }
+    let (mut f, _torn) = crate::files::open_append(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    f.write_all(line.as_bytes()).and_then(|_| f.sync_data()).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut summary = index::load(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let _ = summary.save(&[]);
     Ok(())
@@ -108,7 +111,8 @@ pub fn fork(path: &Path) -> Result<PathBuf, String> {
     let title = Record::Title { ts: Utc::now(), title: format!("{} (fork)", source.display_title()) };
     out.push_str(&serde_json::to_string(&title).map_err(|e| e.to_string())?);
     out.push('\n');
-    std::fs::write(&new_path, out).map_err(|e| format!("{}: {e}", new_path.display()))?;
+    crate::files::write_atomic(&new_path, out.as_bytes(), crate::files::PRIVATE_FILE)
+        .map_err(|e| format!("{}: {e}", new_path.display()))?;
     copy_checkpoints(path, &new_path)?;
     let mut s = index::load(&new_path).map_err(|e| e.to_string())?;
     let _ = s.save(&[]);
@@ -120,7 +124,7 @@ pub fn fork(path: &Path) -> Result<PathBuf, String> {
 fn copy_checkpoints(from: &Path, to: &Path) -> Result<(), String> {
     let (src, dst) = (from.with_extension("checkpoints"), to.with_extension("checkpoints"));
     let Ok(entries) = std::fs::read_dir(&src) else { return Ok(()) };
-    std::fs::create_dir_all(&dst).map_err(|e| format!("{}: {e}", dst.display()))?;
+    crate::files::private_dir(&dst).map_err(|e| format!("{}: {e}", dst.display()))?;
     for entry in entries.flatten() {
         let target = dst.join(entry.file_name());
         if std::fs::hard_link(entry.path(), &target).is_err() {
@@ -135,7 +139,7 @@ fn copy_checkpoints(from: &Path, to: &Path) -> Result<(), String> {
 pub fn trash(root: &Path, path: &Path) -> Result<String, String> {
     let project = path.parent().and_then(|p| p.file_name()).map(PathBuf::from).unwrap_or_default();
     let dir = root.join("trash").join(project);
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    crate::files::private_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let name = path.file_name().ok_or("not a session file")?;
     std::fs::rename(path, dir.join(name)).map_err(|e| format!("{}: {e}", path.display()))?;
     let sidecar = path.with_extension("summary.json");

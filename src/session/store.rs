@@ -1,11 +1,12 @@
 //! Writing and reading session files.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::index::Summary;
 use super::{FORMAT_VERSION, Record};
+use crate::files;
 
 /// Appends records to a session file, and keeps its summary sidecar current.
 #[derive(Debug)]
@@ -113,13 +114,11 @@ impl SessionWriter {
             ));
         }
         if self.file.is_none() {
-            let opened = path
-                .parent()
-                .map(std::fs::create_dir_all)
-                .unwrap_or(Ok(()))
-                .and_then(|_| OpenOptions::new().create(true).append(true).open(&path));
+            // Private (the session holds all the model read), and a line torn by a kill is cut
+            // so this record does not land on it.
+            let opened = path.parent().map(private_folders).unwrap_or(Ok(())).and_then(|_| files::open_append(&path));
             match opened {
-                Ok(f) => self.file = Some(f),
+                Ok((f, _torn)) => self.file = Some(f),
                 Err(e) => return Err(self.fail(format!("{}: {e}", path.display()))),
             }
             if let Some(meta) = self.meta.take()
@@ -138,6 +137,14 @@ impl SessionWriter {
             }
         }
         Ok(())
+    }
+
+    /// Makes what was appended durable (at a turn's end): a crash or a power cut after this
+    /// loses nothing of the turn.
+    pub fn sync(&mut self) -> Result<(), String> {
+        let Some(file) = self.file.as_ref() else { return Ok(()) };
+        let path = self.path.clone().unwrap_or_default();
+        file.sync_data().map_err(|e| format!("{}: {e}", path.display()))
     }
 
     /// A message for the user about the session file (it was deleted while open), once.
@@ -159,6 +166,15 @@ impl SessionWriter {
         let file = self.file.as_mut().ok_or("the session file is not open")?;
         file.write_all(line.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
         file.flush().map_err(|e| format!("{}: {e}", path.display()))
+    }
+}
+
+/// Makes a session's folder private, and the sessions root above it when it is claw-tui's.
+fn private_folders(dir: &Path) -> std::io::Result<()> {
+    files::private_dir(dir)?;
+    match crate::config::sessions_root() {
+        Some(root) if dir.starts_with(&root) && root.is_dir() => files::private_dir(&root),
+        _ => Ok(()),
     }
 }
 

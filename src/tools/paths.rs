@@ -9,7 +9,8 @@
 //! command output is saved for the model to read, counts as inside as well.
 //!
 //! Checking is not enough when a link can be swapped in between the check and the write:
-//! [`write_no_follow`] writes a resolved path without following any symlink on the way.
+//! [`write_no_follow`] writes a resolved path without following any symlink on the way, and
+//! atomically (a temporary file renamed over the old one).
 
 use std::path::{Component, Path, PathBuf};
 
@@ -175,19 +176,107 @@ pub fn resolve_links(path: &Path) -> Option<PathBuf> {
     Some(done)
 }
 
-/// Writes `bytes` to `path` (absolute, with its symlinks already resolved by
-/// [`resolve_links`]) without following any symlink: every directory from `/` down is opened
-/// with `O_NOFOLLOW` (and created when missing), and so is the file. A symlink swapped in
-/// anywhere along the path after it was checked makes the write fail instead of going where
-/// the link points.
+/// Writes `bytes` to `path` (absolute) without following a symlink anywhere on the way, and
+/// atomically. Every directory is opened relative to the one before it with `O_NOFOLLOW` (and
+/// created when missing); a symlink swapped in anywhere along the path after it was checked
+/// makes the write fail instead of going where the link points. The content goes to a
+/// temporary file in the same folder, is synced and renamed over the file, so a full disk or
+/// a crash leaves the old file whole; the file keeps its mode (and owner, where allowed). A
+/// file with several hard links is written in place instead (renaming would split it from
+/// its other names): such a write is not atomic.
 pub fn write_no_follow(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let name = path.file_name().ok_or_else(|| std::io::Error::other("not a file path"))?;
     let dir = open_dir_no_follow(path.parent().unwrap_or(Path::new("/")))?;
-    let file = openat_no_follow(&dir, name, libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC, 0o666)?;
-    let mut file = std::fs::File::from(file);
-    file.write_all(bytes)?;
-    file.flush()
+    let existing = stat_at(&dir, name)?;
+    match existing {
+        Some(st) if st.st_mode & libc::S_IFMT == libc::S_IFLNK => {
+            return Err(std::io::Error::other(format!(
+                "{} is a symlink (it was not one when the path was checked); not followed",
+                name.to_string_lossy()
+            )));
+        }
+        Some(st) if st.st_mode & libc::S_IFMT != libc::S_IFREG => {
+            return Err(std::io::Error::other(format!("{} is not a regular file", name.to_string_lossy())));
+        }
+        Some(st) if st.st_nlink > 1 => {
+            let file = openat_no_follow(&dir, name, libc::O_WRONLY | libc::O_TRUNC, 0)?;
+            let mut file = std::fs::File::from(file);
+            file.write_all(bytes)?;
+            return file.sync_all();
+        }
+        _ => {}
+    }
+    replace_at(&dir, name, bytes, existing)
+}
+
+/// `fstatat(dir, name)` without following a link; `None` when nothing is there.
+fn stat_at(dir: &std::os::fd::OwnedFd, name: &std::ffi::OsStr) -> std::io::Result<Option<libc::stat>> {
+    let c = cstring(name)?;
+    // SAFETY: fstatat fills a zeroed stat buffer; the descriptor and name are valid.
+    unsafe {
+        let mut st: libc::stat = std::mem::zeroed();
+        if libc::fstatat(std::os::fd::AsRawFd::as_raw_fd(dir), c.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) == 0 {
+            return Ok(Some(st));
+        }
+    }
+    let err = std::io::Error::last_os_error();
+    if err.kind() == std::io::ErrorKind::NotFound { Ok(None) } else { Err(err) }
+}
+
+/// Writes a temporary file beside `name` in `dir`, syncs it and renames it over `name`. With
+/// `old`, the new file gets its mode and owner; without, the default mode (umask applies).
+fn replace_at(
+    dir: &std::os::fd::OwnedFd,
+    name: &std::ffi::OsStr,
+    bytes: &[u8],
+    old: Option<libc::stat>,
+) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+    let tmp_name = std::ffi::OsString::from(format!(
+        ".{}.claw-{}-{:08x}.tmp",
+        name.to_string_lossy(),
+        std::process::id(),
+        fastrand::u32(..)
+    ));
+    let fd = openat_no_follow(dir, &tmp_name, libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL, 0o666)?;
+    let tmp = cstring(&tmp_name)?;
+    let target = cstring(name)?;
+    let written = (|| {
+        let mut file = std::fs::File::from(fd);
+        if let Some(st) = old {
+            // SAFETY: fchmod/fchown on a descriptor we own. A failed chown (not root, another
+            // owner) leaves the file ours, as an editor's save would.
+            unsafe {
+                if libc::fchmod(file.as_raw_fd(), st.st_mode & 0o7777) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                let _ = libc::fchown(file.as_raw_fd(), st.st_uid, st.st_gid);
+            }
+        }
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        // SAFETY: renameat within one directory descriptor, NUL-terminated names.
+        if unsafe { libc::renameat(dir.as_raw_fd(), tmp.as_ptr(), dir.as_raw_fd(), target.as_ptr()) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
+    })();
+    if written.is_err() {
+        // SAFETY: unlinkat of the temporary name we created, in the same directory.
+        unsafe {
+            libc::unlinkat(dir.as_raw_fd(), tmp.as_ptr(), 0);
+        }
+        return written;
+    }
+    // The rename survives a crash once the folder is synced; best effort (some file systems
+    // refuse), since the rename itself is done.
+    // SAFETY: fsync on a directory descriptor we hold.
+    unsafe {
+        libc::fsync(dir.as_raw_fd());
+    }
+    Ok(())
 }
 
 /// Opens directory `dir` (absolute) component by component with `O_NOFOLLOW`, creating the
