@@ -301,6 +301,13 @@ impl Progress {
             AgentEvent::TextDelta { text: t, .. } => {
                 text.push_str(&visible(t));
             }
+            // The retry's notice follows on stderr: end the cut-off line first.
+            AgentEvent::AnswerDiscarded { .. } => {
+                if self.mid_line {
+                    self.show_newline(stdout);
+                }
+                return;
+            }
             AgentEvent::ToolCallStarted { tool, summary, .. } => {
                 text.push_str(&format!("● {tool} {}\n", visible(summary)));
             }

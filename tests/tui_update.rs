@@ -129,6 +129,42 @@ fn streamed_text_builds_one_answer_cell() {
     assert!(matches!(s.transcript.cells[0].kind, CellKind::Assistant { streaming: false, .. }));
 }
 
+/// An answer that broke off mid-stream and is retried: what streamed of it (thinking and
+/// text) leaves the transcript, the retry is marked with a notice, and the retry's answer
+/// streams into a fresh cell.
+#[test]
+fn a_discarded_answer_leaves_the_transcript_and_the_retry_is_marked() {
+    let mut s = state("dark");
+    start_turn(&mut s);
+    agent(&mut s, AgentEvent::ThinkingDelta { turn_id: 1, text: "Let me see".into() });
+    agent(&mut s, AgentEvent::TextDelta { turn_id: 1, text: "This answer wil".into() });
+    let before = s.transcript.cells.len();
+    agent(&mut s, AgentEvent::AnswerDiscarded { turn_id: 1 });
+    agent(
+        &mut s,
+        AgentEvent::Error {
+            kind: claw_tui::provider::ErrorKind::Network,
+            message: "connection lost mid-answer: the answer from http://127.0.0.1:9 broke off; the partial answer was discarded; retrying (1/2)".into(),
+            retrying_in_ms: Some(600),
+        },
+    );
+    assert_eq!(s.transcript.cells.len(), before - 1, "thinking and text left, a notice came");
+    match &s.transcript.cells.last().unwrap().kind {
+        CellKind::Notice { text, .. } => {
+            assert!(text.contains("the partial answer was discarded; retrying (1/2) in 0.6s"), "{text}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        !s.transcript.cells.iter().any(|c| matches!(&c.kind, CellKind::Assistant { .. } | CellKind::Thinking { .. })),
+        "nothing of the broken answer is left"
+    );
+    agent(&mut s, AgentEvent::TextDelta { turn_id: 1, text: "The whole answer.".into() });
+    assert!(
+        matches!(&s.transcript.cells.last().unwrap().kind, CellKind::Assistant { text, streaming: true } if text == "The whole answer.")
+    );
+}
+
 fn approve_flow(key: &str) -> (Vec<Effect>, claw_tui::app::state::State) {
     let mut s = state("dark");
     start_turn(&mut s);

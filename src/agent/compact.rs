@@ -65,7 +65,8 @@ impl Agent {
             max_tokens: self.config.max_tokens.min(SUMMARY_MAX_TOKENS),
             thinking: None,
         };
-        let (end, _, seen) = self.stream_once(turn_id, &request, cancel, false).await;
+        let (end, attempt) = self.stream_once(turn_id, &request, cancel, false).await;
+        let seen = attempt.usage;
         let completion = match end {
             StreamEnd::Done(c) => c,
             StreamEnd::Interrupted => {

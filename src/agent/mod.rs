@@ -237,6 +237,12 @@ pub enum AgentEvent {
         message: String,
         retrying_in_ms: Option<u64>,
     },
+    /// What streamed of the current model call so far (text, thinking) is thrown away: the
+    /// connection broke mid-answer and the call is made again. Front ends drop what they showed
+    /// of it; the retry's answer streams anew.
+    AnswerDiscarded {
+        turn_id: u64,
+    },
     /// Something the user should know that did not stop the work (a session that cannot be
     /// saved, a truncated instruction file).
     Warning {

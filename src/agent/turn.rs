@@ -27,6 +27,17 @@ pub(crate) enum StreamEnd {
     Interrupted,
 }
 
+/// What one model call streamed so far (across its retries: a retry starts it afresh).
+#[derive(Default)]
+pub(crate) struct Attempt {
+    pub(crate) text: String,
+    pub(crate) usage: Option<Usage>,
+    retries: u32,
+    /// Whether deltas went to the front end (and must be taken back on a retry).
+    shown: bool,
+    show_text: bool,
+}
+
 impl Agent {
     pub(crate) fn record(&mut self, record: Record) {
         if let Err(e) = self.config.session.append(&record)
@@ -174,9 +185,9 @@ impl Agent {
                 max_tokens: self.config.max_tokens,
                 thinking: self.config.thinking,
             };
-            let (end, partial_text, seen_usage) = self.stream_once(turn_id, &request, cancel, true).await;
+            let (end, attempt) = self.stream_once(turn_id, &request, cancel, true).await;
             if !matches!(end, StreamEnd::Done(_))
-                && let Some(usage) = seen_usage
+                && let Some(usage) = attempt.usage
             {
                 // A cut-off answer was still paid for, up to where it stopped.
                 self.commit_usage(&usage, &model);
@@ -184,18 +195,18 @@ impl Agent {
             let completion = match end {
                 StreamEnd::Done(c) => c,
                 StreamEnd::Failed(error) => {
-                    self.keep_partial(partial_text);
+                    self.keep_partial(attempt.text);
                     let mut message = error.to_string();
-                    if matches!(error, ProviderError::Http { .. } | ProviderError::Network { .. })
-                        && error.is_retryable()
-                    {
-                        message.push_str(" (gave up after retrying)");
+                    match attempt.retries {
+                        0 => {}
+                        1 => message.push_str(" (gave up after retrying once)"),
+                        n => message.push_str(&format!(" (gave up after {n} retries)")),
                     }
                     self.emit(AgentEvent::Error { kind: error.kind(), message, retrying_in_ms: None });
                     return TurnOutcome::Error;
                 }
                 StreamEnd::Interrupted => {
-                    self.keep_partial(partial_text);
+                    self.keep_partial(attempt.text);
                     return TurnOutcome::Interrupted;
                 }
             };
@@ -251,33 +262,32 @@ impl Agent {
         }
     }
 
-    /// One model call, forwarding deltas as events. Returns how it ended, the text streamed
-    /// and the last usage the stream reported.
+    /// One model call, forwarding deltas as events. Returns how it ended, and what the last
+    /// attempt streamed (its text, the last usage reported) and how many retries it took.
     pub(crate) async fn stream_once(
         &mut self,
         turn_id: u64,
         request: &ModelRequest,
         cancel: &CancellationToken,
         show_text: bool,
-    ) -> (StreamEnd, String, Option<Usage>) {
+    ) -> (StreamEnd, Attempt) {
         let (tx, mut rx) = mpsc::unbounded_channel();
         let provider = self.provider.clone();
         let call = provider.stream(request, tx);
         tokio::pin!(call);
-        let mut text = String::new();
-        let mut usage = None;
+        let mut attempt = Attempt { show_text, ..Attempt::default() };
         let mut rx_open = true;
         let end = loop {
             tokio::select! {
                 biased;
                 _ = cancel.cancelled() => break StreamEnd::Interrupted,
                 ev = rx.recv(), if rx_open => match ev {
-                    Some(ev) => self.forward(turn_id, ev, &mut text, &mut usage, &request.model, show_text),
+                    Some(ev) => self.forward(turn_id, ev, &mut attempt, &request.model),
                     None => rx_open = false,
                 },
                 result = &mut call => {
                     while let Ok(ev) = rx.try_recv() {
-                        self.forward(turn_id, ev, &mut text, &mut usage, &request.model, show_text);
+                        self.forward(turn_id, ev, &mut attempt, &request.model);
                     }
                     break match result {
                         Ok(c) => StreamEnd::Done(c),
@@ -286,43 +296,44 @@ impl Agent {
                 }
             }
         };
-        (end, text, usage)
+        (end, attempt)
     }
 
-    fn forward(
-        &mut self,
-        turn_id: u64,
-        ev: StreamEvent,
-        text: &mut String,
-        usage: &mut Option<Usage>,
-        model: &str,
-        show_text: bool,
-    ) {
+    fn forward(&mut self, turn_id: u64, ev: StreamEvent, attempt: &mut Attempt, model: &str) {
         match ev {
             StreamEvent::TextDelta { text: t, .. } => {
-                text.push_str(&t);
-                if show_text {
+                attempt.text.push_str(&t);
+                if attempt.show_text {
+                    attempt.shown = true;
                     self.emit(AgentEvent::TextDelta { turn_id, text: t });
                 }
             }
             StreamEvent::ThinkingDelta { text: t, .. } => {
-                if show_text {
+                if attempt.show_text {
+                    attempt.shown = true;
                     self.emit(AgentEvent::ThinkingDelta { turn_id, text: t })
                 }
             }
             StreamEvent::ToolUseStarted { .. } | StreamEvent::ToolInputDelta { .. } => {}
             StreamEvent::Usage(u) => {
-                *usage = Some(u);
+                attempt.usage = Some(u);
                 self.emit_usage(&u, model);
             }
-            StreamEvent::Retrying { attempt, max_retries, delay, error } => {
-                // What streamed of the failed attempt is shown again by the retry; its tokens
-                // were not billed.
-                text.clear();
-                *usage = None;
+            StreamEvent::Retrying { attempt: n, max_retries, delay, error } => {
+                attempt.retries = n;
+                // A call that broke after it started was paid for up to where it stopped.
+                if let Some(usage) = attempt.usage.take() {
+                    self.commit_usage(&usage, model);
+                }
+                attempt.text.clear();
+                let discarded = std::mem::take(&mut attempt.shown);
+                if discarded {
+                    self.emit(AgentEvent::AnswerDiscarded { turn_id });
+                }
+                let what = if discarded { "; the partial answer was discarded" } else { "" };
                 self.emit(AgentEvent::Error {
                     kind: error.kind(),
-                    message: format!("{error}; retrying ({attempt}/{max_retries})"),
+                    message: format!("{error}{what}; retrying ({n}/{max_retries})"),
                     retrying_in_ms: Some(millis(delay)),
                 });
             }

@@ -443,6 +443,9 @@ pub struct State {
     /// Prompts typed while the agent works, sent in order after the turn.
     pub queued: VecDeque<String>,
     pub turn_running: bool,
+    /// Where the answer of the model call streaming now starts in the transcript (its first
+    /// thinking or text cell), until the call's message is complete: what a retry takes back.
+    pub streamed_from: Option<usize>,
     pub last_outcome: Option<TurnOutcome>,
     pub activity: Activity,
     pub status: StatusInfo,
@@ -501,6 +504,7 @@ impl State {
             approval_queue: VecDeque::new(),
             queued: VecDeque::new(),
             turn_running: false,
+            streamed_from: None,
             last_outcome: None,
             activity: Activity::Idle,
             status: StatusInfo::default(),

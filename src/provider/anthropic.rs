@@ -24,9 +24,10 @@ use super::{BoxFuture, Completion, ModelRequest, Provider, ProviderError, Stream
 
 pub const DEFAULT_BASE_URL: &str = "https://api.anthropic.com";
 pub const API_VERSION: &str = "2023-06-01";
-/// How long a stream may stay silent before it is treated as dropped. The API sends `ping`
-/// events while the model thinks, so two minutes of silence means the connection is gone.
-pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long the server may stay silent (before the response headers, and between two pieces
+/// of the stream) before the connection is treated as dead and the request retried. The API
+/// sends `ping` events while the model thinks, so 90 seconds of silence means it is gone.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Credentials. `Debug` never prints the secret.
@@ -104,6 +105,33 @@ impl AnthropicProvider {
         format!("{}/v1/messages", self.config.base_url.trim_end_matches('/'))
     }
 
+    /// The server, for messages: scheme, host and port, never credentials.
+    fn place(&self) -> String {
+        reqwest::Url::parse(&self.endpoint()).map(|u| place(&u)).unwrap_or_else(|_| "the server".into())
+    }
+
+    /// A network error from reqwest, naming the server.
+    fn network(&self, e: &reqwest::Error, partial: bool) -> ProviderError {
+        ProviderError::Network { message: describe_reqwest_error(e, &self.place()), partial }
+    }
+
+    /// The response's whole body, within the idle timeout.
+    async fn body_text(&self, response: reqwest::Response) -> Result<String, ProviderError> {
+        match tokio::time::timeout(self.config.idle_timeout, response.text()).await {
+            Ok(text) => text.map_err(|e| self.network(&e, false)),
+            Err(_) => Err(self.silent(false)),
+        }
+    }
+
+    /// The error for a server that went silent for the idle timeout.
+    fn silent(&self, partial: bool) -> ProviderError {
+        let what = if partial { "sent nothing more" } else { "sent no answer" };
+        let t = self.config.idle_timeout;
+        let waited =
+            if t < Duration::from_secs(1) { format!("{} ms", t.as_millis()) } else { format!("{}s", t.as_secs()) };
+        ProviderError::Network { message: format!("{} {what} for {waited}", self.place()), partial }
+    }
+
     async fn attempt(
         &self,
         body: &Value,
@@ -124,31 +152,29 @@ impl AnthropicProvider {
             Auth::ApiKey(key) => req.header("x-api-key", key),
             Auth::BearerToken(token) => req.bearer_auth(token),
         };
-        let response = req
-            .json(body)
-            .send()
-            .await
-            .map_err(|e| ProviderError::Network { message: describe_reqwest_error(&e), partial: false })?;
+        // A server that accepts the connection and never answers is given up on like a
+        // silent stream.
+        let response = match tokio::time::timeout(self.config.idle_timeout, req.json(body).send()).await {
+            Ok(sent) => sent.map_err(|e| self.network(&e, false))?,
+            Err(_) => return Err(self.silent(false)),
+        };
 
         let status = response.status().as_u16();
         if !(200..300).contains(&status) {
             let retry_after = parse_retry_after(response.headers());
             let content_type = content_type(&response);
-            let text = response.text().await.unwrap_or_default();
+            let text = self.body_text(response).await.unwrap_or_default();
             return Err(http_error(status, &content_type, &text, retry_after));
         }
 
         let content_type = content_type(&response);
         if content_type.starts_with("application/json") {
             // A server (or proxy) that ignored `stream: true` and answered the whole message.
-            let text = response
-                .text()
-                .await
-                .map_err(|e| ProviderError::Network { message: describe_reqwest_error(&e), partial: false })?;
+            let text = self.body_text(response).await?;
             return completion_from_json(&text, events);
         }
         if !content_type.is_empty() && !content_type.starts_with("text/event-stream") {
-            let text = response.text().await.unwrap_or_default();
+            let text = self.body_text(response).await.unwrap_or_default();
             return Err(ProviderError::Protocol(format!(
                 "expected an event stream, got {content_type}: {}",
                 snippet(&text)
@@ -161,29 +187,32 @@ impl AnthropicProvider {
         loop {
             let next = tokio::time::timeout(self.config.idle_timeout, body.next()).await;
             let chunk = match next {
-                Err(_) => {
-                    return Err(ProviderError::Network {
-                        message: format!(
-                            "no data for {}s; the stream was given up",
-                            self.config.idle_timeout.as_secs()
-                        ),
-                        partial: assembler.has_content(),
-                    });
-                }
+                Err(_) => return Err(self.silent(assembler.has_content())),
                 Ok(None) => break,
-                Ok(Some(Err(e))) => {
-                    return Err(ProviderError::Network {
-                        message: describe_reqwest_error(&e),
-                        partial: assembler.has_content(),
-                    });
-                }
+                Ok(Some(Err(e))) => return Err(self.network(&e, assembler.has_content())),
                 Ok(Some(Ok(chunk))) => chunk,
             };
             for event in decoder.feed(&chunk) {
-                assembler.handle(event.event.as_deref(), &event.data, events)?;
+                // An event that cannot be read is a fault of the transport as much as of the
+                // server: worth another try.
+                assembler.handle(event.event.as_deref(), &event.data, events).map_err(|e| match e {
+                    ProviderError::Protocol(message) => {
+                        ProviderError::Malformed { message, partial: assembler.has_content() }
+                    }
+                    other => other,
+                })?;
                 if assembler.is_done() {
                     return assembler.finish();
                 }
+            }
+            if decoder.overflowed() {
+                return Err(ProviderError::Malformed {
+                    message: format!(
+                        "one event was longer than {} MiB; the stream was given up",
+                        super::sse::MAX_EVENT_BYTES >> 20
+                    ),
+                    partial: assembler.has_content(),
+                });
             }
         }
         decoder.finish();
@@ -212,21 +241,17 @@ impl Provider for AnthropicProvider {
             let policy = self.config.retry;
             let mut attempt = 0;
             loop {
-                match self.attempt(&body, &events).await {
+                let error = match self.attempt(&body, &events).await {
                     Ok(done) => return Ok(done),
-                    Err(error) if error.is_retryable() && attempt < policy.max_retries => {
-                        attempt += 1;
-                        let delay = policy.delay(attempt, error.retry_after());
-                        let _ = events.send(StreamEvent::Retrying {
-                            attempt,
-                            max_retries: policy.max_retries,
-                            delay,
-                            error,
-                        });
-                        tokio::time::sleep(delay).await;
-                    }
-                    Err(error) => return Err(error),
-                }
+                    Err(error) => error,
+                };
+                let delay = match policy.delay(attempt + 1, error.retry_after()) {
+                    Some(delay) if error.is_retryable() && attempt < policy.max_retries => delay,
+                    _ => return Err(error.with_retry_hint()),
+                };
+                attempt += 1;
+                let _ = events.send(StreamEvent::Retrying { attempt, max_retries: policy.max_retries, delay, error });
+                tokio::time::sleep(delay).await;
             }
         })
     }
@@ -241,15 +266,25 @@ fn content_type(response: &reqwest::Response) -> String {
         .to_ascii_lowercase()
 }
 
+/// Scheme, host and port of `url`: where a request went, without credentials.
+fn place(url: &reqwest::Url) -> String {
+    let host = url.host_str().unwrap_or("?");
+    match url.port() {
+        Some(port) => format!("{}://{host}:{port}", url.scheme()),
+        None => format!("{}://{host}", url.scheme()),
+    }
+}
+
 /// reqwest's Display hides the cause ("error sending request"); the innermost cause says what
-/// happened ("Connection refused"), so that is what the user reads, with where it happened.
-fn describe_reqwest_error(e: &reqwest::Error) -> String {
+/// happened ("Connection refused"), so that is what the user reads, with where it happened
+/// (`fallback` when the error does not say: a body that broke off names no URL).
+fn describe_reqwest_error(e: &reqwest::Error, fallback: &str) -> String {
     let mut root: &dyn std::error::Error = e;
     while let Some(s) = root.source() {
         root = s;
     }
     let cause = root.to_string();
-    let place = e.url().map(|u| format!("{}://{}", u.scheme(), u.authority())).unwrap_or_default();
+    let place = e.url().map(place).unwrap_or_else(|| fallback.to_string());
     if e.is_connect() {
         return format!("cannot connect to {place}: {cause}");
     }

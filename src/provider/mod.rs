@@ -229,6 +229,8 @@ pub enum ProviderError {
     Network { message: String, partial: bool },
     /// The server sent an `error` event in the stream.
     Stream { kind: String, message: String, partial: bool },
+    /// An event in the stream could not be read (bad JSON, a line beyond the size bound).
+    Malformed { message: String, partial: bool },
     /// The server's answer could not be understood.
     Protocol(String),
 }
@@ -273,20 +275,53 @@ impl ProviderError {
                 "invalid_request_error" => ErrorKind::BadRequest,
                 _ => ErrorKind::Server,
             },
-            ProviderError::Protocol(_) => ErrorKind::Protocol,
+            ProviderError::Protocol(_) | ProviderError::Malformed { .. } => ErrorKind::Protocol,
         }
     }
 
-    /// Whether trying the same request again may succeed: transient statuses, and failures
-    /// that happened before any content reached the user.
+    /// Whether trying the same request again may succeed: transient statuses, a connection
+    /// that failed or broke, a transient error event, a malformed event. A request has no
+    /// effect but its answer, so one that broke mid-answer is retried too (what streamed of it
+    /// is discarded: see [`ProviderError::partial`]).
     pub fn is_retryable(&self) -> bool {
         match self {
             ProviderError::Http { status, .. } => retry::is_retryable_status(*status),
-            ProviderError::Network { partial, .. } => !partial,
-            ProviderError::Stream { kind, partial, .. } => {
-                !partial && matches!(kind.as_str(), "overloaded_error" | "api_error" | "rate_limit_error")
+            ProviderError::Network { .. } | ProviderError::Malformed { .. } => true,
+            ProviderError::Stream { kind, .. } => {
+                matches!(kind.as_str(), "overloaded_error" | "api_error" | "rate_limit_error")
             }
             ProviderError::MissingCredentials(_) | ProviderError::Protocol(_) => false,
+        }
+    }
+
+    /// Whether part of an answer had streamed when this happened.
+    pub fn partial(&self) -> bool {
+        match self {
+            ProviderError::Network { partial, .. }
+            | ProviderError::Stream { partial, .. }
+            | ProviderError::Malformed { partial, .. } => *partial,
+            _ => false,
+        }
+    }
+
+    /// The error as the last word: a server-given wait (of a second or more) says when to try
+    /// again.
+    pub fn with_retry_hint(self) -> ProviderError {
+        match self {
+            // Under a second, "try again after" would be now.
+            ProviderError::Http { status, kind, mut message, retry_after: Some(after) }
+                if after >= Duration::from_secs(1) =>
+            {
+                let at = chrono::Local::now() + chrono::Duration::milliseconds(after.as_millis() as i64);
+                let hint = format!(
+                    "the server asks to wait {}s: try again after {}",
+                    after.as_secs_f64().ceil() as u64,
+                    at.format("%H:%M:%S")
+                );
+                message = if message.is_empty() { hint } else { format!("{message}; {hint}") };
+                ProviderError::Http { status, kind, message, retry_after: Some(after) }
+            }
+            other => other,
         }
     }
 
@@ -345,6 +380,7 @@ impl fmt::Display for Unredacted<'_> {
             }
             ProviderError::Stream { kind, message, .. } => write!(f, "model stream error ({kind}): {message}"),
             ProviderError::Protocol(message) => write!(f, "unexpected answer from the server: {message}"),
+            ProviderError::Malformed { message, .. } => write!(f, "the server sent a malformed event: {message}"),
         }
     }
 }

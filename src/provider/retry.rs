@@ -1,9 +1,11 @@
 //! Retry and backoff policy for model calls.
 //!
-//! Transient failures (408, 409, 429, 5xx overload statuses, and a connection that failed
-//! before any content arrived) are retried with exponential backoff and full jitter. A
-//! `retry-after` (seconds) or `retry-after-ms` header from the server takes precedence over the
-//! computed delay, capped so a confused server cannot park the agent for an hour.
+//! Transient failures (408, 409, 429, 5xx overload statuses, a connection that failed or a
+//! stream that broke or ended early, a malformed event) are retried with exponential backoff
+//! and jitter. A `retry-after` (seconds) or `retry-after-ms` header from the server is
+//! honoured as given: the retry never lands inside the window the server asked to be left
+//! alone for. A wait longer than [`MAX_RETRY_AFTER`] is not waited out; the error says when to
+//! try again instead.
 
 use std::time::Duration;
 
@@ -13,8 +15,9 @@ pub const DEFAULT_MAX_RETRIES: u32 = 2;
 pub const DEFAULT_BASE_DELAY: Duration = Duration::from_millis(500);
 /// Upper bound of a computed (not server-given) delay.
 pub const DEFAULT_MAX_DELAY: Duration = Duration::from_secs(8);
-/// Upper bound of a server-given delay. Longer waits are better surfaced as an error.
-pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+/// Longest server-given delay waited out. Longer waits are surfaced as an error that says
+/// when to try again.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
 
 /// Statuses worth retrying: timeouts, conflicts, rate limits, server and gateway errors, and
 /// Anthropic's 529 "overloaded".
@@ -37,18 +40,20 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// The wait before retry number `attempt` (1-based). A server-given delay wins (capped at
-    /// [`MAX_RETRY_AFTER`]); otherwise `base * 2^(attempt-1)` capped at `max_delay`, with
-    /// jitter between half and all of it so that many clients do not retry in step.
-    pub fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+    /// The wait before retry number `attempt` (1-based), or `None` when the server asked for a
+    /// longer wait than [`MAX_RETRY_AFTER`]. A server-given delay wins, never shortened (a
+    /// little is added, so that the retry lands after the window, not on its edge); otherwise
+    /// `base * 2^(attempt-1)` capped at `max_delay`, with jitter between half and all of it so
+    /// that many clients do not retry in step.
+    pub fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Option<Duration> {
         if let Some(after) = retry_after {
-            return after.min(MAX_RETRY_AFTER);
+            return (after <= MAX_RETRY_AFTER).then(|| after + Duration::from_millis(fastrand::u64(50..=250)));
         }
         let exp = attempt.saturating_sub(1).min(16);
         let full = self.base_delay.saturating_mul(1u32 << exp).min(self.max_delay);
         let half = full / 2;
         let jitter = fastrand::u64(0..=half.as_millis() as u64);
-        half + Duration::from_millis(jitter)
+        Some(half + Duration::from_millis(jitter))
     }
 }
 
@@ -90,16 +95,19 @@ mod tests {
         let p = RetryPolicy::default();
         for attempt in 1..10 {
             let full = p.base_delay.saturating_mul(1 << (attempt - 1)).min(p.max_delay);
-            let d = p.delay(attempt, None);
+            let d = p.delay(attempt, None).unwrap();
             assert!(d >= full / 2 && d <= full, "attempt {attempt}: {d:?} vs {full:?}");
         }
     }
 
     #[test]
-    fn server_delay_wins_but_is_capped() {
+    fn server_delay_is_honoured_or_not_waited_out() {
         let p = RetryPolicy::default();
-        assert_eq!(p.delay(1, Some(Duration::from_secs(3))), Duration::from_secs(3));
-        assert_eq!(p.delay(1, Some(Duration::from_secs(3600))), MAX_RETRY_AFTER);
+        for after in [3, 75, 300] {
+            let d = p.delay(1, Some(Duration::from_secs(after))).unwrap();
+            assert!(d > Duration::from_secs(after) && d < Duration::from_secs(after + 1), "{after}: {d:?}");
+        }
+        assert_eq!(p.delay(1, Some(Duration::from_secs(3600))), None);
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! A [`Scenario`] lists, per expected model call, the [`Reply`]: streamed content blocks (text,
 //! thinking, tool calls whose JSON input arrives in chunks), usage, the stop reason, and the
 //! failures a real server produces (an HTTP error status with `retry-after`, an `error` event
-//! mid-stream, a dropped connection, slow deltas, a non-JSON body). The same file drives the
+//! mid-stream, a dropped connection, a stream that ends early, a server that never answers,
+//! slow deltas, a non-JSON body). The same file drives the
 //! mock HTTP server in `tests/support` and [`ScriptedProvider`], which the offline demo uses.
 //! Both turn a reply into Anthropic stream events with [`Reply::stream_events`], and the
 //! scripted provider decodes them with the real [`MessageAssembler`], so the demo exercises
@@ -108,6 +109,13 @@ pub struct Reply {
     /// Close the connection after this many events, without finishing the message.
     #[serde(default)]
     pub drop_after: Option<usize>,
+    /// End the body cleanly after this many events, without finishing the message (a server
+    /// that stopped early).
+    #[serde(default)]
+    pub end_after: Option<usize>,
+    /// Accept the request and never answer (not even the status line).
+    #[serde(default)]
+    pub stall: bool,
     #[serde(default)]
     pub error_event: Option<StreamErrorScript>,
     #[serde(default)]
@@ -313,12 +321,18 @@ impl Provider for ScriptedProvider {
                     retry_after: reply.retry_after.map(Duration::from_secs_f64),
                 });
             }
+            if reply.stall {
+                return Err(ProviderError::Network {
+                    message: "the scripted server never answered".into(),
+                    partial: false,
+                });
+            }
             let delay = Duration::from_secs_f64(reply.delay_ms as f64 * self.pace / 1000.0);
             let mut assembler = MessageAssembler::new();
             for (n, (name, data)) in
                 reply.stream_events(&format!("msg_scripted_{index}"), &request.model).into_iter().enumerate()
             {
-                if reply.drop_after == Some(n) {
+                if reply.drop_after == Some(n) || reply.end_after == Some(n) {
                     return Err(ProviderError::Network {
                         message: "the scripted connection dropped".into(),
                         partial: assembler.has_content(),

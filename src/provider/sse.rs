@@ -3,7 +3,14 @@
 //! [`SseDecoder`] takes the body as it arrives, in chunks split anywhere (inside a line, inside
 //! a UTF-8 sequence), and yields whole events. It follows the WHATWG rules that matter for model
 //! APIs: lines end in LF, CRLF or CR; `event:` names the event; several `data:` lines are joined
-//! with LF; lines starting with `:` are comments; a blank line dispatches the event.
+//! with LF; lines starting with `:` are comments; a blank line dispatches the event. One event
+//! (its lines together) is bounded by [`MAX_EVENT_BYTES`]: a server that sends an endless line
+//! makes the decoder stop buffering and report it ([`SseDecoder::overflowed`]), not fill
+//! memory.
+
+/// Most bytes of one event. Model API events are small (a delta, a usage update); 16 MiB is
+/// far above any of them.
+pub const MAX_EVENT_BYTES: usize = 16 << 20;
 
 /// One decoded event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +29,11 @@ pub struct SseDecoder {
     has_data: bool,
     /// A CR ended the previous chunk; a LF at the start of the next one belongs to it.
     pending_cr: bool,
+    /// Bytes of `buf` already searched for a line end.
+    scanned: usize,
+    /// Bytes of the event being read so far (its `data` lines).
+    event_bytes: usize,
+    overflowed: bool,
 }
 
 impl SseDecoder {
@@ -29,9 +41,17 @@ impl SseDecoder {
         Self::default()
     }
 
+    /// Whether an event grew past [`MAX_EVENT_BYTES`]. The decoder then takes nothing more.
+    pub fn overflowed(&self) -> bool {
+        self.overflowed
+    }
+
     /// Feeds a chunk and returns the events it completed, in order.
     pub fn feed(&mut self, chunk: &[u8]) -> Vec<SseEvent> {
         let mut out = Vec::new();
+        if self.overflowed {
+            return out;
+        }
         let mut chunk = chunk;
         if self.pending_cr {
             self.pending_cr = false;
@@ -41,7 +61,8 @@ impl SseDecoder {
         }
         self.buf.extend_from_slice(chunk);
         let mut start = 0;
-        let mut i = 0;
+        // A long line arrives in many chunks: search only what is new.
+        let mut i = self.scanned;
         while i < self.buf.len() {
             let b = self.buf[i];
             if b == b'\n' || b == b'\r' {
@@ -64,6 +85,12 @@ impl SseDecoder {
             }
         }
         self.buf.drain(..start);
+        self.scanned = self.buf.len();
+        if self.buf.len() + self.event_bytes > MAX_EVENT_BYTES {
+            self.overflowed = true;
+            self.buf = Vec::new();
+            self.data = Vec::new();
+        }
         out
     }
 
@@ -72,6 +99,8 @@ impl SseDecoder {
     pub fn finish(&mut self) -> bool {
         let torn = !self.buf.is_empty() || self.has_data;
         self.buf.clear();
+        self.scanned = 0;
+        self.event_bytes = 0;
         self.data.clear();
         self.event = None;
         self.has_data = false;
@@ -86,6 +115,7 @@ impl SseDecoder {
             self.event = None;
             self.data.clear();
             self.has_data = false;
+            self.event_bytes = 0;
             return;
         }
         if line[0] == b':' {
@@ -102,6 +132,11 @@ impl SseDecoder {
         match field {
             "event" => self.event = Some(value.to_string()),
             "data" => {
+                self.event_bytes += value.len() + 1;
+                if self.event_bytes > MAX_EVENT_BYTES {
+                    self.overflowed = true;
+                    return;
+                }
                 self.data.push(value.to_string());
                 self.has_data = true;
             }
@@ -144,6 +179,30 @@ mod tests {
         assert_eq!(out.len(), 2);
         assert_eq!(out[0].data, "x");
         assert_eq!(out[1].data, "y");
+    }
+
+    /// An endless line, or an event of endless data lines, stops the decoder at the bound
+    /// instead of filling memory; smaller ones go through.
+    #[test]
+    fn an_oversized_event_is_refused() {
+        let mut d = SseDecoder::new();
+        d.feed(b"data: ");
+        let chunk = vec![b'x'; 1 << 20];
+        for _ in 0..17 {
+            assert!(d.feed(&chunk).is_empty());
+        }
+        assert!(d.overflowed());
+        assert!(d.buf.capacity() < 1 << 20, "the buffer was let go");
+        let mut d = SseDecoder::new();
+        let line = format!("data: {}\n", "y".repeat(1 << 20));
+        for _ in 0..17 {
+            d.feed(line.as_bytes());
+        }
+        assert!(d.overflowed());
+        let mut d = SseDecoder::new();
+        let big = format!("data: {}\n\n", "z".repeat(4 << 20));
+        assert_eq!(d.feed(big.as_bytes()).len(), 1);
+        assert!(!d.overflowed());
     }
 
     #[test]

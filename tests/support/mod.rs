@@ -230,6 +230,11 @@ async fn handle(
         }
     }
     let delay = Duration::from_millis(reply.delay_ms);
+    if reply.stall {
+        // Hold the connection open and say nothing, until the client gives up.
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+        return Ok(());
+    }
     if let Some(raw) = &reply.raw_body {
         tokio::time::sleep(delay).await;
         let ct = reply.content_type.clone().unwrap_or_else(|| "text/html".into());
@@ -258,6 +263,10 @@ async fn handle(
             // Cut the connection mid-body: no terminating chunk.
             stream.flush().await?;
             return stream.shutdown().await;
+        }
+        if reply.end_after == Some(n) {
+            // End the body properly, with the message unfinished.
+            break;
         }
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
@@ -314,6 +323,11 @@ use claw_tui::tools::{Registry, ToolEnv, Workspace};
 pub const SECRET: &str = "sk-ant-test-0123456789-very-secret";
 
 pub fn provider(url: &str) -> AnthropicProvider {
+    provider_with(url, Duration::from_secs(10))
+}
+
+/// The test provider with its own idle timeout (a silent server is given up on after it).
+pub fn provider_with(url: &str, idle_timeout: Duration) -> AnthropicProvider {
     AnthropicProvider::new(AnthropicConfig {
         base_url: url.to_string(),
         auth: Some(Auth::ApiKey(SECRET.into())),
@@ -322,7 +336,7 @@ pub fn provider(url: &str) -> AnthropicProvider {
             base_delay: Duration::from_millis(5),
             max_delay: Duration::from_millis(20),
         },
-        idle_timeout: Duration::from_secs(10),
+        idle_timeout,
     })
     .unwrap()
 }
@@ -335,6 +349,7 @@ pub struct AgentOptions {
     pub session: Option<SessionWriter>,
     pub history: Vec<claw_tui::provider::Message>,
     pub compact_threshold: f64,
+    pub idle_timeout: Duration,
 }
 
 impl Default for AgentOptions {
@@ -346,6 +361,7 @@ impl Default for AgentOptions {
             session: None,
             history: Vec::new(),
             compact_threshold: claw_tui::agent::DEFAULT_COMPACT_THRESHOLD,
+            idle_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -372,7 +388,7 @@ pub fn spawn_agent(url: &str, dir: &Path, opts: AgentOptions) -> AgentHandle {
         compact_threshold: opts.compact_threshold,
         prices: Default::default(),
     };
-    agent::spawn(config, Arc::new(provider(url)), Registry::builtin(), Arc::new(env))
+    agent::spawn(config, Arc::new(provider_with(url, opts.idle_timeout)), Registry::builtin(), Arc::new(env))
 }
 
 /// Reads events until the turn finishes (10 s at most).

@@ -26,6 +26,22 @@ pub(super) fn finish_streaming(state: &mut State) {
     }
 }
 
+/// Takes back what streamed of a model call that is being retried: its thinking and text
+/// cells (the retry's notice says so).
+fn discard_streaming(state: &mut State) {
+    if let Some(from) = state.streamed_from.take() {
+        let cells = &mut state.transcript.cells;
+        let keep = (from..cells.len())
+            .rev()
+            .find(|&i| !matches!(cells[i].kind, CellKind::Assistant { .. } | CellKind::Thinking { .. }))
+            .map_or(from, |i| i + 1);
+        cells.truncate(keep);
+        if state.transcript.selected.is_some_and(|i| i >= cells.len()) {
+            state.transcript.selected = cells.len().checked_sub(1);
+        }
+    }
+}
+
 /// Appends streamed text to the answer (or thinking) cell being streamed, or starts one.
 fn stream_into(state: &mut State, thinking: bool, text: String) {
     let text = crate::sanitize::visible_owned(text);
@@ -38,6 +54,7 @@ fn stream_into(state: &mut State, thinking: bool, text: String) {
         }
         None => {
             finish_streaming(state);
+            state.streamed_from.get_or_insert(state.transcript.cells.len());
             let kind = if thinking {
                 CellKind::Thinking { text, streaming: true }
             } else {
@@ -69,7 +86,11 @@ pub(super) fn on_agent(state: &mut State, ev: AgentEvent, fx: &mut Vec<Effect>) 
             state.activity = Activity::Thinking;
             stream_into(state, true, text);
         }
-        AgentEvent::AssistantMessage { .. } => finish_streaming(state),
+        AgentEvent::AssistantMessage { .. } => {
+            state.streamed_from = None;
+            finish_streaming(state);
+        }
+        AgentEvent::AnswerDiscarded { .. } => discard_streaming(state),
         ev @ (AgentEvent::ToolCallStarted { .. }
         | AgentEvent::ToolProgress { .. }
         | AgentEvent::ApprovalRequested { .. }
@@ -123,6 +144,7 @@ fn turn_started(state: &mut State, turn_id: u64) {
         cell.turn = Some(turn_id);
     }
     state.turn_running = true;
+    state.streamed_from = None;
     state.activity = Activity::Thinking;
     state.cost.turn_base = state.cost.session;
     state.cost.turn_base_cost = state.cost.session_cost;
@@ -132,6 +154,7 @@ fn turn_started(state: &mut State, turn_id: u64) {
 
 fn turn_finished(state: &mut State, outcome: TurnOutcome, fx: &mut Vec<Effect>) {
     finish_streaming(state);
+    state.streamed_from = None;
     state.turn_running = false;
     state.last_outcome = Some(outcome);
     state.activity = Activity::Idle;
