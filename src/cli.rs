@@ -15,6 +15,10 @@ pub enum OutputFormat {
     StreamJson,
 }
 
+fn parse_sandbox(s: &str) -> Result<crate::sandbox::SandboxMode, String> {
+    s.parse()
+}
+
 fn parse_mode(s: &str) -> Result<PermissionMode, String> {
     s.parse()
 }
@@ -55,6 +59,11 @@ pub struct Cli {
     /// danger-full-access.
     #[arg(long, value_parser = parse_mode)]
     pub permission_mode: Option<PermissionMode>,
+
+    /// What commands may do once they run: off, workspace (writes only in the workspace, temp
+    /// and build caches; the default where the system can) or strict (that, and no network).
+    #[arg(long, value_name = "MODE", value_parser = parse_sandbox)]
+    pub sandbox: Option<crate::sandbox::SandboxMode>,
 
     /// Tools allowed without asking: "Bash(git status)", "Bash(cargo test:*)", "Edit". One
     /// value per flag (several rules inside it separated by commas or spaces); repeat the flag

@@ -16,6 +16,7 @@ pub mod files;
 pub mod headless;
 pub mod permission;
 pub mod provider;
+pub mod sandbox;
 pub mod sanitize;
 pub mod session;
 pub mod setup;

@@ -81,6 +81,8 @@ pub fn build(
     let mut env = ToolEnv::new(workspace.clone());
     let max = crate::tools::bash::MAX_TIMEOUT.as_secs();
     env.bash_default_timeout = Duration::from_secs(effective.bash_timeout_secs.value.clamp(1, max));
+    env.sandbox =
+        crate::sandbox::Sandbox::new(effective.sandbox_mode.value, &workspace.root, &effective.sandbox_writable.value);
     let prices = prices(&effective);
     let env = Arc::new(env);
     let registry = Registry::builtin();

@@ -523,3 +523,27 @@ fn the_bell_rings_when_a_turn_ends_unfocused() {
     let fx = agent(&mut s, AgentEvent::TurnFinished { turn_id: 3, outcome: TurnOutcome::EndTurn });
     assert!(!fx.contains(&Effect::Bell), "notifications = \"off\"");
 }
+
+/// /status says which sandbox is in force, as the agent reported it when it started.
+#[test]
+fn status_names_the_sandbox() {
+    let mut s = state("dark");
+    agent(
+        &mut s,
+        AgentEvent::SessionStarted {
+            session_id: "abc".into(),
+            session_file: None,
+            model: "claude-sonnet-4-5".into(),
+            provider: "anthropic".into(),
+            cwd: "/work".into(),
+            tools: vec![],
+            permission_mode: PermissionMode::WorkspaceWrite,
+            instruction_files: vec![],
+            sandbox: "workspace (Landlock ABI 7): writes only in the workspace, temp and build caches".into(),
+        },
+    );
+    type_text(&mut s, "/status");
+    keys(&mut s, &["enter"]);
+    let last = notices(&s).pop().unwrap();
+    assert!(last.contains("sandbox workspace (Landlock ABI 7): writes only in the workspace"), "{last}");
+}

@@ -134,6 +134,9 @@ pub enum AgentEvent {
         tools: Vec<String>,
         permission_mode: PermissionMode,
         instruction_files: Vec<InstructionFile>,
+        /// What commands may do once they run ([`crate::sandbox::Sandbox::describe`]).
+        #[serde(default)]
+        sandbox: String,
     },
     TurnStarted {
         turn_id: u64,
@@ -395,6 +398,7 @@ impl Agent {
             tools: self.registry.names().map(str::to_string).collect(),
             permission_mode: self.config.policy.mode,
             instruction_files: self.config.instruction_files.clone(),
+            sandbox: self.env.sandbox.describe(),
         });
         for f in self.config.instruction_files.clone() {
             if let Some(kept) = f.truncated_to {

@@ -98,6 +98,7 @@ impl Replay {
                 tools: Vec::new(),
                 permission_mode: Default::default(),
                 instruction_files: Vec::new(),
+                sandbox: String::new(),
             }),
             Record::Message { message, .. } if message.role == Role::User => self.prompt(message),
             Record::Message { message, .. } => self.answer(&message),

@@ -416,6 +416,8 @@ pub struct StatusInfo {
     pub session_id: String,
     pub session_file: Option<PathBuf>,
     pub title: Option<String>,
+    /// What commands may do once they run, in a line.
+    pub sandbox: String,
 }
 
 /// Which part of the screen gets keys when no modal is open.

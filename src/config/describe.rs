@@ -20,11 +20,12 @@ pub fn describe(cli: &Cli, cwd: &Path) -> (String, Vec<Problem>) {
     let mut problems = effective.problems.clone();
     problems.extend(theme_problems);
     problems.extend(keymap_problems);
-    (report(&effective, &problems), problems)
+    let sandbox = crate::sandbox::Sandbox::new(effective.sandbox_mode.value, &root, &effective.sandbox_writable.value);
+    (report(&effective, &sandbox, &problems), problems)
 }
 
-/// The text of the report: values, credentials, files, problems.
-pub fn report(e: &Effective, problems: &[Problem]) -> String {
+/// The text of the report: values, credentials, the sandbox in force, files, problems.
+pub fn report(e: &Effective, sandbox: &crate::sandbox::Sandbox, problems: &[Problem]) -> String {
     let rows = rows(e);
     let width = rows.iter().map(|(k, v, _)| k.len() + v.len() + 3).max().unwrap_or(0).min(72);
     let mut out = String::new();
@@ -36,6 +37,11 @@ pub fn report(e: &Effective, problems: &[Problem]) -> String {
         Some(var) => format!("# credentials: {var} is set (its value is never shown)\n"),
         None => "# credentials: none (set ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN)\n".to_string(),
     });
+    out.push_str(&format!("# sandbox: {}\n", sandbox.describe()));
+    if sandbox.active() {
+        let places: Vec<String> = sandbox.writable.iter().map(|p| p.display().to_string()).collect();
+        out.push_str(&format!("#   writable: {}\n", places.join(", ")));
+    }
     out.push_str(match e.trust {
         super::trust::Trust::Trusted => "# this folder is trusted: its own settings apply\n",
         super::trust::Trust::Untrusted => {
@@ -114,6 +120,8 @@ fn rows(e: &Effective) -> Vec<(String, String, String)> {
         plain("ui.sidebar_min_width", u.sidebar_min_width.value.to_string(), &u.sidebar_min_width.source),
         plain("notifications", q(if u.bell.value { "bell" } else { "off" }), &u.bell.source),
         plain("bash.timeout_secs", e.bash_timeout_secs.value.to_string(), &e.bash_timeout_secs.source),
+        plain("sandbox.mode", q(&e.sandbox_mode.value.to_string()), &e.sandbox_mode.source),
+        plain("sandbox.writable", format!("{:?}", e.sandbox_writable.value), &e.sandbox_writable.source),
     ]);
     for price in &e.prices {
         let (prefix, p) = &price.value;

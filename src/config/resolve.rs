@@ -224,6 +224,9 @@ pub struct Effective {
     pub allow: Vec<Sourced<String>>,
     pub deny: Vec<Sourced<String>>,
     pub bash_timeout_secs: Sourced<u64>,
+    pub sandbox_mode: Sourced<crate::sandbox::SandboxMode>,
+    /// Folders commands may write besides the built-in ones.
+    pub sandbox_writable: Sourced<Vec<String>>,
     pub ui: UiEffective,
     /// Price overrides by model-id prefix.
     pub prices: Vec<Sourced<(String, PriceSettings)>>,
@@ -292,6 +295,12 @@ pub fn resolve(cli: &Cli, env: &Env, loaded: &Loaded, files: &[(Layer, PathBuf)]
             "bash.timeout_secs",
             loaded,
         ),
+        sandbox_mode: sandbox_mode(cli, loaded, &mut problems),
+        sandbox_writable: Sourced::default_value(Vec::new()).file(
+            s.sandbox.writable.clone(),
+            "sandbox.writable",
+            loaded,
+        ),
         ui: ui(loaded, &mut problems),
         prices: s
             .prices
@@ -346,6 +355,10 @@ fn withhold(loaded: &Loaded, trust: Trust) -> (Loaded, Vec<Withheld>) {
                 format!("{:?}", std::mem::replace(&mut s.provider.base_url, u.provider.base_url.clone()))
             }
             "keymap" => format!("{:?}", std::mem::replace(&mut s.keymap, u.keymap.clone())),
+            "sandbox.mode" => format!("{:?}", std::mem::replace(&mut s.sandbox.mode, u.sandbox.mode.clone())),
+            "sandbox.writable" => {
+                format!("{:?}", std::mem::replace(&mut s.sandbox.writable, u.sandbox.writable.clone()))
+            }
             _ => continue,
         };
         let value = value.trim_start_matches("Some(").trim_end_matches(')').to_string();
@@ -382,6 +395,27 @@ fn permission_mode(cli: &Cli, env: &Env, loaded: &Loaded, problems: &mut Vec<Pro
         }
     }
     mode.flag(cli.permission_mode, "--permission-mode")
+}
+
+/// The sandbox mode: file < `--sandbox`. A value that does not parse is reported and the
+/// default applies.
+fn sandbox_mode(cli: &Cli, loaded: &Loaded, problems: &mut Vec<Problem>) -> Sourced<crate::sandbox::SandboxMode> {
+    let from_file = match loaded.settings.sandbox.mode.as_deref().map(str::parse) {
+        Some(Ok(m)) => Some(m),
+        Some(Err(e)) => {
+            problems.push(match loaded.sources.get("sandbox.mode").cloned().unwrap_or_default() {
+                Source::File { path, .. } => {
+                    let text = std::fs::read_to_string(&path).unwrap_or_default();
+                    let (line, col) = super::problem::locate_key(&text, Some("sandbox"), "mode");
+                    Problem::at(line, col, format!("sandbox.mode: {e}; the default applies")).in_file(&path)
+                }
+                _ => Problem::general(format!("config: {e}")),
+            });
+            None
+        }
+        None => None,
+    };
+    Sourced::default_value(Default::default()).file(from_file, "sandbox.mode", loaded).flag(cli.sandbox, "--sandbox")
 }
 
 /// `thinking_budget` and `compact_threshold`, with values the API or the agent cannot use

@@ -59,6 +59,16 @@ pub struct UiSettings {
     pub diff_wrap: Option<bool>,
 }
 
+/// `[sandbox]`: what commands may do once they run.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SandboxSettings {
+    /// off, workspace or strict.
+    pub mode: Option<String>,
+    /// Folders commands may write besides the workspace, temp and the build caches.
+    pub writable: Option<Vec<String>>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BashSettings {
@@ -88,6 +98,8 @@ pub struct Settings {
     pub permissions: PermissionSettings,
     #[serde(default)]
     pub bash: BashSettings,
+    #[serde(default)]
+    pub sandbox: SandboxSettings,
     #[serde(default)]
     pub ui: UiSettings,
     /// When a turn ends while the terminal is not focused: "bell" (the terminal's bell, which
@@ -191,7 +203,7 @@ pub fn load_files(files: &[(Layer, PathBuf)]) -> Loaded {
 }
 
 /// Tables whose entries are checked one by one (a bad entry does not take its siblings down).
-const SECTIONS: &[&str] = &["provider", "permissions", "bash", "prices", "ui", "trust"];
+const SECTIONS: &[&str] = &["provider", "permissions", "bash", "sandbox", "prices", "ui", "trust"];
 
 /// Keeps the entries of a file's table that are valid settings; returns them and, for each
 /// entry that is not, where it is and what is wrong.
@@ -285,6 +297,8 @@ pub const KNOWN_KEYS: &[&str] = &[
     "permissions.allow",
     "permissions.deny",
     "bash.timeout_secs",
+    "sandbox.mode",
+    "sandbox.writable",
     "ui.show_todos",
     "ui.show_sidebar",
     "ui.sidebar_min_width",

@@ -44,13 +44,17 @@ struct Input {
 pub struct Bash;
 
 /// Builds the shell command: `bash -c` (or `sh -c` where there is no bash), in `cwd`, in a new
-/// session (its own process group, no controlling terminal), stdin closed, output piped, with
-/// a plain-text-friendly environment and no secrets.
-pub fn shell_command(command: &str, cwd: &std::path::Path) -> Command {
+/// session (its own process group, no controlling terminal), in the sandbox, stdin closed,
+/// output piped, with a plain-text-friendly environment and no secrets.
+pub fn shell_command(
+    command: &str,
+    cwd: &std::path::Path,
+    sandbox: &crate::sandbox::Sandbox,
+) -> std::io::Result<Command> {
     let shell = if std::path::Path::new("/bin/bash").exists() { "/bin/bash" } else { "/bin/sh" };
-    let mut cmd = Command::new(shell);
-    cmd.arg("-c")
-        .arg(command)
+    let (program, args) = sandbox.program(shell, command);
+    let mut cmd = Command::new(program);
+    cmd.args(args)
         .current_dir(cwd)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -62,7 +66,8 @@ pub fn shell_command(command: &str, cwd: &std::path::Path) -> Command {
         .kill_on_drop(true);
     crate::child::new_session(&mut cmd);
     crate::child::scrub_async(&mut cmd);
-    cmd
+    sandbox.confine(&mut cmd)?;
+    Ok(cmd)
 }
 
 /// Stops a process group: SIGTERM, then SIGKILL after a grace period.
@@ -146,7 +151,7 @@ Set run_in_background for servers and long jobs, then read their output with bas
                 let (id, pid) = ctx
                     .env
                     .shells
-                    .spawn(&input.command, &cwd, &ctx.env.groups, ctx.env.spill_file("bash"))
+                    .spawn(&input.command, &cwd, &ctx.env.groups, ctx.env.spill_file("bash"), &ctx.env.sandbox)
                     .map_err(|e| format!("bash: cannot start the command: {e}"))?;
                 return Ok(ToolOutput::ok(format!(
                     "Started in the background as shell {id} (pid {pid}). Read its output with bash_output {{\"shell_id\": \"{id}\"}}; stop it with kill_shell."
@@ -154,8 +159,8 @@ Set run_in_background for servers and long jobs, then read their output with bas
             }
             let requested = input.timeout.map(|ms| Duration::from_millis(ms as u64));
             let timeout = requested.unwrap_or(ctx.env.bash_default_timeout).min(MAX_TIMEOUT);
-            let mut child = shell_command(&input.command, &cwd)
-                .spawn()
+            let mut child = shell_command(&input.command, &cwd, &ctx.env.sandbox)
+                .and_then(|mut c| c.spawn())
                 .map_err(|e| format!("bash: cannot start the shell: {e}"))?;
             // What the command leaves running (`server &`) is stopped with its agent at the
             // latest.
@@ -229,6 +234,12 @@ Set run_in_background for servers and long jobs, then read their output with bas
                     format!("{body}\n\nInterrupted by the user; the command was stopped.").trim_start().to_string(),
                 ),
             };
+            if out.is_error
+                && matches!(ending, Ending::Exited(_))
+                && let Some(note) = ctx.env.sandbox.explain_failure(&out.content)
+            {
+                out.content = format!("{}\n\n{note}", out.content);
+            }
             out.full_output = full;
             Ok(out)
         })

@@ -156,6 +156,8 @@ pub struct ToolEnv {
     pub shells: shells::Shells,
     /// Process groups the agent's commands started: stopped when the agent ends.
     pub groups: crate::child::Groups,
+    /// What commands may do once they run (off unless the setup says otherwise).
+    pub sandbox: crate::sandbox::Sandbox,
     pub reads: Mutex<HashMap<PathBuf, ReadStamp>>,
     /// What files were before the agent changed them, per turn.
     pub checkpoints: Mutex<crate::session::checkpoint::Checkpoints>,
@@ -179,6 +181,7 @@ impl ToolEnv {
             todos: Mutex::new(Vec::new()),
             shells: shells::Shells::default(),
             groups: Default::default(),
+            sandbox: Default::default(),
             reads: Mutex::new(HashMap::new()),
             checkpoints: Mutex::new(Default::default()),
             noticed: Mutex::new(HashMap::new()),

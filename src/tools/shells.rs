@@ -73,8 +73,9 @@ impl Shells {
         cwd: &Path,
         groups: &crate::child::Groups,
         log: Option<SpillFile>,
+        sandbox: &crate::sandbox::Sandbox,
     ) -> std::io::Result<(String, u32)> {
-        let mut child = shell_command(command, cwd).spawn()?;
+        let mut child = shell_command(command, cwd, sandbox)?.spawn()?;
         let pid = child.id().unwrap_or_default();
         groups.track(pid);
         let id = {

@@ -67,7 +67,10 @@ fn stream_into(state: &mut State, thinking: bool, text: String) {
 
 pub(super) fn on_agent(state: &mut State, ev: AgentEvent, fx: &mut Vec<Effect>) {
     match ev {
-        AgentEvent::SessionStarted { session_id, session_file, model, cwd, permission_mode, .. } => {
+        AgentEvent::SessionStarted { session_id, session_file, model, cwd, permission_mode, sandbox, .. } => {
+            if !sandbox.is_empty() {
+                state.status.sandbox = sandbox;
+            }
             if session_file.is_some() {
                 state.status.session_file = session_file;
             }

@@ -40,7 +40,7 @@ commands! {
     "/exit" ["/quit"] args "" => exit: "Quit claw-tui",
     "/version" args "" => version: "Show the version",
     "/cost" args "" => cost: "Show the tokens and cost of this session",
-    "/status" args "" => status: "Show the model, session, workspace and permission mode",
+    "/status" args "" => status: "Show the model, session, workspace, mode and sandbox",
     "/model" args "[NAME]" => model: "Pick the model (or /model NAME)",
     "/permissions" args "[MODE]" => permissions: "Show and change the permission mode (or /permissions MODE)",
     "/demo" args "" => demo: "Play the offline demo in a scratch directory",
@@ -108,13 +108,14 @@ fn cost(state: &mut State, _: &str, _: &mut Vec<Effect>) {
 fn status(state: &mut State, _: &str, _: &mut Vec<Effect>) {
     let s = &state.status;
     let text = format!(
-        "model {} · session {} · {}{} · permission mode {} · context {}",
+        "model {} · session {} · {}{} · permission mode {} · context {} · sandbox {}",
         s.model,
         if s.session_id.is_empty() { "(none)" } else { &s.session_id },
         s.cwd.display(),
         s.branch.as_ref().map(|b| format!(" ({b})")).unwrap_or_default(),
         s.mode,
         ui::status::context_label(&state.cost),
+        if s.sandbox.is_empty() { "off" } else { &s.sandbox },
     );
     notice(state, NoticeLevel::Info, text);
 }
