@@ -3,7 +3,8 @@
 //!
 //! `cargo bench --bench load` prints the wall time and claw-tui's peak resident memory
 //! (VmHWM, read by the model's next command from `/proc/$PPID/status`: bash's parent is
-//! claw-tui), then `grep_search` against ripgrep on a large tree (the crate sources in
+//! claw-tui), what the sandbox adds to a command's start, then `grep_search` against ripgrep
+//! on a large tree (the crate sources in
 //! cargo's registry cache, or `CLAW_BENCH_TREE`), side by side, warm page cache. Nothing
 //! here asserts: the figures go to docs/performance.md.
 
@@ -109,7 +110,28 @@ fn search() {
     }
 }
 
+/// A command's start as the user waits for it: `bash -c true` through the tool, without and
+/// with the sandbox (the Landlock ruleset is built for every command).
+fn sandbox_cost() {
+    use claw_tui::sandbox::{Sandbox, SandboxMode};
+    use claw_tui::tools::{Registry, ToolContext, ToolEnv, Workspace};
+    let dir = tempfile::tempdir().unwrap();
+    let bash = Registry::builtin().get("bash").unwrap().clone();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    for mode in [SandboxMode::Off, SandboxMode::Workspace, SandboxMode::Strict] {
+        let mut env = ToolEnv::new(Workspace::new(dir.path(), dir.path()).unwrap());
+        env.sandbox = Sandbox::new(mode, dir.path(), &[]);
+        let env = std::sync::Arc::new(env);
+        let (ms, out) = median(50, || {
+            let (ctx, _progress) = ToolContext::new(env.clone(), Default::default());
+            runtime.block_on(bash.run(json!({"command": "true"}), &ctx)).unwrap().content
+        });
+        println!("bash `true`, sandbox {mode:<10} {ms:>7.2} ms   ({}; {})", out, env.sandbox.describe());
+    }
+}
+
 fn main() {
+    sandbox_cost();
     search();
     if std::env::args().any(|a| a == "--search-only") {
         return;

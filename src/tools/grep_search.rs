@@ -5,8 +5,10 @@
 //! matching lines with optional context in ripgrep's `path:line:text` / `path-line-text`
 //! layout, or a count per file. Results come in path order. `head_limit` keeps the first N
 //! lines or entries, and a result stops at the agent's budget of characters
-//! ([`super::ToolEnv::max_result_chars`]): the search stops there too, so it never holds
-//! more than it returns (and a window of files searched ahead, [`super::walk::WINDOW`]).
+//! ([`super::ToolEnv::max_result_chars`]). In content mode the search stops there too, so it
+//! never holds more lines than it returns (and a window of files searched ahead,
+//! [`super::walk::WINDOW`]); the other modes search while walking, as ripgrep does, holding
+//! one short entry per matching file until they are sorted.
 
 use std::io;
 
@@ -15,7 +17,7 @@ use grep_searcher::{BinaryDetection, Searcher, SearcherBuilder, Sink, SinkContex
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::walk::{files, ordered, threads, walker};
+use super::walk::{files, files_with, ordered, threads, walker};
 use super::{Access, CallPlan, Tool, ToolContext, ToolEnv, ToolOutput, lenient_usize, parse_input, resolve};
 use crate::provider::{BoxFuture, ToolSpec};
 
@@ -209,6 +211,7 @@ Filter files with glob (\"*.rs\", \"**/*.{ts,tsx}\"). Files ignored by .gitignor
 
 /// One file's part of the answer.
 struct Found {
+    path: std::path::PathBuf,
     shown: String,
     matches: usize,
     lines: Vec<String>,
@@ -245,36 +248,49 @@ fn search(
         builder.overrides(ob.build().map_err(|e| format!("invalid glob: {e}"))?);
     }
     let interrupted = || "interrupted by the user".to_string();
-    let mut paths = files(&builder, cancel, |e| Some(e.path().to_path_buf())).ok_or_else(interrupted)?;
-    paths.sort_unstable();
-
     let limit = input.head_limit.unwrap_or(usize::MAX);
     let mut answer = Answer { mode: input.output_mode, limit, budget, ..Answer::default() };
     let context_used = context_used(input);
+    // One file's part: its lines (content mode) up to what any answer could show.
+    let search_one = |searcher: &mut Searcher, file: &std::path::Path| -> Option<Found> {
+        let shown = ws.display(file);
+        let mut sink = Collect {
+            shown: &shown,
+            mode: input.output_mode,
+            numbers: input.line_numbers.unwrap_or(true),
+            lines: Vec::new(),
+            chars: 0,
+            max_lines: limit.saturating_add(1),
+            max_chars: budget,
+            matches: 0,
+        };
+        // An unreadable file is skipped, as rg does without --debug.
+        let searched = searcher.search_path(&matcher, file, &mut sink).is_ok() && sink.matches > 0;
+        let lines = sink.lines;
+        searched.then_some(Found { matches: sink.matches, lines, shown, path: file.to_path_buf() })
+    };
+    if input.output_mode != OutputMode::Content {
+        // A file's part is one line: search while walking, as ripgrep does, and sort after.
+        let mut found =
+            files_with(&builder, cancel, || searcher.build(), |searcher, entry| search_one(searcher, entry.path()))
+                .ok_or_else(interrupted)?;
+        found.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+        for f in found {
+            if !answer.add(f, context_used) {
+                break;
+            }
+        }
+        return Ok(answer.finish(&input.pattern));
+    }
+    // Content: files in path order, searched ahead on every core and handed over in order,
+    // so the search stops as soon as the answer is full.
+    let mut paths = files(&builder, cancel, |e| Some(e.path().to_path_buf())).ok_or_else(interrupted)?;
+    paths.sort_unstable();
     ordered(
         &paths,
         threads(),
         || searcher.build(),
-        |searcher, file| {
-            if cancel.is_cancelled() {
-                return None;
-            }
-            let shown = ws.display(file);
-            let mut sink = Collect {
-                shown: &shown,
-                mode: input.output_mode,
-                numbers: input.line_numbers.unwrap_or(true),
-                lines: Vec::new(),
-                chars: 0,
-                max_lines: limit.saturating_add(1),
-                max_chars: budget,
-                matches: 0,
-            };
-            // An unreadable file is skipped, as rg does without --debug.
-            let searched = searcher.search_path(&matcher, file, &mut sink).is_ok() && sink.matches > 0;
-            let lines = sink.lines;
-            searched.then_some(Found { matches: sink.matches, lines, shown })
-        },
+        |searcher, file| if cancel.is_cancelled() { None } else { search_one(searcher, file) },
         |found| match found {
             _ if cancel.is_cancelled() => false,
             None => true,

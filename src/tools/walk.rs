@@ -38,16 +38,27 @@ pub fn files<T: Send>(
     cancel: &CancellationToken,
     keep: impl Fn(&DirEntry) -> Option<T> + Sync,
 ) -> Option<Vec<T>> {
+    files_with(builder, cancel, || (), |_, entry| keep(entry))
+}
+
+/// [`files`], with a state per walking thread (a searcher and its buffers) made by `init`.
+pub fn files_with<S: Send, T: Send>(
+    builder: &WalkBuilder,
+    cancel: &CancellationToken,
+    init: impl Fn() -> S + Sync,
+    keep: impl Fn(&mut S, &DirEntry) -> Option<T> + Sync,
+) -> Option<Vec<T>> {
     let found = Mutex::new(Vec::new());
     builder.build_parallel().run(|| {
         let (found, keep) = (&found, &keep);
+        let mut state = init();
         Box::new(move |entry| {
             if cancel.is_cancelled() {
                 return WalkState::Quit;
             }
             if let Ok(entry) = entry
                 && entry.file_type().is_some_and(|t| t.is_file())
-                && let Some(kept) = keep(&entry)
+                && let Some(kept) = keep(&mut state, &entry)
             {
                 found.lock().expect("walk results").push(kept);
             }
