@@ -5,9 +5,10 @@
 //! (stdout and stderr, interleaved as they arrive) streams to the UI as progress; the model
 //! gets it cut to [`MAX_OUTPUT_CHARS`] with a note. However much a command prints, only a
 //! bounded head and tail stay in memory; the whole output goes to a file in the agent's
-//! scratch folder that the note names ([`super::capture`]). Secrets (claw-tui's credentials, and any
-//! variable named like a key, token or password) are removed from the command's environment
-//! ([`crate::child`]) so a command cannot print them into the session or send them away.
+//! scratch folder that the note names ([`super::capture`]). Secrets (claw-tui's credentials,
+//! and any variable named like a key, token or password) are removed from the command's
+//! environment ([`crate::child`]) so a command cannot print them into the session or send them
+//! away. The command runs in the agent's sandbox ([`crate::sandbox`]).
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
