@@ -301,7 +301,7 @@ async fn grep_modes_context_and_limits() {
 }
 
 /// 300 files of 50 matching lines of 100 characters (1.5 MB of matches): the result stops at
-/// the budget, in path order, and says how to narrow it; counts say "at least".
+/// the budget, in path order, and says how to narrow it; counts still total the whole search.
 #[tokio::test]
 async fn grep_results_stop_at_the_budget_in_path_order() {
     let h = Harness::new();
@@ -318,7 +318,7 @@ async fn grep_results_stop_at_the_budget_in_path_order() {
     let out = h.call("grep_search", json!({"pattern": "match", "output_mode": "count", "head_limit": 3})).await;
     assert_eq!(
         out.content,
-        "f000.txt:50\nf001.txt:50\nf002.txt:50\n[showing the first 3 files (head_limit); there are more]\n[at least 200 matches in 4 files]"
+        "f000.txt:50\nf001.txt:50\nf002.txt:50\n[showing the first 3 files (head_limit); there are more]\n[15000 matches in 300 files]"
     );
     let out = h.call("grep_search", json!({"pattern": "match", "glob": "f29*"})).await;
     assert_eq!(out.content, (290..300).map(|i| format!("f{i:03}.txt")).collect::<Vec<_>>().join("\n"));

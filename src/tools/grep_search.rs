@@ -7,8 +7,8 @@
 //! lines or entries, and a result stops at the agent's budget of characters
 //! ([`super::ToolEnv::max_result_chars`]). In content mode the search stops there too, so it
 //! never holds more lines than it returns (and a window of files searched ahead,
-//! [`super::walk::WINDOW`]); the other modes search while walking, as ripgrep does, holding
-//! one short entry per matching file until they are sorted.
+//! [`super::walk::WINDOW`]); the other modes search while walking, as ripgrep does, keeping
+//! only the entries an answer could show (the first by path) and counting the rest.
 
 use std::io;
 
@@ -270,12 +270,36 @@ fn search(
         searched.then_some(Found { matches: sink.matches, lines, shown, path: file.to_path_buf() })
     };
     if input.output_mode != OutputMode::Content {
-        // A file's part is one line: search while walking, as ripgrep does, and sort after.
-        let mut found =
-            files_with(&builder, cancel, || searcher.build(), |searcher, entry| search_one(searcher, entry.path()))
-                .ok_or_else(interrupted)?;
-        found.sort_unstable_by(|a, b| a.path.cmp(&b.path));
-        for f in found {
+        // A file's part is one line: search while walking, as ripgrep does. Only the entries
+        // an answer could show are kept, the first by path: no more than head_limit + 1, nor
+        // than budget / 2 + 1 (an entry takes two characters at least).
+        let keep = limit.saturating_add(1).min(budget / 2 + 1);
+        let first = std::sync::Mutex::new(std::collections::BinaryHeap::new());
+        let totals = std::sync::Mutex::new((0usize, 0usize));
+        files_with(
+            &builder,
+            cancel,
+            || searcher.build(),
+            |searcher, entry| {
+                let found = ByPath(search_one(searcher, entry.path())?);
+                {
+                    let mut t = totals.lock().expect("grep totals");
+                    t.0 += 1;
+                    t.1 += found.0.matches;
+                }
+                let mut heap = first.lock().expect("grep results");
+                if heap.len() < keep {
+                    heap.push(found);
+                } else if heap.peek().is_some_and(|last| found < *last) {
+                    heap.pop();
+                    heap.push(found);
+                }
+                None::<()>
+            },
+        )
+        .ok_or_else(interrupted)?;
+        answer.totals = totals.into_inner().expect("grep totals");
+        for ByPath(f) in first.into_inner().expect("grep results").into_sorted_vec() {
             if !answer.add(f, context_used) {
                 break;
             }
@@ -303,6 +327,29 @@ fn search(
     Ok(answer.finish(&input.pattern))
 }
 
+/// A file's part, ordered by its path.
+struct ByPath(Found);
+
+impl PartialEq for ByPath {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.path == other.0.path
+    }
+}
+
+impl Eq for ByPath {}
+
+impl PartialOrd for ByPath {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ByPath {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.path.cmp(&other.0.path)
+    }
+}
+
 /// The answer being put together, in path order, until it has all it will show.
 #[derive(Default)]
 struct Answer {
@@ -311,8 +358,8 @@ struct Answer {
     budget: usize,
     out: Vec<String>,
     chars: usize,
-    files: usize,
-    matches: usize,
+    /// Matching files and matches in the whole search (files and count modes).
+    totals: (usize, usize),
     /// Why it stopped before the end: the limit or the budget.
     stopped: Option<Stop>,
 }
@@ -326,8 +373,6 @@ enum Stop {
 impl Answer {
     /// Adds one file's part; `false` once nothing more can be shown.
     fn add(&mut self, found: Found, context_used: bool) -> bool {
-        self.files += 1;
-        self.matches += found.matches;
         let lines = match self.mode {
             OutputMode::FilesWithMatches => vec![found.shown],
             OutputMode::Count => vec![format!("{}:{}", found.shown, found.matches)],
@@ -375,8 +420,8 @@ impl Answer {
             None => {}
         }
         if self.mode == OutputMode::Count {
-            let at_least = if self.stopped.is_some() { "at least " } else { "" };
-            self.out.push(format!("[{at_least}{} matches in {} files]", self.matches, self.files));
+            let (files, matches) = self.totals;
+            self.out.push(format!("[{matches} matches in {files} files]"));
         }
         self.out.join("\n")
     }
