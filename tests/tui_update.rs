@@ -4,11 +4,14 @@
 #[path = "support/tui.rs"]
 mod tui;
 
+#[path = "support/answer.rs"]
+mod answer;
+
 use claw_tui::agent::{AgentEvent, Decision, Op, TurnOutcome};
 use claw_tui::app::effect::Effect;
 use claw_tui::app::event::Event;
 use claw_tui::app::slot::{Handoff, Prepared, Start};
-use claw_tui::app::state::{CellKind, Focus, Overlay, ToolStatus};
+use claw_tui::app::state::{CellKind, Focus, Overlay, State, ToolStatus};
 use claw_tui::app::update::update;
 use claw_tui::permission::PermissionMode;
 use claw_tui::tools::Preview;
@@ -546,4 +549,42 @@ fn status_names_the_sandbox() {
     keys(&mut s, &["enter"]);
     let last = notices(&s).pop().unwrap();
     assert!(last.contains("sandbox workspace (Landlock ABI 7): writes only in the workspace"), "{last}");
+}
+
+/// The lines of the transcript's last cell at width 100, as text with their colours.
+fn last_cell_lines(s: &State) -> Vec<String> {
+    let cell = s.transcript.cells.last().expect("a cell");
+    claw_tui::ui::transcript::cell_lines(cell, 100, &s.theme, s.layout_epoch, s.now_ms)
+        .iter()
+        .map(|l| l.spans.iter().map(|sp| format!("{}{:?}", sp.content, sp.style.fg)).collect::<String>())
+        .collect()
+}
+
+#[test]
+fn a_streamed_answer_is_laid_out_as_it_will_be_once_finished() {
+    // Code blocks of several languages, lists, tables; streamed 20 characters at a time and
+    // laid out after each delta, as frames do, with the finished blocks kept and only the
+    // tail laid out again.
+    let text = answer::long_answer(9);
+    let mut s = state("dark");
+    agent(&mut s, AgentEvent::TurnStarted { turn_id: 1 });
+    let chars: Vec<char> = text.chars().collect();
+    let mut sent = String::new();
+    for (i, piece) in chars.chunks(20).enumerate() {
+        let piece: String = piece.iter().collect();
+        sent.push_str(&piece);
+        agent(&mut s, AgentEvent::TextDelta { turn_id: 1, text: piece });
+        let streamed = last_cell_lines(&s);
+        if i % 50 == 7 {
+            // The same text laid out whole, as a finished answer, looks the same.
+            let mut fresh = state("dark");
+            agent(&mut fresh, AgentEvent::TurnStarted { turn_id: 1 });
+            agent(&mut fresh, AgentEvent::TextDelta { turn_id: 1, text: sent.clone() });
+            agent(&mut fresh, AgentEvent::TurnFinished { turn_id: 1, outcome: TurnOutcome::EndTurn });
+            assert_eq!(streamed, last_cell_lines(&fresh), "after {} characters", sent.len());
+        }
+    }
+    let streamed = last_cell_lines(&s);
+    agent(&mut s, AgentEvent::TurnFinished { turn_id: 1, outcome: TurnOutcome::EndTurn });
+    assert_eq!(last_cell_lines(&s), streamed, "finishing the answer changes nothing on screen");
 }

@@ -82,16 +82,6 @@ pub struct LayoutCache {
     pub lines: Rc<Vec<Line<'static>>>,
 }
 
-/// The rendered markdown of the finished part of a streaming answer: re-rendering only the
-/// tail keeps a long answer cheap to stream.
-#[derive(Debug, Default)]
-pub struct MarkdownCache {
-    pub width: u16,
-    pub epoch: u64,
-    pub prefix_len: usize,
-    pub lines: Vec<Line<'static>>,
-}
-
 /// One entry of the transcript.
 #[derive(Debug)]
 pub struct Cell {
@@ -102,12 +92,13 @@ pub struct Cell {
     /// Bumped on every change; layout caches compare it.
     pub version: u64,
     pub layout: RefCell<LayoutCache>,
-    pub markdown: RefCell<MarkdownCache>,
+    /// How far a streaming answer has been laid out.
+    pub stream: RefCell<crate::ui::stream::Stream>,
 }
 
 impl Cell {
     pub fn new(kind: CellKind) -> Cell {
-        Cell { kind, turn: None, expanded: false, version: 1, layout: RefCell::default(), markdown: RefCell::default() }
+        Cell { kind, turn: None, expanded: false, version: 1, layout: RefCell::default(), stream: RefCell::default() }
     }
 
     pub fn touch(&mut self) {

@@ -1,15 +1,13 @@
 //! Markdown to styled, wrapped lines: headings, emphasis, lists (nested, ordered, tasks),
 //! block quotes, tables, links, inline code, rules, and fenced code highlighted by language.
 //!
-//! [`stable_prefix`] finds where a streaming answer can be cut so that the part before it
-//! renders the same whether or not more text follows: the transcript renders that part once
-//! and only the tail again on each delta.
+//! A streaming answer is rendered a block at a time (`ui/stream.rs`).
 
 use pulldown_cmark::{Alignment, CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
-use super::highlight::highlight;
+use super::highlight::{Memo, highlight};
 use super::theme::Theme;
 use super::wrap::{width, wrap, wrap_hard};
 
@@ -27,6 +25,8 @@ enum Container {
 
 struct Renderer<'t> {
     theme: &'t Theme,
+    /// Highlighting kept between renders of a streaming answer.
+    memo: Option<&'t mut Memo>,
     width: usize,
     lines: Vec<Line<'static>>,
     containers: Vec<Container>,
@@ -51,8 +51,15 @@ struct Table {
 
 /// Renders `text` to lines at most `width` columns wide.
 pub fn render(text: &str, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    render_with(text, width, theme, None)
+}
+
+/// [`render`], highlighting code blocks through `memo`: a block it has seen costs only its new
+/// lines, and an unfinished last line is shown plain.
+pub fn render_with(text: &str, width: usize, theme: &Theme, memo: Option<&mut Memo>) -> Vec<Line<'static>> {
     let mut r = Renderer {
         theme,
+        memo,
         width: width.max(4),
         lines: Vec::new(),
         containers: Vec::new(),
@@ -89,34 +96,6 @@ pub fn code_blocks(text: &str) -> Vec<String> {
         }
     }
     out
-}
-
-/// The length of the longest prefix of a streaming text that ends at a block boundary (a blank
-/// line outside a code fence). Rendering the prefix alone gives the same lines as rendering it
-/// within the whole text.
-pub fn stable_prefix(text: &str) -> usize {
-    let mut in_fence: Option<&str> = None;
-    let mut boundary = 0;
-    let mut pos = 0;
-    let mut prev_blank = false;
-    for line in text.split_inclusive('\n') {
-        let trimmed = line.trim_start();
-        let complete = line.ends_with('\n');
-        if let Some(fence) = in_fence {
-            if trimmed.starts_with(fence) && complete {
-                in_fence = None;
-            }
-        } else if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
-            in_fence = Some(if trimmed.starts_with("```") { "```" } else { "~~~" });
-        } else if line.trim().is_empty() && complete && !prev_blank && pos > 0 {
-            boundary = pos + line.len();
-        }
-        prev_blank = in_fence.is_none() && line.trim().is_empty();
-        pos += line.len();
-    }
-    // A boundary inside a list or quote would split it; only cut where the next line starts at
-    // column 0 with ordinary text, which the caller checks by re-rendering on finish anyway.
-    boundary
 }
 
 impl Renderer<'_> {
@@ -209,8 +188,11 @@ impl Renderer<'_> {
         let (_, rest) = self.prefixes();
         let mut prefix = rest;
         prefix.push(Span::styled("▎ ", Style::default().fg(self.theme.markdown.rule)));
-        let code = code.strip_suffix('\n').unwrap_or(code);
-        for spans in highlight(code, lang, &self.theme.syntax, fallback) {
+        let lines = match self.memo.as_deref_mut() {
+            Some(memo) => memo.highlight(code, lang, &self.theme.syntax, fallback),
+            None => highlight(code, lang, &self.theme.syntax, fallback),
+        };
+        for spans in lines {
             self.lines.extend(wrap_hard(&spans, self.width, &prefix, &prefix));
         }
         if code.is_empty() {
@@ -522,15 +504,6 @@ mod tests {
     #[test]
     fn links_show_their_address() {
         assert_eq!(text("[docs](https://x.dev) and <https://y.dev>", 80), ["docs (https://x.dev) and https://y.dev"]);
-    }
-
-    #[test]
-    fn stable_prefix_stops_outside_fences() {
-        let t = "para one\n\n```\ncode\n\nmore code\n";
-        assert_eq!(&t[..stable_prefix(t)], "para one\n\n");
-        let t = "a\n\nb\n\nc";
-        assert_eq!(&t[..stable_prefix(t)], "a\n\nb\n\n");
-        assert_eq!(stable_prefix("no boundary yet"), 0);
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod palette;
 pub mod review;
 pub mod sessions;
 pub mod status;
+pub mod stream;
 pub mod theme;
 pub mod todo;
 pub mod transcript;

@@ -3,8 +3,8 @@
 //! Each cell's lines are cached per width (and per cell version and theme epoch), so scrolling
 //! a long session lays out only the cells it passes. The viewport is an anchor (a cell and a
 //! line in it) or "follow the end"; drawing walks from the anchor until the pane is full.
-//! While an answer streams, the finished part of its Markdown is rendered once and only the
-//! tail again ([`crate::ui::markdown::stable_prefix`]). Moving the anchor is `update`'s
+//! While an answer streams, its finished blocks are rendered once and only the tail again
+//! ([`crate::ui::stream`]). Moving the anchor is `update`'s
 //! (`app/update/scroll.rs`); this module only reads it.
 
 use std::rc::Rc;
@@ -16,7 +16,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::diff::diff_lines;
-use super::markdown;
+use super::stream;
 use super::theme::Theme;
 use super::wrap::{wrap, wrap_hard};
 use crate::app::state::*;
@@ -46,17 +46,23 @@ pub fn content_width(area_width: u16) -> usize {
 /// The lines of a cell at `width`, ending with one blank separator line.
 pub fn cell_lines(cell: &Cell, width: usize, theme: &Theme, epoch: u64, now_ms: u64) -> Rc<Vec<Line<'static>>> {
     if cell.is_live() {
-        return Rc::new(layout(cell, width, theme, epoch, now_ms));
+        return Rc::new(layout(cell, width, theme, now_ms));
     }
-    {
-        let cache = cell.layout.borrow();
-        if cache.width as usize == width && cache.version == cell.version && cache.epoch == epoch {
-            return cache.lines.clone();
-        }
+    let mut cache = cell.layout.borrow_mut();
+    if cache.width as usize == width && cache.version == cell.version && cache.epoch == epoch {
+        return cache.lines.clone();
     }
-    let lines = Rc::new(layout(cell, width, theme, epoch, now_ms));
-    *cell.layout.borrow_mut() = LayoutCache { width: width as u16, version: cell.version, epoch, lines: lines.clone() };
-    lines
+    if let CellKind::Assistant { text, streaming: true } = &cell.kind {
+        // Laid out in place: the finished blocks stay, the tail is replaced.
+        let lines = Rc::make_mut(&mut cache.lines);
+        stream::layout(&mut cell.stream.borrow_mut(), lines, text, width.saturating_sub(2), theme, epoch);
+    } else {
+        cache.lines = Rc::new(layout(cell, width, theme, now_ms));
+    }
+    cache.width = width as u16;
+    cache.version = cell.version;
+    cache.epoch = epoch;
+    cache.lines.clone()
 }
 
 fn plain_lines(
@@ -74,45 +80,7 @@ fn plain_lines(
     out
 }
 
-/// Markdown of an answer, with the finished part cached while it streams.
-fn answer_lines(
-    cell: &Cell,
-    text: &str,
-    streaming: bool,
-    width: usize,
-    theme: &Theme,
-    epoch: u64,
-) -> Vec<Line<'static>> {
-    if !streaming {
-        return markdown::render(text, width, theme);
-    }
-    let cut = markdown::stable_prefix(text);
-    let mut cache = cell.markdown.borrow_mut();
-    if cache.width as usize != width
-        || cache.epoch != epoch
-        || cache.prefix_len > cut
-        || !text.is_char_boundary(cache.prefix_len)
-    {
-        *cache = MarkdownCache::default();
-    }
-    if cut > cache.prefix_len {
-        cache.lines = markdown::render(&text[..cut], width, theme);
-        cache.prefix_len = cut;
-        cache.width = width as u16;
-        cache.epoch = epoch;
-    }
-    let mut lines = cache.lines.clone();
-    let tail = &text[cache.prefix_len..];
-    if !tail.trim().is_empty() {
-        if !lines.is_empty() {
-            lines.push(Line::default());
-        }
-        lines.extend(markdown::render(tail, width, theme));
-    }
-    lines
-}
-
-fn layout(cell: &Cell, width: usize, theme: &Theme, epoch: u64, now_ms: u64) -> Vec<Line<'static>> {
+fn layout(cell: &Cell, width: usize, theme: &Theme, now_ms: u64) -> Vec<Line<'static>> {
     let t = &theme.transcript;
     let muted = Style::default().fg(theme.ui.muted);
     let indent = || vec![Span::raw("  ")];
@@ -124,20 +92,10 @@ fn layout(cell: &Cell, width: usize, theme: &Theme, epoch: u64, now_ms: u64) -> 
             vec![Span::styled("› ", Style::default().fg(t.user_marker).add_modifier(Modifier::BOLD))],
             indent(),
         ),
-        CellKind::Assistant { text, streaming } => {
-            let body = answer_lines(cell, text, *streaming, width.saturating_sub(2), theme, epoch);
-            body.into_iter()
-                .enumerate()
-                .map(|(i, mut l)| {
-                    let lead = if i == 0 {
-                        Span::styled("● ", Style::default().fg(t.assistant_marker))
-                    } else {
-                        Span::raw("  ")
-                    };
-                    l.spans.insert(0, lead);
-                    l
-                })
-                .collect()
+        CellKind::Assistant { text, .. } => {
+            // A streamed answer, finished: its code blocks were highlighted while it streamed.
+            let mut memo = std::mem::take(&mut *cell.stream.borrow_mut()).memo;
+            stream::finished(text, width.saturating_sub(2), theme, Some(&mut memo))
         }
         CellKind::Thinking { text, streaming } => {
             let style = Style::default().fg(t.thinking).add_modifier(Modifier::ITALIC);
