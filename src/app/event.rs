@@ -89,3 +89,20 @@ pub enum Event {
     /// SIGTERM or SIGHUP.
     Terminate,
 }
+
+impl Event {
+    /// How soon what this event changes must be on screen: what the person did at once, more
+    /// of a stream at the paced frame rate, the rest within a frame.
+    pub fn urgency(&self) -> super::frame::Urgency {
+        use super::frame::Urgency;
+        match self {
+            Event::Key(_) | Event::Paste(_) => Urgency::Input,
+            // The animation clock too: a spinner a frame late is not seen.
+            Event::Tick
+            | Event::Agent(
+                AgentEvent::TextDelta { .. } | AgentEvent::ThinkingDelta { .. } | AgentEvent::ToolProgress { .. },
+            ) => Urgency::Stream,
+            _ => Urgency::Change,
+        }
+    }
+}

@@ -4,7 +4,7 @@
 //!  crossterm EventStream ─┐
 //!  agent events ──────────┤
 //!  file watchers ─────────┼─► mpsc<Event> ─► update(&mut State, Event) ─► Vec<Effect> ─► executor
-//!  signals, jobs ─────────┘                        └─► frame clock ─► render(&State) (≤ 120 fps)
+//!  signals, jobs ─────────┘                        └─► frame clock ─► render(&State) (paced)
 //! ```
 //!
 //! Start-up reads what the first frame needs (the agent, the settings) before the loop runs.
@@ -111,8 +111,8 @@ async fn event_loop(
                 continue;
             }
             state.now_ms = started.elapsed().as_millis() as u64;
+            clock.request(ev.urgency());
             let effects = update::update(state, ev);
-            clock.request();
             for fx in effects {
                 if executor.execute(fx, term) == Flow::Quit {
                     state.quit = true;
