@@ -7,7 +7,8 @@
 //!   `update(&mut State, Event) -> Vec<Effect>`, what it asks for, and what it changes.
 //! - [`settings`]: the interface's settings (effective values, theme, keymap) for start-up and
 //!   hot reload; [`watch`] and [`workspace_watch`]: file watchers.
-//! - [`keymap`]: keys to actions; [`terminal`]: the terminal itself.
+//! - [`keymap`]: keys to actions; [`terminal`]: the terminal itself; [`screen`]: the backend
+//!   that writes frames to it (scrolling, short sequences, one write a frame).
 //! - [`review`], [`changes`]: the diff review's and /diff's models; [`rules`]: saving
 //!   "always allow" rules.
 //!
@@ -23,6 +24,7 @@ pub mod keymap;
 pub mod review;
 pub mod rules;
 pub mod runtime;
+pub mod screen;
 pub mod settings;
 pub mod slot;
 pub mod state;

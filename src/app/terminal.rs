@@ -14,13 +14,12 @@ use crossterm::event::{
     EnableMouseCapture, KeyboardEnhancementFlags, PopKeyboardEnhancementFlags, PushKeyboardEnhancementFlags,
 };
 use crossterm::terminal::{
-    BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode,
-    enable_raw_mode,
+    EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use crossterm::{cursor, execute};
 use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
 
+use super::screen::Screen;
 use super::state::State;
 
 /// Whether the keyboard protocol was pushed (so restoring pops it).
@@ -29,7 +28,7 @@ static KITTY: AtomicBool = AtomicBool::new(false);
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 
 pub struct Tui {
-    terminal: Terminal<CrosstermBackend<io::Stdout>>,
+    terminal: Terminal<Screen<io::Stdout>>,
 }
 
 fn setup() -> io::Result<()> {
@@ -81,7 +80,7 @@ impl Tui {
     pub fn enter() -> io::Result<Tui> {
         install_panic_hook();
         setup()?;
-        let terminal = match Terminal::new(CrosstermBackend::new(stdout())) {
+        let terminal = match Terminal::new(Screen::new(stdout())) {
             Ok(t) => t,
             Err(e) => {
                 restore();
@@ -95,12 +94,9 @@ impl Tui {
         self.terminal.size()
     }
 
-    /// Draws one frame inside a synchronized update.
+    /// Draws one frame (the backend writes it inside a synchronized update).
     pub fn draw(&mut self, state: &State) -> io::Result<()> {
-        execute!(stdout(), BeginSynchronizedUpdate)?;
-        let result = self.terminal.draw(|f| crate::ui::render(state, f)).map(|_| ());
-        execute!(stdout(), EndSynchronizedUpdate)?;
-        result
+        self.terminal.draw(|f| crate::ui::render(state, f)).map(|_| ())
     }
 
     /// Gives the terminal back for `f` (an editor, a suspension), then takes it again and

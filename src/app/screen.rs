@@ -1,0 +1,598 @@
+//! The terminal backend: what ratatui draws, written in as few bytes as the screen allows.
+//!
+//! ratatui hands over the cells that changed since its last frame. [`Screen`] keeps two copies
+//! of the screen: the frame ratatui believes is shown, and what the terminal really shows. At
+//! the end of a frame it compares them itself, which lets it do what a cell diff cannot:
+//!
+//! - **scroll**: when rows of the new frame are rows of the shown one moved up (an answer
+//!   streaming while the transcript follows its end), the terminal scrolls them (a scroll
+//!   region and SU) and only the new rows and what scrolled along wrongly (a side pane's
+//!   border) are written, instead of every row of the pane;
+//! - **short sequences**: one SGR per change of style naming only what changed, relative
+//!   cursor moves, small gaps filled with the cells themselves;
+//! - **one write per frame**, inside a synchronized update, and none when nothing changed.
+//!
+//! Correctness never rests on the scroll guess: after scrolling, the shown copy is shifted the
+//! same way and the diff repairs every cell that differs from the frame.
+
+use std::io::{self, Write};
+
+use ratatui::backend::{Backend, ClearType, WindowSize};
+use ratatui::buffer::{Buffer, Cell};
+use ratatui::layout::{Position, Rect, Size};
+use ratatui::style::{Color, Modifier};
+use unicode_width::UnicodeWidthStr;
+
+/// Fewest rows a scroll must save for it to be worth its escape sequences.
+const MIN_SCROLL_ROWS: usize = 3;
+/// Gaps between changed cells up to this wide are filled by writing the cells again rather than
+/// moving the cursor.
+const MAX_FILL: u16 = 4;
+
+/// The terminal's current colours and attributes (the "pen"); None where unknown.
+#[derive(Clone, Copy, PartialEq)]
+struct Pen {
+    fg: Color,
+    bg: Color,
+    underline: Color,
+    modifier: Modifier,
+}
+
+impl Pen {
+    const RESET: Pen = Pen { fg: Color::Reset, bg: Color::Reset, underline: Color::Reset, modifier: Modifier::empty() };
+
+    fn of(cell: &Cell) -> Pen {
+        Pen { fg: cell.fg, bg: cell.bg, underline: cell.underline_color, modifier: cell.modifier }
+    }
+}
+
+/// A ratatui backend writing to `out` (the terminal) with the economies above.
+pub struct Screen<W: Write> {
+    out: W,
+    /// Bytes of the frame being written.
+    buf: Vec<u8>,
+    /// The screen as ratatui believes it is (its last frame plus the changes it sent).
+    frame: Buffer,
+    /// The screen as the terminal shows it.
+    shown: Buffer,
+    /// Where the terminal's cursor is, when known.
+    cursor: Option<Position>,
+    pen: Pen,
+    /// The cursor ratatui asked for at the end of the frame: shown at a place, or hidden.
+    wanted_cursor: Option<Position>,
+    cursor_visible: bool,
+    /// Whether the terminal shows its cursor now (claw-tui starts with it hidden).
+    terminal_cursor_visible: bool,
+    /// What the terminal shows is unknown (first frame, a clear): the next frame clears it.
+    unknown: bool,
+    /// The size to report; None asks the terminal.
+    fixed_size: Option<Size>,
+}
+
+impl<W: Write> Screen<W> {
+    /// A backend for the real terminal, whose size is asked of it.
+    pub fn new(out: W) -> Screen<W> {
+        Screen::with_size(out, None)
+    }
+
+    /// A backend of a fixed size (tests).
+    pub fn with_size(out: W, fixed_size: Option<Size>) -> Screen<W> {
+        Screen {
+            out,
+            buf: Vec::with_capacity(64 * 1024),
+            frame: Buffer::empty(Rect::ZERO),
+            shown: Buffer::empty(Rect::ZERO),
+            cursor: None,
+            pen: Pen::RESET,
+            wanted_cursor: None,
+            cursor_visible: true,
+            terminal_cursor_visible: false,
+            unknown: true,
+            fixed_size,
+        }
+    }
+
+    /// The writer (tests read what was written).
+    pub fn writer(&self) -> &W {
+        &self.out
+    }
+
+    /// Both copies at `size`, blank: what a cleared terminal shows.
+    fn blank(&mut self, size: Size) {
+        let area = Rect::new(0, 0, size.width, size.height);
+        self.frame = Buffer::empty(area);
+        self.shown = Buffer::empty(area);
+    }
+
+    fn csi(&mut self, body: std::fmt::Arguments<'_>) {
+        self.buf.extend_from_slice(b"\x1b[");
+        let _ = self.buf.write_fmt(body);
+    }
+
+    /// Moves the cursor to `to` in the fewest bytes.
+    fn move_to(&mut self, to: Position) {
+        match self.cursor {
+            Some(at) if at == to => {}
+            Some(at) if at.y == to.y && to.x > at.x => {
+                let n = to.x - at.x;
+                if n == 1 { self.csi(format_args!("C")) } else { self.csi(format_args!("{n}C")) }
+            }
+            Some(at) if to.x == 0 && to.y == at.y + 1 => self.buf.extend_from_slice(b"\r\n"),
+            _ => self.csi(format_args!("{};{}H", to.y + 1, to.x + 1)),
+        }
+        self.cursor = Some(to);
+    }
+
+    /// Sets the pen to `to` with one SGR sequence naming only what changed.
+    fn set_pen(&mut self, to: Pen) {
+        if self.pen == to {
+            return;
+        }
+        let mut params: Vec<String> = Vec::new();
+        let from = if self.pen.modifier.difference(to.modifier).is_empty() {
+            self.pen
+        } else {
+            // An attribute goes away: start from nothing (shorter than the undo codes, which
+            // also tie bold to dim).
+            params.push("0".into());
+            Pen::RESET
+        };
+        for (m, code) in [
+            (Modifier::BOLD, "1"),
+            (Modifier::DIM, "2"),
+            (Modifier::ITALIC, "3"),
+            (Modifier::UNDERLINED, "4"),
+            (Modifier::SLOW_BLINK, "5"),
+            (Modifier::RAPID_BLINK, "6"),
+            (Modifier::REVERSED, "7"),
+            (Modifier::HIDDEN, "8"),
+            (Modifier::CROSSED_OUT, "9"),
+        ] {
+            if to.modifier.contains(m) && !from.modifier.contains(m) {
+                params.push(code.into());
+            }
+        }
+        if to.fg != from.fg {
+            params.push(color(to.fg, 30));
+        }
+        if to.bg != from.bg {
+            params.push(color(to.bg, 40));
+        }
+        if to.underline != from.underline {
+            params.push(match to.underline {
+                Color::Reset => "59".into(),
+                c => color(c, 50).replacen("38", "58", 1),
+            });
+        }
+        self.csi(format_args!("{}m", params.join(";")));
+        self.pen = to;
+    }
+
+    /// The pen that draws `cell`: its own, or for a plain blank the current one with the
+    /// blank's background (a blank's foreground and bold do not show).
+    fn pen_for(&self, cell: &Cell) -> Pen {
+        if is_plain_blank(cell) {
+            Pen { bg: cell.bg, modifier: self.pen.modifier.difference(VISIBLE_ON_BLANK), ..self.pen }
+        } else {
+            Pen::of(cell)
+        }
+    }
+
+    /// Scrolls rows of the shown screen up when that makes the frame cheaper to write.
+    fn scroll(&mut self) {
+        let Some((top, bottom, k)) = find_scroll(&self.shown, &self.frame) else {
+            return;
+        };
+        // Blank rows scroll in with the pen's background: clear it first.
+        self.set_pen(Pen::RESET);
+        self.csi(format_args!("{};{}r", top + 1, bottom + 1));
+        self.csi(format_args!("{k}S"));
+        self.csi(format_args!("r"));
+        self.cursor = Some(Position::ORIGIN);
+        let width = self.shown.area.width as usize;
+        let content = &mut self.shown.content;
+        let (top, bottom, k) = (top as usize, bottom as usize, k as usize);
+        content[top * width..(bottom + 1) * width].rotate_left(k * width);
+        content[(bottom + 1 - k) * width..(bottom + 1) * width].fill(Cell::EMPTY);
+    }
+
+    /// Writes the cells where the frame differs from what is shown.
+    fn write_changes(&mut self) {
+        let width = self.frame.area.width;
+        let changes: Vec<(u16, u16)> = self.shown.diff(&self.frame).into_iter().map(|(x, y, _)| (x, y)).collect();
+        for (x, y) in changes {
+            let to = Position { x, y };
+            if let Some(at) = self.cursor.filter(|at| at.y == y && at.x < x && x - at.x <= MAX_FILL) {
+                // A short gap of plain cells already right: write them again instead of moving.
+                let gap = (at.x..x).map(|gx| self.frame[(gx, y)].clone()).collect::<Vec<_>>();
+                if gap.iter().all(|c| self.pen_for(c) == self.pen && c.symbol().len() == 1 && c.symbol().is_ascii()) {
+                    for c in &gap {
+                        self.buf.extend_from_slice(c.symbol().as_bytes());
+                    }
+                    self.cursor = Some(to);
+                }
+            }
+            self.move_to(to);
+            let cell = self.frame[(x, y)].clone();
+            self.set_pen(self.pen_for(&cell));
+            self.buf.extend_from_slice(cell.symbol().as_bytes());
+            let w = cell.symbol().width().max(1) as u16;
+            // At the right edge the cursor stays put (or wraps, terminals differ): forget it.
+            self.cursor = (x + w < width).then_some(Position { x: x + w, y });
+            self.shown[(x, y)] = cell;
+        }
+    }
+
+    /// Writes the frame: scroll, changes, cursor, in one synchronized update; nothing at all
+    /// when nothing changed.
+    fn present(&mut self) -> io::Result<()> {
+        self.buf.clear();
+        self.buf.extend_from_slice(b"\x1b[?2026h");
+        let start = self.buf.len();
+        if std::mem::take(&mut self.unknown) {
+            self.buf.extend_from_slice(b"\x1b[0m\x1b[2J");
+            self.pen = Pen::RESET;
+            self.cursor = None;
+            self.shown = Buffer::empty(self.frame.area);
+        }
+        self.scroll();
+        self.write_changes();
+        self.set_pen(Pen::RESET);
+        match self.wanted_cursor.filter(|_| self.cursor_visible) {
+            Some(at) => {
+                self.move_to(at);
+                if !self.terminal_cursor_visible {
+                    self.csi(format_args!("?25h"));
+                }
+            }
+            None if self.terminal_cursor_visible => self.csi(format_args!("?25l")),
+            None => {}
+        }
+        self.terminal_cursor_visible = self.wanted_cursor.is_some() && self.cursor_visible;
+        if self.buf.len() > start {
+            self.buf.extend_from_slice(b"\x1b[?2026l");
+            self.out.write_all(&self.buf)?;
+        }
+        self.out.flush()
+    }
+}
+
+/// Attributes a blank cell shows (the others need a glyph to be seen).
+const VISIBLE_ON_BLANK: Modifier = Modifier::REVERSED
+    .union(Modifier::UNDERLINED)
+    .union(Modifier::SLOW_BLINK)
+    .union(Modifier::RAPID_BLINK)
+    .union(Modifier::CROSSED_OUT);
+
+/// Whether a cell is a space that shows only its background.
+fn is_plain_blank(cell: &Cell) -> bool {
+    cell.symbol() == " " && !cell.modifier.intersects(VISIBLE_ON_BLANK)
+}
+
+/// `cell`, with what a blank does not show (its foreground, bold, italic...) taken away, so
+/// blanks that look alike compare equal and are not written again.
+fn blank_normalized(cell: &Cell) -> Cell {
+    if !is_plain_blank(cell) {
+        return cell.clone();
+    }
+    let mut blank = Cell::EMPTY;
+    blank.bg = cell.bg;
+    blank.diff_option = cell.diff_option;
+    blank
+}
+
+/// The SGR parameters of a colour; `base` is 30 (foreground) or 40 (background).
+fn color(c: Color, base: u8) -> String {
+    let ext = base + 8;
+    match c {
+        Color::Reset => format!("{}", base + 9),
+        Color::Black => format!("{base}"),
+        Color::Red => format!("{}", base + 1),
+        Color::Green => format!("{}", base + 2),
+        Color::Yellow => format!("{}", base + 3),
+        Color::Blue => format!("{}", base + 4),
+        Color::Magenta => format!("{}", base + 5),
+        Color::Cyan => format!("{}", base + 6),
+        Color::Gray => format!("{}", base + 7),
+        Color::DarkGray => format!("{}", base + 60),
+        Color::LightRed => format!("{}", base + 61),
+        Color::LightGreen => format!("{}", base + 62),
+        Color::LightYellow => format!("{}", base + 63),
+        Color::LightBlue => format!("{}", base + 64),
+        Color::LightMagenta => format!("{}", base + 65),
+        Color::LightCyan => format!("{}", base + 66),
+        Color::White => format!("{}", base + 67),
+        Color::Indexed(i) => format!("{ext};5;{i}"),
+        Color::Rgb(r, g, b) => format!("{ext};2;{r};{g};{b}"),
+    }
+}
+
+/// The left half of row `y`: where the transcript is, whatever is beside it.
+fn left_half(buf: &Buffer, y: usize) -> &[Cell] {
+    let width = buf.area.width as usize;
+    &buf.content[y * width..y * width + width / 2]
+}
+
+/// The scroll that turns most of `shown` into `frame`: rows `top..=bottom` up by `k`, where
+/// rows of the frame from `top` are rows of the shown screen `k` lower (compared on their left
+/// half). None when no scroll would save at least [`MIN_SCROLL_ROWS`] rows.
+fn find_scroll(shown: &Buffer, frame: &Buffer) -> Option<(u16, u16, u16)> {
+    if shown.area != frame.area || shown.area.height < 4 {
+        return None;
+    }
+    let h = shown.area.height as usize;
+    let old: Vec<&[Cell]> = (0..h).map(|y| left_half(shown, y)).collect();
+    let new: Vec<&[Cell]> = (0..h).map(|y| left_half(frame, y)).collect();
+    // Rows worth moving: not blank, and not already right where they are.
+    let worth: Vec<bool> = (0..h).map(|r| new[r] != old[r] && !new[r].iter().all(is_plain_blank)).collect();
+    // (first row, last row of the run in the frame, k, rows saved)
+    let mut best: Option<(usize, usize, usize, usize)> = None;
+    for k in 1..h {
+        let (mut start, mut saved) = (0, 0);
+        // r == h - k closes the last run.
+        for r in 0..=h - k {
+            if r < h - k && new[r] == old[r + k] {
+                saved += usize::from(worth[r]);
+                continue;
+            }
+            if r > start && saved >= MIN_SCROLL_ROWS && best.is_none_or(|b| saved > b.3) {
+                best = Some((start, r - 1, k, saved));
+            }
+            (start, saved) = (r + 1, 0);
+        }
+    }
+    best.map(|(top, last, k, _)| (top as u16, (last + k) as u16, k as u16))
+}
+
+impl<W: Write> Backend for Screen<W> {
+    type Error = io::Error;
+
+    fn draw<'a, I>(&mut self, content: I) -> io::Result<()>
+    where
+        I: Iterator<Item = (u16, u16, &'a Cell)>,
+    {
+        let size = self.size()?;
+        if self.frame.area.as_size() != size {
+            // The first frame, or a size ratatui has not cleared for: what the terminal shows
+            // is unknown, so the frame clears it first.
+            self.blank(size);
+            self.unknown = true;
+        }
+        let area = self.frame.area;
+        for (x, y, cell) in content {
+            if x < area.width && y < area.height {
+                self.frame[(x, y)] = blank_normalized(cell);
+                // ratatui blanks the cells a wide character covers and does not send them.
+                for cx in x + 1..(x + cell.symbol().width() as u16).min(area.width) {
+                    self.frame[(cx, y)] = Cell::EMPTY;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn hide_cursor(&mut self) -> io::Result<()> {
+        self.cursor_visible = false;
+        Ok(())
+    }
+
+    fn show_cursor(&mut self) -> io::Result<()> {
+        self.cursor_visible = true;
+        Ok(())
+    }
+
+    fn get_cursor_position(&mut self) -> io::Result<Position> {
+        Ok(self.wanted_cursor.or(self.cursor).unwrap_or(Position::ORIGIN))
+    }
+
+    fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> io::Result<()> {
+        self.wanted_cursor = Some(position.into());
+        Ok(())
+    }
+
+    fn clear(&mut self) -> io::Result<()> {
+        self.clear_region(ClearType::All)
+    }
+
+    fn clear_region(&mut self, clear_type: ClearType) -> io::Result<()> {
+        // ratatui clears the whole screen (on a resize, after a suspension), and so does this
+        // for any other kind of clear: the next frame writes everything.
+        let _ = clear_type;
+        self.blank(self.size()?);
+        self.unknown = true;
+        Ok(())
+    }
+
+    fn size(&self) -> io::Result<Size> {
+        match self.fixed_size {
+            Some(s) => Ok(s),
+            None => crossterm::terminal::size().map(|(width, height)| Size { width, height }),
+        }
+    }
+
+    fn window_size(&mut self) -> io::Result<WindowSize> {
+        let size = self.size()?;
+        Ok(WindowSize { columns_rows: size, pixels: Size::default() })
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.present()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::Terminal;
+    use ratatui::style::{Style, Stylize};
+    use ratatui::text::{Line, Span};
+    use ratatui::widgets::{Block, Paragraph};
+
+    use super::*;
+
+    /// A terminal 60×16 drawing through a [`Screen`], and a VT100 emulator reading what it
+    /// wrote.
+    struct Harness {
+        term: Terminal<Screen<Vec<u8>>>,
+        vt: vt100::Parser,
+        read: usize,
+    }
+
+    impl Harness {
+        fn new() -> Harness {
+            let screen = Screen::with_size(Vec::new(), Some(Size { width: 60, height: 16 }));
+            Harness { term: Terminal::new(screen).unwrap(), vt: vt100::Parser::new(16, 60, 0), read: 0 }
+        }
+
+        /// Draws `lines` in a transcript on the left, a boxed pane on the right and a status
+        /// line; returns the bytes written, after checking the emulator shows the frame.
+        fn draw(&mut self, lines: &[Line<'static>], status: &str) -> usize {
+            let frame = self
+                .term
+                .draw(|f| {
+                    let [main, bottom] = ratatui::layout::Layout::vertical([
+                        ratatui::layout::Constraint::Fill(1),
+                        ratatui::layout::Constraint::Length(1),
+                    ])
+                    .areas(f.area());
+                    let [left, right] = ratatui::layout::Layout::horizontal([
+                        ratatui::layout::Constraint::Fill(1),
+                        ratatui::layout::Constraint::Length(18),
+                    ])
+                    .areas(main);
+                    let skip = lines.len().saturating_sub(left.height as usize);
+                    f.render_widget(Paragraph::new(lines[skip..].to_vec()), left);
+                    f.render_widget(
+                        Paragraph::new(vec![Line::from("in   1,204"), Line::from("out    310".bold())])
+                            .block(Block::bordered().title("Cost")),
+                        right,
+                    );
+                    f.render_widget(Paragraph::new(status.to_string()).reversed(), bottom);
+                    f.set_cursor_position((3, 15));
+                })
+                .unwrap()
+                .buffer
+                .clone();
+            let out = self.term.backend().writer();
+            let new = &out[self.read..];
+            self.vt.process(new);
+            let written = new.len();
+            self.read = out.len();
+            let problems = self.shown_problems(&frame);
+            if !problems.is_empty() {
+                let row =
+                    |y: u16| (0..frame.area.width).map(|x| frame[(x, y)].symbol().to_string()).collect::<String>();
+                eprintln!(
+                    "frame row 14: {:?}\nvt row 14: {:?}\nbytes: {:?}",
+                    row(14),
+                    self.vt.screen().rows(0, 60).nth(14),
+                    String::from_utf8_lossy(new)
+                );
+            }
+            assert_eq!(problems, Vec::<String>::new());
+            written
+        }
+
+        /// Cells where the emulator's screen differs from `frame`.
+        fn shown_problems(&self, frame: &Buffer) -> Vec<String> {
+            let screen = self.vt.screen();
+            let mut problems = Vec::new();
+            for y in 0..frame.area.height {
+                for x in 0..frame.area.width {
+                    let want = &frame[(x, y)];
+                    let Some(got) = screen.cell(y, x) else { continue };
+                    if got.is_wide_continuation() {
+                        continue;
+                    }
+                    let symbol = if got.contents().is_empty() { " ".to_string() } else { got.contents().to_string() };
+                    let fg = match want.fg {
+                        Color::Rgb(r, g, b) => vt100::Color::Rgb(r, g, b),
+                        Color::Indexed(i) => vt100::Color::Idx(i),
+                        _ => got.fgcolor(),
+                    };
+                    let reversed = want.modifier.contains(Modifier::REVERSED);
+                    let bold = want.modifier.contains(Modifier::BOLD);
+                    // A blank shows no foreground and no boldness.
+                    let unseen = is_plain_blank(want);
+                    if symbol != want.symbol()
+                        || reversed != got.inverse()
+                        || (!unseen && (fg != got.fgcolor() || bold != got.bold()))
+                    {
+                        problems.push(format!(
+                            "({x},{y}): want {:?} {:?}, got {symbol:?} {:?}",
+                            want.symbol(),
+                            want.fg,
+                            got.fgcolor()
+                        ));
+                    }
+                }
+            }
+            if screen.cursor_position() != (15, 3) || screen.hide_cursor() {
+                problems.push(format!("cursor at {:?}", screen.cursor_position()));
+            }
+            problems
+        }
+    }
+
+    /// Lines of a streaming answer: coloured words, some wide characters.
+    fn line(i: usize) -> Line<'static> {
+        let mut seed = (i as u32).wrapping_mul(2_654_435_761);
+        let mut spans = Vec::new();
+        for w in 0..(i % 7 + 1) {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            let word = if w % 5 == 4 { "界面".to_string() } else { format!("w{i}_{w}") };
+            let color = Color::Rgb((seed >> 8) as u8, (seed >> 16) as u8, (seed >> 24) as u8);
+            spans.push(Span::styled(format!("{word} "), Style::default().fg(color)));
+        }
+        Line::from(spans)
+    }
+
+    #[test]
+    fn every_frame_shows_exactly_what_was_drawn() {
+        let mut h = Harness::new();
+        let mut lines = Vec::new();
+        for i in 0..200 {
+            // Lines arrive one to five at a time, the last one still growing.
+            for _ in 0..(i % 5 + 1) {
+                lines.push(line(lines.len()));
+            }
+            if i % 3 == 0 {
+                let last = lines.len() - 1;
+                lines[last].spans.push(Span::raw("more"));
+            }
+            h.draw(&lines, &format!("streaming {i}"));
+        }
+    }
+
+    #[test]
+    fn a_transcript_following_its_end_is_scrolled_not_rewritten() {
+        let mut h = Harness::new();
+        let mut lines: Vec<Line<'static>> = (0..40).map(line).collect();
+        let first = h.draw(&lines, "idle");
+        lines.extend((40..43).map(line));
+        let scrolled = h.draw(&lines, "idle");
+        let out = String::from_utf8_lossy(h.term.backend().writer()).to_string();
+        assert!(out.contains("\x1b[3S"), "three rows scrolled up");
+        assert!(scrolled * 3 < first, "a scroll by three rows writes a fraction of the screen: {scrolled} of {first}");
+    }
+
+    #[test]
+    fn nothing_is_written_when_nothing_changed_and_little_for_a_small_change() {
+        let mut h = Harness::new();
+        let lines: Vec<Line<'static>> = (0..40).map(line).collect();
+        h.draw(&lines, "idle");
+        assert_eq!(h.draw(&lines, "idle"), 0);
+        let small = h.draw(&lines, "idla");
+        assert!(small < 40, "one letter of the status line: {small} bytes");
+    }
+
+    #[test]
+    fn a_clear_starts_from_a_blank_screen() {
+        let mut h = Harness::new();
+        let lines: Vec<Line<'static>> = (0..40).map(line).collect();
+        h.draw(&lines, "idle");
+        h.term.clear().unwrap();
+        h.vt.process(&h.term.backend().writer()[h.read..]);
+        h.read = h.term.backend().writer().len();
+        h.draw(&lines[..30], "after");
+    }
+}
