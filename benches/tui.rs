@@ -3,7 +3,10 @@
 //! - start-up to first frame, in a pseudo-terminal;
 //! - frame render time with a 10,000-message transcript (in process, TestBackend 120×40);
 //! - CPU time and memory to display a 2,000-line Markdown answer streamed as fast as the mock
-//!   can send it, and idle CPU over 10 s, for the real binary in a pseudo-terminal.
+//!   can send it, and idle CPU over 10 s, for the real binary in a pseudo-terminal;
+//! - the same kind of answer at a real model's pace (20 characters every 2 ms, about ten
+//!   seconds) against all at once: CPU, bytes written to the terminal, frames, how soon the
+//!   last line shows after the stream ends, and keystroke-to-screen latency while it streams.
 //!
 //! `cargo bench --bench tui` prints the figures; docs/performance.md records them.
 
@@ -12,6 +15,9 @@ mod support;
 
 #[path = "../tests/support/pty.rs"]
 mod pty;
+
+#[path = "../tests/support/answer.rs"]
+mod answer;
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -170,6 +176,66 @@ fn frames() {
     stats("10k cells: one streamed delta + frame", streaming);
 }
 
+/// The survey answer streamed into the state in process, 20 characters per delta, a frame
+/// every 16 deltas (30 frames a second at 2 ms per delta): the interface's own cost per
+/// answer, without the terminal, the network or the agent.
+fn stream_in_process() {
+    let text = answer::long_answer(44);
+    let mut s = State::new(Theme::dark(), Keymap::default_keymap());
+    s.size = (120, 40);
+    let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    update(&mut s, Event::SubmitPrompt("go".into()));
+    update(&mut s, Event::Agent(AgentEvent::TurnStarted { turn_id: 1 }));
+    let chars: Vec<char> = text.chars().collect();
+    let (mut updating, mut drawing) = (Duration::ZERO, Duration::ZERO);
+    for (i, piece) in chars.chunks(20).enumerate() {
+        let t = Instant::now();
+        update(&mut s, Event::Agent(AgentEvent::TextDelta { turn_id: 1, text: piece.iter().collect() }));
+        updating += t.elapsed();
+        if i % 16 == 15 {
+            let t = Instant::now();
+            term.draw(|f| claw_tui::ui::render(&s, f)).unwrap();
+            drawing += t.elapsed();
+        }
+    }
+    let t = Instant::now();
+    update(
+        &mut s,
+        Event::Agent(AgentEvent::TurnFinished { turn_id: 1, outcome: claw_tui::agent::TurnOutcome::EndTurn }),
+    );
+    term.draw(|f| claw_tui::ui::render(&s, f)).unwrap();
+    let last = t.elapsed();
+    println!(
+        "survey answer in process, 30 fps: updates {:.1} ms, frames {:.1} ms, the finished answer's frame {:.1} ms",
+        ms(updating),
+        ms(drawing),
+        ms(last)
+    );
+}
+
+/// Highlighting the survey answer's 44 code blocks: the first time in a process (syntect
+/// compiles each language's regexes on first use) and again.
+fn highlighting() {
+    let text = answer::long_answer(44);
+    let blocks = claw_tui::ui::markdown::code_blocks(&text);
+    let langs: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("```")).filter(|l| !l.is_empty()).collect();
+    let t = Instant::now();
+    claw_tui::ui::highlight::warm_up();
+    let load = t.elapsed();
+    for round in ["first", "second"] {
+        let t = Instant::now();
+        let mut lines = 0;
+        for (code, lang) in blocks.iter().zip(&langs) {
+            lines += claw_tui::ui::highlight::highlight(code, lang, "base16-ocean.dark", Default::default()).len();
+        }
+        println!(
+            "highlighting {lines} code lines, {round} time: {:.1} ms (syntax set loaded in {:.1} ms)",
+            ms(t.elapsed()),
+            ms(load)
+        );
+    }
+}
+
 fn long_answer_scenario(lines: usize) -> Scenario {
     let mut text = String::new();
     for i in 0..lines {
@@ -230,6 +296,103 @@ fn streaming_and_idle() {
     p.wait_exit(Duration::from_secs(10));
 }
 
+/// What one run of the 2,001-line answer cost, from Enter to its last line on screen.
+struct Run {
+    cpu: f64,
+    bytes: usize,
+    frames: usize,
+    /// From the mock sending the last byte to the last line on screen.
+    end_lag: Duration,
+    /// Keystroke to screen, while the answer streams (paced runs only).
+    keys: Vec<Duration>,
+}
+
+/// The survey answer (2,001 lines, 73 KB, 44 code blocks, 14 tables) in deltas of 20
+/// characters, `delay_ms` apart (2 ms: a fast real model; 0: all at once).
+fn paced_scenario(delay_ms: u64) -> Scenario {
+    Scenario {
+        name: "paced".into(),
+        replies: vec![Reply {
+            content: vec![BlockScript::Text { text: answer::long_answer(44), chunk: Some(20) }],
+            usage: claw_tui::provider::Usage { input_tokens: 100, output_tokens: 20_000, ..Default::default() },
+            delay_ms,
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+}
+
+fn one_run(delay_ms: u64, type_keys: bool) -> Run {
+    const SYNC: &[u8] = b"\x1b[?2026h";
+    let home = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let server = support::MockServer::start(paced_scenario(delay_ms));
+    let mut p = pty::Pty::spawn(claw(&server.url, home.path(), work.path()), 40, 120);
+    p.wait_for("enter send", Duration::from_secs(10));
+    std::thread::sleep(Duration::from_millis(500));
+    let pid = p.child.id();
+    let (cpu0, _) = proc_usage(pid);
+    let (bytes0, frames0) = (p.output_len(), p.output_count(SYNC));
+    let streams_before = support::STREAMS_ENDED.lock().unwrap().len();
+    p.type_text("go");
+    p.send(b"\r");
+    let mut keys = Vec::new();
+    if type_keys {
+        // Typing while the answer streams: each key's letter on screen, 150 ms apart.
+        p.wait_for("Part 3", Duration::from_secs(20));
+        for k in 1..=20 {
+            let sent = Instant::now();
+            p.send(b"Z");
+            keys.push(p.wait_for_closely(&"Z".repeat(k), Duration::from_secs(5)) - sent);
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+    let shown = p.wait_for_closely("END-OF-ANSWER", Duration::from_secs(120));
+    let (cpu1, _) = proc_usage(pid);
+    // The last line can show before the stream's last events (message_delta, message_stop).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while support::STREAMS_ENDED.lock().unwrap().len() < streams_before + 1 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let ended = *support::STREAMS_ENDED.lock().unwrap().last().expect("the stream ended");
+    let run = Run {
+        cpu: cpu1 - cpu0,
+        bytes: p.output_len() - bytes0,
+        frames: p.output_count(SYNC) - frames0,
+        end_lag: shown.saturating_duration_since(ended),
+        keys,
+    };
+    if let Some(path) = std::env::var_os("CLAW_BENCH_DUMP") {
+        // What was written to the terminal, for a closer look at where the bytes go.
+        std::fs::write(path, &p.raw_output()[bytes0..]).unwrap();
+    }
+    drop(p); // kills claw-tui: the composer holds the typed keys, so ctrl+d would not quit
+    run
+}
+
+fn median<T: PartialOrd + Copy>(mut v: Vec<T>) -> T {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+/// The survey answer at a real model's pace and all at once, three runs each (medians).
+fn paced() {
+    for (name, delay, keys) in [("all at once", 0, false), ("paced, 20 chars / 2 ms", 2, true)] {
+        let runs: Vec<Run> = (0..3).map(|_| one_run(delay, keys)).collect();
+        println!(
+            "2,001-line answer, {name}: {:.2} CPU s, {:.0} KiB to the terminal, {} frames, last line {:.1} ms after the stream's end",
+            median(runs.iter().map(|r| r.cpu).collect()),
+            median(runs.iter().map(|r| r.bytes).collect()) as f64 / 1024.0,
+            median(runs.iter().map(|r| r.frames).collect()),
+            ms(median(runs.iter().map(|r| r.end_lag).collect())),
+        );
+        let keys: Vec<Duration> = runs.into_iter().flat_map(|r| r.keys).collect();
+        if !keys.is_empty() {
+            stats("  keystroke to screen while streaming", keys);
+        }
+    }
+}
+
 fn main() {
     let only = std::env::args().nth(1).filter(|a| !a.starts_with('-'));
     let run = |name: &str| only.as_deref().is_none_or(|o| name.contains(o));
@@ -241,5 +404,14 @@ fn main() {
     }
     if run("streaming") {
         streaming_and_idle();
+    }
+    if run("highlighting") {
+        highlighting();
+    }
+    if run("inprocess") {
+        stream_in_process();
+    }
+    if run("paced") {
+        paced();
     }
 }

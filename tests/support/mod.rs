@@ -276,8 +276,13 @@ async fn handle(
         stream.flush().await?;
     }
     stream.write_all(b"0\r\n\r\n").await?;
-    stream.flush().await
+    stream.flush().await?;
+    STREAMS_ENDED.lock().unwrap().push(std::time::Instant::now());
+    Ok(())
 }
+
+/// When each streamed answer's last byte was sent, for benchmarks that time what follows.
+pub static STREAMS_ENDED: Mutex<Vec<std::time::Instant>> = Mutex::new(Vec::new());
 
 /// The non-streaming form of a reply.
 fn whole_message(reply: &Reply, id: &str, model: &str) -> Value {

@@ -117,6 +117,31 @@ impl Pty {
         }
     }
 
+    /// Waits until the screen shows `needle`, looking every 100 µs, and returns when it did:
+    /// for latencies of a few milliseconds, where [`Pty::wait_for`]'s 20 ms would hide them.
+    pub fn wait_for_closely(&self, needle: &str, timeout: Duration) -> Instant {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if self.parser.lock().unwrap().screen().contents().contains(needle) {
+                return Instant::now();
+            }
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {needle:?}; the screen shows:\n{}", self.screen());
+            }
+            std::thread::sleep(Duration::from_micros(100));
+        }
+    }
+
+    /// Bytes the program has written to the terminal so far.
+    pub fn output_len(&self) -> usize {
+        self.raw.lock().unwrap().len()
+    }
+
+    /// How many times the program has written `needle` to the terminal so far.
+    pub fn output_count(&self, needle: &[u8]) -> usize {
+        self.raw.lock().unwrap().windows(needle.len()).filter(|w| *w == needle).count()
+    }
+
     /// Waits for the child to exit.
     pub fn wait_exit(&mut self, timeout: Duration) -> std::process::ExitStatus {
         let deadline = Instant::now() + timeout;
