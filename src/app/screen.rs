@@ -61,8 +61,9 @@ pub struct Screen<W: Write> {
     /// The cursor ratatui asked for at the end of the frame: shown at a place, or hidden.
     wanted_cursor: Option<Position>,
     cursor_visible: bool,
-    /// Whether the terminal shows its cursor now (claw-tui starts with it hidden).
-    terminal_cursor_visible: bool,
+    /// Whether the terminal shows its cursor now; None when unknown (after a clear, which
+    /// follows a suspension that may have changed it).
+    terminal_cursor_visible: Option<bool>,
     /// What the terminal shows is unknown (first frame, a clear): the next frame clears it.
     unknown: bool,
     /// The size to report; None asks the terminal.
@@ -86,7 +87,7 @@ impl<W: Write> Screen<W> {
             pen: Pen::RESET,
             wanted_cursor: None,
             cursor_visible: true,
-            terminal_cursor_visible: false,
+            terminal_cursor_visible: None,
             unknown: true,
             fixed_size,
         }
@@ -233,22 +234,20 @@ impl<W: Write> Screen<W> {
             self.buf.extend_from_slice(b"\x1b[0m\x1b[2J");
             self.pen = Pen::RESET;
             self.cursor = None;
+            self.terminal_cursor_visible = None;
             self.shown = Buffer::empty(self.frame.area);
         }
         self.scroll();
         self.write_changes();
         self.set_pen(Pen::RESET);
-        match self.wanted_cursor.filter(|_| self.cursor_visible) {
-            Some(at) => {
-                self.move_to(at);
-                if !self.terminal_cursor_visible {
-                    self.csi(format_args!("?25h"));
-                }
-            }
-            None if self.terminal_cursor_visible => self.csi(format_args!("?25l")),
-            None => {}
+        let visible = self.wanted_cursor.is_some() && self.cursor_visible;
+        if let Some(at) = self.wanted_cursor.filter(|_| visible) {
+            self.move_to(at);
         }
-        self.terminal_cursor_visible = self.wanted_cursor.is_some() && self.cursor_visible;
+        if self.terminal_cursor_visible != Some(visible) {
+            self.csi(format_args!("{}", if visible { "?25h" } else { "?25l" }));
+        }
+        self.terminal_cursor_visible = Some(visible);
         if self.buf.len() > start {
             self.buf.extend_from_slice(b"\x1b[?2026l");
             self.out.write_all(&self.buf)?;
