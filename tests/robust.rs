@@ -31,21 +31,6 @@ fn claw(server: &MockServer, work: &Path, home: &Path) -> Command {
     cmd
 }
 
-/// Every tool result the model was sent, in order: (content, is_error).
-fn results(server: &MockServer) -> Vec<(String, bool)> {
-    let requests = server.requests();
-    let Some(last) = requests.last() else { return Vec::new() };
-    last.body["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|m| m["role"] == "user")
-        .flat_map(|m| m["content"].as_array().cloned().unwrap_or_default())
-        .filter(|b| b["type"] == "tool_result")
-        .map(|b| (b["content"].as_str().unwrap_or_default().to_string(), b["is_error"].as_bool().unwrap_or(false)))
-        .collect()
-}
-
 /// Whether process `pid` still runs (a zombie nobody reaped does not count).
 fn running(pid: u32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
@@ -109,7 +94,7 @@ fn commands_have_no_terminal() {
     cmd.args(["-p", "go", "--permission-mode", "danger-full-access"]);
     let mut p = pty::Pty::spawn(cmd, 24, 80);
     assert!(p.wait_exit(Duration::from_secs(30)).success());
-    let (content, _) = &results(&server)[0];
+    let (content, _) = &server.tool_results()[0];
     assert!(content.contains("no-tty"), "{content}");
     assert!(!String::from_utf8_lossy(&p.raw_output()).contains("from-the-command"));
 }
@@ -131,7 +116,7 @@ fn a_bash_flood_keeps_memory_bounded_and_says_where_the_output_went() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let results = results(&server);
+    let results = server.tool_results();
     let (flood, is_error) = &results[0];
     assert!(!is_error);
     assert!(flood.chars().count() < 31_000, "{}", flood.chars().count());
@@ -164,7 +149,7 @@ fn a_fifo_is_refused_not_waited_on() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(started.elapsed() < Duration::from_secs(20));
-    let results = results(&server);
+    let results = server.tool_results();
     assert_eq!(
         results[0],
         ("edit_file: pipe is a FIFO (named pipe), not a regular file; it cannot be edited".into(), true)
@@ -197,7 +182,7 @@ fn huge_files_are_read_in_bounded_pieces() {
     ]);
     let out = claw(&server, work.path(), home.path()).args(["-p", "read"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let results = results(&server);
+    let results = server.tool_results();
     for (content, is_error) in &results {
         assert!(!is_error, "{content}");
         assert!(content.chars().count() <= 100_300, "{}", content.chars().count());
@@ -234,7 +219,7 @@ fn a_small_model_gets_smaller_results() {
     let server = model_calling(&[("read_file", json!({"path": "big.log"}))]);
     let out = claw(&server, work.path(), home.path()).args(["-p", "read"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let (content, _) = &results(&server)[0];
+    let (content, _) = &server.tool_results()[0];
     assert!(content.chars().count() <= 16_200, "{}", content.chars().count());
     assert!(content.contains("the result stops at 16000 characters; continue with offset"), "{content}");
 }
@@ -261,7 +246,7 @@ fn a_bash_flood_in_the_interface_keeps_memory_bounded() {
     p.send(b"\x04");
     assert!(p.wait_exit(t).success());
     assert!(p.restore_problems().is_empty());
-    let (hwm, _) = &results(&server)[1];
+    let (hwm, _) = &server.tool_results()[1];
     let kib: u64 = hwm.split_whitespace().nth(1).and_then(|n| n.parse().ok()).expect(hwm);
     assert!(kib < 150 * 1024, "claw-tui's peak resident memory was {kib} KiB under a 400 MB flood");
 }
@@ -293,7 +278,7 @@ fn a_full_disk_during_an_edit_leaves_the_file_whole() {
     }
     let out = Command::from_std(cmd).timeout(Duration::from_secs(60)).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let (content, is_error) = &results(&server)[1];
+    let (content, is_error) = &server.tool_results()[1];
     assert!(*is_error && content.contains("cannot write data.txt") && content.contains("too large"), "{content}");
     assert!(std::fs::read_to_string(work.path().join("data.txt")).unwrap() == original, "the file was damaged");
     let left: Vec<_> = std::fs::read_dir(work.path()).unwrap().flatten().map(|e| e.file_name()).collect();

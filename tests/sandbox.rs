@@ -27,20 +27,6 @@ fn model_calling(calls: &[(&str, Value)]) -> MockServer {
     MockServer::start(Scenario::from_json(&scenario.to_string()).unwrap())
 }
 
-fn results(server: &MockServer) -> Vec<(String, bool)> {
-    let requests = server.requests();
-    let Some(last) = requests.last() else { return Vec::new() };
-    last.body["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|m| m["role"] == "user")
-        .flat_map(|m| m["content"].as_array().cloned().unwrap_or_default())
-        .filter(|b| b["type"] == "tool_result")
-        .map(|b| (b["content"].as_str().unwrap_or_default().to_string(), b["is_error"].as_bool().unwrap_or(false)))
-        .collect()
-}
-
 /// A folder outside every place the sandbox lets commands write (the workspace, the temp
 /// folders, where the tests' homes live too, the build caches): under the real home folder,
 /// or else the build's own folder, whichever is not below one of them.
@@ -104,7 +90,7 @@ fn a_command_cannot_write_outside_the_workspace() {
         model_calling(&[("bash", json!({"command": attack})), ("bash", json!({"command": "echo ok > inside.txt"}))]);
     let out = run(&server, work.path(), home.path(), &[]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let first = results(&server);
+    let first = server.tool_results();
     let (content, is_error) = &first[0];
     assert!(is_error, "{content}");
     assert!(content.contains("Permission denied") || content.contains("Read-only file system"), "{content}");
@@ -115,7 +101,7 @@ fn a_command_cannot_write_outside_the_workspace() {
     let server = model_calling(&[("bash", json!({"command": attack}))]);
     let out = run(&server, work.path(), home.path(), &["--sandbox", "off"]);
     assert!(out.status.success());
-    assert!(!results(&server)[0].1, "{:?}", results(&server));
+    assert!(!server.tool_results()[0].1, "{:?}", server.tool_results());
     assert!(std::fs::read_to_string(&bashrc).unwrap().contains("evil"), "without the sandbox it goes through");
 }
 
@@ -141,14 +127,14 @@ fn strict_mode_has_no_network() {
     let server = model_calling(&[("bash", json!({"command": connect}))]);
     let out = run(&server, work.path(), home.path(), &["--sandbox", "strict"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let (content, is_error) = &results(&server)[0];
+    let (content, is_error) = &server.tool_results()[0];
     assert!(*is_error && !content.contains("connected"), "{content}");
     assert!(content.contains("no network"), "{content}");
 
     let server = model_calling(&[("bash", json!({"command": connect}))]);
     let out = run(&server, work.path(), home.path(), &[]);
     assert!(out.status.success());
-    assert!(results(&server)[0].0.contains("connected"), "{:?}", results(&server));
+    assert!(server.tool_results()[0].0.contains("connected"), "{:?}", server.tool_results());
 }
 
 /// A cloned repository's `.claw/config.toml` says `[sandbox] mode = "off"` and makes `~`

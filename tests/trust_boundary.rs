@@ -57,21 +57,6 @@ fn claw(server: &MockServer, d: &Dirs) -> Command {
     cmd
 }
 
-/// Every tool result the model was sent, in order: (content, is_error).
-fn results(server: &MockServer) -> Vec<(String, bool)> {
-    let requests = server.requests();
-    let Some(last) = requests.last() else { return Vec::new() };
-    last.body["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|m| m["role"] == "user")
-        .flat_map(|m| m["content"].as_array().cloned().unwrap_or_default())
-        .filter(|b| b["type"] == "tool_result")
-        .map(|b| (b["content"].as_str().unwrap_or_default().to_string(), b["is_error"].as_bool().unwrap_or(false)))
-        .collect()
-}
-
 fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
@@ -92,7 +77,7 @@ fn the_model_cannot_write_its_own_config() {
     ]);
     let out = claw(&server, &d).args(["-p", "go"]).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    let results = results(&server);
+    let results = server.tool_results();
     assert_eq!(results.len(), 4);
     for (content, is_error) in &results {
         assert!(is_error, "{content}");
@@ -114,7 +99,7 @@ fn the_model_cannot_plant_a_git_hook_and_a_planted_one_does_not_run() {
     )]);
     let out = claw(&server, &d).args(["-p", "go"]).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(results(&server)[0].0.contains("always asks"), "{:?}", results(&server));
+    assert!(server.tool_results()[0].0.contains("always asks"), "{:?}", server.tool_results());
     assert!(!std::fs::read_to_string(d.work.path().join(".git/config")).unwrap().contains("fsmonitor"));
 
     let marker = d.work.path().join("pwned-by-fsmonitor");
@@ -139,7 +124,7 @@ fn a_dangling_symlink_does_not_lead_out_of_the_workspace() {
         model_calling(&[("write_file", json!({"path": "notes.md", "content": "ssh-ed25519 AAAA attacker\n"}))]);
     let out = claw(&server, &d).args(["-p", "go"]).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    let (content, is_error) = &results(&server)[0];
+    let (content, is_error) = &server.tool_results()[0];
     assert!(*is_error && content.contains("outside the workspace"), "{content}");
     assert!(!target.exists() && !d.home.path().join(".ssh").exists());
 }
@@ -156,7 +141,7 @@ fn a_prefix_rule_allows_no_smuggled_command() {
     let server = model_calling(&calls);
     let out = claw(&server, &d).args(["-p", "go", "--allowedTools", "Bash(echo hi:*)"]).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    let results = results(&server);
+    let results = server.tool_results();
     for (i, (content, is_error)) in results.iter().take(5).enumerate() {
         assert!(*is_error && content.starts_with("Permission denied"), "{}: {content}", smuggled[i]);
         assert!(!d.work.path().join(format!("x{}", i + 1)).exists(), "{} ran", smuggled[i]);
@@ -177,7 +162,7 @@ fn a_deny_rule_cannot_be_stepped_around() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    for (i, (content, is_error)) in results(&server).iter().enumerate() {
+    for (i, (content, is_error)) in server.tool_results().iter().enumerate() {
         assert!(is_error, "{}: {content}", attempts[i]);
         assert!(content.contains("denied by the rule `bash(git push:*)` (--disallowedTools)"), "{content}");
     }
@@ -263,7 +248,7 @@ fn commands_get_no_secrets() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    let results = results(&server);
+    let results = server.tool_results();
     assert!(results[0].0.contains("CLAW_TUI=1"), "the command ran: {}", results[0].0);
     assert!(!results[0].0.contains(SECRET) && !results[0].0.contains("ghp_should-not-leak"), "{}", results[0].0);
     // SAFETY: geteuid has no preconditions.

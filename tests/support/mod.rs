@@ -71,6 +71,22 @@ impl MockServer {
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.requests.lock().unwrap().clone()
     }
+
+    /// Every tool result the model was sent (in the last request), in order: (content,
+    /// is_error).
+    pub fn tool_results(&self) -> Vec<(String, bool)> {
+        let requests = self.requests();
+        let Some(last) = requests.last() else { return Vec::new() };
+        last.body["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["role"] == "user")
+            .flat_map(|m| m["content"].as_array().cloned().unwrap_or_default())
+            .filter(|b| b["type"] == "tool_result")
+            .map(|b| (b["content"].as_str().unwrap_or_default().to_string(), b["is_error"].as_bool().unwrap_or(false)))
+            .collect()
+    }
 }
 
 impl Drop for MockServer {
