@@ -30,6 +30,8 @@ pub enum Flow {
 pub struct Executor {
     cli: Arc<Cli>,
     bus: mpsc::UnboundedSender<Event>,
+    /// Where the terminal's input goes (apart from the bus: see [`super::frame::Inbox`]).
+    input_tx: mpsc::UnboundedSender<Event>,
     /// The agent in use; `None` while a replacement is being prepared (ops are dropped then:
     /// the interface queues prompts while an agent starts).
     agent: Option<AgentSlot>,
@@ -42,13 +44,18 @@ pub struct Executor {
 }
 
 impl Executor {
-    pub fn new(cli: Arc<Cli>, bus: mpsc::UnboundedSender<Event>, depth: ColorDepth) -> Executor {
-        Executor { cli, bus, agent: None, generation: 0, clipboard: None, depth, input: None }
+    pub fn new(
+        cli: Arc<Cli>,
+        bus: mpsc::UnboundedSender<Event>,
+        input_tx: mpsc::UnboundedSender<Event>,
+        depth: ColorDepth,
+    ) -> Executor {
+        Executor { cli, bus, input_tx, agent: None, generation: 0, clipboard: None, depth, input: None }
     }
 
-    /// Starts reading the terminal's input onto the bus.
+    /// Starts reading the terminal's input.
     pub fn read_input(&mut self) {
-        self.input = Some(super::runtime::spawn_input(self.bus.clone()));
+        self.input = Some(super::runtime::spawn_input(self.input_tx.clone()));
     }
 
     /// Hands the terminal to `f` (an editor, a suspension): input reading stops first, so the

@@ -99,22 +99,66 @@ impl FrameClock {
         self.last_draw.is_none()
     }
 
+    /// Whether a frame that only shows more of a stream is waiting for its time: the bus is
+    /// not read until then (see [`Inbox`]).
+    fn holding(&self, now: Instant) -> bool {
+        self.wanted == Some(Urgency::Stream) && !self.due(now)
+    }
+
     /// Waits for the next event, the next allowed frame (when one is requested), or the next
     /// animation tick (when `animating`), whichever comes first. Idle and clean, it waits for
-    /// an event alone.
-    pub async fn next<E>(&self, rx: &mut mpsc::UnboundedReceiver<E>, animating: bool) -> Woke<E> {
+    /// an event alone. While a stream's frame waits for its time, only input wakes the loop.
+    pub async fn next<E>(&self, inbox: &mut Inbox<E>, animating: bool) -> Woke<E> {
         let deadline = match self.due_at() {
             Some(at) => Some((at.unwrap_or_else(Instant::now), Woke::Frame)),
             None if animating => Some((Instant::now() + TICK_INTERVAL, Woke::Tick)),
             None => None,
         };
-        match deadline {
-            Some((at, woke)) => tokio::select! {
-                ev = rx.recv() => ev.map_or(Woke::Closed, Woke::Event),
-                _ = tokio::time::sleep_until(at) => woke,
+        let hold = self.holding(Instant::now());
+        let Inbox { input, bus, input_open } = inbox;
+        let sleep = async {
+            match &deadline {
+                Some((at, _)) => tokio::time::sleep_until(*at).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            biased;
+            ev = input.recv(), if *input_open => match ev {
+                Some(ev) => Woke::Event(ev),
+                None => {
+                    *input_open = false;
+                    Woke::Frame
+                }
             },
-            None => rx.recv().await.map_or(Woke::Closed, Woke::Event),
+            ev = bus.recv(), if !hold => ev.map_or(Woke::Closed, Woke::Event),
+            _ = sleep => deadline.map_or(Woke::Frame, |(_, woke)| woke),
         }
+    }
+}
+
+/// Where events come from: the person's input, and everything else (the agent, watchers,
+/// jobs) on the bus.
+///
+/// They are apart so that a streaming answer does not wake the loop for every delta: a stream
+/// sends hundreds a second and they are drawn 30 times a second, so while a stream's frame
+/// waits for its time the loop reads input alone and leaves the bus to fill; when the frame is
+/// due it takes everything queued at once. A key is read (and drawn) at once all the same.
+pub struct Inbox<E> {
+    pub input: mpsc::UnboundedReceiver<E>,
+    pub bus: mpsc::UnboundedReceiver<E>,
+    /// False once the input's senders are gone (no terminal input will come).
+    input_open: bool,
+}
+
+impl<E> Inbox<E> {
+    pub fn new(input: mpsc::UnboundedReceiver<E>, bus: mpsc::UnboundedReceiver<E>) -> Inbox<E> {
+        Inbox { input, bus, input_open: true }
+    }
+
+    /// An event already queued, input first.
+    pub fn try_next(&mut self) -> Option<E> {
+        self.input.try_recv().ok().or_else(|| self.bus.try_recv().ok())
     }
 }
 
@@ -122,44 +166,61 @@ impl FrameClock {
 mod tests {
     use super::*;
 
-    /// Runs a loop like the runtime's for `span`: every event requests a frame, as urgent as
-    /// `urgency` says of it; returns the instants frames were drawn at.
-    async fn frames_of(
-        rx: &mut mpsc::UnboundedReceiver<u32>,
+    /// What a loop like the runtime's did: when it drew frames, and how often it woke.
+    struct Run {
+        drawn: Vec<Instant>,
+        wakes: usize,
+    }
+
+    /// Runs a loop like the runtime's for `span`: on waking it takes every queued event, each
+    /// requesting a frame as urgent as `urgency` says of it.
+    async fn run_loop(
+        inbox: &mut Inbox<u32>,
         span: Duration,
         animating: bool,
         urgency: impl Fn(u32) -> Urgency,
-    ) -> Vec<Instant> {
+    ) -> Run {
         let start = Instant::now();
         let mut clock = FrameClock::new();
-        let mut drawn = Vec::new();
+        let mut run = Run { drawn: Vec::new(), wakes: 0 };
         while start.elapsed() < span {
             let woke = tokio::select! {
-                w = clock.next(rx, animating) => w,
+                w = clock.next(inbox, animating) => w,
                 _ = tokio::time::sleep_until(start + span) => break,
             };
+            run.wakes += 1;
             match woke {
                 Woke::Event(e) => clock.request(urgency(e)),
                 Woke::Tick => clock.request(Urgency::Change),
                 Woke::Frame => {}
                 Woke::Closed => break,
             }
+            while let Some(e) = inbox.try_next() {
+                clock.request(urgency(e));
+            }
             let now = Instant::now();
             if clock.due(now) {
                 clock.drawn(now);
-                drawn.push(now);
+                run.drawn.push(now);
             }
         }
-        drawn
+        run
     }
 
-    async fn frames(rx: &mut mpsc::UnboundedReceiver<u32>, span: Duration, animating: bool) -> Vec<Instant> {
-        frames_of(rx, span, animating, |_| Urgency::Change).await
+    /// An inbox whose bus is `bus`, and the sender of its input.
+    fn inbox(bus: mpsc::UnboundedReceiver<u32>) -> (Inbox<u32>, mpsc::UnboundedSender<u32>) {
+        let (input, input_rx) = mpsc::unbounded_channel();
+        (Inbox::new(input_rx, bus), input)
+    }
+
+    async fn frames(rx: mpsc::UnboundedReceiver<u32>, span: Duration, animating: bool) -> Vec<Instant> {
+        let (mut inbox, _input) = inbox(rx);
+        run_loop(&mut inbox, span, animating, |_| Urgency::Change).await.drawn
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_flood_of_requests_is_capped_at_120_frames_a_second() {
-        let (tx, mut rx) = mpsc::unbounded_channel();
+        let (tx, rx) = mpsc::unbounded_channel();
         // 10,000 events over one second, as a fast stream would send deltas.
         tokio::spawn(async move {
             for i in 0..10_000 {
@@ -167,7 +228,7 @@ mod tests {
                 tokio::time::sleep(Duration::from_micros(100)).await;
             }
         });
-        let drawn = frames(&mut rx, Duration::from_secs(1), false).await;
+        let drawn = frames(rx, Duration::from_secs(1), false).await;
         assert!(drawn.len() <= 126, "at most one frame per 8 ms: {}", drawn.len());
         assert!(drawn.len() >= 100, "and the stream is still shown smoothly: {}", drawn.len());
         assert!(drawn.windows(2).all(|w| w[1] - w[0] >= FRAME_INTERVAL));
@@ -175,7 +236,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn requests_between_two_frames_coalesce_into_one() {
-        let (tx, mut rx) = mpsc::unbounded_channel();
+        let (tx, rx) = mpsc::unbounded_channel();
         tokio::spawn(async move {
             // A burst of 50 events within 1 ms, then silence.
             for i in 0..50 {
@@ -183,39 +244,42 @@ mod tests {
             }
             tokio::time::sleep(Duration::from_secs(10)).await;
         });
-        let drawn = frames(&mut rx, Duration::from_millis(500), false).await;
+        let drawn = frames(rx, Duration::from_millis(500), false).await;
         assert_eq!(drawn.len(), 2, "the first frame, then one for the whole burst: {drawn:?}");
     }
 
     #[tokio::test(start_paused = true)]
     async fn an_idle_clock_never_wakes_and_an_animating_one_ticks() {
-        let (tx, mut rx) = mpsc::unbounded_channel::<u32>();
-        let drawn = frames(&mut rx, Duration::from_secs(60), false).await;
-        assert_eq!(drawn.len(), 1, "only the first frame in a minute of idleness");
-        let drawn = frames(&mut rx, Duration::from_secs(1), true).await;
+        let (tx, rx) = mpsc::unbounded_channel::<u32>();
+        let (mut inbox, _input) = inbox(rx);
+        let idle = run_loop(&mut inbox, Duration::from_secs(60), false, |_| Urgency::Change).await;
+        assert_eq!(idle.drawn.len(), 1, "only the first frame in a minute of idleness");
+        assert_eq!(idle.wakes, 1, "and the loop woke only for it");
+        let drawn = run_loop(&mut inbox, Duration::from_secs(1), true, |_| Urgency::Change).await.drawn;
         assert!((10..=12).contains(&drawn.len()), "ten ticks a second while animating: {}", drawn.len());
-        // An idle clock waits on the channel alone: with the sender gone, it says so at once.
+        // An idle clock waits on the channels alone: with the bus's sender gone, it says so at once.
         drop(tx);
         let clock = FrameClock { wanted: None, last_draw: Some(Instant::now()) };
-        assert_eq!(clock.next(&mut rx, false).await, Woke::Closed);
+        assert_eq!(clock.next(&mut inbox, false).await, Woke::Closed);
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_stream_is_drawn_at_30_frames_a_second_and_keys_at_once() {
-        let (tx, mut rx) = mpsc::unbounded_channel();
-        // 500 deltas a second for two seconds (events 0..1000); a key every 150 ms (1000+).
+        let (tx, rx) = mpsc::unbounded_channel();
+        let (mut inbox, input) = inbox(rx);
+        // 500 deltas a second for two seconds on the bus; a key every 150 ms on the input.
         tokio::spawn(async move {
             for i in 0..1000u32 {
                 let _ = tx.send(i);
                 if i % 75 == 37 {
-                    let _ = tx.send(1000 + i);
+                    let _ = input.send(1000 + i);
                 }
                 tokio::time::sleep(Duration::from_millis(2)).await;
             }
         });
         let start = Instant::now();
         let urgency = |e: u32| if e >= 1000 { Urgency::Input } else { Urgency::Stream };
-        let drawn = frames_of(&mut rx, Duration::from_secs(2), false, urgency).await;
+        let Run { drawn, wakes } = run_loop(&mut inbox, Duration::from_secs(2), false, urgency).await;
         // 60 paced frames in two seconds, plus one per key.
         assert!((55..=80).contains(&drawn.len()), "{} frames", drawn.len());
         for i in (0..1000u32).filter(|i| i % 75 == 37) {
@@ -225,5 +289,28 @@ mod tests {
                 "key {i} drawn at once"
             );
         }
+        // The deltas waiting for a frame's time do not wake the loop: about two wakes a frame
+        // (the first delta after a frame, the frame's time), not one per delta.
+        assert!(wakes <= 2 * drawn.len() + 5, "{wakes} wakes for {} frames and 1,000 deltas", drawn.len());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_change_waiting_behind_a_stream_frame_is_drawn_with_it() {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let (mut inbox, _input) = inbox(rx);
+        // 10 ms after the first frame a delta, 5 ms later a change (a tool starting): both
+        // before the delta's frame is due.
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            let _ = tx.send(0);
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            let _ = tx.send(1);
+            tokio::time::sleep(Duration::from_secs(10)).await;
+        });
+        let urgency = |e: u32| if e == 0 { Urgency::Stream } else { Urgency::Change };
+        let drawn = run_loop(&mut inbox, Duration::from_millis(500), false, urgency).await.drawn;
+        // The first frame at once, then one frame for both when the delta's is due.
+        assert_eq!(drawn.len(), 2, "{drawn:?}");
+        assert_eq!(drawn[1] - drawn[0], STREAM_INTERVAL, "{drawn:?}");
     }
 }

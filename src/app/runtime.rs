@@ -1,14 +1,15 @@
 //! The TUI's runtime: start-up, the event loop, and teardown.
 //!
 //! ```text
-//!  crossterm EventStream ─┐
-//!  agent events ──────────┤
-//!  file watchers ─────────┼─► mpsc<Event> ─► update(&mut State, Event) ─► Vec<Effect> ─► executor
-//!  signals, jobs ─────────┘                        └─► frame clock ─► render(&State) (paced)
+//!  crossterm EventStream ───► input ─┐
+//!  agent events ──────────┐          ├─► update(&mut State, Event) ─► Vec<Effect> ─► executor
+//!  file watchers ─────────┼─► bus ───┘          └─► frame clock ─► render(&State) (paced)
+//!  signals, jobs ─────────┘
 //! ```
 //!
 //! Start-up reads what the first frame needs (the agent, the settings) before the loop runs.
-//! Then all queued events are applied, effects go to the [`Executor`], and one frame is drawn
+//! Input and the bus are two channels ([`Inbox`]) so that a stream's frame, waiting for its
+//! time, is woken by a key but not by every delta. Then all queued events are applied, effects go to the [`Executor`], and one frame is drawn
 //! when the [`FrameClock`] says one is due, inside a synchronized update so the terminal never
 //! shows half a frame. Nothing ticks while nothing moves.
 
@@ -20,7 +21,7 @@ use tokio::time::Instant;
 
 use super::event::Event;
 use super::executor::{Executor, Flow};
-use super::frame::{FrameClock, Woke};
+use super::frame::{FrameClock, Inbox, Woke};
 use super::slot::{self, Start};
 use super::state::State;
 use super::terminal::Tui;
@@ -36,7 +37,8 @@ pub async fn run(cli: &Cli) -> i32 {
     let started = Instant::now();
     // Syntax highlighting loads its grammars in the background while the first frame draws.
     std::thread::spawn(ui::highlight::warm_up);
-    let (bus, mut rx) = mpsc::unbounded_channel::<Event>();
+    let (bus, rx) = mpsc::unbounded_channel::<Event>();
+    let (input, input_rx) = mpsc::unbounded_channel::<Event>();
     let cli = Arc::new(cli.clone());
     let depth = ui::theme::ColorDepth::detect();
     ui::highlight::set_color_depth(depth);
@@ -74,10 +76,11 @@ pub async fn run(cli: &Cli) -> i32 {
             None
         }
     };
-    let mut executor = Executor::new(cli, bus.clone(), depth);
+    let mut executor = Executor::new(cli, bus.clone(), input, depth);
     executor.read_input();
     spawn_signals(bus);
-    let code = event_loop(&mut state, &mut rx, &mut executor, &mut term, started).await;
+    let mut inbox = Inbox::new(input_rx, rx);
+    let code = event_loop(&mut state, &mut inbox, &mut executor, &mut term, started).await;
     executor.shut_down();
     drop(term);
     code
@@ -86,14 +89,14 @@ pub async fn run(cli: &Cli) -> i32 {
 /// Applies events and draws frames until the person quits; returns the exit status.
 async fn event_loop(
     state: &mut State,
-    rx: &mut mpsc::UnboundedReceiver<Event>,
+    inbox: &mut Inbox<Event>,
     executor: &mut Executor,
     term: &mut Tui,
     started: Instant,
 ) -> i32 {
     let mut clock = FrameClock::new();
     loop {
-        let first = match clock.next(rx, state.is_animating()).await {
+        let first = match clock.next(inbox, state.is_animating()).await {
             Woke::Event(ev) => Some(ev),
             Woke::Tick => Some(Event::Tick),
             Woke::Frame => None,
@@ -101,9 +104,9 @@ async fn event_loop(
         };
         let mut batch: Vec<Event> = first.into_iter().collect();
         while batch.len() < MAX_EVENTS_PER_FRAME {
-            match rx.try_recv() {
-                Ok(ev) => batch.push(ev),
-                Err(_) => break,
+            match inbox.try_next() {
+                Some(ev) => batch.push(ev),
+                None => break,
             }
         }
         for ev in batch {
@@ -147,7 +150,7 @@ fn release_freed_memory() {
     }
 }
 
-/// Reads terminal input into the bus.
+/// Reads terminal input into the loop's input channel.
 pub(super) fn spawn_input(bus: mpsc::UnboundedSender<Event>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut stream = crossterm::event::EventStream::new();
