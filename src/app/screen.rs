@@ -18,9 +18,10 @@
 use std::io::{self, Write};
 
 use ratatui::backend::{Backend, ClearType, WindowSize};
-use ratatui::buffer::{Buffer, Cell};
+use ratatui::buffer::{Buffer, Cell, CellDiffOption};
 use ratatui::layout::{Position, Rect, Size};
 use ratatui::style::{Color, Modifier};
+use ratatui::{Frame, Terminal};
 use unicode_width::UnicodeWidthStr;
 
 /// Fewest rows a scroll must save for it to be worth its escape sequences.
@@ -68,6 +69,22 @@ pub struct Screen<W: Write> {
     unknown: bool,
     /// The size to report; None asks the terminal.
     fixed_size: Option<Size>,
+    /// Hashes of the rows of `frame` and of `shown` (see [`RowHash`]); keyed per process, so
+    /// no text can be made to collide.
+    frame_rows: Vec<RowHash>,
+    shown_rows: Vec<RowHash>,
+    hasher: foldhash::fast::RandomState,
+}
+
+/// A row's content in two hashes: its left half (where the transcript is, compared when
+/// looking for a scroll) and all of it (rows whose hash is unchanged are not compared cell by
+/// cell).
+#[derive(Clone, Copy, PartialEq, Default)]
+struct RowHash {
+    left: u64,
+    full: u64,
+    /// Whether the left half is all plain blanks (not worth scrolling).
+    blank_left: bool,
 }
 
 impl<W: Write> Screen<W> {
@@ -90,6 +107,9 @@ impl<W: Write> Screen<W> {
             terminal_cursor_visible: None,
             unknown: true,
             fixed_size,
+            frame_rows: Vec::new(),
+            shown_rows: Vec::new(),
+            hasher: foldhash::fast::RandomState::default(),
         }
     }
 
@@ -179,9 +199,36 @@ impl<W: Write> Screen<W> {
         }
     }
 
+    /// The hashes of every row of `buf`.
+    fn row_hashes(&self, buf: &Buffer) -> Vec<RowHash> {
+        use std::hash::{BuildHasher, Hash, Hasher};
+        let width = buf.area.width as usize;
+        if width == 0 {
+            return vec![RowHash::default(); buf.area.height as usize];
+        }
+        buf.content
+            .chunks(width)
+            .map(|row| {
+                let mut h = self.hasher.build_hasher();
+                let (mut left, mut blank_left) = (0, true);
+                for (x, cell) in row.iter().enumerate() {
+                    if x == width / 2 {
+                        left = h.clone().finish();
+                    }
+                    if x < width / 2 {
+                        blank_left &= is_plain_blank(cell);
+                    }
+                    cell.symbol().hash(&mut h);
+                    (cell.fg, cell.bg, cell.underline_color, cell.modifier).hash(&mut h);
+                }
+                RowHash { left, full: h.finish(), blank_left }
+            })
+            .collect()
+    }
+
     /// Scrolls rows of the shown screen up when that makes the frame cheaper to write.
     fn scroll(&mut self) {
-        let Some((top, bottom, k)) = find_scroll(&self.shown, &self.frame) else {
+        let Some((top, bottom, k)) = find_scroll(&self.shown_rows, &self.frame_rows) else {
             return;
         };
         // Blank rows scroll in with the pen's background: clear it first.
@@ -190,17 +237,24 @@ impl<W: Write> Screen<W> {
         self.csi(format_args!("{k}S"));
         self.csi(format_args!("r"));
         self.cursor = Some(Position::ORIGIN);
-        let width = self.shown.area.width as usize;
+        let width = self.shown.area.width;
         let content = &mut self.shown.content;
         let (top, bottom, k) = (top as usize, bottom as usize, k as usize);
-        content[top * width..(bottom + 1) * width].rotate_left(k * width);
-        content[(bottom + 1 - k) * width..(bottom + 1) * width].fill(Cell::EMPTY);
+        let w = width as usize;
+        content[top * w..(bottom + 1) * w].rotate_left(k * w);
+        content[(bottom + 1 - k) * w..(bottom + 1) * w].fill(Cell::EMPTY);
+        let blank = self.row_hashes(&Buffer::empty(Rect::new(0, 0, width, 1)))[0];
+        self.shown_rows[top..=bottom].rotate_left(k);
+        self.shown_rows[bottom + 1 - k..=bottom].fill(blank);
     }
 
     /// Writes the cells where the frame differs from what is shown.
     fn write_changes(&mut self) {
         let width = self.frame.area.width;
-        let changes: Vec<(u16, u16)> = self.shown.diff(&self.frame).into_iter().map(|(x, y, _)| (x, y)).collect();
+        let changes: Vec<(u16, u16)> = (0..self.frame.area.height)
+            .filter(|&y| self.shown_rows[y as usize].full != self.frame_rows[y as usize].full)
+            .flat_map(|y| changed_in_row(&self.shown, &self.frame, y).into_iter().map(move |x| (x, y)))
+            .collect();
         for (x, y) in changes {
             let to = Position { x, y };
             if let Some(at) = self.cursor.filter(|at| at.y == y && at.x < x && x - at.x <= MAX_FILL) {
@@ -224,6 +278,26 @@ impl<W: Write> Screen<W> {
         }
     }
 
+    /// Writes a whole rendered frame, bypassing ratatui's own diff: `buf` is swapped for the
+    /// previous frame (no cell is copied) and compared with what the terminal shows; it is
+    /// left holding the previous frame, at the same size. The terminal's cursor stays hidden:
+    /// claw-tui draws its own (the composer's reversed cell).
+    pub fn present_buffer(&mut self, buf: &mut Buffer) -> io::Result<()> {
+        if self.frame.area != buf.area {
+            // The first frame, or a new size: what the terminal shows is unknown.
+            self.blank(buf.area.as_size());
+            self.unknown = true;
+        }
+        std::mem::swap(&mut self.frame, buf);
+        for cell in &mut self.frame.content {
+            if is_plain_blank(cell) {
+                *cell = blank_normalized(cell);
+            }
+        }
+        self.wanted_cursor = None;
+        self.present()
+    }
+
     /// Writes the frame: scroll, changes, cursor, in one synchronized update; nothing at all
     /// when nothing changed.
     fn present(&mut self) -> io::Result<()> {
@@ -237,8 +311,14 @@ impl<W: Write> Screen<W> {
             self.terminal_cursor_visible = None;
             self.shown = Buffer::empty(self.frame.area);
         }
+        self.frame_rows = self.row_hashes(&self.frame);
+        if self.shown_rows.len() != self.frame_rows.len() || self.shown.area != self.frame.area {
+            self.shown_rows = self.row_hashes(&self.shown);
+        }
         self.scroll();
         self.write_changes();
+        // What is shown is now the frame.
+        self.shown_rows.clone_from(&self.frame_rows);
         self.set_pen(Pen::RESET);
         let visible = self.wanted_cursor.is_some() && self.cursor_visible;
         if let Some(at) = self.wanted_cursor.filter(|_| visible) {
@@ -306,31 +386,24 @@ fn color(c: Color, base: u8) -> String {
     }
 }
 
-/// The left half of row `y`: where the transcript is, whatever is beside it.
-fn left_half(buf: &Buffer, y: usize) -> &[Cell] {
-    let width = buf.area.width as usize;
-    &buf.content[y * width..y * width + width / 2]
-}
-
-/// The scroll that turns most of `shown` into `frame`: rows `top..=bottom` up by `k`, where
-/// rows of the frame from `top` are rows of the shown screen `k` lower (compared on their left
-/// half). None when no scroll would save at least [`MIN_SCROLL_ROWS`] rows.
-fn find_scroll(shown: &Buffer, frame: &Buffer) -> Option<(u16, u16, u16)> {
-    if shown.area != frame.area || shown.area.height < 4 {
+/// The scroll that turns most of the shown screen into the frame, judged on the hashes of
+/// their rows' left halves: rows `top..=bottom` up by `k`, where rows of the frame from `top`
+/// are rows of the shown screen `k` lower. None when no scroll would save at least
+/// [`MIN_SCROLL_ROWS`] rows.
+fn find_scroll(old: &[RowHash], new: &[RowHash]) -> Option<(u16, u16, u16)> {
+    let h = new.len();
+    if old.len() != h || h < 4 {
         return None;
     }
-    let h = shown.area.height as usize;
-    let old: Vec<&[Cell]> = (0..h).map(|y| left_half(shown, y)).collect();
-    let new: Vec<&[Cell]> = (0..h).map(|y| left_half(frame, y)).collect();
     // Rows worth moving: not blank, and not already right where they are.
-    let worth: Vec<bool> = (0..h).map(|r| new[r] != old[r] && !new[r].iter().all(is_plain_blank)).collect();
+    let worth: Vec<bool> = (0..h).map(|r| new[r].left != old[r].left && !new[r].blank_left).collect();
     // (first row, last row of the run in the frame, k, rows saved)
     let mut best: Option<(usize, usize, usize, usize)> = None;
     for k in 1..h {
         let (mut start, mut saved) = (0, 0);
         // r == h - k closes the last run.
         for r in 0..=h - k {
-            if r < h - k && new[r] == old[r + k] {
+            if r < h - k && new[r].left == old[r + k].left {
                 saved += usize::from(worth[r]);
                 continue;
             }
@@ -341,6 +414,45 @@ fn find_scroll(shown: &Buffer, frame: &Buffer) -> Option<(u16, u16, u16)> {
         }
     }
     best.map(|(top, last, k, _)| (top as u16, (last + k) as u16, k as u16))
+}
+
+/// The columns of row `y` where `frame` differs from `shown`, as a terminal needs them
+/// written: not the cells a wide character covers (nor those a widget marked to skip), and
+/// every cell a wide character covered before.
+fn changed_in_row(shown: &Buffer, frame: &Buffer, y: u16) -> Vec<u16> {
+    let width = frame.area.width as usize;
+    let span = y as usize * width..(y as usize + 1) * width;
+    let (old, new) = (&shown.content[span.clone()], &frame.content[span]);
+    let mut out = Vec::new();
+    let (mut covered, mut invalidated) = (0usize, 0usize);
+    for (x, (o, n)) in old.iter().zip(new).enumerate() {
+        let (nw, ow) = (symbol_width(n), symbol_width(o));
+        if covered == 0 && n.diff_option != CellDiffOption::Skip && (n != o || invalidated > 0) {
+            out.push(x as u16);
+        }
+        covered = nw.saturating_sub(1);
+        invalidated = nw.max(ow).max(invalidated).saturating_sub(1);
+    }
+    out
+}
+
+/// How many columns a cell's symbol takes (a single byte: one, without a table lookup).
+fn symbol_width(cell: &Cell) -> usize {
+    let s = cell.symbol();
+    if s.len() == 1 { 1 } else { s.width() }
+}
+
+/// Draws one frame with `render`: ratatui renders into its buffer, and the [`Screen`] compares
+/// that with what the terminal shows itself (ratatui's own diff would be a second pass over
+/// every cell), handing back the previous frame's buffer, cleared for the next render.
+pub fn draw<W: Write>(terminal: &mut Terminal<Screen<W>>, render: impl FnOnce(&mut Frame)) -> io::Result<()> {
+    terminal.autoresize()?;
+    render(&mut terminal.get_frame());
+    let mut buf = std::mem::take(terminal.current_buffer_mut());
+    let written = terminal.backend_mut().present_buffer(&mut buf);
+    buf.reset();
+    *terminal.current_buffer_mut() = buf;
+    written
 }
 
 impl<W: Write> Backend for Screen<W> {
@@ -434,43 +546,51 @@ mod tests {
         term: Terminal<Screen<Vec<u8>>>,
         vt: vt100::Parser,
         read: usize,
+        /// Whether frames go through [`super::draw`] (as claw-tui draws) rather than
+        /// ratatui's `Terminal::draw` (its diff, then the backend's `draw`).
+        direct: bool,
     }
 
     impl Harness {
         fn new() -> Harness {
             let screen = Screen::with_size(Vec::new(), Some(Size { width: 60, height: 16 }));
-            Harness { term: Terminal::new(screen).unwrap(), vt: vt100::Parser::new(16, 60, 0), read: 0 }
+            Harness { term: Terminal::new(screen).unwrap(), vt: vt100::Parser::new(16, 60, 0), read: 0, direct: false }
+        }
+
+        fn direct() -> Harness {
+            Harness { direct: true, ..Harness::new() }
         }
 
         /// Draws `lines` in a transcript on the left, a boxed pane on the right and a status
         /// line; returns the bytes written, after checking the emulator shows the frame.
         fn draw(&mut self, lines: &[Line<'static>], status: &str) -> usize {
-            let frame = self
-                .term
-                .draw(|f| {
-                    let [main, bottom] = ratatui::layout::Layout::vertical([
-                        ratatui::layout::Constraint::Fill(1),
-                        ratatui::layout::Constraint::Length(1),
-                    ])
-                    .areas(f.area());
-                    let [left, right] = ratatui::layout::Layout::horizontal([
-                        ratatui::layout::Constraint::Fill(1),
-                        ratatui::layout::Constraint::Length(18),
-                    ])
-                    .areas(main);
-                    let skip = lines.len().saturating_sub(left.height as usize);
-                    f.render_widget(Paragraph::new(lines[skip..].to_vec()), left);
-                    f.render_widget(
-                        Paragraph::new(vec![Line::from("in   1,204"), Line::from("out    310".bold())])
-                            .block(Block::bordered().title("Cost")),
-                        right,
-                    );
-                    f.render_widget(Paragraph::new(status.to_string()).reversed(), bottom);
-                    f.set_cursor_position((3, 15));
-                })
-                .unwrap()
-                .buffer
-                .clone();
+            let render = |f: &mut Frame| {
+                let [main, bottom] = ratatui::layout::Layout::vertical([
+                    ratatui::layout::Constraint::Fill(1),
+                    ratatui::layout::Constraint::Length(1),
+                ])
+                .areas(f.area());
+                let [left, right] = ratatui::layout::Layout::horizontal([
+                    ratatui::layout::Constraint::Fill(1),
+                    ratatui::layout::Constraint::Length(18),
+                ])
+                .areas(main);
+                let skip = lines.len().saturating_sub(left.height as usize);
+                f.render_widget(Paragraph::new(lines[skip..].to_vec()), left);
+                f.render_widget(
+                    Paragraph::new(vec![Line::from("in   1,204"), Line::from("out    310".bold())])
+                        .block(Block::bordered().title("Cost")),
+                    right,
+                );
+                f.render_widget(Paragraph::new(status.to_string()).reversed(), bottom);
+                f.set_cursor_position((3, 15));
+            };
+            let frame = if self.direct {
+                super::draw(&mut self.term, render).unwrap();
+                self.term.backend().frame.clone()
+            } else {
+                self.term.draw(render).unwrap().buffer.clone()
+            };
             let out = self.term.backend().writer();
             let new = &out[self.read..];
             self.vt.process(new);
@@ -525,8 +645,9 @@ mod tests {
                     }
                 }
             }
-            if screen.cursor_position() != (15, 3) || screen.hide_cursor() {
-                problems.push(format!("cursor at {:?}", screen.cursor_position()));
+            // claw-tui's own frames hide the cursor (the composer draws its own).
+            if self.direct != screen.hide_cursor() || (!self.direct && screen.cursor_position() != (15, 3)) {
+                problems.push(format!("cursor at {:?}, hidden: {}", screen.cursor_position(), screen.hide_cursor()));
             }
             problems
         }
@@ -547,7 +668,13 @@ mod tests {
 
     #[test]
     fn every_frame_shows_exactly_what_was_drawn() {
-        let mut h = Harness::new();
+        for mut h in [Harness::new(), Harness::direct()] {
+            stream_through(&mut h);
+        }
+    }
+
+    /// Draws 200 frames of an answer streaming in.
+    fn stream_through(h: &mut Harness) {
         let mut lines = Vec::new();
         for i in 0..200 {
             // Lines arrive one to five at a time, the last one still growing.
@@ -564,7 +691,7 @@ mod tests {
 
     #[test]
     fn a_transcript_following_its_end_is_scrolled_not_rewritten() {
-        let mut h = Harness::new();
+        let mut h = Harness::direct();
         let mut lines: Vec<Line<'static>> = (0..40).map(line).collect();
         let first = h.draw(&lines, "idle");
         lines.extend((40..43).map(line));
@@ -576,7 +703,7 @@ mod tests {
 
     #[test]
     fn nothing_is_written_when_nothing_changed_and_little_for_a_small_change() {
-        let mut h = Harness::new();
+        let mut h = Harness::direct();
         let lines: Vec<Line<'static>> = (0..40).map(line).collect();
         h.draw(&lines, "idle");
         assert_eq!(h.draw(&lines, "idle"), 0);
@@ -586,7 +713,7 @@ mod tests {
 
     #[test]
     fn a_clear_starts_from_a_blank_screen() {
-        let mut h = Harness::new();
+        let mut h = Harness::direct();
         let lines: Vec<Line<'static>> = (0..40).map(line).collect();
         h.draw(&lines, "idle");
         h.term.clear().unwrap();

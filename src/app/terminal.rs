@@ -96,7 +96,7 @@ impl Tui {
 
     /// Draws one frame (the backend writes it inside a synchronized update).
     pub fn draw(&mut self, state: &State) -> io::Result<()> {
-        self.terminal.draw(|f| crate::ui::render(state, f)).map(|_| ())
+        super::screen::draw(&mut self.terminal, |f| crate::ui::render(state, f))
     }
 
     /// Gives the terminal back for `f` (an editor, a suspension), then takes it again and
