@@ -257,18 +257,32 @@ fn format_secs(ms: u64) -> String {
     }
 }
 
-/// The lines the viewport shows, each with the cell it belongs to.
-pub fn visible(state: &State, area: Rect) -> Vec<(usize, Line<'static>)> {
+/// One row of the viewport: line `line` of cell `cell`'s laid-out lines.
+pub struct Row {
+    pub cell: usize,
+    lines: Rc<Vec<Line<'static>>>,
+    line: usize,
+}
+
+impl Row {
+    pub fn line(&self) -> &Line<'static> {
+        &self.lines[self.line]
+    }
+}
+
+/// The rows the viewport shows, top down. Lines are not copied: each row holds its cell's
+/// laid-out lines (shared with the cell's cache).
+pub fn visible(state: &State, area: Rect) -> Vec<Row> {
     let width = content_width(area.width);
     let height = area.height as usize;
     let tr = &state.transcript;
     let lines_of = |i: usize| cell_lines(&tr.cells[i], width, &state.theme, state.layout_epoch, state.now_ms);
     let from_end = || {
-        let mut out: Vec<(usize, Line<'static>)> = Vec::new();
+        let mut out: Vec<Row> = Vec::new();
         for i in (0..tr.cells.len()).rev() {
             let lines = lines_of(i);
-            for l in lines.iter().rev() {
-                out.push((i, l.clone()));
+            for line in (0..lines.len()).rev() {
+                out.push(Row { cell: i, lines: lines.clone(), line });
                 if out.len() >= height {
                     break;
                 }
@@ -282,17 +296,17 @@ pub fn visible(state: &State, area: Rect) -> Vec<(usize, Line<'static>)> {
     };
     match tr.scroll {
         Scroll::Follow => from_end(),
-        Scroll::At { cell, line } => {
+        Scroll::At { cell, line: first } => {
             let mut out = Vec::new();
-            let mut skip = line;
+            let mut skip = first;
             for i in cell.min(tr.cells.len())..tr.cells.len() {
                 let lines = lines_of(i);
-                for l in lines.iter() {
+                for line in 0..lines.len() {
                     if skip > 0 {
                         skip -= 1;
                         continue;
                     }
-                    out.push((i, l.clone()));
+                    out.push(Row { cell: i, lines: lines.clone(), line });
                     if out.len() >= height {
                         return out;
                     }
@@ -308,15 +322,14 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let theme = &state.theme;
     let selected = state.transcript.selected.filter(|_| state.focus == Focus::Transcript);
     let bar = Style::default().fg(theme.ui.accent);
-    let lines: Vec<Line<'static>> = visible(state, area)
-        .into_iter()
-        .map(|(i, mut l)| {
-            let mark = if Some(i) == selected && !l.spans.is_empty() { "▌ " } else { "  " };
-            l.spans.insert(0, Span::styled(mark, bar));
-            l
-        })
-        .collect();
-    frame.render_widget(Paragraph::new(lines), area);
+    let buf = frame.buffer_mut();
+    // Each line straight into the buffer, after its two-column gutter (the selection's bar).
+    for (row, y) in visible(state, area).iter().zip(area.y..area.bottom()) {
+        let line = row.line();
+        let mark = if Some(row.cell) == selected && !line.spans.is_empty() { "▌ " } else { "  " };
+        let (x, _) = buf.set_stringn(area.x, y, mark, area.width as usize, bar);
+        buf.set_line(x, y, line, area.right().saturating_sub(x));
+    }
     if !matches!(state.transcript.scroll, Scroll::Follow) {
         let hint =
             format!(" ↓ more below · {} to follow ", state.keymap.hint(crate::app::keymap::Action::ScrollBottom));

@@ -90,8 +90,8 @@ pub(super) fn reveal(state: &mut State, index: usize) {
     let width = transcript::content_width(area.width);
     let height = area.height as usize;
     let shown = transcript::visible(state, area);
-    let first = shown.first().map(|(i, _)| *i);
-    let last = shown.last().map(|(i, _)| *i);
+    let first = shown.first().map(|r| r.cell);
+    let last = shown.last().map(|r| r.cell);
     match (first, last) {
         (Some(f), Some(l)) if index > f && index < l => {}
         (Some(f), _) if index <= f => state.transcript.scroll = Scroll::At { cell: index, line: 0 },
