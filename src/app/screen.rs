@@ -291,7 +291,7 @@ impl<W: Write> Screen<W> {
         std::mem::swap(&mut self.frame, buf);
         for cell in &mut self.frame.content {
             if is_plain_blank(cell) {
-                *cell = blank_normalized(cell);
+                normalize_blank(cell);
             }
         }
         self.wanted_cursor = None;
@@ -351,13 +351,18 @@ fn is_plain_blank(cell: &Cell) -> bool {
 /// `cell`, with what a blank does not show (its foreground, bold, italic...) taken away, so
 /// blanks that look alike compare equal and are not written again.
 fn blank_normalized(cell: &Cell) -> Cell {
-    if !is_plain_blank(cell) {
-        return cell.clone();
+    let mut cell = cell.clone();
+    if is_plain_blank(&cell) {
+        normalize_blank(&mut cell);
     }
-    let mut blank = Cell::EMPTY;
-    blank.bg = cell.bg;
-    blank.diff_option = cell.diff_option;
-    blank
+    cell
+}
+
+/// Takes from a plain blank what it does not show, in place.
+fn normalize_blank(cell: &mut Cell) {
+    cell.fg = Color::Reset;
+    cell.underline_color = Color::Reset;
+    cell.modifier = Modifier::empty();
 }
 
 /// The SGR parameters of a colour; `base` is 30 (foreground) or 40 (background).

@@ -23,7 +23,7 @@ pub mod wrap;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
+use ratatui::style::{Color, Style};
 use ratatui::widgets::Block;
 
 use crate::app::state::{Overlay, State};
@@ -87,13 +87,26 @@ pub fn transcript_area(state: &State) -> Rect {
     layout(state, Rect { x: 0, y: 0, width: state.size.0, height: state.size.1 }).transcript
 }
 
+/// Sets the colours of every cell of `area` (what a styled Block does, without its per-cell
+/// indexing: this runs over the whole screen every frame).
+fn paint(buf: &mut ratatui::buffer::Buffer, area: Rect, fg: Color, bg: Color) {
+    let width = buf.area.width as usize;
+    for y in area.top()..area.bottom() {
+        let start = (y - buf.area.y) as usize * width + (area.x - buf.area.x) as usize;
+        for cell in &mut buf.content[start..start + area.width as usize] {
+            cell.fg = fg;
+            cell.bg = bg;
+        }
+    }
+}
+
 pub fn render(state: &State, frame: &mut Frame) {
     let area = frame.area();
     if area.width == 0 || area.height == 0 {
         return;
     }
     let theme = &state.theme;
-    frame.render_widget(Block::default().style(Style::default().bg(theme.ui.background).fg(theme.ui.text)), area);
+    paint(frame.buffer_mut(), area, theme.ui.text, theme.ui.background);
     let a = layout(state, area);
     transcript::render(state, frame, a.transcript);
     if let Some(side) = a.side {
