@@ -12,14 +12,13 @@
 use std::fmt;
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 pub use super::assembler::MessageAssembler;
 use super::assembler::snippet;
-use super::retry::{RetryPolicy, parse_retry_after};
-use super::sse::SseDecoder;
+use super::http::{Endpoint, Wire, with_retries};
+use super::retry::RetryPolicy;
 use super::{BoxFuture, Completion, ModelRequest, Provider, ProviderError, StreamEvent};
 
 pub const DEFAULT_BASE_URL: &str = "https://api.anthropic.com";
@@ -28,7 +27,6 @@ pub const API_VERSION: &str = "2023-06-01";
 /// of the stream) before the connection is treated as dead and the request retried. The API
 /// sends `ping` events while the model thinks, so 90 seconds of silence means it is gone.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Credentials. `Debug` never prints the secret.
 #[derive(Clone, PartialEq, Eq)]
@@ -87,49 +85,14 @@ impl AnthropicConfig {
 
 pub struct AnthropicProvider {
     config: AnthropicConfig,
-    client: reqwest::Client,
+    endpoint: Endpoint,
 }
 
 impl AnthropicProvider {
     pub fn new(config: AnthropicConfig) -> Result<Self, ProviderError> {
-        crate::install_crypto_provider();
-        let client = reqwest::Client::builder()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .user_agent(concat!("claw-tui/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| ProviderError::Protocol(format!("cannot build the HTTP client: {e}")))?;
-        Ok(AnthropicProvider { config, client })
-    }
-
-    fn endpoint(&self) -> String {
-        format!("{}/v1/messages", self.config.base_url.trim_end_matches('/'))
-    }
-
-    /// The server, for messages: scheme, host and port, never credentials.
-    fn place(&self) -> String {
-        reqwest::Url::parse(&self.endpoint()).map(|u| place(&u)).unwrap_or_else(|_| "the server".into())
-    }
-
-    /// A network error from reqwest, naming the server.
-    fn network(&self, e: &reqwest::Error, partial: bool) -> ProviderError {
-        ProviderError::Network { message: describe_reqwest_error(e, &self.place()), partial }
-    }
-
-    /// The response's whole body, within the idle timeout.
-    async fn body_text(&self, response: reqwest::Response) -> Result<String, ProviderError> {
-        match tokio::time::timeout(self.config.idle_timeout, response.text()).await {
-            Ok(text) => text.map_err(|e| self.network(&e, false)),
-            Err(_) => Err(self.silent(false)),
-        }
-    }
-
-    /// The error for a server that went silent for the idle timeout.
-    fn silent(&self, partial: bool) -> ProviderError {
-        let what = if partial { "sent nothing more" } else { "sent no answer" };
-        let t = self.config.idle_timeout;
-        let waited =
-            if t < Duration::from_secs(1) { format!("{} ms", t.as_millis()) } else { format!("{}s", t.as_secs()) };
-        ProviderError::Network { message: format!("{} {what} for {waited}", self.place()), partial }
+        let url = format!("{}/v1/messages", config.base_url.trim_end_matches('/'));
+        let endpoint = Endpoint::new(url, config.idle_timeout, None)?;
+        Ok(AnthropicProvider { config, endpoint })
     }
 
     async fn attempt(
@@ -143,8 +106,8 @@ impl AnthropicProvider {
             )
         })?;
         let mut req = self
-            .client
-            .post(self.endpoint())
+            .endpoint
+            .post()
             .header("anthropic-version", API_VERSION)
             .header("content-type", "application/json")
             .header("accept", "text/event-stream");
@@ -152,77 +115,47 @@ impl AnthropicProvider {
             Auth::ApiKey(key) => req.header("x-api-key", key),
             Auth::BearerToken(token) => req.bearer_auth(token),
         };
-        // A server that accepts the connection and never answers is given up on like a
-        // silent stream.
-        let response = match tokio::time::timeout(self.config.idle_timeout, req.json(body).send()).await {
-            Ok(sent) => sent.map_err(|e| self.network(&e, false))?,
-            Err(_) => return Err(self.silent(false)),
-        };
+        self.endpoint.attempt(req.json(body), AnthropicWire(MessageAssembler::new()), events).await
+    }
+}
 
-        let status = response.status().as_u16();
-        if !(200..300).contains(&status) {
-            let retry_after = parse_retry_after(response.headers());
-            let content_type = content_type(&response);
-            let text = self.body_text(response).await.unwrap_or_default();
-            return Err(http_error(status, &content_type, &text, retry_after));
-        }
+/// The Messages API's event stream, read by the [`MessageAssembler`].
+struct AnthropicWire(MessageAssembler);
 
-        let content_type = content_type(&response);
-        if content_type.starts_with("application/json") {
-            // A server (or proxy) that ignored `stream: true` and answered the whole message.
-            let text = self.body_text(response).await?;
-            return completion_from_json(&text, events);
-        }
-        if !content_type.is_empty() && !content_type.starts_with("text/event-stream") {
-            let text = self.body_text(response).await.unwrap_or_default();
-            return Err(ProviderError::Protocol(format!(
-                "expected an event stream, got {content_type}: {}",
-                snippet(&text)
-            )));
-        }
+impl Wire for AnthropicWire {
+    fn event(
+        &mut self,
+        name: Option<&str>,
+        data: &str,
+        events: &mpsc::UnboundedSender<StreamEvent>,
+    ) -> Result<(), ProviderError> {
+        self.0.handle(name, data, events)
+    }
 
-        let mut decoder = SseDecoder::new();
-        let mut assembler = MessageAssembler::new();
-        let mut body = response.bytes_stream();
-        loop {
-            let next = tokio::time::timeout(self.config.idle_timeout, body.next()).await;
-            let chunk = match next {
-                Err(_) => return Err(self.silent(assembler.has_content())),
-                Ok(None) => break,
-                Ok(Some(Err(e))) => return Err(self.network(&e, assembler.has_content())),
-                Ok(Some(Ok(chunk))) => chunk,
-            };
-            for event in decoder.feed(&chunk) {
-                // An event that cannot be read is a fault of the transport as much as of the
-                // server: worth another try.
-                assembler.handle(event.event.as_deref(), &event.data, events).map_err(|e| match e {
-                    ProviderError::Protocol(message) => {
-                        ProviderError::Malformed { message, partial: assembler.has_content() }
-                    }
-                    other => other,
-                })?;
-                if assembler.is_done() {
-                    return assembler.finish();
-                }
-            }
-            if decoder.overflowed() {
-                return Err(ProviderError::Malformed {
-                    message: format!(
-                        "one event was longer than {} MiB; the stream was given up",
-                        super::sse::MAX_EVENT_BYTES >> 20
-                    ),
-                    partial: assembler.has_content(),
-                });
-            }
+    fn has_content(&self) -> bool {
+        self.0.has_content()
+    }
+
+    fn is_done(&self) -> bool {
+        self.0.is_done()
+    }
+
+    fn finish(self, body_ended: bool) -> Result<Completion, ProviderError> {
+        if body_ended && !self.0.is_done() {
+            return Err(ProviderError::Network {
+                message: "the stream ended before the message was complete".into(),
+                partial: self.0.has_content(),
+            });
         }
-        decoder.finish();
-        if assembler.is_done() {
-            return assembler.finish();
-        }
-        Err(ProviderError::Network {
-            message: "the stream ended before the message was complete".into(),
-            partial: assembler.has_content(),
-        })
+        self.0.finish()
+    }
+
+    fn whole(&self, text: &str, events: &mpsc::UnboundedSender<StreamEvent>) -> Result<Completion, ProviderError> {
+        completion_from_json(text, events)
+    }
+
+    fn http_error(&self, status: u16, content_type: &str, body: &str, retry_after: Option<Duration>) -> ProviderError {
+        http_error(status, content_type, body, retry_after)
     }
 }
 
@@ -238,76 +171,11 @@ impl Provider for AnthropicProvider {
     ) -> BoxFuture<'a, Result<Completion, ProviderError>> {
         Box::pin(async move {
             let body = request_body(request, true);
-            let policy = self.config.retry;
-            let mut attempt = 0;
-            loop {
-                let error = match self.attempt(&body, &events).await {
-                    Ok(done) => return Ok(done),
-                    Err(error) => error,
-                };
-                let delay = match policy.delay(attempt + 1, error.retry_after()) {
-                    Some(delay) if error.is_retryable() && attempt < policy.max_retries => delay,
-                    _ => return Err(error.with_retry_hint()),
-                };
-                attempt += 1;
-                let _ = events.send(StreamEvent::Retrying { attempt, max_retries: policy.max_retries, delay, error });
-                tokio::time::sleep(delay).await;
-            }
+            with_retries(self.config.retry, &events, || self.attempt(&body, &events)).await
         })
     }
 }
 
-fn content_type(response: &reqwest::Response) -> String {
-    response
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase()
-}
-
-/// Scheme, host and port of `url`: where a request went, without credentials.
-fn place(url: &reqwest::Url) -> String {
-    let host = url.host_str().unwrap_or("?");
-    match url.port() {
-        Some(port) => format!("{}://{host}:{port}", url.scheme()),
-        None => format!("{}://{host}", url.scheme()),
-    }
-}
-
-/// reqwest's Display hides the cause ("error sending request"); the innermost cause says what
-/// happened ("Connection refused"), so that is what the user reads, with where it happened
-/// (`fallback` when the error does not say: a body that broke off names no URL).
-fn describe_reqwest_error(e: &reqwest::Error, fallback: &str) -> String {
-    let mut root: &dyn std::error::Error = e;
-    while let Some(s) = root.source() {
-        root = s;
-    }
-    let cause = root.to_string();
-    let place = e.url().map(place).unwrap_or_else(|| fallback.to_string());
-    if e.is_connect() {
-        return format!("cannot connect to {place}: {cause}");
-    }
-    if e.is_timeout() {
-        return format!("{place} timed out: {cause}");
-    }
-    if e.is_body() || e.is_decode() {
-        return format!("the answer from {place} broke off: {cause}");
-    }
-    let mut msg = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        let s_msg = s.to_string();
-        if !msg.contains(&s_msg) {
-            msg.push_str(": ");
-            msg.push_str(&s_msg);
-        }
-        source = s.source();
-    }
-    msg
-}
-
-/// Builds the error for a non-2xx answer, from an Anthropic error body when there is one.
 fn http_error(status: u16, content_type: &str, body: &str, retry_after: Option<std::time::Duration>) -> ProviderError {
     let parsed: Option<Value> = serde_json::from_str(body).ok();
     let (kind, mut message) = match parsed.as_ref().and_then(|v| v.get("error")) {

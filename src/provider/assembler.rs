@@ -82,6 +82,16 @@ impl MessageAssembler {
                 )));
             }
         };
+        self.handle_value(name, &v, events)
+    }
+
+    /// Handles one event already parsed (another wire's events, translated).
+    pub fn handle_value(
+        &mut self,
+        name: Option<&str>,
+        v: &Value,
+        events: &mpsc::UnboundedSender<StreamEvent>,
+    ) -> Result<(), ProviderError> {
         let kind = v.get("type").and_then(Value::as_str).or(name).unwrap_or("");
         let index = || v.get("index").and_then(Value::as_u64).unwrap_or(0) as usize;
         match kind {

@@ -10,6 +10,7 @@
 
 pub mod anthropic;
 pub mod assembler;
+pub(crate) mod http;
 pub mod pricing;
 pub mod retry;
 pub mod scripted;
