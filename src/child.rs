@@ -21,8 +21,14 @@ use std::ffi::OsString;
 use std::path::Path;
 
 /// Variables claw-tui itself reads credentials from.
-pub const CREDENTIAL_VARS: &[&str] =
-    &["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "OPENAI_API_KEY", "CLAW_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN"];
+pub const CREDENTIAL_VARS: &[&str] = &[
+    "ANTHROPIC_API_KEY",
+    "ANTHROPIC_AUTH_TOKEN",
+    "OPENAI_API_KEY",
+    "OPENROUTER_API_KEY",
+    "CLAW_API_KEY",
+    "CLAUDE_CODE_OAUTH_TOKEN",
+];
 
 /// Whether an environment variable's name says it holds a secret: claw-tui's credentials and
 /// anything named like a key, token, secret, password or credential (`GITHUB_TOKEN`,

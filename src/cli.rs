@@ -47,6 +47,11 @@ pub struct Cli {
     #[arg(long)]
     pub model: Option<String>,
 
+    /// The provider: anthropic (default), openai, openrouter, or a local server: ollama,
+    /// llamacpp, lmstudio, vllm. `--model NAME/model` selects one too.
+    #[arg(long, value_name = "NAME")]
+    pub provider: Option<String>,
+
     /// The interface's theme: a built-in name or a file in .claw/themes or ~/.claw/themes.
     #[arg(long, value_name = "NAME")]
     pub theme: Option<String>,

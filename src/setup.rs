@@ -86,7 +86,7 @@ pub fn build(
     let prices = prices(&effective);
     let env = Arc::new(env);
     let registry = Registry::builtin();
-    let (provider, has_credentials, secrets) = provider(&effective, demo)?;
+    let Provided { provider, has_credentials, secrets, model } = provider(&effective, demo, &mut problems)?;
 
     let names: Vec<&str> = registry.names().collect();
     let system = prompt::build(&workspace, config::config_home().as_deref(), &names);
@@ -96,7 +96,7 @@ pub fn build(
         (None, None) => resume_target(cli, &workspace)?,
     };
     let persist = !cli.no_session_persistence && demo.is_none();
-    let opened = open_session(resume_path.as_deref(), persist, &workspace, &effective.model.value, secrets)?;
+    let opened = open_session(resume_path.as_deref(), persist, &workspace, &model, secrets)?;
     problems.extend(opened.problems.into_iter().map(Problem::general));
     // Checkpoints live beside the session file; a resumed session can still undo and rewind.
     {
@@ -110,7 +110,7 @@ pub fn build(
         .then_some(ThinkingConfig { budget_tokens: effective.thinking_budget.value });
     let max_tokens = effective.max_tokens.value;
     let config = AgentConfig {
-        model: effective.model.value.clone(),
+        model,
         max_tokens: thinking.map(|t| max_tokens.max(t.budget_tokens + 1024)).unwrap_or(max_tokens),
         thinking,
         max_iterations: effective.max_iterations.value.max(1),
@@ -167,27 +167,101 @@ fn policy(effective: &Effective, headless_demo: bool, problems: &mut Vec<Problem
     Ok(policy)
 }
 
-/// A provider, whether credentials were found, and the secrets the session writer must
-/// redact.
-type Provided = (Arc<dyn Provider>, bool, Vec<String>);
+/// The provider a run talks to, and what comes with it.
+struct Provided {
+    provider: Arc<dyn Provider>,
+    /// Whether the credentials it needs were found (a local server needs none).
+    has_credentials: bool,
+    /// Every key in the environment, for the session writer to redact.
+    secrets: Vec<String>,
+    /// The model name to send (without a `NAME/` prefix that chose the provider).
+    model: String,
+}
 
-/// The model provider: the demo's scripted one, or the Anthropic API with the effective
-/// address and retry settings.
-fn provider(effective: &Effective, demo: Option<&Scenario>) -> Result<Provided, String> {
+/// A variable's value, unless unset or blank.
+fn env_value(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// The model as given; but when a project file of a folder not trusted names it with a prefix
+/// that would switch the provider (which folder trust decides, as it does `[provider] name`),
+/// the prefix is dropped and a problem says so.
+fn gated_model(effective: &Effective, problems: &mut Vec<Problem>) -> String {
+    let m = &effective.model;
+    match crate::provider::select::prefix(&m.value) {
+        Some((p, rest))
+            if p.name != effective.provider.name.value
+                && m.source.is_project()
+                && effective.trust != crate::config::trust::Trust::Trusted =>
+        {
+            problems.push(Problem::general(format!(
+                "the model {:?} in {} would switch the provider to {}, which this folder's files may do only once \
+                 it is trusted (/trust, `claw-tui trust`, or --trust for one run); asking {} for {rest:?} instead",
+                m.value, m.source, p.name, effective.provider.name.value
+            )));
+            rest.to_string()
+        }
+        _ => m.value.clone(),
+    }
+}
+
+/// The model provider: the demo's scripted one, or the provider asked for (`--provider`,
+/// `[provider] name`, a `NAME/` model prefix) with the effective address and retry settings.
+fn provider(effective: &Effective, demo: Option<&Scenario>, problems: &mut Vec<Problem>) -> Result<Provided, String> {
+    use crate::provider::openai::{OpenAiConfig, OpenAiProvider};
+    use crate::provider::select::{self, Kind};
+    let model = effective.model.value.clone();
     if let Some(scenario) = demo {
-        return Ok((Arc::new(ScriptedProvider::new(scenario.clone(), 1.0)), true, Vec::new()));
+        let provider = Arc::new(ScriptedProvider::new(scenario.clone(), 1.0));
+        return Ok(Provided { provider, has_credentials: true, secrets: Vec::new(), model });
     }
     let p = &effective.provider;
-    let mut ac = AnthropicConfig::from_env();
-    ac.base_url = p.base_url.value.clone();
-    ac.retry.max_retries = p.max_retries.value;
-    ac.retry.base_delay = Duration::from_millis(p.retry_base_delay_ms.value);
-    ac.idle_timeout = Duration::from_secs(p.idle_timeout_secs.value.max(1));
-    let mut secrets: Vec<String> = ac.auth.iter().map(|a| a.secret().to_string()).collect();
-    secrets.extend(std::env::var("OPENAI_API_KEY").ok().filter(|v| !v.trim().is_empty()));
-    let has = ac.auth.is_some();
-    let provider = AnthropicProvider::new(ac).map_err(|e| e.to_string())?;
-    Ok((Arc::new(provider), has, secrets))
+    let asked = (p.name.source != Source::Default).then_some(p.name.value.as_str());
+    let (preset, model) = select::choose(asked, &gated_model(effective, problems))?;
+    let mut secrets: Vec<String> = ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"]
+        .into_iter()
+        .chain(select::PRESETS.iter().filter_map(|p| p.key_env))
+        .filter_map(env_value)
+        .collect();
+    secrets.dedup();
+    let retry = crate::provider::retry::RetryPolicy {
+        max_retries: p.max_retries.value,
+        base_delay: Duration::from_millis(p.retry_base_delay_ms.value),
+        ..Default::default()
+    };
+    let idle_timeout = Duration::from_secs(p.idle_timeout_secs.value.max(1));
+    let (provider, has_credentials): (Arc<dyn Provider>, bool) = match preset.kind {
+        Kind::Anthropic => {
+            let mut ac = AnthropicConfig::from_env();
+            ac.base_url = p.base_url.value.clone();
+            ac.retry = retry;
+            ac.idle_timeout = idle_timeout;
+            let has = ac.auth.is_some();
+            (Arc::new(AnthropicProvider::new(ac).map_err(|e| e.to_string())?), has)
+        }
+        Kind::OpenAi => {
+            // `[provider] base_url` (a file or a flag) points the chosen provider elsewhere;
+            // ANTHROPIC_BASE_URL does not.
+            let base_url = match &p.base_url.source {
+                Source::File { .. } | Source::Flag(_) => p.base_url.value.clone(),
+                _ => preset.base_url_env.and_then(env_value).unwrap_or_else(|| preset.base_url.to_string()),
+            };
+            let api_key = preset.key_env.and_then(env_value);
+            let has = preset.key_env.is_none() || api_key.is_some();
+            let config = OpenAiConfig {
+                name: preset.name.to_string(),
+                base_url,
+                api_key,
+                key_env: preset.key_env.map(str::to_string),
+                headers: Vec::new(),
+                retry,
+                idle_timeout,
+                connect_hint: preset.connect_hint.map(str::to_string),
+            };
+            (Arc::new(OpenAiProvider::new(config).map_err(|e| e.to_string())?), has)
+        }
+    };
+    Ok(Provided { provider, has_credentials, secrets, model })
 }
 
 /// The price table: the built-in prices with the config's overrides.

@@ -30,14 +30,7 @@ async fn call(
     server: &MockServer,
     req: &ModelRequest,
 ) -> (Result<claw_tui::provider::Completion, ProviderError>, Vec<StreamEvent>) {
-    let p = support::provider(&server.url);
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let result = p.stream(req, tx).await;
-    let mut events = Vec::new();
-    while let Ok(e) = rx.try_recv() {
-        events.push(e);
-    }
-    (result, events)
+    support::stream_all(&support::provider(&server.url), req).await
 }
 
 fn text_of(events: &[StreamEvent]) -> String {

@@ -95,6 +95,7 @@ fn rows(e: &Effective) -> Vec<(String, String, String)> {
         },
         shown("theme", &e.theme),
         shown("keymap", &e.keymap),
+        shown("provider.name", &p.name),
         plain("provider.base_url", q(&crate::sanitize::redact_url_credentials(&p.base_url.value)), &p.base_url.source),
         plain("provider.max_retries", p.max_retries.value.to_string(), &p.max_retries.source),
         plain("provider.retry_base_delay_ms", p.retry_base_delay_ms.value.to_string(), &p.retry_base_delay_ms.source),

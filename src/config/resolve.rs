@@ -178,6 +178,8 @@ impl Env {
 /// `[provider]`: where requests go and how they are retried.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProviderEffective {
+    /// The provider asked for (`--provider`, `CLAW_PROVIDER`, `[provider] name`).
+    pub name: Sourced<String>,
     pub base_url: Sourced<String>,
     pub max_retries: Sourced<u32>,
     pub retry_base_delay_ms: Sourced<u64>,
@@ -287,7 +289,7 @@ pub fn resolve(cli: &Cli, env: &Env, loaded: &Loaded, files: &[(Layer, PathBuf)]
         models: Sourced::default_value(Vec::new()).file(s.models.clone(), "models", loaded),
         theme,
         keymap,
-        provider: provider(env, loaded),
+        provider: provider(cli, env, loaded),
         allow: rules(&s.permissions.allow, "permissions.allow", &cli.allowed_tools, "--allowedTools", loaded),
         deny: rules(&s.permissions.deny, "permissions.deny", &cli.disallowed_tools, "--disallowedTools", loaded),
         bash_timeout_secs: Sourced::default_value(crate::tools::bash::DEFAULT_TIMEOUT.as_secs()).file(
@@ -354,6 +356,7 @@ fn withhold(loaded: &Loaded, trust: Trust) -> (Loaded, Vec<Withheld>) {
             "provider.base_url" => {
                 format!("{:?}", std::mem::replace(&mut s.provider.base_url, u.provider.base_url.clone()))
             }
+            "provider.name" => format!("{:?}", std::mem::replace(&mut s.provider.name, u.provider.name.clone())),
             "keymap" => format!("{:?}", std::mem::replace(&mut s.keymap, u.keymap.clone())),
             "sandbox.mode" => format!("{:?}", std::mem::replace(&mut s.sandbox.mode, u.sandbox.mode.clone())),
             "sandbox.writable" => {
@@ -442,12 +445,19 @@ fn checked_numbers(loaded: &Loaded, problems: &mut Vec<Problem>) -> (Sourced<u32
     (thinking, threshold)
 }
 
-fn provider(env: &Env, loaded: &Loaded) -> ProviderEffective {
+fn provider(cli: &Cli, env: &Env, loaded: &Loaded) -> ProviderEffective {
     let p = &loaded.settings.provider;
+    let name = Sourced::default_value("anthropic".to_string())
+        .file(p.name.clone(), "provider.name", loaded)
+        .env(env.get("CLAW_PROVIDER").map(str::to_string), "CLAW_PROVIDER")
+        .flag(cli.provider.clone(), "--provider");
+    // ANTHROPIC_BASE_URL is Anthropic's address; it does not move another provider.
+    let anthropic_url = env.get("ANTHROPIC_BASE_URL").filter(|_| name.value == "anthropic");
     ProviderEffective {
+        name,
         base_url: Sourced::default_value(crate::provider::anthropic::DEFAULT_BASE_URL.to_string())
             .file(p.base_url.clone(), "provider.base_url", loaded)
-            .env(env.get("ANTHROPIC_BASE_URL").map(str::to_string), "ANTHROPIC_BASE_URL"),
+            .env(anthropic_url.map(str::to_string), "ANTHROPIC_BASE_URL"),
         max_retries: Sourced::default_value(crate::provider::retry::DEFAULT_MAX_RETRIES).file(
             p.max_retries,
             "provider.max_retries",

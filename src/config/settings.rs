@@ -16,6 +16,8 @@ use super::resolve::{Layer, Source};
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderSettings {
+    /// Which provider (see `provider::select`); the default is anthropic.
+    pub name: Option<String>,
     pub base_url: Option<String>,
     pub max_retries: Option<u32>,
     pub retry_base_delay_ms: Option<u64>,
@@ -290,6 +292,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "theme",
     "keymap",
     "models",
+    "provider.name",
     "provider.base_url",
     "provider.max_retries",
     "provider.retry_base_delay_ms",

@@ -14,8 +14,15 @@ use std::path::{Path, PathBuf};
 /// Settings a project file may only set in a trusted folder: they widen what claw-tui does,
 /// where it sends the key, what a key press answers, or what a command may do (a cloned
 /// repository cannot turn the sandbox off).
-pub const GATED: &[&str] =
-    &["permission_mode", "permissions.allow", "provider.base_url", "keymap", "sandbox.mode", "sandbox.writable"];
+pub const GATED: &[&str] = &[
+    "permission_mode",
+    "permissions.allow",
+    "provider.name",
+    "provider.base_url",
+    "keymap",
+    "sandbox.mode",
+    "sandbox.writable",
+];
 
 /// Whether a folder's own settings apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -11,9 +11,11 @@
 pub mod anthropic;
 pub mod assembler;
 pub(crate) mod http;
+pub mod openai;
 pub mod pricing;
 pub mod retry;
 pub mod scripted;
+pub mod select;
 pub mod sse;
 
 use std::fmt;

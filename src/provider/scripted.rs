@@ -253,6 +253,74 @@ impl Reply {
         out
     }
 
+    /// The same reply on the OpenAI Chat Completions wire: the `data:` payloads in order, the
+    /// last one `[DONE]`. Thinking streams as `reasoning_content`, each tool call's arguments in
+    /// pieces under its index, the usage in a last chunk without choices; a scripted error event
+    /// becomes an error chunk.
+    pub fn openai_chunks(&self, model: &str) -> Vec<String> {
+        let chunk = |delta: Value, finish: Value| {
+            json!({"id": "chatcmpl-mock", "object": "chat.completion.chunk", "model": model,
+                   "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
+        };
+        let mut out = vec![chunk(json!({"role": "assistant"}), Value::Null)];
+        let mut calls = 0;
+        for block in &self.content {
+            match block {
+                BlockScript::Text { text, chunk: n } => out.extend(
+                    split_chars(text, n.unwrap_or(DEFAULT_TEXT_CHUNK))
+                        .into_iter()
+                        .map(|t| chunk(json!({"content": t}), Value::Null)),
+                ),
+                BlockScript::Thinking { thinking, chunk: n, .. } => out.extend(
+                    split_chars(thinking, n.unwrap_or(DEFAULT_TEXT_CHUNK))
+                        .into_iter()
+                        .map(|t| chunk(json!({"reasoning_content": t}), Value::Null)),
+                ),
+                BlockScript::ToolUse { id, name, input, input_raw, chunk: n } => {
+                    let raw = input_raw
+                        .clone()
+                        .unwrap_or_else(|| if input.is_null() { "{}".to_string() } else { input.to_string() });
+                    let head = json!({"index": calls, "id": id, "type": "function", "function": {"name": name, "arguments": ""}});
+                    out.push(chunk(json!({"tool_calls": [head]}), Value::Null));
+                    for piece in split_chars(&raw, n.unwrap_or(DEFAULT_JSON_CHUNK)) {
+                        let part = json!({"index": calls, "function": {"arguments": piece}});
+                        out.push(chunk(json!({"tool_calls": [part]}), Value::Null));
+                    }
+                    calls += 1;
+                }
+            }
+        }
+        let finish = match self.stop_reason.as_deref() {
+            Some("tool_use") => "tool_calls",
+            Some("max_tokens") => "length",
+            Some("refusal") => "content_filter",
+            Some("end_turn") => "stop",
+            Some(other) => other,
+            None if calls > 0 => "tool_calls",
+            None => "stop",
+        };
+        out.push(chunk(json!({}), json!(finish)));
+        let u = &self.usage;
+        out.push(json!({"id": "chatcmpl-mock", "object": "chat.completion.chunk", "model": model, "choices": [],
+            "usage": {"prompt_tokens": u.input_tokens + u.cache_read_input_tokens, "completion_tokens": u.output_tokens,
+                      "total_tokens": u.input_tokens + u.cache_read_input_tokens + u.output_tokens,
+                      "prompt_tokens_details": {"cached_tokens": u.cache_read_input_tokens}}}));
+        let mut out: Vec<String> = out.into_iter().map(|v| v.to_string()).collect();
+        if let Some(err) = &self.error_event {
+            out.truncate(err.after);
+            out.push(json!({"error": {"type": err.kind, "message": err.message}}).to_string());
+        }
+        out.push("[DONE]".into());
+        out
+    }
+
+    /// The OpenAI error body for an HTTP error reply.
+    pub fn openai_error_body(&self) -> String {
+        let anthropic: Value = serde_json::from_str(&self.error_body()).unwrap_or_default();
+        let err = &anthropic["error"];
+        json!({"error": {"message": err["message"], "type": err["type"], "code": null}}).to_string()
+    }
+
     /// The Anthropic error body for an HTTP error reply.
     pub fn error_body(&self) -> String {
         let status = self.status.unwrap_or(500);

@@ -208,12 +208,12 @@ async fn respond(
     stream.flush().await
 }
 
+/// What the client said since the model's last message: the last user message (with its tool
+/// results) on the Anthropic wire, the `tool` messages and the user message on the OpenAI one.
 fn last_user_text(body: &Value) -> String {
-    body["messages"]
-        .as_array()
-        .and_then(|m| m.iter().rev().find(|m| m["role"] == "user"))
-        .map(|m| m["content"].to_string())
-        .unwrap_or_default()
+    let messages = body["messages"].as_array().cloned().unwrap_or_default();
+    let since = messages.iter().rposition(|m| m["role"] == "assistant").map_or(0, |i| i + 1);
+    messages[since..].iter().filter(|m| m["role"] != "system").map(|m| m["content"].to_string()).collect()
 }
 
 async fn handle(
@@ -224,7 +224,8 @@ async fn handle(
 ) -> io::Result<()> {
     let Some(request) = read_request(&mut stream).await? else { return Ok(()) };
     requests.lock().unwrap().push(request.clone());
-    if request.method != "POST" || request.path != "/v1/messages" {
+    let openai = request.path == "/v1/chat/completions";
+    if request.method != "POST" || !(request.path == "/v1/messages" || openai) {
         let body = json!({"type": "error", "error": {"type": "not_found_error", "message": format!("mock: no route {} {}", request.method, request.path)}});
         return respond(&mut stream, 404, "application/json", &[], &body.to_string()).await;
     }
@@ -264,7 +265,8 @@ async fn handle(
         if let Some(ms) = reply.retry_after_ms {
             extra.push(("retry-after-ms".to_string(), ms.to_string()));
         }
-        return respond(&mut stream, status, "application/json", &extra, &reply.error_body()).await;
+        let body = if openai { reply.openai_error_body() } else { reply.error_body() };
+        return respond(&mut stream, status, "application/json", &extra, &body).await;
     }
     let model = request.body["model"].as_str().unwrap_or("mock-model").to_string();
     let message_id = format!("msg_mock_{}", index + 1);
@@ -274,7 +276,13 @@ async fn handle(
     }
     let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n";
     stream.write_all(head.as_bytes()).await?;
-    for (n, (event, data)) in reply.stream_events(&message_id, &model).into_iter().enumerate() {
+    // The OpenAI wire has no event names: each chunk is a bare `data:` line.
+    let frames: Vec<(Option<String>, String)> = if openai {
+        reply.openai_chunks(&model).into_iter().map(|d| (None, d)).collect()
+    } else {
+        reply.stream_events(&message_id, &model).into_iter().map(|(e, d)| (Some(e), d)).collect()
+    };
+    for (n, (event, data)) in frames.into_iter().enumerate() {
         if reply.drop_after == Some(n) {
             // Cut the connection mid-body: no terminating chunk.
             stream.flush().await?;
@@ -287,7 +295,10 @@ async fn handle(
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
         }
-        let frame = format!("event: {event}\ndata: {data}\n\n");
+        let frame = match event {
+            Some(event) => format!("event: {event}\ndata: {data}\n\n"),
+            None => format!("data: {data}\n\n"),
+        };
         stream.write_all(format!("{:x}\r\n{frame}\r\n", frame.len()).as_bytes()).await?;
         stream.flush().await?;
     }
@@ -345,6 +356,20 @@ pub const SECRET: &str = "sk-ant-test-0123456789-very-secret";
 
 pub fn provider(url: &str) -> AnthropicProvider {
     provider_with(url, Duration::from_secs(10))
+}
+
+/// One call to `provider`: its result and every event it streamed.
+pub async fn stream_all(
+    provider: &dyn claw_tui::provider::Provider,
+    request: &claw_tui::provider::ModelRequest,
+) -> (Result<claw_tui::provider::Completion, claw_tui::provider::ProviderError>, Vec<claw_tui::provider::StreamEvent>) {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let result = provider.stream(request, tx).await;
+    let mut events = Vec::new();
+    while let Ok(e) = rx.try_recv() {
+        events.push(e);
+    }
+    (result, events)
 }
 
 /// The test provider with its own idle timeout (a silent server is given up on after it).

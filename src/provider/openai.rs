@@ -1,0 +1,529 @@
+//! OpenAI's Chat Completions API, streamed, and the servers that speak it: llama.cpp's server,
+//! Ollama, vLLM, LM Studio, OpenRouter, LiteLLM.
+//!
+//! Requests go to `{base_url}/chat/completions` (the base URL includes `/v1`) with
+//! `stream: true` and `stream_options.include_usage`, and `Authorization: Bearer <key>` only
+//! when a key is set (local servers need none). The conversation the agent keeps in the
+//! Messages form is converted on the way out: the system prompt becomes a system message, tool
+//! calls the assistant message's `tool_calls` (arguments as a JSON string), tool results
+//! `role: "tool"` messages answering a `tool_call_id`. On the way back each chunk is translated
+//! into the Messages API's events and read by the same [`MessageAssembler`] as the Anthropic
+//! wire, so a completion (and a tool call whose arguments are not JSON) is built one way.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+use super::assembler::{MessageAssembler, snippet};
+use super::http::{Endpoint, Wire, with_retries};
+use super::retry::RetryPolicy;
+use super::{BoxFuture, Completion, ContentBlock, ModelRequest, Provider, ProviderError, Role, StreamEvent};
+
+/// How to reach one OpenAI-compatible server. `Debug` never prints the key.
+#[derive(Clone)]
+pub struct OpenAiConfig {
+    /// The provider's name, for status lines and messages ("openai", "ollama").
+    pub name: String,
+    /// Up to and including `/v1`.
+    pub base_url: String,
+    pub api_key: Option<String>,
+    /// Where the key comes from ("OPENAI_API_KEY"); a provider with one cannot be called
+    /// without the key, one without needs none.
+    pub key_env: Option<String>,
+    /// Extra headers sent with every request (OpenRouter's `HTTP-Referer`, a gateway's).
+    pub headers: Vec<(String, String)>,
+    pub retry: RetryPolicy,
+    pub idle_timeout: Duration,
+    /// What to say when nothing listens at the address ("is Ollama running?").
+    pub connect_hint: Option<String>,
+}
+
+impl fmt::Debug for OpenAiConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpenAiConfig")
+            .field("name", &self.name)
+            .field("base_url", &self.base_url)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("headers", &self.headers.iter().map(|(n, _)| n).collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+pub struct OpenAiProvider {
+    config: OpenAiConfig,
+    endpoint: Endpoint,
+}
+
+impl OpenAiProvider {
+    pub fn new(config: OpenAiConfig) -> Result<Self, ProviderError> {
+        let url = format!("{}/chat/completions", config.base_url.trim_end_matches('/'));
+        let endpoint = Endpoint::new(url, config.idle_timeout, config.connect_hint.clone())?;
+        Ok(OpenAiProvider { config, endpoint })
+    }
+
+    async fn attempt(
+        &self,
+        body: &Value,
+        events: &mpsc::UnboundedSender<StreamEvent>,
+    ) -> Result<Completion, ProviderError> {
+        if self.config.api_key.is_none()
+            && let Some(var) = &self.config.key_env
+        {
+            return Err(ProviderError::MissingCredentials(format!(
+                "set {var} for the {} provider, or choose a local one (--provider ollama)",
+                self.config.name
+            )));
+        }
+        let mut req =
+            self.endpoint.post().header("content-type", "application/json").header("accept", "text/event-stream");
+        for (name, value) in &self.config.headers {
+            req = req.header(name, value);
+        }
+        if let Some(key) = &self.config.api_key {
+            req = req.bearer_auth(key);
+        }
+        let wire = OpenAiWire { key_env: self.config.key_env.clone(), ..OpenAiWire::default() };
+        self.endpoint.attempt(req.json(body), wire, events).await
+    }
+}
+
+impl Provider for OpenAiProvider {
+    fn name(&self) -> &str {
+        &self.config.name
+    }
+
+    fn stream<'a>(
+        &'a self,
+        request: &'a ModelRequest,
+        events: mpsc::UnboundedSender<StreamEvent>,
+    ) -> BoxFuture<'a, Result<Completion, ProviderError>> {
+        Box::pin(async move {
+            let mut body = request_body(request);
+            // `/model openai/gpt-4o` while on openai: the prefix only names the provider.
+            if let Some(model) = request.model.strip_prefix(&format!("{}/", self.config.name)) {
+                body["model"] = json!(model);
+            }
+            with_retries(self.config.retry, &events, || self.attempt(&body, &events)).await
+        })
+    }
+}
+
+/// The request in Chat Completions form.
+pub fn request_body(request: &ModelRequest) -> Value {
+    let mut messages = Vec::new();
+    if !request.system.is_empty() {
+        messages.push(json!({"role": "system", "content": request.system.join("\n\n")}));
+    }
+    for m in &request.messages {
+        match m.role {
+            Role::User => user_messages(&m.content, &mut messages),
+            Role::Assistant => messages.push(assistant_message(&m.content)),
+        }
+    }
+    let mut body = json!({
+        "model": request.model,
+        "messages": messages,
+        "max_tokens": request.max_tokens,
+        "stream": true,
+        "stream_options": {"include_usage": true},
+    });
+    if !request.tools.is_empty() {
+        let tools: Vec<Value> = request
+            .tools
+            .iter()
+            .map(|t| {
+                json!({"type": "function", "function": {
+                    "name": t.name, "description": t.description, "parameters": t.input_schema,
+                }})
+            })
+            .collect();
+        body["tools"] = Value::Array(tools);
+        body["tool_choice"] = json!("auto");
+    }
+    body
+}
+
+/// A user turn: its tool results first (each a `tool` message answering its call), then its
+/// text.
+fn user_messages(content: &[ContentBlock], out: &mut Vec<Value>) {
+    let mut text = String::new();
+    for block in content {
+        match block {
+            ContentBlock::ToolResult { tool_use_id, content, is_error } => {
+                let content = if *is_error { format!("Error: {content}") } else { content.clone() };
+                out.push(json!({"role": "tool", "tool_call_id": tool_use_id, "content": content}));
+            }
+            ContentBlock::Text { text: t } => {
+                if !text.is_empty() {
+                    text.push_str("\n\n");
+                }
+                text.push_str(t);
+            }
+            _ => {}
+        }
+    }
+    if !text.is_empty() {
+        out.push(json!({"role": "user", "content": text}));
+    }
+}
+
+/// An assistant turn: its text, and its tool calls with their arguments as JSON text.
+/// Thinking is not sent back (this wire has no place for it).
+fn assistant_message(content: &[ContentBlock]) -> Value {
+    let mut text = String::new();
+    let mut calls = Vec::new();
+    for block in content {
+        match block {
+            ContentBlock::Text { text: t } => text.push_str(t),
+            ContentBlock::ToolUse { id, name, input } => calls.push(json!({
+                "id": id, "type": "function", "function": {"name": name, "arguments": input.to_string()},
+            })),
+            _ => {}
+        }
+    }
+    let mut message = json!({"role": "assistant", "content": if text.is_empty() { Value::Null } else { json!(text) }});
+    if !calls.is_empty() {
+        message["tool_calls"] = Value::Array(calls);
+    }
+    message
+}
+
+/// Chat Completions chunks, translated into the Messages API's events for the assembler.
+/// Blocks are numbered in the order they first appear: reasoning, text, each tool call.
+#[derive(Default)]
+struct OpenAiWire {
+    assembler: MessageAssembler,
+    started: bool,
+    thinking: Option<usize>,
+    text: Option<usize>,
+    /// Tool calls by their index in the chunks, to the block they became.
+    tools: HashMap<u64, usize>,
+    blocks: usize,
+    finish_reason: Option<String>,
+    done: bool,
+    key_env: Option<String>,
+}
+
+impl OpenAiWire {
+    fn emit(&mut self, v: Value, events: &mpsc::UnboundedSender<StreamEvent>) -> Result<(), ProviderError> {
+        self.assembler.handle_value(None, &v, events)
+    }
+
+    /// The block for a kind of content, started the first time it appears.
+    fn block(
+        &mut self,
+        which: fn(&mut OpenAiWire) -> &mut Option<usize>,
+        head: Value,
+        events: &mpsc::UnboundedSender<StreamEvent>,
+    ) -> Result<usize, ProviderError> {
+        if let Some(i) = *which(self) {
+            return Ok(i);
+        }
+        let index = self.blocks;
+        self.blocks += 1;
+        *which(self) = Some(index);
+        self.emit(json!({"type": "content_block_start", "index": index, "content_block": head}), events)?;
+        Ok(index)
+    }
+
+    fn chunk(&mut self, v: &Value, events: &mpsc::UnboundedSender<StreamEvent>) -> Result<(), ProviderError> {
+        if let Some(err) = v.get("error") {
+            return Err(ProviderError::Stream {
+                kind: error_kind(err).unwrap_or_else(|| "error".into()),
+                message: error_message(err),
+                partial: self.assembler.has_content(),
+            });
+        }
+        if !self.started {
+            self.started = true;
+            let usage = json!({"input_tokens": 0, "output_tokens": 0});
+            self.emit(json!({"type": "message_start", "message": {"usage": usage}}), events)?;
+        }
+        if let Some(choice) = v["choices"].as_array().and_then(|c| c.first()) {
+            self.delta(&choice["delta"], events)?;
+            if let Some(reason) = choice["finish_reason"].as_str() {
+                self.finish_reason = Some(reason.to_string());
+            }
+        }
+        if let Some(u) = v.get("usage").filter(|u| u.is_object()) {
+            let prompt = u["prompt_tokens"].as_u64().unwrap_or(0);
+            let cached = u.pointer("/prompt_tokens_details/cached_tokens").and_then(Value::as_u64).unwrap_or(0);
+            let usage = json!({
+                "input_tokens": prompt.saturating_sub(cached),
+                "output_tokens": u["completion_tokens"].as_u64().unwrap_or(0),
+                "cache_read_input_tokens": cached,
+            });
+            self.emit(json!({"type": "message_delta", "delta": {}, "usage": usage}), events)?;
+        }
+        Ok(())
+    }
+
+    fn delta(&mut self, delta: &Value, events: &mpsc::UnboundedSender<StreamEvent>) -> Result<(), ProviderError> {
+        let reasoning = delta["reasoning_content"].as_str().or_else(|| delta["reasoning"].as_str());
+        if let Some(piece) = reasoning.filter(|s| !s.is_empty()) {
+            let index = self.block(|w| &mut w.thinking, json!({"type": "thinking", "thinking": ""}), events)?;
+            let d = json!({"type": "thinking_delta", "thinking": piece});
+            self.emit(json!({"type": "content_block_delta", "index": index, "delta": d}), events)?;
+        }
+        if let Some(piece) = delta["content"].as_str().filter(|s| !s.is_empty()) {
+            let index = self.block(|w| &mut w.text, json!({"type": "text", "text": ""}), events)?;
+            let d = json!({"type": "text_delta", "text": piece});
+            self.emit(json!({"type": "content_block_delta", "index": index, "delta": d}), events)?;
+        }
+        for (position, call) in delta["tool_calls"].as_array().into_iter().flatten().enumerate() {
+            let key = call["index"].as_u64().unwrap_or(position as u64);
+            let index = match self.tools.get(&key) {
+                Some(i) => *i,
+                None => {
+                    let index = self.blocks;
+                    self.blocks += 1;
+                    self.tools.insert(key, index);
+                    let id = call["id"].as_str().map_or_else(|| format!("call_{index}"), str::to_string);
+                    let name = call.pointer("/function/name").and_then(Value::as_str).unwrap_or_default();
+                    let head = json!({"type": "tool_use", "id": id, "name": name, "input": {}});
+                    self.emit(json!({"type": "content_block_start", "index": index, "content_block": head}), events)?;
+                    index
+                }
+            };
+            if let Some(args) = call.pointer("/function/arguments").and_then(Value::as_str).filter(|a| !a.is_empty()) {
+                let d = json!({"type": "input_json_delta", "partial_json": args});
+                self.emit(json!({"type": "content_block_delta", "index": index, "delta": d}), events)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The message is complete: its stop reason in the Messages API's words.
+    fn close(&mut self, events: &mpsc::UnboundedSender<StreamEvent>) -> Result<(), ProviderError> {
+        let reason = match self.finish_reason.as_deref() {
+            // Some servers say "stop" after calling tools.
+            Some("tool_calls" | "function_call") => "tool_use",
+            Some("stop") | None if !self.tools.is_empty() => "tool_use",
+            Some("stop") | None => "end_turn",
+            Some("length") => "max_tokens",
+            Some("content_filter") => "refusal",
+            Some(other) => other,
+        }
+        .to_string();
+        self.emit(json!({"type": "message_delta", "delta": {"stop_reason": reason}}), events)?;
+        self.emit(json!({"type": "message_stop"}), events)?;
+        self.done = true;
+        Ok(())
+    }
+}
+
+impl Wire for OpenAiWire {
+    fn event(
+        &mut self,
+        _name: Option<&str>,
+        data: &str,
+        events: &mpsc::UnboundedSender<StreamEvent>,
+    ) -> Result<(), ProviderError> {
+        if data.trim() == "[DONE]" {
+            if !self.started {
+                return Err(ProviderError::Protocol("the stream ended ([DONE]) before any chunk".into()));
+            }
+            return self.close(events);
+        }
+        let v: Value = serde_json::from_str(data)
+            .map_err(|e| ProviderError::Protocol(format!("malformed chunk ({e}): {}", snippet(data))))?;
+        self.chunk(&v, events)
+    }
+
+    fn has_content(&self) -> bool {
+        self.assembler.has_content()
+    }
+
+    fn is_done(&self) -> bool {
+        self.done
+    }
+
+    fn finish(mut self, body_ended: bool) -> Result<Completion, ProviderError> {
+        if body_ended && !self.done {
+            // Servers that end the body after the finishing chunk without `[DONE]`.
+            if self.finish_reason.is_none() {
+                return Err(ProviderError::Network {
+                    message: "the stream ended before the message was complete".into(),
+                    partial: self.assembler.has_content(),
+                });
+            }
+            let (quiet, _) = mpsc::unbounded_channel();
+            self.close(&quiet)?;
+        }
+        self.assembler.finish()
+    }
+
+    fn whole(&self, text: &str, events: &mpsc::UnboundedSender<StreamEvent>) -> Result<Completion, ProviderError> {
+        let v: Value = serde_json::from_str(text)
+            .map_err(|e| ProviderError::Protocol(format!("invalid JSON ({e}): {}", snippet(text))))?;
+        let mut wire = OpenAiWire { key_env: self.key_env.clone(), ..OpenAiWire::default() };
+        let choice = v["choices"].get(0).cloned().unwrap_or(Value::Null);
+        let mut delta = choice["message"].clone();
+        if let Some(calls) = delta["tool_calls"].as_array_mut() {
+            for (i, call) in calls.iter_mut().enumerate() {
+                call["index"] = json!(i);
+            }
+        }
+        let chunk =
+            json!({"choices": [{"delta": delta, "finish_reason": choice["finish_reason"]}], "usage": v["usage"]});
+        let chunk = if v.get("error").is_some() { v } else { chunk };
+        wire.chunk(&chunk, events)?;
+        wire.close(events)?;
+        wire.assembler.finish()
+    }
+
+    fn http_error(&self, status: u16, content_type: &str, body: &str, retry_after: Option<Duration>) -> ProviderError {
+        let parsed: Option<Value> = serde_json::from_str(body).ok();
+        let err = parsed.as_ref().and_then(|v| v.get("error"));
+        let kind = err.and_then(error_kind);
+        let mut message = match err {
+            Some(err) => error_message(err),
+            None if body.trim().is_empty() => String::new(),
+            None => format!(
+                "server answered non-JSON ({}): {}",
+                if content_type.is_empty() { "no content type" } else { content_type },
+                snippet(body)
+            ),
+        };
+        let lower = message.to_ascii_lowercase();
+        if status == 400 && lower.contains("tool") && (lower.contains("support") || lower.contains("not allowed")) {
+            message = format!(
+                "this model or server does not support tool calls, which claw-tui needs; choose a model that \
+                 does (the server said: {message})"
+            );
+        }
+        if status == 401 {
+            let check = self.key_env.as_deref().map_or("check the API key".to_string(), |k| format!("check {k}"));
+            message = if message.is_empty() { check } else { format!("{check} ({message})") };
+        }
+        ProviderError::Http { status, kind, message, retry_after }
+    }
+}
+
+/// An error object's kind: its `type`, else its `code`.
+fn error_kind(err: &Value) -> Option<String> {
+    err.get("type").and_then(Value::as_str).map(str::to_string).or_else(|| {
+        err.get("code").filter(|c| !c.is_null()).map(|c| c.as_str().map_or_else(|| c.to_string(), str::to_string))
+    })
+}
+
+/// An error object's message; some servers send the error as a bare string.
+fn error_message(err: &Value) -> String {
+    match err {
+        Value::String(s) => s.clone(),
+        _ => err["message"].as_str().unwrap_or_default().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::StopReason;
+
+    /// Feeds `chunks` (data payloads) through a wire; the completion and what streamed.
+    fn read(chunks: &[&str], body_ends: bool) -> (Result<Completion, ProviderError>, Vec<StreamEvent>) {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut wire = OpenAiWire::default();
+        let mut result = None;
+        for c in chunks {
+            if let Err(e) = wire.event(None, c, &tx) {
+                result = Some(Err(e));
+                break;
+            }
+        }
+        let result = result.unwrap_or_else(|| {
+            if wire.is_done() || body_ends {
+                wire.finish(body_ends)
+            } else {
+                Err(ProviderError::Protocol("open".into()))
+            }
+        });
+        let mut events = Vec::new();
+        while let Ok(e) = rx.try_recv() {
+            events.push(e);
+        }
+        (result, events)
+    }
+
+    #[test]
+    fn interleaved_tool_calls_are_kept_apart_by_index() {
+        let (c, _) = read(
+            &[
+                r#"{"choices":[{"delta":{"tool_calls":[{"index":0,"id":"a","function":{"name":"read_file","arguments":"{\"pa"}}]}}]}"#,
+                r#"{"choices":[{"delta":{"tool_calls":[{"index":1,"id":"b","function":{"name":"glob_search","arguments":"{\"pattern\""}}]}}]}"#,
+                r#"{"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":"th\":\"x\"}"}}]}}]}"#,
+                r#"{"choices":[{"delta":{"tool_calls":[{"index":1,"function":{"arguments":":\"*\"}"}}]}}]}"#,
+                // Ollama says "stop" after calling tools.
+                r#"{"choices":[{"delta":{},"finish_reason":"stop"}]}"#,
+                "[DONE]",
+            ],
+            false,
+        );
+        let c = c.unwrap();
+        assert_eq!(c.stop_reason, StopReason::ToolUse);
+        let calls: Vec<_> = c.message.tool_uses().map(|(id, name, input)| (id, name, input.clone())).collect();
+        assert_eq!(calls, [("a", "read_file", json!({"path": "x"})), ("b", "glob_search", json!({"pattern": "*"}))]);
+    }
+
+    #[test]
+    fn reasoning_and_a_server_without_usage_or_done() {
+        let (c, events) = read(
+            &[
+                r#"{"choices":[{"delta":{"reasoning":"think"}}]}"#,
+                r#"{"choices":[{"delta":{"content":"answer"}}]}"#,
+                r#"{"choices":[{"delta":{},"finish_reason":"length"}]}"#,
+            ],
+            true,
+        );
+        let c = c.unwrap();
+        assert_eq!(c.stop_reason, StopReason::MaxTokens);
+        assert_eq!(c.usage, crate::provider::Usage::default(), "no usage is zero, not a guess");
+        assert!(matches!(&c.message.content[0], ContentBlock::Thinking { thinking, .. } if thinking == "think"));
+        assert_eq!(c.message.text(), "answer");
+        assert!(events.iter().any(|e| matches!(e, StreamEvent::ThinkingDelta { .. })));
+    }
+
+    #[test]
+    fn error_chunks_and_bad_arguments() {
+        let (r, _) = read(
+            &[
+                r#"{"choices":[{"delta":{"content":"par"}}]}"#,
+                r#"{"error":{"message":"overloaded","type":"server_error"}}"#,
+            ],
+            false,
+        );
+        match r.unwrap_err() {
+            ProviderError::Stream { kind, message, partial } => {
+                assert_eq!((kind.as_str(), message.as_str(), partial), ("server_error", "overloaded", true))
+            }
+            other => panic!("{other:?}"),
+        }
+        let (r, _) = read(&[r#"{"error":"model not loaded"}"#], false);
+        assert!(r.unwrap_err().to_string().contains("model not loaded"));
+        // Arguments that are not JSON: the call is kept with {} and reported, not fatal.
+        let (c, _) = read(
+            &[
+                r#"{"choices":[{"delta":{"tool_calls":[{"index":0,"id":"a","function":{"name":"read_file","arguments":"{oops"}}]},"finish_reason":"tool_calls"}]}"#,
+                "[DONE]",
+            ],
+            false,
+        );
+        let c = c.unwrap();
+        assert_eq!(c.invalid_tool_inputs.len(), 1);
+        assert_eq!(c.message.tool_uses().next().unwrap().2, &json!({}));
+    }
+
+    #[test]
+    fn a_whole_json_answer_reads_like_a_stream() {
+        let wire = OpenAiWire::default();
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let body = r#"{"choices":[{"message":{"role":"assistant","content":"hi","tool_calls":[{"id":"t","type":"function","function":{"name":"read_file","arguments":"{\"path\":\"a\"}"}}]},"finish_reason":"tool_calls"}],"usage":{"prompt_tokens":5,"completion_tokens":2}}"#;
+        let c = wire.whole(body, &tx).unwrap();
+        assert_eq!(c.message.text(), "hi");
+        assert_eq!(c.stop_reason, StopReason::ToolUse);
+        assert_eq!((c.usage.input_tokens, c.usage.output_tokens), (5, 2));
+    }
+}
