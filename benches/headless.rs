@@ -71,7 +71,66 @@ fn main() {
     }
     summary("-p: start to first streamed token (stream-json)", first_token);
     summary("-p: start to exit (whole answer)", whole);
+    wires(bin, work.path(), home.path());
     policy_decisions();
+}
+
+/// CPU seconds this process's waited-for children have used.
+fn children_cpu() -> f64 {
+    // SAFETY: getrusage only writes the struct it is given.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut u) };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(u.ru_utime) + secs(u.ru_stime)
+}
+
+/// The same answer, 1,000 deltas of 20 characters, on the Anthropic wire and on the OpenAI
+/// wire: first token and claw-tui's CPU for the whole run (`-p`, stream-json).
+fn wires(bin: &str, work: &std::path::Path, home: &std::path::Path) {
+    use claw_tui::provider::scripted::{BlockScript, Reply, Scenario};
+    let text: String = (0..1100).map(|i| format!("word{i:04} and more. ")).collect::<String>()[..20_000].to_string();
+    let scenario = Scenario {
+        replies: vec![Reply { content: vec![BlockScript::Text { text, chunk: Some(20) }], ..Default::default() }],
+        ..Default::default()
+    };
+    for openai in [false, true] {
+        let (mut first, mut cpu) = (Vec::new(), Vec::new());
+        for _ in 0..RUNS {
+            let server = support::MockServer::start(scenario.clone());
+            let mut cmd = Command::new(bin);
+            cmd.args(["-p", "hello", "--output-format", "stream-json", "--no-session-persistence"])
+                .current_dir(work)
+                .env_clear()
+                .env("HOME", home)
+                .env("CLAW_CONFIG_HOME", home);
+            if openai {
+                cmd.env("OPENAI_BASE_URL", format!("{}/v1", server.url))
+                    .env("OPENAI_API_KEY", support::SECRET)
+                    .args(["--provider", "openai"]);
+            } else {
+                cmd.env("ANTHROPIC_BASE_URL", &server.url).env("ANTHROPIC_API_KEY", support::SECRET);
+            }
+            let before = children_cpu();
+            let started = Instant::now();
+            let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::piped()).spawn().unwrap();
+            let stdout = BufReader::new(child.stdout.take().unwrap());
+            let mut seen = None;
+            let mut deltas = 0;
+            for line in stdout.lines() {
+                if line.unwrap().contains("\"type\":\"text_delta\"") {
+                    deltas += 1;
+                    seen.get_or_insert(started.elapsed());
+                }
+            }
+            assert!(child.wait().unwrap().success());
+            assert_eq!(deltas, 1000, "every delta streamed");
+            first.push(seen.unwrap());
+            cpu.push(Duration::from_secs_f64(children_cpu() - before));
+        }
+        let wire = if openai { "OpenAI wire" } else { "Anthropic wire" };
+        summary(&format!("1,000 deltas, {wire}: first token"), first);
+        summary(&format!("1,000 deltas, {wire}: CPU of the whole run"), cpu);
+    }
 }
 
 /// What the parsed-command policy costs per bash call: the tool's plan (parse, read-only

@@ -189,6 +189,76 @@ impl MessageAssembler {
         Ok(())
     }
 
+    /// The message started (with the usage known so far).
+    pub fn begin(&mut self, usage: Option<Usage>, events: &mpsc::UnboundedSender<StreamEvent>) {
+        self.started = true;
+        if let Some(u) = usage {
+            self.usage = u;
+            let _ = events.send(StreamEvent::Usage(self.usage));
+        }
+    }
+
+    /// Block `index` starts as text (empty so far).
+    pub fn start_text(&mut self, index: usize) {
+        self.blocks.insert(index, PartialBlock::Text(String::new()));
+    }
+
+    /// Block `index` starts as thinking (empty so far).
+    pub fn start_thinking(&mut self, index: usize) {
+        self.blocks.insert(index, PartialBlock::Thinking { thinking: String::new(), signature: String::new() });
+    }
+
+    /// Block `index` starts as a call of tool `name`, its input to stream.
+    pub fn start_tool(&mut self, index: usize, id: String, name: String, events: &mpsc::UnboundedSender<StreamEvent>) {
+        self.content_seen = true;
+        let _ = events.send(StreamEvent::ToolUseStarted { index, id: id.clone(), name: name.clone() });
+        self.blocks.insert(index, PartialBlock::ToolUse { id, name, json: String::new(), initial: Value::Null });
+    }
+
+    /// More of block `index`: text, thinking or a tool's input, as the block is. A piece for a
+    /// block that never started is an error; one of another kind is dropped.
+    pub fn delta(
+        &mut self,
+        index: usize,
+        piece: &str,
+        events: &mpsc::UnboundedSender<StreamEvent>,
+    ) -> Result<(), ProviderError> {
+        let Some(block) = self.blocks.get_mut(&index) else {
+            return Err(ProviderError::Protocol(format!("a delta for block {index}, which never started")));
+        };
+        let event = match block {
+            PartialBlock::Text(text) => {
+                text.push_str(piece);
+                self.content_seen = true;
+                StreamEvent::TextDelta { index, text: piece.to_string() }
+            }
+            PartialBlock::Thinking { thinking, .. } => {
+                thinking.push_str(piece);
+                self.content_seen = true;
+                StreamEvent::ThinkingDelta { index, text: piece.to_string() }
+            }
+            PartialBlock::ToolUse { json, .. } => {
+                json.push_str(piece);
+                StreamEvent::ToolInputDelta { index, partial_json: piece.to_string() }
+            }
+            _ => return Ok(()),
+        };
+        let _ = events.send(event);
+        Ok(())
+    }
+
+    /// The usage now (final counts replace earlier ones).
+    pub fn set_usage(&mut self, usage: Usage, events: &mpsc::UnboundedSender<StreamEvent>) {
+        self.usage = usage;
+        let _ = events.send(StreamEvent::Usage(self.usage));
+    }
+
+    /// The message is complete, stopped for `reason`.
+    pub fn stop(&mut self, reason: StopReason) {
+        self.stop_reason = Some(reason);
+        self.done = true;
+    }
+
     /// The assembled message. Tool input that is not valid JSON is replaced by `{}` and listed
     /// in [`Completion::invalid_tool_inputs`].
     pub fn finish(self) -> Result<Completion, ProviderError> {

@@ -10,17 +10,21 @@
 //! into the Messages API's events and read by the same [`MessageAssembler`] as the Anthropic
 //! wire, so a completion (and a tool call whose arguments are not JSON) is built one way.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::time::Duration;
 
+use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use super::assembler::{MessageAssembler, snippet};
 use super::http::{Endpoint, Wire, with_retries};
 use super::retry::RetryPolicy;
-use super::{BoxFuture, Completion, ContentBlock, ModelRequest, Provider, ProviderError, Role, StreamEvent};
+use super::{
+    BoxFuture, Completion, ContentBlock, ModelRequest, Provider, ProviderError, Role, StopReason, StreamEvent,
+};
 
 /// How to reach one OpenAI-compatible server. `Debug` never prints the key.
 #[derive(Clone)]
@@ -191,8 +195,67 @@ fn assistant_message(content: &[ContentBlock]) -> Value {
     message
 }
 
-/// Chat Completions chunks, translated into the Messages API's events for the assembler.
-/// Blocks are numbered in the order they first appear: reasoning, text, each tool call.
+/// One streamed chunk, as far as claw-tui reads it (ids, model names and the rest are skipped
+/// unread). Strings borrow from the chunk's text where they can.
+#[derive(Deserialize)]
+struct Chunk<'a> {
+    #[serde(default, borrow)]
+    choices: Vec<Choice<'a>>,
+    usage: Option<ChunkUsage>,
+    error: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct Choice<'a> {
+    #[serde(default, borrow)]
+    delta: Delta<'a>,
+    finish_reason: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct Delta<'a> {
+    #[serde(borrow)]
+    content: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    reasoning_content: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    reasoning: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    tool_calls: Vec<CallDelta<'a>>,
+}
+
+#[derive(Deserialize)]
+struct CallDelta<'a> {
+    index: Option<u64>,
+    id: Option<String>,
+    #[serde(default, borrow)]
+    function: FunctionDelta<'a>,
+}
+
+#[derive(Deserialize, Default)]
+struct FunctionDelta<'a> {
+    name: Option<String>,
+    #[serde(borrow)]
+    arguments: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct ChunkUsage {
+    #[serde(default)]
+    prompt_tokens: u64,
+    #[serde(default)]
+    completion_tokens: u64,
+    prompt_tokens_details: Option<PromptDetails>,
+}
+
+#[derive(Deserialize)]
+struct PromptDetails {
+    #[serde(default)]
+    cached_tokens: u64,
+}
+
+/// Chat Completions chunks, read into the [`MessageAssembler`]. Blocks are numbered in the
+/// order they first appear: reasoning, text, each tool call.
 #[derive(Default)]
 struct OpenAiWire {
     assembler: MessageAssembler,
@@ -208,110 +271,101 @@ struct OpenAiWire {
 }
 
 impl OpenAiWire {
-    fn emit(&mut self, v: Value, events: &mpsc::UnboundedSender<StreamEvent>) -> Result<(), ProviderError> {
-        self.assembler.handle_value(None, &v, events)
-    }
-
-    /// The block for a kind of content, started the first time it appears.
-    fn block(
-        &mut self,
-        which: fn(&mut OpenAiWire) -> &mut Option<usize>,
-        head: Value,
-        events: &mpsc::UnboundedSender<StreamEvent>,
-    ) -> Result<usize, ProviderError> {
-        if let Some(i) = *which(self) {
-            return Ok(i);
-        }
-        let index = self.blocks;
+    fn next_block(&mut self) -> usize {
         self.blocks += 1;
-        *which(self) = Some(index);
-        self.emit(json!({"type": "content_block_start", "index": index, "content_block": head}), events)?;
-        Ok(index)
+        self.blocks - 1
     }
 
-    fn chunk(&mut self, v: &Value, events: &mpsc::UnboundedSender<StreamEvent>) -> Result<(), ProviderError> {
-        if let Some(err) = v.get("error") {
+    fn chunk(&mut self, c: Chunk<'_>, events: &mpsc::UnboundedSender<StreamEvent>) -> Result<(), ProviderError> {
+        if let Some(err) = c.error {
             return Err(ProviderError::Stream {
-                kind: error_kind(err).unwrap_or_else(|| "error".into()),
-                message: error_message(err),
+                kind: error_kind(&err).unwrap_or_else(|| "error".into()),
+                message: error_message(&err),
                 partial: self.assembler.has_content(),
             });
         }
         if !self.started {
             self.started = true;
-            let usage = json!({"input_tokens": 0, "output_tokens": 0});
-            self.emit(json!({"type": "message_start", "message": {"usage": usage}}), events)?;
+            // Usage comes at the end on this wire; say "nothing yet" where the Messages API
+            // says its input count, so both wires report the same events.
+            self.assembler.begin(Some(crate::provider::Usage::default()), events);
         }
-        if let Some(choice) = v["choices"].as_array().and_then(|c| c.first()) {
-            self.delta(&choice["delta"], events)?;
-            if let Some(reason) = choice["finish_reason"].as_str() {
-                self.finish_reason = Some(reason.to_string());
+        if let Some(choice) = c.choices.into_iter().next() {
+            self.delta(choice.delta, events)?;
+            if let Some(reason) = choice.finish_reason {
+                self.finish_reason = Some(reason);
             }
         }
-        if let Some(u) = v.get("usage").filter(|u| u.is_object()) {
-            let prompt = u["prompt_tokens"].as_u64().unwrap_or(0);
-            let cached = u.pointer("/prompt_tokens_details/cached_tokens").and_then(Value::as_u64).unwrap_or(0);
-            let usage = json!({
-                "input_tokens": prompt.saturating_sub(cached),
-                "output_tokens": u["completion_tokens"].as_u64().unwrap_or(0),
-                "cache_read_input_tokens": cached,
-            });
-            self.emit(json!({"type": "message_delta", "delta": {}, "usage": usage}), events)?;
+        if let Some(u) = c.usage {
+            // prompt_tokens count the cached ones too; the meter keeps them apart.
+            let cached = u.prompt_tokens_details.map_or(0, |d| d.cached_tokens);
+            let usage = crate::provider::Usage {
+                input_tokens: u.prompt_tokens.saturating_sub(cached),
+                output_tokens: u.completion_tokens,
+                cache_read_input_tokens: cached,
+                ..Default::default()
+            };
+            self.assembler.set_usage(usage, events);
         }
         Ok(())
     }
 
-    fn delta(&mut self, delta: &Value, events: &mpsc::UnboundedSender<StreamEvent>) -> Result<(), ProviderError> {
-        let reasoning = delta["reasoning_content"].as_str().or_else(|| delta["reasoning"].as_str());
-        if let Some(piece) = reasoning.filter(|s| !s.is_empty()) {
-            let index = self.block(|w| &mut w.thinking, json!({"type": "thinking", "thinking": ""}), events)?;
-            let d = json!({"type": "thinking_delta", "thinking": piece});
-            self.emit(json!({"type": "content_block_delta", "index": index, "delta": d}), events)?;
+    fn delta(&mut self, delta: Delta<'_>, events: &mpsc::UnboundedSender<StreamEvent>) -> Result<(), ProviderError> {
+        if let Some(piece) = delta.reasoning_content.or(delta.reasoning).filter(|s| !s.is_empty()) {
+            let index = match self.thinking {
+                Some(i) => i,
+                None => {
+                    let i = self.next_block();
+                    self.assembler.start_thinking(i);
+                    *self.thinking.insert(i)
+                }
+            };
+            self.assembler.delta(index, &piece, events)?;
         }
-        if let Some(piece) = delta["content"].as_str().filter(|s| !s.is_empty()) {
-            let index = self.block(|w| &mut w.text, json!({"type": "text", "text": ""}), events)?;
-            let d = json!({"type": "text_delta", "text": piece});
-            self.emit(json!({"type": "content_block_delta", "index": index, "delta": d}), events)?;
+        if let Some(piece) = delta.content.filter(|s| !s.is_empty()) {
+            let index = match self.text {
+                Some(i) => i,
+                None => {
+                    let i = self.next_block();
+                    self.assembler.start_text(i);
+                    *self.text.insert(i)
+                }
+            };
+            self.assembler.delta(index, &piece, events)?;
         }
-        for (position, call) in delta["tool_calls"].as_array().into_iter().flatten().enumerate() {
-            let key = call["index"].as_u64().unwrap_or(position as u64);
+        for (position, call) in delta.tool_calls.into_iter().enumerate() {
+            let key = call.index.unwrap_or(position as u64);
             let index = match self.tools.get(&key) {
                 Some(i) => *i,
                 None => {
-                    let index = self.blocks;
-                    self.blocks += 1;
+                    let index = self.next_block();
                     self.tools.insert(key, index);
-                    let id = call["id"].as_str().map_or_else(|| format!("call_{index}"), str::to_string);
-                    let name = call.pointer("/function/name").and_then(Value::as_str).unwrap_or_default();
-                    let head = json!({"type": "tool_use", "id": id, "name": name, "input": {}});
-                    self.emit(json!({"type": "content_block_start", "index": index, "content_block": head}), events)?;
+                    let id = call.id.unwrap_or_else(|| format!("call_{index}"));
+                    let name = call.function.name.unwrap_or_default();
+                    self.assembler.start_tool(index, id, name, events);
                     index
                 }
             };
-            if let Some(args) = call.pointer("/function/arguments").and_then(Value::as_str).filter(|a| !a.is_empty()) {
-                let d = json!({"type": "input_json_delta", "partial_json": args});
-                self.emit(json!({"type": "content_block_delta", "index": index, "delta": d}), events)?;
+            if let Some(args) = call.function.arguments.filter(|a| !a.is_empty()) {
+                self.assembler.delta(index, &args, events)?;
             }
         }
         Ok(())
     }
 
     /// The message is complete: its stop reason in the Messages API's words.
-    fn close(&mut self, events: &mpsc::UnboundedSender<StreamEvent>) -> Result<(), ProviderError> {
+    fn close(&mut self) {
         let reason = match self.finish_reason.as_deref() {
             // Some servers say "stop" after calling tools.
-            Some("tool_calls" | "function_call") => "tool_use",
-            Some("stop") | None if !self.tools.is_empty() => "tool_use",
-            Some("stop") | None => "end_turn",
-            Some("length") => "max_tokens",
-            Some("content_filter") => "refusal",
-            Some(other) => other,
-        }
-        .to_string();
-        self.emit(json!({"type": "message_delta", "delta": {"stop_reason": reason}}), events)?;
-        self.emit(json!({"type": "message_stop"}), events)?;
+            Some("tool_calls" | "function_call") => StopReason::ToolUse,
+            Some("stop") | None if !self.tools.is_empty() => StopReason::ToolUse,
+            Some("stop") | None => StopReason::EndTurn,
+            Some("length") => StopReason::MaxTokens,
+            Some("content_filter") => StopReason::Refusal,
+            Some(other) => StopReason::Other(other.to_string()),
+        };
+        self.assembler.stop(reason);
         self.done = true;
-        Ok(())
     }
 }
 
@@ -326,11 +380,12 @@ impl Wire for OpenAiWire {
             if !self.started {
                 return Err(ProviderError::Protocol("the stream ended ([DONE]) before any chunk".into()));
             }
-            return self.close(events);
+            self.close();
+            return Ok(());
         }
-        let v: Value = serde_json::from_str(data)
+        let chunk: Chunk = serde_json::from_str(data)
             .map_err(|e| ProviderError::Protocol(format!("malformed chunk ({e}): {}", snippet(data))))?;
-        self.chunk(&v, events)
+        self.chunk(chunk, events)
     }
 
     fn has_content(&self) -> bool {
@@ -350,8 +405,7 @@ impl Wire for OpenAiWire {
                     partial: self.assembler.has_content(),
                 });
             }
-            let (quiet, _) = mpsc::unbounded_channel();
-            self.close(&quiet)?;
+            self.close();
         }
         self.assembler.finish()
     }
@@ -370,8 +424,10 @@ impl Wire for OpenAiWire {
         let chunk =
             json!({"choices": [{"delta": delta, "finish_reason": choice["finish_reason"]}], "usage": v["usage"]});
         let chunk = if v.get("error").is_some() { v } else { chunk };
-        wire.chunk(&chunk, events)?;
-        wire.close(events)?;
+        let chunk = Chunk::deserialize(&chunk)
+            .map_err(|e| ProviderError::Protocol(format!("unexpected answer ({e}): {}", snippet(text))))?;
+        wire.chunk(chunk, events)?;
+        wire.close();
         wire.assembler.finish()
     }
 
@@ -421,7 +477,6 @@ fn error_message(err: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::StopReason;
 
     /// Feeds `chunks` (data payloads) through a wire; the completion and what streamed.
     fn read(chunks: &[&str], body_ends: bool) -> (Result<Completion, ProviderError>, Vec<StreamEvent>) {
