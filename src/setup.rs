@@ -83,10 +83,13 @@ pub fn build(
     env.bash_default_timeout = Duration::from_secs(effective.bash_timeout_secs.value.clamp(1, max));
     env.sandbox =
         crate::sandbox::Sandbox::new(effective.sandbox_mode.value, &workspace.root, &effective.sandbox_writable.value);
-    let prices = prices(&effective);
+    let mut prices = prices(&effective);
     let env = Arc::new(env);
     let registry = Registry::builtin();
-    let Provided { provider, has_credentials, secrets, model } = provider(&effective, demo, &mut problems)?;
+    let Provided { provider, has_credentials, secrets, model, model_def } = provider(&effective, demo, &mut problems)?;
+    if let Some(def) = &model_def {
+        prices.overrides.push(model_override(&model, def));
+    }
 
     let names: Vec<&str> = registry.names().collect();
     let system = prompt::build(&workspace, config::config_home().as_deref(), &names);
@@ -108,7 +111,7 @@ pub fn build(
     }
     let thinking = (effective.thinking_budget.value > 0)
         .then_some(ThinkingConfig { budget_tokens: effective.thinking_budget.value });
-    let max_tokens = effective.max_tokens.value;
+    let max_tokens = effective.max_tokens.value.min(model_def.and_then(|d| d.max_output_tokens).unwrap_or(u32::MAX));
     let config = AgentConfig {
         model,
         max_tokens: thinking.map(|t| max_tokens.max(t.budget_tokens + 1024)).unwrap_or(max_tokens),
@@ -176,6 +179,8 @@ struct Provided {
     secrets: Vec<String>,
     /// The model name to send (without a `NAME/` prefix that chose the provider).
     model: String,
+    /// What `[providers.NAME.models."MODEL"]` says of it.
+    model_def: Option<crate::config::settings::ModelDef>,
 }
 
 /// A variable's value, unless unset or blank.
@@ -188,16 +193,16 @@ fn env_value(name: &str) -> Option<String> {
 /// the prefix is dropped and a problem says so.
 fn gated_model(effective: &Effective, problems: &mut Vec<Problem>) -> String {
     let m = &effective.model;
-    match crate::provider::select::prefix(&m.value) {
-        Some((p, rest))
-            if p.name != effective.provider.name.value
+    match crate::provider::select::prefix(&m.value, &effective.providers) {
+        Some((name, rest))
+            if name != effective.provider.name.value
                 && m.source.is_project()
                 && effective.trust != crate::config::trust::Trust::Trusted =>
         {
             problems.push(Problem::general(format!(
-                "the model {:?} in {} would switch the provider to {}, which this folder's files may do only once \
-                 it is trusted (/trust, `claw-tui trust`, or --trust for one run); asking {} for {rest:?} instead",
-                m.value, m.source, p.name, effective.provider.name.value
+                "the model {:?} in {} would switch the provider to {name}, which this folder's files may do only \
+                 once it is trusted (/trust, `claw-tui trust`, or --trust for one run); asking {} for {rest:?} instead",
+                m.value, m.source, effective.provider.name.value
             )));
             rest.to_string()
         }
@@ -206,23 +211,26 @@ fn gated_model(effective: &Effective, problems: &mut Vec<Problem>) -> String {
 }
 
 /// The model provider: the demo's scripted one, or the provider asked for (`--provider`,
-/// `[provider] name`, a `NAME/` model prefix) with the effective address and retry settings.
+/// `[provider] name`, a `NAME/` model prefix; built in or `[providers.NAME]`) with the
+/// effective address and retry settings.
 fn provider(effective: &Effective, demo: Option<&Scenario>, problems: &mut Vec<Problem>) -> Result<Provided, String> {
-    use crate::provider::openai::{OpenAiConfig, OpenAiProvider};
     use crate::provider::select::{self, Kind};
     let model = effective.model.value.clone();
     if let Some(scenario) = demo {
         let provider = Arc::new(ScriptedProvider::new(scenario.clone(), 1.0));
-        return Ok(Provided { provider, has_credentials: true, secrets: Vec::new(), model });
+        return Ok(Provided { provider, has_credentials: true, secrets: Vec::new(), model, model_def: None });
     }
     let p = &effective.provider;
     let asked = (p.name.source != Source::Default).then_some(p.name.value.as_str());
-    let (preset, model) = select::choose(asked, &gated_model(effective, problems))?;
+    let (chosen, model) = select::choose(asked, &gated_model(effective, problems), &effective.providers)?;
     let mut secrets: Vec<String> = ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"]
         .into_iter()
-        .chain(select::PRESETS.iter().filter_map(|p| p.key_env))
-        .filter_map(env_value)
+        .map(str::to_string)
+        .chain(select::PRESETS.iter().filter_map(|p| p.key_env).map(str::to_string))
+        .chain(effective.providers.values().filter_map(|d| d.api_key_env.clone()))
+        .filter_map(|var| env_value(&var))
         .collect();
+    secrets.sort();
     secrets.dedup();
     let retry = crate::provider::retry::RetryPolicy {
         max_retries: p.max_retries.value,
@@ -230,38 +238,81 @@ fn provider(effective: &Effective, demo: Option<&Scenario>, problems: &mut Vec<P
         ..Default::default()
     };
     let idle_timeout = Duration::from_secs(p.idle_timeout_secs.value.max(1));
-    let (provider, has_credentials): (Arc<dyn Provider>, bool) = match preset.kind {
+    // `[provider] base_url` in a file (or a flag) moves whichever provider is chosen; then the
+    // provider's own definition; then its variable (ANTHROPIC_BASE_URL, OPENAI_BASE_URL).
+    let from_file =
+        matches!(p.base_url.source, Source::File { .. } | Source::Flag(_)).then(|| p.base_url.value.clone());
+    let base_url = from_file.or_else(|| chosen.base_url.clone());
+    let (provider, has_credentials): (Arc<dyn Provider>, bool) = match chosen.kind {
         Kind::Anthropic => {
-            let mut ac = AnthropicConfig::from_env();
-            ac.base_url = p.base_url.value.clone();
-            ac.retry = retry;
-            ac.idle_timeout = idle_timeout;
-            let has = ac.auth.is_some();
-            (Arc::new(AnthropicProvider::new(ac).map_err(|e| e.to_string())?), has)
+            anthropic(&chosen, base_url.unwrap_or_else(|| p.base_url.value.clone()), retry, idle_timeout)?
         }
         Kind::OpenAi => {
-            // `[provider] base_url` (a file or a flag) points the chosen provider elsewhere;
-            // ANTHROPIC_BASE_URL does not.
-            let base_url = match &p.base_url.source {
-                Source::File { .. } | Source::Flag(_) => p.base_url.value.clone(),
-                _ => preset.base_url_env.and_then(env_value).unwrap_or_else(|| preset.base_url.to_string()),
-            };
-            let api_key = preset.key_env.and_then(env_value);
-            let has = preset.key_env.is_none() || api_key.is_some();
-            let config = OpenAiConfig {
-                name: preset.name.to_string(),
-                base_url,
-                api_key,
-                key_env: preset.key_env.map(str::to_string),
-                headers: Vec::new(),
-                retry,
-                idle_timeout,
-                connect_hint: preset.connect_hint.map(str::to_string),
-            };
-            (Arc::new(OpenAiProvider::new(config).map_err(|e| e.to_string())?), has)
+            let preset_url = chosen.preset.map(|p| (p.base_url, p.base_url_env));
+            let base_url = base_url
+                .or_else(|| preset_url.and_then(|(_, var)| var).and_then(env_value))
+                .or_else(|| preset_url.map(|(url, _)| url.to_string()))
+                .unwrap_or_default();
+            openai(&chosen, base_url, retry, idle_timeout)?
         }
     };
-    Ok(Provided { provider, has_credentials, secrets, model })
+    let model_def = chosen.models.get(&model).cloned();
+    Ok(Provided { provider, has_credentials, secrets, model, model_def })
+}
+
+/// The Anthropic wire at `base_url`: its own variables' credentials, or the definition's.
+fn anthropic(
+    chosen: &crate::provider::select::Chosen,
+    base_url: String,
+    retry: crate::provider::retry::RetryPolicy,
+    idle_timeout: Duration,
+) -> Result<(Arc<dyn Provider>, bool), String> {
+    let mut ac = AnthropicConfig::from_env();
+    if let Some(var) = chosen.key_env.as_deref().filter(|v| *v != "ANTHROPIC_API_KEY") {
+        ac.auth = env_value(var).map(crate::provider::anthropic::Auth::ApiKey);
+    }
+    ac.base_url = base_url;
+    ac.retry = retry;
+    ac.idle_timeout = idle_timeout;
+    ac.headers = chosen.headers.clone();
+    let has = ac.auth.is_some();
+    Ok((Arc::new(AnthropicProvider::new(ac).map_err(|e| e.to_string())?), has))
+}
+
+/// The OpenAI wire at `base_url`.
+fn openai(
+    chosen: &crate::provider::select::Chosen,
+    base_url: String,
+    retry: crate::provider::retry::RetryPolicy,
+    idle_timeout: Duration,
+) -> Result<(Arc<dyn Provider>, bool), String> {
+    use crate::provider::openai::{OpenAiConfig, OpenAiProvider};
+    let api_key = chosen.key_env.as_deref().and_then(env_value);
+    let has = chosen.key_env.is_none() || api_key.is_some();
+    let config = OpenAiConfig {
+        name: chosen.name.clone(),
+        base_url,
+        api_key,
+        key_env: chosen.key_env.clone(),
+        headers: chosen.headers.clone(),
+        retry,
+        idle_timeout,
+        connect_hint: chosen.connect_hint(),
+    };
+    Ok((Arc::new(OpenAiProvider::new(config).map_err(|e| e.to_string())?), has))
+}
+
+/// What `[providers.NAME.models."MODEL"]` says of the model in use, as a price override (a
+/// price only when both input and output are given; cache prices as `[prices]` defaults them).
+fn model_override(model: &str, def: &crate::config::settings::ModelDef) -> crate::provider::pricing::PriceOverride {
+    use crate::provider::pricing::{Price, PriceOverride};
+    let price = match (def.input, def.output) {
+        (Some(input), Some(output)) => {
+            Some(Price { input, output, cache_write: input * 1.25, cache_read: input * 0.1 })
+        }
+        _ => None,
+    };
+    PriceOverride { prefix: model.to_string(), price, context_window: def.context_window }
 }
 
 /// The price table: the built-in prices with the config's overrides.
@@ -275,12 +326,12 @@ fn prices(effective: &Effective) -> crate::provider::pricing::PriceTable {
                 let (prefix, p) = &p.value;
                 PriceOverride {
                     prefix: prefix.clone(),
-                    price: Price {
+                    price: Some(Price {
                         input: p.input,
                         output: p.output,
                         cache_write: p.cache_write.unwrap_or(p.input * 1.25),
                         cache_read: p.cache_read.unwrap_or(p.input * 0.1),
-                    },
+                    }),
                     context_window: p.context_window,
                 }
             })

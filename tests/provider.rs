@@ -83,12 +83,14 @@ async fn bearer_token_auth() {
         auth: Some(claw_tui::provider::anthropic::Auth::BearerToken("tok-123456789".into())),
         retry: Default::default(),
         idle_timeout: Duration::from_secs(5),
+        headers: vec![("anthropic-beta".into(), "oauth-2025-04-20".into())],
     })
     .unwrap();
     let (tx, _rx) = mpsc::unbounded_channel();
     p.stream(&request(vec![Message::user_text("hi")]), tx).await.unwrap();
     let r = &server.requests()[0];
     assert_eq!(r.header("authorization"), Some("Bearer tok-123456789"));
+    assert_eq!(r.header("anthropic-beta"), Some("oauth-2025-04-20"), "extra headers are sent");
     assert_eq!(r.header("x-api-key"), None);
 }
 

@@ -232,6 +232,8 @@ pub struct Effective {
     pub ui: UiEffective,
     /// Price overrides by model-id prefix.
     pub prices: Vec<Sourced<(String, PriceSettings)>>,
+    /// `[providers.NAME]`, as far as folder trust lets them apply.
+    pub providers: BTreeMap<String, super::settings::ProviderDef>,
     /// The credential variable that is set, by name.
     pub credential: Option<&'static str>,
     /// Whether the project's own settings apply ([`super::trust`]).
@@ -315,6 +317,7 @@ pub fn resolve(cli: &Cli, env: &Env, loaded: &Loaded, files: &[(Layer, PathBuf)]
                 )
             })
             .collect(),
+        providers: s.providers.clone(),
         credential: env.credential(),
         trust,
         withheld,
@@ -371,7 +374,37 @@ fn withhold(loaded: &Loaded, trust: Trust) -> (Loaded, Vec<Withheld>) {
             None => out.sources.remove(*key),
         };
     }
+    withhold_providers(loaded, &mut out, &mut withheld);
     (out, withheld)
+}
+
+/// `[providers.NAME]` from the project's files: where the conversation and a key would go, so
+/// none of them applies in a folder not trusted (the user's own definitions stay).
+fn withhold_providers(loaded: &Loaded, out: &mut Loaded, withheld: &mut Vec<Withheld>) {
+    let project: BTreeMap<String, PathBuf> = loaded
+        .sources
+        .iter()
+        .filter_map(|(key, src)| match src {
+            Source::File { path, .. } if src.is_project() => {
+                let name = key.strip_prefix("providers.")?.split('.').next()?;
+                Some((name.to_string(), path.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    if project.is_empty() {
+        return;
+    }
+    for (name, file) in project {
+        let def = loaded.settings.providers.get(&name);
+        let value = def.and_then(|d| d.base_url.as_deref()).map_or_else(
+            || "(a provider definition)".to_string(),
+            |u| format!("base_url = {:?}", crate::sanitize::redact_url_credentials(u)),
+        );
+        withheld.push(Withheld { key: format!("providers.{name}"), value, file });
+    }
+    out.settings.providers = loaded.user.providers.clone();
+    out.sources.retain(|key, src| !(key.starts_with("providers.") && src.is_project()));
 }
 
 /// The permission mode: file < `RUSTY_CLAUDE_PERMISSION_MODE` < `CLAW_PERMISSION_MODE` <

@@ -113,6 +113,40 @@ pub struct Settings {
     /// Folders whose project settings apply (only read from the user's own file).
     #[serde(default)]
     pub trust: TrustSettings,
+    /// Providers of the user's own, and built-in ones moved: `[providers.NAME]`.
+    #[serde(default)]
+    pub providers: std::collections::BTreeMap<String, ProviderDef>,
+}
+
+/// `[providers.NAME]`: a provider of the user's own (a gateway, a server on another machine),
+/// or a built-in one with another address, headers or models.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderDef {
+    /// "openai" (Chat Completions) or "anthropic" (Messages). A built-in name keeps its own;
+    /// a new one needs it.
+    pub kind: Option<String>,
+    /// The address (for the OpenAI wire, up to and including `/v1`).
+    pub base_url: Option<String>,
+    /// The environment variable holding the key; keys are never written in config files.
+    pub api_key_env: Option<String>,
+    /// Extra headers sent with every request.
+    #[serde(default)]
+    pub headers: std::collections::BTreeMap<String, String>,
+    /// What claw-tui should know of the provider's models, by name.
+    #[serde(default)]
+    pub models: std::collections::BTreeMap<String, ModelDef>,
+}
+
+/// `[providers.NAME.models."MODEL"]`: a model's context window, prices (dollars per million
+/// tokens) and the most it may write in one answer.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelDef {
+    pub context_window: Option<u64>,
+    pub input: Option<f64>,
+    pub output: Option<f64>,
+    pub max_output_tokens: Option<u32>,
 }
 
 /// `[trust]`: the folders the user trusts, and those they said no to.
@@ -205,7 +239,7 @@ pub fn load_files(files: &[(Layer, PathBuf)]) -> Loaded {
 }
 
 /// Tables whose entries are checked one by one (a bad entry does not take its siblings down).
-const SECTIONS: &[&str] = &["provider", "permissions", "bash", "sandbox", "prices", "ui", "trust"];
+const SECTIONS: &[&str] = &["provider", "providers", "permissions", "bash", "sandbox", "prices", "ui", "trust"];
 
 /// Keeps the entries of a file's table that are valid settings; returns them and, for each
 /// entry that is not, where it is and what is wrong.
@@ -309,6 +343,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "ui.diff_wrap",
     "notifications",
     "prices",
+    "providers",
     "trust.trusted",
     "trust.untrusted",
 ];

@@ -66,6 +66,8 @@ pub struct AnthropicConfig {
     pub auth: Option<Auth>,
     pub retry: RetryPolicy,
     pub idle_timeout: Duration,
+    /// Extra headers sent with every request (`[providers.NAME] headers`).
+    pub headers: Vec<(String, String)>,
 }
 
 impl AnthropicConfig {
@@ -79,6 +81,7 @@ impl AnthropicConfig {
             auth: auth_from_env(),
             retry: RetryPolicy::default(),
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            headers: Vec::new(),
         }
     }
 }
@@ -111,6 +114,9 @@ impl AnthropicProvider {
             .header("anthropic-version", API_VERSION)
             .header("content-type", "application/json")
             .header("accept", "text/event-stream");
+        for (name, value) in &self.config.headers {
+            req = req.header(name, value);
+        }
         req = match auth {
             Auth::ApiKey(key) => req.header("x-api-key", key),
             Auth::BearerToken(token) => req.bearer_auth(token),

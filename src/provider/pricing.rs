@@ -83,7 +83,8 @@ pub fn context_window(model: &str) -> u64 {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PriceOverride {
     pub prefix: String,
-    pub price: Price,
+    /// None: the price stays the table's (or unknown); only the window is given.
+    pub price: Option<Price>,
     pub context_window: Option<u64>,
 }
 
@@ -101,8 +102,8 @@ impl PriceTable {
     /// The cost of `usage` on `model`: an override when one matches, else the built-in
     /// price, else `None` (unknown).
     pub fn cost(&self, model: &str, usage: &Usage) -> Option<f64> {
-        match self.override_for(model) {
-            Some(o) => Some(o.price.cost(usage)),
+        match self.override_for(model).and_then(|o| o.price) {
+            Some(price) => Some(price.cost(usage)),
             None => cost(model, usage),
         }
     }
@@ -129,7 +130,7 @@ mod tests {
         let t = PriceTable {
             overrides: vec![PriceOverride {
                 prefix: "my-local".into(),
-                price: Price { input: 1.0, output: 2.0, cache_write: 0.0, cache_read: 0.0 },
+                price: Some(Price { input: 1.0, output: 2.0, cache_write: 0.0, cache_read: 0.0 }),
                 context_window: Some(32_000),
             }],
         };

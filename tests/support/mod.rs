@@ -383,6 +383,7 @@ pub fn provider_with(url: &str, idle_timeout: Duration) -> AnthropicProvider {
             max_delay: Duration::from_millis(20),
         },
         idle_timeout,
+        headers: Vec::new(),
     })
     .unwrap()
 }
