@@ -121,6 +121,16 @@ pub enum Command {
         #[arg(long)]
         revoke: bool,
     },
+    /// The models of the providers: context window and prices, and what a local or
+    /// OpenAI-compatible server says it has.
+    Models {
+        /// Only this provider's models (its server is asked for its list).
+        #[arg(long, value_name = "NAME")]
+        provider: Option<String>,
+        /// A JSON array of {provider, model, context_window, input_price, output_price}.
+        #[arg(long)]
+        json: bool,
+    },
     /// List, show and export saved sessions.
     Sessions {
         #[command(subcommand)]

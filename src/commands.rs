@@ -24,6 +24,91 @@ pub fn config(cli: &crate::cli::Cli) -> i32 {
     0
 }
 
+/// `claw-tui models [--provider NAME] [--json]`: without a provider, every provider's known
+/// models and the server of the one in use (when it is OpenAI-compatible); with one, its
+/// known models and its server's list. A server that cannot be reached is said on stderr; the
+/// status is 1 when nothing could be listed.
+pub fn models(cli: &crate::cli::Cli, only: Option<&str>, json: bool) -> i32 {
+    use crate::provider::catalog::{self, Server};
+    use crate::provider::select::{self, Kind};
+    let cwd = match std::env::current_dir() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("claw-tui: error: cannot read the working directory: {e}");
+            return 1;
+        }
+    };
+    let root = crate::tools::Workspace::discover(&cwd).map(|w| w.root).unwrap_or(cwd);
+    let effective = crate::config::effective(cli, &root);
+    let prices = crate::setup::prices(&effective);
+    let defs = &effective.providers;
+    let in_use = match only {
+        Some(name) => name.to_string(),
+        None => select::choose(
+            (effective.provider.name.source != crate::config::Source::Default)
+                .then_some(effective.provider.name.value.as_str()),
+            &effective.model.value,
+            defs,
+        )
+        .map(|(c, _)| c.name)
+        .unwrap_or_default(),
+    };
+    let names = match only {
+        Some(name) => vec![name.to_string()],
+        None => select::names(defs),
+    };
+    let mut entries = Vec::new();
+    let mut failed = false;
+    for name in names {
+        let chosen = match select::find(&name, defs) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("claw-tui: error: {e}");
+                return 1;
+            }
+        };
+        entries.extend(catalog::known(&chosen, &prices));
+        if chosen.kind != Kind::OpenAi || name != in_use {
+            continue;
+        }
+        let server = Server {
+            base_url: crate::setup::base_url(&effective, &chosen),
+            api_key: chosen.key_env.as_deref().and_then(crate::setup::env_value),
+            headers: chosen.headers.clone(),
+            connect_hint: chosen.connect_hint(),
+        };
+        if chosen.key_env.is_some() && server.api_key.is_none() {
+            eprintln!("claw-tui: {name}: set {} to list its models", chosen.key_env.as_deref().unwrap_or_default());
+            failed = true;
+            continue;
+        }
+        let asked = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())
+            .and_then(|rt| rt.block_on(catalog::ask(&chosen, &server, &prices)));
+        match asked {
+            Ok(found) => {
+                for e in found {
+                    if !entries.iter().any(|k: &catalog::Entry| k.provider == e.provider && k.model == e.model) {
+                        entries.push(e);
+                    }
+                }
+            }
+            Err(e) => {
+                eprintln!("claw-tui: {name}: {e}");
+                failed = true;
+            }
+        }
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&entries).unwrap_or_default());
+    } else {
+        print!("{}", catalog::table(&entries));
+    }
+    if failed && entries.is_empty() { 1 } else { 0 }
+}
+
 /// `claw-tui trust [DIR] [--revoke]`: remembers the answer for the workspace around `dir`.
 pub fn trust(dir: Option<&std::path::Path>, revoke: bool) -> i32 {
     let dir = match dir.map(std::path::Path::to_path_buf).map(Ok).unwrap_or_else(std::env::current_dir) {

@@ -42,6 +42,7 @@ pub fn run() -> i32 {
     match &cli.command {
         Some(cli::Command::Sessions { action }) => return commands::sessions(action),
         Some(cli::Command::Config) => return commands::config(&cli),
+        Some(cli::Command::Models { provider, json }) => return commands::models(&cli, provider.as_deref(), *json),
         Some(cli::Command::Trust { dir, revoke }) => return commands::trust(dir.as_deref(), *revoke),
         None => {}
     }

@@ -184,7 +184,7 @@ struct Provided {
 }
 
 /// A variable's value, unless unset or blank.
-fn env_value(name: &str) -> Option<String> {
+pub(crate) fn env_value(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
@@ -238,26 +238,37 @@ fn provider(effective: &Effective, demo: Option<&Scenario>, problems: &mut Vec<P
         ..Default::default()
     };
     let idle_timeout = Duration::from_secs(p.idle_timeout_secs.value.max(1));
-    // `[provider] base_url` in a file (or a flag) moves whichever provider is chosen; then the
-    // provider's own definition; then its variable (ANTHROPIC_BASE_URL, OPENAI_BASE_URL).
-    let from_file =
-        matches!(p.base_url.source, Source::File { .. } | Source::Flag(_)).then(|| p.base_url.value.clone());
-    let base_url = from_file.or_else(|| chosen.base_url.clone());
+    let base_url = base_url(effective, &chosen);
     let (provider, has_credentials): (Arc<dyn Provider>, bool) = match chosen.kind {
-        Kind::Anthropic => {
-            anthropic(&chosen, base_url.unwrap_or_else(|| p.base_url.value.clone()), retry, idle_timeout)?
-        }
-        Kind::OpenAi => {
-            let preset_url = chosen.preset.map(|p| (p.base_url, p.base_url_env));
-            let base_url = base_url
-                .or_else(|| preset_url.and_then(|(_, var)| var).and_then(env_value))
-                .or_else(|| preset_url.map(|(url, _)| url.to_string()))
-                .unwrap_or_default();
-            openai(&chosen, base_url, retry, idle_timeout)?
-        }
+        Kind::Anthropic => anthropic(&chosen, base_url, retry, idle_timeout)?,
+        Kind::OpenAi => openai(&chosen, base_url, retry, idle_timeout)?,
     };
     let model_def = chosen.models.get(&model).cloned();
     Ok(Provided { provider, has_credentials, secrets, model, model_def })
+}
+
+/// Where `chosen` is: `[provider] base_url` in a file (or a flag) moves whichever provider is
+/// chosen; then the provider's own definition; then its variable (ANTHROPIC_BASE_URL,
+/// OPENAI_BASE_URL); then its built-in address.
+pub(crate) fn base_url(effective: &Effective, chosen: &crate::provider::select::Chosen) -> String {
+    let p = &effective.provider;
+    let from_file =
+        matches!(p.base_url.source, Source::File { .. } | Source::Flag(_)).then(|| p.base_url.value.clone());
+    if let Some(url) = from_file.or_else(|| chosen.base_url.clone()) {
+        return url;
+    }
+    match chosen.kind {
+        // The effective value: ANTHROPIC_BASE_URL or the default.
+        crate::provider::select::Kind::Anthropic => p.base_url.value.clone(),
+        crate::provider::select::Kind::OpenAi => {
+            let preset = chosen.preset.map(|p| (p.base_url, p.base_url_env));
+            preset
+                .and_then(|(_, var)| var)
+                .and_then(env_value)
+                .or_else(|| preset.map(|(url, _)| url.to_string()))
+                .unwrap_or_default()
+        }
+    }
 }
 
 /// The Anthropic wire at `base_url`: its own variables' credentials, or the definition's.
@@ -316,7 +327,7 @@ fn model_override(model: &str, def: &crate::config::settings::ModelDef) -> crate
 }
 
 /// The price table: the built-in prices with the config's overrides.
-fn prices(effective: &Effective) -> crate::provider::pricing::PriceTable {
+pub(crate) fn prices(effective: &Effective) -> crate::provider::pricing::PriceTable {
     use crate::provider::pricing::{Price, PriceOverride, PriceTable};
     PriceTable {
         overrides: effective

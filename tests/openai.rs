@@ -460,3 +460,58 @@ fn a_cloned_repository_cannot_define_a_provider_without_trust() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("providers.evil"), "the withheld definition is named: {err}");
 }
+
+#[test]
+fn models_lists_the_known_table_and_asks_a_local_server() {
+    let server = MockServer::scenario("text");
+    let (work, home) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let out = claw(&server, work.path(), home.path()).args(["models", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sonnet = v.as_array().unwrap().iter().find(|e| e["model"] == "claude-sonnet-4-5").unwrap();
+    assert_eq!(sonnet["provider"], "anthropic");
+    assert_eq!((sonnet["input_price"].as_f64(), sonnet["context_window"].as_u64()), (Some(3.0), Some(200_000)));
+
+    // Ollama moved to the mock: its list, and each model's window from /api/show.
+    std::fs::create_dir_all(home.path().join(".claw")).unwrap();
+    std::fs::write(
+        home.path().join(".claw/config.toml"),
+        format!("[providers.ollama]\nbase_url = \"{}/v1\"\n", server.url),
+    )
+    .unwrap();
+    let out =
+        claw(&server, work.path(), home.path()).args(["models", "--provider", "ollama", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v,
+        json!([
+            {"provider": "ollama", "model": "mock-coder", "context_window": 32768, "input_price": null, "output_price": null},
+            {"provider": "ollama", "model": "mock-chat", "context_window": 8192, "input_price": null, "output_price": null},
+        ]),
+        "unknown prices are null, never a guess"
+    );
+    let table = claw(&server, work.path(), home.path()).args(["models", "--provider", "ollama"]).output().unwrap();
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(table.contains("mock-coder") && table.contains("n/a") && table.contains("32768"), "{table}");
+}
+
+#[test]
+fn models_of_a_server_that_is_not_running_says_which_to_start() {
+    let server = MockServer::scenario("text");
+    let (work, home) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    std::fs::create_dir_all(home.path().join(".claw")).unwrap();
+    std::fs::write(
+        home.path().join(".claw/config.toml"),
+        format!("[providers.ollama]\nbase_url = \"http://127.0.0.1:{port}/v1\"\n"),
+    )
+    .unwrap();
+    let out = claw(&server, work.path(), home.path()).args(["models", "--provider", "ollama"]).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("nothing listening at 127.0.0.1:{port} — is Ollama running?")), "{err}");
+    let out = claw(&server, work.path(), home.path()).args(["models", "--provider", "olama"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("known providers: anthropic, openai"));
+}

@@ -10,6 +10,7 @@
 
 pub mod anthropic;
 pub mod assembler;
+pub mod catalog;
 pub(crate) mod http;
 pub mod openai;
 pub mod pricing;

@@ -109,7 +109,17 @@ impl PriceTable {
     }
 
     pub fn context_window(&self, model: &str) -> u64 {
-        self.override_for(model).and_then(|o| o.context_window).unwrap_or_else(|| context_window(model))
+        self.known_context_window(model).unwrap_or(DEFAULT_CONTEXT_WINDOW)
+    }
+
+    /// The window of `model` when an override or the table knows it.
+    pub fn known_context_window(&self, model: &str) -> Option<u64> {
+        self.override_for(model).and_then(|o| o.context_window).or_else(|| lookup(model).map(|m| m.context_window))
+    }
+
+    /// The price of `model`: an override's, else the table's; None when unknown.
+    pub fn price(&self, model: &str) -> Option<Price> {
+        self.override_for(model).and_then(|o| o.price).or_else(|| lookup(model).map(|m| m.price))
     }
 }
 

@@ -224,6 +224,16 @@ async fn handle(
 ) -> io::Result<()> {
     let Some(request) = read_request(&mut stream).await? else { return Ok(()) };
     requests.lock().unwrap().push(request.clone());
+    // An OpenAI-compatible server's model list, and Ollama's details of one model.
+    if request.method == "GET" && request.path == "/v1/models" {
+        let body = json!({"object": "list", "data": [{"id": "mock-coder", "object": "model"}, {"id": "mock-chat", "object": "model"}]});
+        return respond(&mut stream, 200, "application/json", &[], &body.to_string()).await;
+    }
+    if request.method == "POST" && request.path == "/api/show" {
+        let window = if request.body["model"] == "mock-coder" { 32768 } else { 8192 };
+        let body = json!({"model_info": {"general.architecture": "qwen3", "qwen3.context_length": window}});
+        return respond(&mut stream, 200, "application/json", &[], &body.to_string()).await;
+    }
     let openai = request.path == "/v1/chat/completions";
     if request.method != "POST" || !(request.path == "/v1/messages" || openai) {
         let body = json!({"type": "error", "error": {"type": "not_found_error", "message": format!("mock: no route {} {}", request.method, request.path)}});
