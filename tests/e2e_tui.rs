@@ -253,3 +253,58 @@ fn the_first_start_in_an_untrusted_folder_asks_and_remembers() {
     p.send(b"\x04");
     assert!(p.wait_exit(T).success());
 }
+
+#[test]
+fn switching_provider_mid_session_keeps_the_conversation() {
+    // Two replies from the same mock: the first on the Anthropic wire, the second (after
+    // /model openai/...) on the OpenAI wire, which must carry the first exchange.
+    let scenario = claw_tui::provider::scripted::Scenario {
+        replies: vec![
+            claw_tui::provider::scripted::Reply {
+                content: vec![claw_tui::provider::scripted::BlockScript::Text {
+                    text: "first answer".into(),
+                    chunk: None,
+                }],
+                ..Default::default()
+            },
+            claw_tui::provider::scripted::Reply {
+                expect_contains: Some("second question".into()),
+                content: vec![claw_tui::provider::scripted::BlockScript::Text {
+                    text: "second answer".into(),
+                    chunk: None,
+                }],
+                ..Default::default()
+            },
+        ],
+        ..Default::default()
+    };
+    let server = MockServer::start(scenario);
+    let work = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = claw(&server, work.path(), home.path());
+    cmd.env("OPENAI_API_KEY", "sk-openai-e2e-secret").env("OPENAI_BASE_URL", format!("{}/v1", server.url));
+    let mut p = pty::Pty::spawn(cmd, 30, 100);
+    p.wait_for("enter send", T);
+    p.type_text("first question");
+    p.send(b"\r");
+    p.wait_for("first answer", T);
+    p.wait_for("idle", T);
+    p.type_text("/model openai/gpt-4o-mini");
+    p.send(b"\r");
+    p.wait_for("gpt-4o-mini", T);
+    p.type_text("second question");
+    p.send(b"\r");
+    p.wait_for("second answer", T);
+    p.wait_for("idle", T);
+    p.send(b"\x04");
+    assert!(p.wait_exit(T).success());
+    assert!(p.restore_problems().is_empty());
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 2, "{:?}", reqs.iter().map(|r| &r.path).collect::<Vec<_>>());
+    assert_eq!((reqs[0].path.as_str(), reqs[1].path.as_str()), ("/v1/messages", "/v1/chat/completions"));
+    let messages = reqs[1].body["messages"].as_array().unwrap();
+    let said: Vec<(&str, &str)> =
+        messages.iter().filter_map(|m| Some((m["role"].as_str()?, m["content"].as_str()?))).collect();
+    assert!(said.contains(&("user", "first question")) && said.contains(&("assistant", "first answer")), "{said:?}");
+    assert_eq!(reqs[1].body["model"], "gpt-4o-mini");
+}

@@ -230,3 +230,29 @@ fn no_size_panics_or_overflows() {
     s.size = (20, 5);
     insta::assert_snapshot!("tiny_20x5", text(&render_at(&s, 20, 5)));
 }
+
+#[test]
+fn model_picker_with_providers_context_and_prices() {
+    let mut s = markdown_scene("dark");
+    s.status.provider = "anthropic".into();
+    s.status.model = "claude-sonnet-4-5".into();
+    let mut gpu = claw_tui::config::settings::ProviderDef {
+        kind: Some("openai".into()),
+        base_url: Some("http://gpu:8000/v1".into()),
+        ..Default::default()
+    };
+    gpu.models.insert(
+        "qwen3-coder".into(),
+        claw_tui::config::settings::ModelDef {
+            context_window: Some(65_536),
+            input: Some(0.5),
+            output: Some(1.5),
+            max_output_tokens: None,
+        },
+    );
+    gpu.models.insert("llama-3.3".into(), Default::default());
+    s.settings.providers.insert("gpu".into(), gpu);
+    type_text(&mut s, "/model");
+    keys(&mut s, &["enter"]);
+    insta::assert_snapshot!(text(&render(&s)));
+}

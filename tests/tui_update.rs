@@ -588,3 +588,26 @@ fn a_streamed_answer_is_laid_out_as_it_will_be_once_finished() {
     agent(&mut s, AgentEvent::TurnFinished { turn_id: 1, outcome: TurnOutcome::EndTurn });
     assert_eq!(last_cell_lines(&s), streamed, "finishing the answer changes nothing on screen");
 }
+
+#[test]
+fn model_picks_on_this_provider_or_switches_provider_keeping_the_session() {
+    let mut s = state("dark");
+    s.status.provider = "anthropic".into();
+    s.status.model = "claude-sonnet-4-5".into();
+    s.status.session_file = Some("/tmp/sessions/abc.jsonl".into());
+    // The same provider named: the prefix only names it.
+    type_text(&mut s, "/model anthropic/claude-opus-4-5");
+    assert_eq!(ops(&keys(&mut s, &["enter"])), [Op::SetModel { model: "claude-opus-4-5".into() }]);
+    // Another provider: the agent starts again on this session, on that provider.
+    type_text(&mut s, "/model ollama/qwen3:8b");
+    let fx = keys(&mut s, &["enter"]);
+    assert!(
+        matches!(&fx[..], [Effect::StartAgent { start: Start::Switch { session: Some(p), provider, model }, .. }]
+            if p.to_str() == Some("/tmp/sessions/abc.jsonl") && provider == "ollama" && model == "qwen3:8b"),
+        "{fx:?}"
+    );
+    // A prefix that is no provider is part of the model's name.
+    s.status.provider = "anthropic".into();
+    type_text(&mut s, "/model meta/llama");
+    assert_eq!(ops(&keys(&mut s, &["enter"])), [Op::SetModel { model: "meta/llama".into() }]);
+}

@@ -207,6 +207,10 @@ impl Executor {
         if let Some(old) = self.agent.take() {
             old.shut_down();
         }
+        if let Start::Switch { provider, model, .. } = &start {
+            // From now on (/clear included) the run is on the new provider.
+            self.cli = Arc::new(slot::switched(&self.cli, provider, model));
+        }
         let cli = self.cli.clone();
         let bus = self.bus.clone();
         let depth = self.depth;

@@ -30,6 +30,10 @@ pub enum Start {
     Demo,
     /// Continue the session in this file (/resume, a fork).
     Resume(PathBuf),
+    /// Continue this session (none: a new one) on another provider and model (/model
+    /// NAME/model): the conversation is kept, converted to the new provider's wire as it is
+    /// sent. Later starts (/clear) keep the new provider.
+    Switch { session: Option<PathBuf>, provider: String, model: String },
 }
 
 /// A value handed from a background job to the executor through `update`, which only passes
@@ -118,14 +122,19 @@ pub fn prepare(
     };
     // Only the launch follows `--resume ID` / `--continue`; /clear starts afresh.
     let fresh_cli;
-    let cli = if *start == Start::Launch {
-        cli
-    } else {
-        fresh_cli = Cli { resume: None, continue_latest: false, ..cli.clone() };
-        &fresh_cli
+    let cli = match start {
+        Start::Launch => cli,
+        Start::Switch { provider, model, .. } => {
+            fresh_cli = switched(cli, provider, model);
+            &fresh_cli
+        }
+        _ => {
+            fresh_cli = Cli { resume: None, continue_latest: false, ..cli.clone() };
+            &fresh_cli
+        }
     };
     let resume = match start {
-        Start::Resume(path) => Some(path.as_path()),
+        Start::Resume(path) | Start::Switch { session: Some(path), .. } => Some(path.as_path()),
         _ => None,
     };
     let mut setup = setup::build(cli, &cwd, demo.as_ref().map(|d| &d.scenario), true, resume)?;
@@ -155,6 +164,17 @@ pub fn prepare(
         withheld: setup.effective.withheld.clone(),
         built: Handoff::new(Built { setup, demo, workspace_watch }),
     })
+}
+
+/// The command line as a switch to `provider` and `model` leaves it (no resume of its own).
+pub fn switched(cli: &Cli, provider: &str, model: &str) -> Cli {
+    Cli {
+        provider: Some(provider.to_string()),
+        model: Some(model.to_string()),
+        resume: None,
+        continue_latest: false,
+        ..cli.clone()
+    }
 }
 
 /// The agent in use and what the executor needs to know about it.

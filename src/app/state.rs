@@ -401,6 +401,8 @@ impl Default for CostMeter {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StatusInfo {
     pub model: String,
+    /// The provider the agent talks to ("anthropic", "ollama").
+    pub provider: String,
     pub cwd: PathBuf,
     pub branch: Option<String>,
     pub mode: PermissionMode,

@@ -67,7 +67,9 @@ fn stream_into(state: &mut State, thinking: bool, text: String) {
 
 pub(super) fn on_agent(state: &mut State, ev: AgentEvent, fx: &mut Vec<Effect>) {
     match ev {
-        AgentEvent::SessionStarted { session_id, session_file, model, cwd, permission_mode, sandbox, .. } => {
+        AgentEvent::SessionStarted {
+            session_id, session_file, model, provider, cwd, permission_mode, sandbox, ..
+        } => {
             if !sandbox.is_empty() {
                 state.status.sandbox = sandbox;
             }
@@ -76,6 +78,7 @@ pub(super) fn on_agent(state: &mut State, ev: AgentEvent, fx: &mut Vec<Effect>) 
             }
             state.status.session_id = session_id;
             state.status.model = model;
+            state.status.provider = provider;
             state.status.cwd = cwd;
             state.status.mode = permission_mode;
         }

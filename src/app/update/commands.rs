@@ -122,19 +122,92 @@ fn status(state: &mut State, _: &str, _: &mut Vec<Effect>) {
 
 fn model(state: &mut State, arg: &str, fx: &mut Vec<Effect>) {
     if !arg.is_empty() {
-        return fx.push(Effect::Agent(Op::SetModel { model: arg.to_string() }));
+        return use_model(state, arg, fx);
     }
-    let items = state
-        .models
-        .iter()
-        .map(|m| PickerItem {
-            label: m.clone(),
-            detail: if *m == state.status.model { "current".into() } else { String::new() },
-            key: String::new(),
-            action: PickerAction::SetModel(m.clone()),
+    let current = (state.status.provider.as_str(), state.status.model.as_str());
+    let mut choices = model_choices(state);
+    // The provider in use first, then the others, each in the order they are known.
+    choices.sort_by_key(|e| e.provider != current.0);
+    let items = choices
+        .into_iter()
+        .map(|e| {
+            let now = (e.provider.as_str(), e.model.as_str()) == current;
+            PickerItem {
+                detail: model_detail(&e, now),
+                label: e.model.clone(),
+                key: String::new(),
+                action: PickerAction::SetModel(format!("{}/{}", e.provider, e.model)),
+            }
         })
-        .collect();
+        .collect::<Vec<PickerItem>>();
+    let now = items.iter().position(|i| i.detail.ends_with(" · current"));
     open_picker(state, "Model", items);
+    // The list opens on the model in use.
+    if let (Some(Overlay::Picker(p)), Some(i)) = (state.overlays.last_mut(), now) {
+        p.selected = i;
+    }
+}
+
+/// The models /model offers: the `models` setting (or the built-in table), each with the
+/// provider its `NAME/` prefix names (anthropic without one), and the models of the user's
+/// own providers.
+fn model_choices(state: &State) -> Vec<crate::provider::catalog::Entry> {
+    use crate::provider::{catalog, select};
+    let defs = &state.settings.providers;
+    let prices = crate::setup::prices(&state.settings);
+    let mut out: Vec<catalog::Entry> = Vec::new();
+    for name in &state.models {
+        let (provider, model) = select::prefix(name, defs).unwrap_or(("anthropic", name));
+        let window = prices.known_context_window(model);
+        let price = prices.price(model);
+        out.push(catalog::Entry {
+            provider: provider.to_string(),
+            model: model.to_string(),
+            context_window: window,
+            input_price: price.map(|p| p.input),
+            output_price: price.map(|p| p.output),
+        });
+    }
+    for name in defs.keys() {
+        if let Ok(chosen) = select::find(name, defs) {
+            for e in catalog::known(&chosen, &prices) {
+                if !out.contains(&e) {
+                    out.push(e);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// "ollama · 32k context · $0.50/$1.50 per M tokens · current".
+fn model_detail(e: &crate::provider::catalog::Entry, current: bool) -> String {
+    let window = e.context_window.map_or("context n/a".to_string(), |n| format!("{}k context", n / 1000));
+    let price = match (e.input_price, e.output_price) {
+        (Some(i), Some(o)) => format!("${i:.2}/${o:.2} per M"),
+        _ => "price n/a".to_string(),
+    };
+    format!("{} · {window} · {price}{}", e.provider, if current { " · current" } else { "" })
+}
+
+/// Uses the model `name`: on the provider in use, or, when its `NAME/` prefix names another
+/// provider, on that one (the agent starts again on this session; the conversation is kept).
+pub(super) fn use_model(state: &mut State, name: &str, fx: &mut Vec<Effect>) {
+    use crate::provider::select;
+    let defs = &state.settings.providers;
+    match select::prefix(name, defs) {
+        Some((provider, model)) if provider != state.status.provider => {
+            if let Err(e) = select::find(provider, defs) {
+                return notice(state, NoticeLevel::Error, e);
+            }
+            let (provider, model) = (provider.to_string(), model.to_string());
+            flash(state, format!("switching to {provider}: {model}; the conversation is kept"));
+            let session = state.status.session_file.clone();
+            super::start::start_agent(state, Start::Switch { session, provider, model }, fx);
+        }
+        Some((_, model)) => fx.push(Effect::Agent(Op::SetModel { model: model.to_string() })),
+        None => fx.push(Effect::Agent(Op::SetModel { model: name.to_string() })),
+    }
 }
 
 fn permissions(state: &mut State, arg: &str, fx: &mut Vec<Effect>) {

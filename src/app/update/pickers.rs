@@ -150,7 +150,7 @@ pub(super) fn picker_action(state: &mut State, action: Action, fx: &mut Vec<Effe
                     let key = KeyEvent::new(crossterm::event::KeyCode::Null, crossterm::event::KeyModifiers::NONE);
                     on_action(state, a, key, fx);
                 }
-                Some(PickerAction::SetModel(m)) => fx.push(Effect::Agent(Op::SetModel { model: m })),
+                Some(PickerAction::SetModel(m)) => super::commands::use_model(state, &m, fx),
                 Some(PickerAction::Rewind { turn, files, conversation }) => {
                     super::review::rewind_what(state, turn, files, conversation)
                 }

@@ -38,7 +38,7 @@ pub(super) fn agent_prepared(
             state.activity = Activity::Idle;
             return match start {
                 // A session that cannot be resumed: say why and start afresh.
-                Start::Resume(_) => {
+                Start::Resume(_) | Start::Switch { .. } => {
                     notice(state, NoticeLevel::Error, e);
                     start_agent(state, Start::Fresh, fx);
                 }
@@ -46,7 +46,7 @@ pub(super) fn agent_prepared(
             };
         }
     };
-    let welcome = !p.has_credentials && p.prompt.is_none() && !matches!(start, Start::Resume(_));
+    let welcome = !p.has_credentials && p.prompt.is_none() && !matches!(start, Start::Resume(_) | Start::Switch { .. });
     restarted(state, welcome, p.branch.clone());
     if let Some(settings) = p.interface {
         apply_interface(state, *settings);
