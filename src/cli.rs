@@ -131,6 +131,14 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Log in to Anthropic with your account (OAuth); used when no API key is set.
+    Login {
+        /// Print the address instead of opening a browser (over SSH, paste the answer back).
+        #[arg(long)]
+        no_browser: bool,
+    },
+    /// Forget the login (the stored tokens).
+    Logout,
     /// List, show and export saved sessions.
     Sessions {
         #[command(subcommand)]

@@ -109,6 +109,47 @@ pub fn models(cli: &crate::cli::Cli, only: Option<&str>, json: bool) -> i32 {
     if failed && entries.is_empty() { 1 } else { 0 }
 }
 
+/// `claw-tui login [--no-browser]`.
+pub fn login(no_browser: bool) -> i32 {
+    let endpoints = crate::oauth::Endpoints::from_env();
+    let done = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())
+        .and_then(|rt| rt.block_on(crate::oauth::login(&endpoints, no_browser)));
+    match done {
+        Ok(path) => {
+            println!("Logged in. The login is kept in {} (readable by you only).", path.display());
+            if std::env::var_os("ANTHROPIC_API_KEY").is_some() {
+                println!("ANTHROPIC_API_KEY is set, and an API key is used before the login.");
+            }
+            0
+        }
+        Err(e) => {
+            eprintln!("claw-tui: error: login failed: {e}");
+            1
+        }
+    }
+}
+
+/// `claw-tui logout`.
+pub fn logout() -> i32 {
+    match crate::oauth::remove() {
+        Ok(true) => {
+            println!("Logged out: the stored login is gone.");
+            0
+        }
+        Ok(false) => {
+            println!("Not logged in.");
+            0
+        }
+        Err(e) => {
+            eprintln!("claw-tui: error: {e}");
+            1
+        }
+    }
+}
+
 /// `claw-tui trust [DIR] [--revoke]`: remembers the answer for the workspace around `dir`.
 pub fn trust(dir: Option<&std::path::Path>, revoke: bool) -> i32 {
     let dir = match dir.map(std::path::Path::to_path_buf).map(Ok).unwrap_or_else(std::env::current_dir) {

@@ -14,6 +14,7 @@ pub mod commands;
 pub mod config;
 pub mod files;
 pub mod headless;
+pub mod oauth;
 pub mod permission;
 pub mod provider;
 pub mod sandbox;
@@ -42,6 +43,8 @@ pub fn run() -> i32 {
     match &cli.command {
         Some(cli::Command::Sessions { action }) => return commands::sessions(action),
         Some(cli::Command::Config) => return commands::config(&cli),
+        Some(cli::Command::Login { no_browser }) => return commands::login(*no_browser),
+        Some(cli::Command::Logout) => return commands::logout(),
         Some(cli::Command::Models { provider, json }) => return commands::models(&cli, provider.as_deref(), *json),
         Some(cli::Command::Trust { dir, revoke }) => return commands::trust(dir.as_deref(), *revoke),
         None => {}

@@ -230,6 +230,8 @@ fn provider(effective: &Effective, demo: Option<&Scenario>, problems: &mut Vec<P
         .chain(effective.providers.values().filter_map(|d| d.api_key_env.clone()))
         .filter_map(|var| env_value(&var))
         .collect();
+    // The login's tokens too, whether or not this run uses them.
+    secrets.extend(crate::oauth::load().into_iter().flat_map(|t| [t.access_token, t.refresh_token]));
     secrets.sort();
     secrets.dedup();
     let retry = crate::provider::retry::RetryPolicy {
@@ -278,9 +280,16 @@ fn anthropic(
     retry: crate::provider::retry::RetryPolicy,
     idle_timeout: Duration,
 ) -> Result<(Arc<dyn Provider>, bool), String> {
+    use crate::provider::anthropic::{Auth, OAuthLogin};
     let mut ac = AnthropicConfig::from_env();
-    if let Some(var) = chosen.key_env.as_deref().filter(|v| *v != "ANTHROPIC_API_KEY") {
-        ac.auth = env_value(var).map(crate::provider::anthropic::Auth::ApiKey);
+    let own_key = chosen.key_env.as_deref().filter(|v| *v != "ANTHROPIC_API_KEY");
+    if let Some(var) = own_key {
+        ac.auth = env_value(var).map(Auth::ApiKey);
+    }
+    // Without a key, Anthropic's own API takes `claw-tui login`'s tokens.
+    if ac.auth.is_none() && own_key.is_none() && chosen.preset.is_some_and(|p| p.name == "anthropic") {
+        ac.auth = crate::oauth::load()
+            .map(|tokens| Auth::OAuth(Arc::new(OAuthLogin::new(tokens, crate::oauth::Endpoints::from_env()))));
     }
     ac.base_url = base_url;
     ac.retry = retry;

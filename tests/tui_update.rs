@@ -538,6 +538,7 @@ fn status_names_the_sandbox() {
             session_file: None,
             model: "claude-sonnet-4-5".into(),
             provider: "anthropic".into(),
+            credential: "API key".into(),
             cwd: "/work".into(),
             tools: vec![],
             permission_mode: PermissionMode::WorkspaceWrite,

@@ -130,6 +130,9 @@ pub enum AgentEvent {
         session_file: Option<PathBuf>,
         model: String,
         provider: String,
+        /// Which credential the provider uses (never the secret).
+        #[serde(default)]
+        credential: String,
         cwd: PathBuf,
         tools: Vec<String>,
         permission_mode: PermissionMode,
@@ -394,6 +397,7 @@ impl Agent {
             session_file: self.config.session.path().map(PathBuf::from),
             model,
             provider: self.provider.name().to_string(),
+            credential: self.provider.credential(),
             cwd: self.env.workspace.cwd.clone(),
             tools: self.registry.names().map(str::to_string).collect(),
             permission_mode: self.config.policy.mode,

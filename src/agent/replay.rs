@@ -94,6 +94,7 @@ impl Replay {
                 session_file: None,
                 model,
                 provider: String::new(),
+                credential: String::new(),
                 cwd,
                 tools: Vec::new(),
                 permission_mode: Default::default(),

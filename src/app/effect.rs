@@ -10,6 +10,9 @@ pub enum Effect {
     Copy(String),
     /// Open `$EDITOR` on the prompt.
     OpenEditor(String),
+    /// Log in (`/login`): the terminal is handed to the login's prompt and given back after
+    /// (answered with `Event::LoggedIn`).
+    Login,
     /// Append an allow rule to the project config.
     PersistRule(String),
     /// Stop the process (Ctrl+Z); the terminal is restored first and set up again after.

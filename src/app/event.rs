@@ -18,6 +18,8 @@ pub enum Event {
     Tick,
     /// The external editor closed: the new prompt text, or why it failed.
     EditorDone(Result<String, String>),
+    /// `/login` finished: where the login is kept, or why it failed.
+    LoggedIn(Result<std::path::PathBuf, String>),
     /// A copy finished: how it was copied, or why it failed.
     Copied(Result<String, String>),
     /// A background job finished (a rule saved, a session exported): what happened, or why it

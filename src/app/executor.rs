@@ -110,6 +110,20 @@ impl Executor {
                 let result = super::terminal::copy(&mut self.clipboard, &text);
                 let _ = self.bus.send(Event::Copied(result));
             }
+            Effect::Login => {
+                let result = self.hand_over(term, || {
+                    // The login is async and this thread runs the interface's runtime: it gets
+                    // a thread and a runtime of its own.
+                    std::thread::spawn(|| {
+                        let endpoints = crate::oauth::Endpoints::from_env();
+                        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+                        rt.map_err(|e| e.to_string()).and_then(|rt| rt.block_on(crate::oauth::login(&endpoints, false)))
+                    })
+                    .join()
+                    .unwrap_or_else(|_| Err("the login stopped unexpectedly".into()))
+                });
+                let _ = self.bus.send(Event::LoggedIn(result));
+            }
             Effect::OpenEditor(text) => {
                 let result = self.hand_over(term, || super::terminal::edit_in_editor(&text));
                 let _ = self.bus.send(Event::EditorDone(result));
@@ -194,6 +208,7 @@ impl Executor {
             | Effect::Bell
             | Effect::Copy(_)
             | Effect::OpenEditor(_)
+            | Effect::Login
             | Effect::Suspend
             | Effect::StartAgent { .. }
             | Effect::InstallAgent { .. } => {}

@@ -403,6 +403,8 @@ pub struct StatusInfo {
     pub model: String,
     /// The provider the agent talks to ("anthropic", "ollama").
     pub provider: String,
+    /// Which credential it uses ("API key", "claw-tui login").
+    pub credential: String,
     pub cwd: PathBuf,
     pub branch: Option<String>,
     pub mode: PermissionMode,

@@ -10,6 +10,7 @@
 //! scripted provider reuses it, so the demo and the tests exercise the same decoding.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -29,17 +30,20 @@ pub const API_VERSION: &str = "2023-06-01";
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// Credentials. `Debug` never prints the secret.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub enum Auth {
     ApiKey(String),
     BearerToken(String),
+    /// `claw-tui login`'s tokens, refreshed as they expire.
+    OAuth(Arc<OAuthLogin>),
 }
 
-impl Auth {
-    /// The secret itself, so session and log writers can redact it.
-    pub fn secret(&self) -> &str {
-        match self {
-            Auth::ApiKey(s) | Auth::BearerToken(s) => s,
+impl PartialEq for Auth {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Auth::ApiKey(a), Auth::ApiKey(b)) | (Auth::BearerToken(a), Auth::BearerToken(b)) => a == b,
+            (Auth::OAuth(a), Auth::OAuth(b)) => Arc::ptr_eq(a, b),
+            _ => false,
         }
     }
 }
@@ -49,7 +53,52 @@ impl fmt::Debug for Auth {
         match self {
             Auth::ApiKey(_) => f.write_str("ApiKey(<redacted>)"),
             Auth::BearerToken(_) => f.write_str("BearerToken(<redacted>)"),
+            Auth::OAuth(_) => f.write_str("OAuth(<redacted>)"),
         }
+    }
+}
+
+impl Auth {
+    /// Which credential this is, for /status and `init` lines (never the secret).
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Auth::ApiKey(_) => "API key",
+            Auth::BearerToken(_) => "auth token",
+            Auth::OAuth(_) => "claw-tui login",
+        }
+    }
+}
+
+/// A login's tokens in use: the access token, refreshed (and stored again) when it is about
+/// to expire or the API says it is no longer good.
+pub struct OAuthLogin {
+    tokens: tokio::sync::Mutex<crate::oauth::Tokens>,
+    endpoints: crate::oauth::Endpoints,
+}
+
+impl OAuthLogin {
+    pub fn new(tokens: crate::oauth::Tokens, endpoints: crate::oauth::Endpoints) -> OAuthLogin {
+        OAuthLogin { tokens: tokio::sync::Mutex::new(tokens), endpoints }
+    }
+
+    /// The access token to send; refreshed first when stale or when `renew` (after a 401).
+    pub async fn bearer(&self, renew: bool) -> Result<String, ProviderError> {
+        let mut tokens = self.tokens.lock().await;
+        if renew || tokens.stale() {
+            let fresh = crate::oauth::refresh(&self.endpoints, &tokens.refresh_token).await.map_err(|e| {
+                ProviderError::Http {
+                    status: 401,
+                    kind: Some("authentication_error".into()),
+                    message: format!("the login could not be renewed ({e}); run `claw-tui login` again"),
+                    retry_after: None,
+                }
+            })?;
+            if let Err(e) = crate::oauth::save(&fresh) {
+                tracing::warn!("the renewed login could not be stored: {e}");
+            }
+            *tokens = fresh;
+        }
+        Ok(tokens.access_token.clone())
     }
 }
 
@@ -105,7 +154,8 @@ impl AnthropicProvider {
     ) -> Result<Completion, ProviderError> {
         let auth = self.config.auth.as_ref().ok_or_else(|| {
             ProviderError::MissingCredentials(
-                "set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN), or try `claw-tui --demo`".into(),
+                "set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN), run `claw-tui login`, or try `claw-tui --demo`"
+                    .into(),
             )
         })?;
         let mut req = self
@@ -117,10 +167,31 @@ impl AnthropicProvider {
         for (name, value) in &self.config.headers {
             req = req.header(name, value);
         }
-        req = match auth {
-            Auth::ApiKey(key) => req.header("x-api-key", key),
-            Auth::BearerToken(token) => req.bearer_auth(token),
+        let login = match auth {
+            Auth::ApiKey(key) => return self.send(req.header("x-api-key", key), body, events).await,
+            Auth::BearerToken(token) => return self.send(req.bearer_auth(token), body, events).await,
+            Auth::OAuth(login) => login,
         };
+        let (name, value) = crate::oauth::BETA_HEADER;
+        let req = req.header(name, value);
+        let bearer = login.bearer(false).await?;
+        let first = self.send(req.try_clone().expect("a JSON request clones").bearer_auth(bearer), body, events).await;
+        match first {
+            // The token went bad before its time (revoked, or the clock): renew it once.
+            Err(ProviderError::Http { status: 401, .. }) => {
+                let bearer = login.bearer(true).await?;
+                self.send(req.bearer_auth(bearer), body, events).await
+            }
+            other => other,
+        }
+    }
+
+    async fn send(
+        &self,
+        req: reqwest::RequestBuilder,
+        body: &Value,
+        events: &mpsc::UnboundedSender<StreamEvent>,
+    ) -> Result<Completion, ProviderError> {
         self.endpoint.attempt(req.json(body), AnthropicWire(MessageAssembler::new()), events).await
     }
 }
@@ -168,6 +239,10 @@ impl Wire for AnthropicWire {
 impl Provider for AnthropicProvider {
     fn name(&self) -> &str {
         "anthropic"
+    }
+
+    fn credential(&self) -> String {
+        self.config.auth.as_ref().map_or("none", Auth::describe).to_string()
     }
 
     fn stream<'a>(

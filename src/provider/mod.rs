@@ -405,6 +405,12 @@ pub trait Provider: Send + Sync {
     /// A short name for status lines ("anthropic", "scripted").
     fn name(&self) -> &str;
 
+    /// Which credential the provider uses, for /status ("API key", "claw-tui login",
+    /// "OPENAI_API_KEY", "none"); never the secret itself.
+    fn credential(&self) -> String {
+        String::new()
+    }
+
     fn stream<'a>(
         &'a self,
         request: &'a ModelRequest,

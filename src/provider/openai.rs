@@ -99,6 +99,14 @@ impl Provider for OpenAiProvider {
         &self.config.name
     }
 
+    fn credential(&self) -> String {
+        match (&self.config.key_env, &self.config.api_key) {
+            (Some(var), Some(_)) => var.clone(),
+            (Some(var), None) => format!("none ({var} is not set)"),
+            (None, _) => "none needed".into(),
+        }
+    }
+
     fn stream<'a>(
         &'a self,
         request: &'a ModelRequest,

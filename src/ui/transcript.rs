@@ -143,12 +143,17 @@ fn welcome(width: usize, theme: &Theme) -> Vec<Line<'static>> {
         out.extend(wrap(&[Span::styled(s.to_string(), style)], width, &[Span::raw(indent)], &[Span::raw(indent)]));
     };
     let mut out = vec![Line::from(Span::styled("Welcome to claw-tui", head)), Line::default()];
-    para(&mut out, "No API key is configured yet. To talk to a model, set one and start claw-tui again:", text, "");
+    para(
+        &mut out,
+        "No API key is configured yet. To talk to a model, type /login to log in with your Anthropic account, or set a key and start claw-tui again:",
+        text,
+        "",
+    );
     out.push(Line::default());
     para(&mut out, "export ANTHROPIC_API_KEY=sk-ant-...", code, "    ");
     para(
         &mut out,
-        "(or ANTHROPIC_AUTH_TOKEN for a bearer token; ANTHROPIC_BASE_URL for a gateway; ANTHROPIC_MODEL to pick the model; the same settings can live in ~/.claw/config.toml)",
+        "(or ANTHROPIC_AUTH_TOKEN for a bearer token; ANTHROPIC_BASE_URL for a gateway; ANTHROPIC_MODEL to pick the model; the same settings can live in ~/.claw/config.toml; other providers, local ones included: --provider, see docs/providers.md)",
         muted,
         "    ",
     );

@@ -65,23 +65,43 @@ fn stream_into(state: &mut State, thinking: bool, text: String) {
     }
 }
 
+/// The status line's facts from an agent's (or a replayed session's) start.
+fn session_started(state: &mut State, ev: AgentEvent) {
+    let AgentEvent::SessionStarted {
+        session_id,
+        session_file,
+        model,
+        provider,
+        credential,
+        cwd,
+        permission_mode,
+        sandbox,
+        ..
+    } = ev
+    else {
+        return;
+    };
+    let status = &mut state.status;
+    if !sandbox.is_empty() {
+        status.sandbox = sandbox;
+    }
+    if session_file.is_some() {
+        status.session_file = session_file;
+    }
+    status.session_id = session_id;
+    status.model = model;
+    // A replayed session's start names no provider: the live agent's does.
+    if !provider.is_empty() {
+        status.provider = provider;
+        status.credential = credential;
+    }
+    status.cwd = cwd;
+    status.mode = permission_mode;
+}
+
 pub(super) fn on_agent(state: &mut State, ev: AgentEvent, fx: &mut Vec<Effect>) {
     match ev {
-        AgentEvent::SessionStarted {
-            session_id, session_file, model, provider, cwd, permission_mode, sandbox, ..
-        } => {
-            if !sandbox.is_empty() {
-                state.status.sandbox = sandbox;
-            }
-            if session_file.is_some() {
-                state.status.session_file = session_file;
-            }
-            state.status.session_id = session_id;
-            state.status.model = model;
-            state.status.provider = provider;
-            state.status.cwd = cwd;
-            state.status.mode = permission_mode;
-        }
+        ev @ AgentEvent::SessionStarted { .. } => session_started(state, ev),
         AgentEvent::TurnStarted { turn_id } => turn_started(state, turn_id),
         AgentEvent::TextDelta { text, .. } | AgentEvent::ThinkingDelta { text, .. } if text.is_empty() => {}
         AgentEvent::TextDelta { text, .. } => {

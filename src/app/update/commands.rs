@@ -57,6 +57,7 @@ commands! {
     "/undo" args "" => undo: "Revert the file changes of the last turn that made any, after showing them",
     "/rewind" args "" => rewind: "Go back to before a turn: its files, the conversation, or both",
     "/trust" args "" => trust: "Trust this folder, so the settings its files set apply (asks first)",
+    "/login" args "" => login: "Log in with your Anthropic account (OAuth)",
 }
 
 /// Runs a command line (`/name args`).
@@ -107,9 +108,11 @@ fn cost(state: &mut State, _: &str, _: &mut Vec<Effect>) {
 
 fn status(state: &mut State, _: &str, _: &mut Vec<Effect>) {
     let s = &state.status;
+    let credential = if s.credential.is_empty() { String::new() } else { format!(" ({})", s.credential) };
     let text = format!(
-        "model {} · session {} · {}{} · permission mode {} · context {} · sandbox {}",
+        "model {} on {}{credential} · session {} · {}{} · permission mode {} · context {} · sandbox {}",
         s.model,
+        if s.provider.is_empty() { "?" } else { &s.provider },
         if s.session_id.is_empty() { "(none)" } else { &s.session_id },
         s.cwd.display(),
         s.branch.as_ref().map(|b| format!(" ({b})")).unwrap_or_default(),
@@ -207,6 +210,25 @@ pub(super) fn use_model(state: &mut State, name: &str, fx: &mut Vec<Effect>) {
         }
         Some((_, model)) => fx.push(Effect::Agent(Op::SetModel { model: model.to_string() })),
         None => fx.push(Effect::Agent(Op::SetModel { model: name.to_string() })),
+    }
+}
+
+fn login(_: &mut State, _: &str, fx: &mut Vec<Effect>) {
+    fx.push(Effect::Login);
+}
+
+/// The login finished: the agent starts again on this session, with the login's tokens.
+pub(super) fn logged_in(state: &mut State, result: Result<std::path::PathBuf, String>, fx: &mut Vec<Effect>) {
+    match result {
+        Ok(path) => {
+            notice(state, NoticeLevel::Info, format!("logged in; the login is kept in {}", path.display()));
+            let start = match state.status.session_file.clone() {
+                Some(path) => Start::Resume(path),
+                None => Start::Fresh,
+            };
+            super::start::start_agent(state, start, fx);
+        }
+        Err(e) => notice(state, NoticeLevel::Error, format!("login failed: {e}")),
     }
 }
 

@@ -59,6 +59,7 @@ pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
             set_composer(state, &text);
         }
         Event::EditorDone(Err(e)) => notice(state, NoticeLevel::Error, format!("the editor failed: {e}")),
+        Event::LoggedIn(result) => commands::logged_in(state, result, &mut fx),
         Event::Copied(Ok(how)) => flash(state, format!("copied ({how})")),
         Event::Copied(Err(e)) => notice(state, NoticeLevel::Error, format!("copy failed: {e}")),
         Event::Report(Ok(what)) => flash(state, what),
