@@ -16,7 +16,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The header the Messages API wants with an OAuth bearer token.
 pub const BETA_HEADER: (&str, &str) = ("anthropic-beta", "oauth-2025-04-20");
@@ -249,7 +249,8 @@ pub async fn login(endpoints: &Endpoints, no_browser: bool) -> Result<PathBuf, S
     if !no_browser {
         open_browser(url.as_str());
     }
-    let mut stdin = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+    let reader = PastedLines::start();
+    let mut lines = reader.lines;
     // One listener future for the whole wait: a connection it accepted is never dropped
     // because a line arrived meanwhile.
     let browser = read_redirect(&listener);
@@ -258,17 +259,18 @@ pub async fn login(endpoints: &Endpoints, no_browser: bool) -> Result<PathBuf, S
     let (code, got_state) = loop {
         tokio::select! {
             answer = &mut browser => break answer?,
-            line = stdin.next_line(), if stdin_open => match line {
-                Ok(Some(line)) => {
+            line = lines.recv(), if stdin_open => match line {
+                Some(line) => {
                     if let Some(answer) = parse_answer(&line) {
                         break answer;
                     }
                 }
                 // No terminal to paste into: only the browser can answer.
-                _ => stdin_open = false,
+                None => stdin_open = false,
             },
         }
     };
+    drop(reader.stop);
     if got_state.as_deref().is_some_and(|s| s != state) {
         return Err("the answer's state does not match this login (a stale or forged answer); try again".into());
     }
@@ -278,6 +280,53 @@ pub async fn login(endpoints: &Endpoints, no_browser: bool) -> Result<PathBuf, S
     });
     let tokens = tokens_of(token_request(endpoints, body).await?, None)?;
     save(&tokens)
+}
+
+/// Lines typed (pasted) on stdin while the login waits, read by a thread that polls stdin and
+/// stops once the login no longer listens, so that it never takes a key from whatever reads
+/// the terminal next (the interface, after /login).
+struct PastedLines {
+    lines: tokio::sync::mpsc::UnboundedReceiver<String>,
+    stop: StopOnDrop,
+}
+
+/// Sets its flag when dropped.
+struct StopOnDrop(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl PastedLines {
+    fn start() -> PastedLines {
+        use std::io::BufRead;
+        use std::sync::atomic::Ordering;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (tx, lines) = tokio::sync::mpsc::unbounded_channel();
+        let flag = stop.clone();
+        std::thread::spawn(move || {
+            while !flag.load(Ordering::SeqCst) {
+                let mut pfd = libc::pollfd { fd: 0, events: libc::POLLIN, revents: 0 };
+                // SAFETY: one valid pollfd, for the duration of the call.
+                let ready = unsafe { libc::poll(&mut pfd, 1, 100) };
+                if ready < 0 {
+                    break;
+                }
+                if ready == 0 || flag.load(Ordering::SeqCst) {
+                    continue;
+                }
+                let mut line = String::new();
+                match std::io::stdin().lock().read_line(&mut line) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) if tx.send(line).is_err() => break,
+                    Ok(_) => {}
+                }
+            }
+        });
+        PastedLines { lines, stop: StopOnDrop(stop) }
+    }
 }
 
 /// Opens `url` in the desktop's browser, quietly (nothing happens without one).

@@ -116,15 +116,24 @@ fn claw(home: &Path, work: &Path) -> Command {
 /// Runs `claw-tui login --no-browser`, answers as the browser would (with `state` when given,
 /// else the one asked for); returns the exit status and stderr.
 fn login(oauth: &OAuthServer, home: &Path, work: &Path, state: Option<&str>) -> (bool, String) {
+    login_by(oauth, home, work, state, false)
+}
+
+/// As [`login`]; with `paste`, the answer is pasted at the prompt (as over SSH, where the
+/// browser cannot reach the listener) instead of coming to the listener.
+fn login_by(oauth: &OAuthServer, home: &Path, work: &Path, state: Option<&str>, paste: bool) -> (bool, String) {
     let mut cmd = claw(home, work);
     oauth.env(&mut cmd);
+    // A terminal that stays open and silent (nobody pastes): the login must still end when
+    // the browser answers, not wait for a line.
     let mut child = cmd
         .args(["login", "--no-browser"])
-        .stdin(Stdio::null())
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let address = loop {
         let mut line = String::new();
@@ -142,10 +151,14 @@ fn login(oauth: &OAuthServer, home: &Path, work: &Path, state: Option<&str>) -> 
     let redirect = reqwest::Url::parse(&q("redirect_uri")).unwrap();
     assert_eq!(redirect.host_str(), Some("127.0.0.1"));
     let state = state.map_or_else(|| q("state"), str::to_string);
-    let mut browser = TcpStream::connect((redirect.host_str().unwrap(), redirect.port().unwrap())).unwrap();
-    write!(browser, "GET {}?code=the-code&state={state} HTTP/1.1\r\nhost: x\r\n\r\n", redirect.path()).unwrap();
-    let mut page = String::new();
-    let _ = browser.read_to_string(&mut page);
+    if paste {
+        writeln!(stdin, "{redirect}?code=the-code&state={state}").unwrap();
+    } else {
+        let mut browser = TcpStream::connect((redirect.host_str().unwrap(), redirect.port().unwrap())).unwrap();
+        write!(browser, "GET {}?code=the-code&state={state} HTTP/1.1\r\nhost: x\r\n\r\n", redirect.path()).unwrap();
+        let mut page = String::new();
+        let _ = browser.read_to_string(&mut page);
+    }
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -179,6 +192,15 @@ fn login_with_pkce_stores_private_tokens_and_logout_forgets_them() {
     let out = claw(home.path(), work.path()).arg("logout").output().unwrap();
     assert!(out.status.success());
     assert!(!file.exists(), "logout removes the tokens");
+}
+
+#[test]
+fn over_ssh_the_address_the_browser_ended_on_is_pasted() {
+    let oauth = OAuthServer::start();
+    let (home, work) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (ok, err) = login_by(&oauth, home.path(), work.path(), None, true);
+    assert!(ok, "{err}");
+    assert!(std::fs::read_to_string(home.path().join(".claw/credentials.json")).unwrap().contains("at-1"));
 }
 
 #[test]
