@@ -276,3 +276,17 @@ fn a_401_renews_the_login_once_and_retries() {
         server.requests().iter().map(|r| r.header("authorization").unwrap_or_default().to_string()).collect();
     assert_eq!(auth, ["Bearer at-revoked", "Bearer at-2"]);
 }
+
+#[test]
+fn a_login_refused_even_after_renewal_says_to_log_in_again() {
+    let oauth = OAuthServer::start();
+    let denied = || Reply { status: Some(401), ..Default::default() };
+    let server = MockServer::start(Scenario { replies: vec![denied(), denied()], ..Default::default() });
+    let (home, work) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    store(home.path(), "at-revoked", u64::MAX / 2);
+    let out = run_prompt(&server, &oauth, home.path(), work.path());
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("run `claw-tui login` again"), "{err}");
+    assert!(!err.contains("ANTHROPIC_API_KEY"), "no key is in use: {err}");
+}

@@ -192,12 +192,20 @@ impl AnthropicProvider {
         body: &Value,
         events: &mpsc::UnboundedSender<StreamEvent>,
     ) -> Result<Completion, ProviderError> {
-        self.endpoint.attempt(req.json(body), AnthropicWire(MessageAssembler::new()), events).await
+        let check = match self.config.auth {
+            Some(Auth::OAuth(_)) => "the login was refused; run `claw-tui login` again",
+            _ => "check ANTHROPIC_API_KEY",
+        };
+        self.endpoint.attempt(req.json(body), AnthropicWire { assembler: MessageAssembler::new(), check }, events).await
     }
 }
 
 /// The Messages API's event stream, read by the [`MessageAssembler`].
-struct AnthropicWire(MessageAssembler);
+struct AnthropicWire {
+    assembler: MessageAssembler,
+    /// What a 401 should tell the user to check.
+    check: &'static str,
+}
 
 impl Wire for AnthropicWire {
     fn event(
@@ -206,25 +214,25 @@ impl Wire for AnthropicWire {
         data: &str,
         events: &mpsc::UnboundedSender<StreamEvent>,
     ) -> Result<(), ProviderError> {
-        self.0.handle(name, data, events)
+        self.assembler.handle(name, data, events)
     }
 
     fn has_content(&self) -> bool {
-        self.0.has_content()
+        self.assembler.has_content()
     }
 
     fn is_done(&self) -> bool {
-        self.0.is_done()
+        self.assembler.is_done()
     }
 
     fn finish(self, body_ended: bool) -> Result<Completion, ProviderError> {
-        if body_ended && !self.0.is_done() {
+        if body_ended && !self.assembler.is_done() {
             return Err(ProviderError::Network {
                 message: "the stream ended before the message was complete".into(),
-                partial: self.0.has_content(),
+                partial: self.assembler.has_content(),
             });
         }
-        self.0.finish()
+        self.assembler.finish()
     }
 
     fn whole(&self, text: &str, events: &mpsc::UnboundedSender<StreamEvent>) -> Result<Completion, ProviderError> {
@@ -232,7 +240,7 @@ impl Wire for AnthropicWire {
     }
 
     fn http_error(&self, status: u16, content_type: &str, body: &str, retry_after: Option<Duration>) -> ProviderError {
-        http_error(status, content_type, body, retry_after)
+        http_error(status, content_type, body, retry_after, self.check)
     }
 }
 
@@ -257,7 +265,13 @@ impl Provider for AnthropicProvider {
     }
 }
 
-fn http_error(status: u16, content_type: &str, body: &str, retry_after: Option<std::time::Duration>) -> ProviderError {
+fn http_error(
+    status: u16,
+    content_type: &str,
+    body: &str,
+    retry_after: Option<std::time::Duration>,
+    check: &str,
+) -> ProviderError {
     let parsed: Option<Value> = serde_json::from_str(body).ok();
     let (kind, mut message) = match parsed.as_ref().and_then(|v| v.get("error")) {
         Some(err) => (
@@ -275,11 +289,7 @@ fn http_error(status: u16, content_type: &str, body: &str, retry_after: Option<s
         ),
     };
     if status == 401 {
-        message = if message.is_empty() {
-            "check ANTHROPIC_API_KEY".into()
-        } else {
-            format!("check ANTHROPIC_API_KEY ({message})")
-        };
+        message = if message.is_empty() { check.to_string() } else { format!("{check} ({message})") };
     }
     ProviderError::Http { status, kind, message, retry_after }
 }
@@ -430,9 +440,10 @@ mod tests {
             "application/json",
             r#"{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}"#,
             None,
+            "check ANTHROPIC_API_KEY",
         );
         assert_eq!(e.to_string(), "authentication failed (401): check ANTHROPIC_API_KEY (invalid x-api-key)");
-        let e = http_error(502, "text/html", "<html>Bad gateway</html>", None);
+        let e = http_error(502, "text/html", "<html>Bad gateway</html>", None, "check ANTHROPIC_API_KEY");
         assert_eq!(e.to_string(), "bad gateway (502): server answered non-JSON (text/html): <html>Bad gateway</html>");
         assert!(e.is_retryable());
     }
