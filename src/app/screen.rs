@@ -310,6 +310,8 @@ impl<W: Write> Screen<W> {
             self.cursor = None;
             self.terminal_cursor_visible = None;
             self.shown = Buffer::empty(self.frame.area);
+            // Hashes of what was shown before the clear would skip rows now blank.
+            self.shown_rows.clear();
         }
         self.frame_rows = self.row_hashes(&self.frame);
         if self.shown_rows.len() != self.frame_rows.len() || self.shown.area != self.frame.area {
@@ -721,6 +723,12 @@ mod tests {
         let mut h = Harness::direct();
         let lines: Vec<Line<'static>> = (0..40).map(line).collect();
         h.draw(&lines, "idle");
+        h.term.clear().unwrap();
+        h.vt.process(&h.term.backend().writer()[h.read..]);
+        h.read = h.term.backend().writer().len();
+        h.draw(&lines[..30], "after");
+        // The same frame after a clear (a suspension, /login) is written whole again: rows
+        // that did not change since before the clear are blank on the terminal now.
         h.term.clear().unwrap();
         h.vt.process(&h.term.backend().writer()[h.read..]);
         h.read = h.term.backend().writer().len();
