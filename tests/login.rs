@@ -290,3 +290,42 @@ fn a_login_refused_even_after_renewal_says_to_log_in_again() {
     assert!(err.contains("run `claw-tui login` again"), "{err}");
     assert!(!err.contains("ANTHROPIC_API_KEY"), "no key is in use: {err}");
 }
+
+#[test]
+fn the_model_cannot_read_the_stored_login() {
+    // The attack: a model (or a prompt injected into what it read) asks for the tokens.
+    let oauth = OAuthServer::start();
+    let (home, work) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    store(home.path(), "at-secret-token", u64::MAX / 2);
+    let file = home.path().join(".claw/credentials.json");
+    let tool = |id: &str, name: &str, input: Value| BlockScript::ToolUse {
+        id: id.into(),
+        name: name.into(),
+        input,
+        input_raw: None,
+        chunk: None,
+    };
+    let scenario = Scenario {
+        replies: vec![
+            Reply {
+                content: vec![
+                    tool("t1", "bash", json!({"command": format!("cat {}", file.display())})),
+                    tool("t2", "read_file", json!({"path": file.display().to_string()})),
+                ],
+                ..Default::default()
+            },
+            text_reply("done"),
+        ],
+        ..Default::default()
+    };
+    let server = MockServer::start(scenario);
+    let out = run_prompt(&server, &oauth, home.path(), work.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let results = server.tool_results();
+    assert_eq!(results.len(), 2, "{results:?}");
+    for (text, is_error) in &results {
+        assert!(*is_error, "refused: {text}");
+        assert!(text.contains("outside the workspace"), "with the reason: {text}");
+        assert!(!text.contains("at-secret-token"), "the token never reaches the model: {text}");
+    }
+}
