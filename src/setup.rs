@@ -231,7 +231,8 @@ fn provider(effective: &Effective, demo: Option<&Scenario>, problems: &mut Vec<P
         .filter_map(|var| env_value(&var))
         .collect();
     // The login's tokens too, whether or not this run uses them.
-    secrets.extend(crate::oauth::load().into_iter().flat_map(|t| [t.access_token, t.refresh_token]));
+    let login = crate::oauth::load();
+    secrets.extend(login.iter().flat_map(|t| [t.access_token.clone(), t.refresh_token.clone()]));
     secrets.sort();
     secrets.dedup();
     let retry = crate::provider::retry::RetryPolicy {
@@ -242,7 +243,7 @@ fn provider(effective: &Effective, demo: Option<&Scenario>, problems: &mut Vec<P
     let idle_timeout = Duration::from_secs(p.idle_timeout_secs.value.max(1));
     let base_url = base_url(effective, &chosen);
     let (provider, has_credentials): (Arc<dyn Provider>, bool) = match chosen.kind {
-        Kind::Anthropic => anthropic(&chosen, base_url, retry, idle_timeout)?,
+        Kind::Anthropic => anthropic(&chosen, base_url, retry, idle_timeout, login)?,
         Kind::OpenAi => openai(&chosen, base_url, retry, idle_timeout)?,
     };
     let model_def = chosen.models.get(&model).cloned();
@@ -273,12 +274,14 @@ pub(crate) fn base_url(effective: &Effective, chosen: &crate::provider::select::
     }
 }
 
-/// The Anthropic wire at `base_url`: its own variables' credentials, or the definition's.
+/// The Anthropic wire at `base_url`: its own variables' credentials, or the definition's, or
+/// (Anthropic's own API without a key) `login`.
 fn anthropic(
     chosen: &crate::provider::select::Chosen,
     base_url: String,
     retry: crate::provider::retry::RetryPolicy,
     idle_timeout: Duration,
+    login: Option<crate::oauth::Tokens>,
 ) -> Result<(Arc<dyn Provider>, bool), String> {
     use crate::provider::anthropic::{Auth, OAuthLogin};
     let mut ac = AnthropicConfig::from_env();
@@ -288,8 +291,8 @@ fn anthropic(
     }
     // Without a key, Anthropic's own API takes `claw-tui login`'s tokens.
     if ac.auth.is_none() && own_key.is_none() && chosen.preset.is_some_and(|p| p.name == "anthropic") {
-        ac.auth = crate::oauth::load()
-            .map(|tokens| Auth::OAuth(Arc::new(OAuthLogin::new(tokens, crate::oauth::Endpoints::from_env()))));
+        ac.auth =
+            login.map(|tokens| Auth::OAuth(Arc::new(OAuthLogin::new(tokens, crate::oauth::Endpoints::from_env()))));
     }
     ac.base_url = base_url;
     ac.retry = retry;
