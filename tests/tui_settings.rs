@@ -117,3 +117,25 @@ fn each_problem_is_told_once_per_change_of_its_file() {
     assert!(told[2].ends_with("is not a hex colour (keeping the last good theme)"), "{told:?}");
     assert_eq!(s.theme, Theme::builtin("dark").unwrap(), "the broken theme was not applied");
 }
+
+/// The attack: a settings file rewritten while claw-tui runs names a model of another provider
+/// (`openai/...`). Hot reload does not move the conversation there: it says so, and only
+/// /model switches. A prefix naming the provider in use is just dropped.
+#[test]
+fn a_reloaded_model_never_switches_the_provider() {
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("config.local.toml");
+    let env = Env::default();
+    let mut s = State::from_setup(&settings(dir.path(), &env, "model = \"claude-sonnet-4-5\"\n"));
+    s.status.provider = "anthropic".into();
+    let changed = settings(dir.path(), &env, "model = \"openai/gpt-4o\"\n");
+    let fx = update(&mut s, Event::Reloaded { settings: Box::new(changed), changed: vec![local.clone()] });
+    use claw_tui::app::{effect::Effect, state::CellKind};
+    assert!(fx.iter().all(|f| !matches!(f, Effect::StartAgent { .. } | Effect::Agent(_))), "{fx:?}");
+    let told = s.transcript.cells.iter().any(|c| {
+        matches!(&c.kind, CellKind::Notice { text, .. } if text.contains("provider openai") && text.contains("/model openai/gpt-4o"))
+    });
+    assert!(told, "the person is told how to switch");
+    let same_provider = settings(dir.path(), &env, "model = \"anthropic/claude-opus-4-5\"\n");
+    assert_eq!(reload(&mut s, same_provider, &[local]), [Op::SetModel { model: "claude-opus-4-5".into() }]);
+}

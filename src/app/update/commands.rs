@@ -193,23 +193,34 @@ fn model_detail(e: &crate::provider::catalog::Entry, current: bool) -> String {
     format!("{} · {window} · {price}{}", e.provider, if current { " · current" } else { "" })
 }
 
+/// Where the model `name` runs: Ok(the model to send) on the provider in use (a `NAME/` prefix
+/// naming that provider is dropped; an unknown prefix is part of the name), or Err((provider,
+/// model)) when the prefix names another provider.
+pub(super) fn on_provider(
+    state: &State,
+    name: &str,
+    defs: &std::collections::BTreeMap<String, crate::config::settings::ProviderDef>,
+) -> Result<String, (String, String)> {
+    match crate::provider::select::prefix(name, defs) {
+        Some((provider, model)) if provider != state.status.provider => Err((provider.to_string(), model.to_string())),
+        Some((_, model)) => Ok(model.to_string()),
+        None => Ok(name.to_string()),
+    }
+}
+
 /// Uses the model `name`: on the provider in use, or, when its `NAME/` prefix names another
 /// provider, on that one (the agent starts again on this session; the conversation is kept).
 pub(super) fn use_model(state: &mut State, name: &str, fx: &mut Vec<Effect>) {
-    use crate::provider::select;
-    let defs = &state.settings.providers;
-    match select::prefix(name, defs) {
-        Some((provider, model)) if provider != state.status.provider => {
-            if let Err(e) = select::find(provider, defs) {
+    match on_provider(state, name, &state.settings.providers) {
+        Ok(model) => fx.push(Effect::Agent(Op::SetModel { model })),
+        Err((provider, model)) => {
+            if let Err(e) = crate::provider::select::find(&provider, &state.settings.providers) {
                 return notice(state, NoticeLevel::Error, e);
             }
-            let (provider, model) = (provider.to_string(), model.to_string());
             flash(state, format!("switching to {provider}: {model}; the conversation is kept"));
             let session = state.status.session_file.clone();
             super::start::start_agent(state, Start::Switch { session, provider, model }, fx);
         }
-        Some((_, model)) => fx.push(Effect::Agent(Op::SetModel { model: model.to_string() })),
-        None => fx.push(Effect::Agent(Op::SetModel { model: name.to_string() })),
     }
 }
 

@@ -25,10 +25,22 @@ pub(super) fn reloaded(
         state.keymap = keymap;
         state.pending_keys.clear();
     }
-    let old = &state.settings;
-    if effective.model.value != old.model.value {
-        fx.push(Effect::Agent(Op::SetModel { model: effective.model.value.clone() }));
+    if effective.model.value != state.settings.model.value {
+        // On the provider in use only: a file (the model may have written it) does not pick
+        // where the conversation goes; it is said, and /model switches.
+        match super::commands::on_provider(state, &effective.model.value, &effective.providers) {
+            Ok(model) => fx.push(Effect::Agent(Op::SetModel { model })),
+            Err((provider, _)) => notice(
+                state,
+                NoticeLevel::Warning,
+                format!(
+                    "the settings now name the model {:?} of the provider {provider}; /model {} switches to it",
+                    effective.model.value, effective.model.value
+                ),
+            ),
+        }
     }
+    let old = &state.settings;
     let mode = effective.permission_mode.value;
     if mode != old.permission_mode.value {
         if mode > state.status.mode {
