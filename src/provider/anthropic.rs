@@ -143,7 +143,7 @@ pub struct AnthropicProvider {
 impl AnthropicProvider {
     pub fn new(config: AnthropicConfig) -> Result<Self, ProviderError> {
         let url = format!("{}/v1/messages", config.base_url.trim_end_matches('/'));
-        let endpoint = Endpoint::new(url, config.idle_timeout, None)?;
+        let endpoint = Endpoint::new(url, config.idle_timeout, None, config.headers.clone())?;
         Ok(AnthropicProvider { config, endpoint })
     }
 
@@ -158,15 +158,7 @@ impl AnthropicProvider {
                     .into(),
             )
         })?;
-        let mut req = self
-            .endpoint
-            .post()
-            .header("anthropic-version", API_VERSION)
-            .header("content-type", "application/json")
-            .header("accept", "text/event-stream");
-        for (name, value) in &self.config.headers {
-            req = req.header(name, value);
-        }
+        let req = self.endpoint.post().header("anthropic-version", API_VERSION);
         let login = match auth {
             Auth::ApiKey(key) => return self.send(req.header("x-api-key", key), body, events).await,
             Auth::BearerToken(token) => return self.send(req.bearer_auth(token), body, events).await,

@@ -101,9 +101,8 @@ pub async fn ask(chosen: &Chosen, server: &Server, prices: &PriceTable) -> Resul
 
 /// The error for a server that could not be reached: the preset's hint where it has one.
 fn unreachable(e: reqwest::Error, base: &str, server: &Server) -> String {
-    let at = base.split_once("://").map_or(base, |(_, rest)| rest.split('/').next().unwrap_or(rest));
     match &server.connect_hint {
-        Some(hint) if e.is_connect() => format!("nothing listening at {at} — {hint}"),
+        Some(hint) if e.is_connect() => super::http::nothing_listening(base, hint),
         _ => format!("cannot reach {base}/models: {e}"),
     }
 }

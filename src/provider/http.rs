@@ -45,22 +45,37 @@ pub(crate) struct Endpoint {
     idle_timeout: Duration,
     /// Said after "cannot connect": what is probably wrong ("is Ollama running?").
     connect_hint: Option<String>,
+    /// Sent with every request (`[providers.NAME] headers`).
+    headers: Vec<(String, String)>,
 }
 
 impl Endpoint {
-    pub fn new(url: String, idle_timeout: Duration, connect_hint: Option<String>) -> Result<Endpoint, ProviderError> {
+    pub fn new(
+        url: String,
+        idle_timeout: Duration,
+        connect_hint: Option<String>,
+        headers: Vec<(String, String)>,
+    ) -> Result<Endpoint, ProviderError> {
         crate::install_crypto_provider();
         let client = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .user_agent(concat!("claw-tui/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ProviderError::Protocol(format!("cannot build the HTTP client: {e}")))?;
-        Ok(Endpoint { client, url, idle_timeout, connect_hint })
+        Ok(Endpoint { client, url, idle_timeout, connect_hint, headers })
     }
 
-    /// A POST to the endpoint.
+    /// A POST to the endpoint asking for an event stream, with the configured headers.
     pub fn post(&self) -> reqwest::RequestBuilder {
-        self.client.post(&self.url)
+        let mut req = self
+            .client
+            .post(&self.url)
+            .header("content-type", "application/json")
+            .header("accept", "text/event-stream");
+        for (name, value) in &self.headers {
+            req = req.header(name, value);
+        }
+        req
     }
 
     /// The server, for messages: scheme, host and port, never credentials.
@@ -71,12 +86,8 @@ impl Endpoint {
     /// A network error from reqwest, naming the server.
     fn network(&self, e: &reqwest::Error, partial: bool) -> ProviderError {
         if let Some(hint) = self.connect_hint.as_deref().filter(|_| e.is_connect() && !partial) {
-            let at = self.place();
-            let at = at.split_once("://").map_or(at.as_str(), |(_, hostport)| hostport);
-            return ProviderError::Network {
-                message: format!("nothing listening at {at} — {hint} ({})", root_cause(e)),
-                partial,
-            };
+            let message = format!("{} ({})", nothing_listening(&self.url, hint), root_cause(e));
+            return ProviderError::Network { message, partial };
         }
         ProviderError::Network { message: describe_reqwest_error(e, &self.place()), partial }
     }
@@ -191,6 +202,13 @@ where
         let _ = events.send(StreamEvent::Retrying { attempt: n, max_retries: policy.max_retries, delay, error });
         tokio::time::sleep(delay).await;
     }
+}
+
+/// "nothing listening at 127.0.0.1:11434 — is Ollama running?": a local server not started.
+pub(crate) fn nothing_listening(url: &str, hint: &str) -> String {
+    let at = reqwest::Url::parse(url).map(|u| place(&u)).unwrap_or_else(|_| url.to_string());
+    let at = at.split_once("://").map_or(at.as_str(), |(_, hostport)| hostport);
+    format!("nothing listening at {at} — {hint}")
 }
 
 fn content_type(response: &reqwest::Response) -> String {

@@ -64,7 +64,7 @@ pub struct OpenAiProvider {
 impl OpenAiProvider {
     pub fn new(config: OpenAiConfig) -> Result<Self, ProviderError> {
         let url = format!("{}/chat/completions", config.base_url.trim_end_matches('/'));
-        let endpoint = Endpoint::new(url, config.idle_timeout, config.connect_hint.clone())?;
+        let endpoint = Endpoint::new(url, config.idle_timeout, config.connect_hint.clone(), config.headers.clone())?;
         Ok(OpenAiProvider { config, endpoint })
     }
 
@@ -81,11 +81,7 @@ impl OpenAiProvider {
                 self.config.name
             )));
         }
-        let mut req =
-            self.endpoint.post().header("content-type", "application/json").header("accept", "text/event-stream");
-        for (name, value) in &self.config.headers {
-            req = req.header(name, value);
-        }
+        let mut req = self.endpoint.post();
         if let Some(key) = &self.config.api_key {
             req = req.bearer_auth(key);
         }
@@ -113,11 +109,7 @@ impl Provider for OpenAiProvider {
         events: mpsc::UnboundedSender<StreamEvent>,
     ) -> BoxFuture<'a, Result<Completion, ProviderError>> {
         Box::pin(async move {
-            let mut body = request_body(request);
-            // `/model openai/gpt-4o` while on openai: the prefix only names the provider.
-            if let Some(model) = request.model.strip_prefix(&format!("{}/", self.config.name)) {
-                body["model"] = json!(model);
-            }
+            let body = request_body(request);
             with_retries(self.config.retry, &events, || self.attempt(&body, &events)).await
         })
     }
