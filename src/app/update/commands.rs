@@ -217,8 +217,10 @@ pub(super) fn use_model(state: &mut State, name: &str, fx: &mut Vec<Effect>) {
             if let Err(e) = crate::provider::select::find(&provider, &state.settings.providers) {
                 return notice(state, NoticeLevel::Error, e);
             }
-            flash(state, format!("switching to {provider}: {model}; the conversation is kept"));
             let session = state.status.session_file.clone();
+            // Without a session file (not saving sessions) there is nothing to continue from.
+            let kept = if session.is_some() { "the conversation is kept" } else { "a new conversation" };
+            flash(state, format!("switching to {provider}: {model}; {kept}"));
             super::start::start_agent(state, Start::Switch { session, provider, model }, fx);
         }
     }
