@@ -144,6 +144,17 @@ impl Groups {
     }
 }
 
+impl Groups {
+    /// Stops group `pgid` alone (SIGTERM, then SIGKILL after [`KILL_GRACE`]) and forgets it.
+    pub fn stop_one(&self, pgid: u32) {
+        let Ok(id) = i32::try_from(pgid) else { return };
+        stop_groups(&[id]);
+        for list in [self, &EVERY_GROUP] {
+            list.ids.lock().expect("groups lock").remove(&id);
+        }
+    }
+}
+
 static EVERY_GROUP: Groups = Groups { ids: std::sync::Mutex::new(std::collections::BTreeSet::new()) };
 
 /// Stops every process group claw-tui started and that still has members (at exit).

@@ -106,6 +106,22 @@ pub async fn run(cli: &Cli) -> i32 {
         stdout.line(&format!("> {prompt}\n"));
     }
 
+    // MCP servers connect (or fail) before the first request, within the startup timeout.
+    let hub = crate::mcp::hub::start_and_wait(&setup.effective.mcp, &setup.env.workspace.root).await;
+    for view in hub.as_ref().map(|h| h.views()).unwrap_or_default() {
+        match &view.status {
+            crate::mcp::Status::Failed(why) => {
+                eprintln!("claw-tui: warning: MCP server `{}` failed: {why}; its tools are not offered", view.name)
+            }
+            crate::mcp::Status::Connecting => eprintln!(
+                "claw-tui: warning: MCP server `{}` did not connect within {} s (mcp.startup_timeout_secs); its tools are offered once it does",
+                view.name,
+                setup.effective.mcp.startup_timeout.as_secs()
+            ),
+            crate::mcp::Status::Connected => {}
+        }
+    }
+    setup.registry.attach(hub.clone());
     let mut handle = agent::spawn(setup.config, setup.provider, setup.registry, setup.env);
     handle.send(Op::UserTurn { text: prompt, attachments: Vec::new() });
 

@@ -14,6 +14,7 @@ pub mod commands;
 pub mod config;
 pub mod files;
 pub mod headless;
+pub mod mcp;
 pub mod oauth;
 pub mod permission;
 pub mod provider;

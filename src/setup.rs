@@ -91,7 +91,8 @@ pub fn build(
         prices.overrides.push(model_override(&model, def));
     }
 
-    let names: Vec<&str> = registry.names().collect();
+    let names = registry.names();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let system = prompt::build(&workspace, config::config_home().as_deref(), &names);
     let resume_path = match (demo, resume) {
         (Some(_), _) => None,

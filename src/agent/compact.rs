@@ -61,7 +61,7 @@ impl Agent {
             model: model.clone(),
             system: self.config.system.clone(),
             messages: normalize(messages),
-            tools: self.registry.specs(),
+            tools: self.registry.request_specs(self.config.prices.context_window(&model)),
             max_tokens: self.config.max_tokens.min(SUMMARY_MAX_TOKENS),
             thinking: None,
         };

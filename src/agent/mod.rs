@@ -399,7 +399,7 @@ impl Agent {
             provider: self.provider.name().to_string(),
             credential: self.provider.credential(),
             cwd: self.env.workspace.cwd.clone(),
-            tools: self.registry.names().map(str::to_string).collect(),
+            tools: self.registry.names(),
             permission_mode: self.config.policy.mode,
             instruction_files: self.config.instruction_files.clone(),
             sandbox: self.env.sandbox.describe(),

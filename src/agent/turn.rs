@@ -181,7 +181,7 @@ impl Agent {
                 model: model.clone(),
                 system: self.config.system.clone(),
                 messages: self.history.clone(),
-                tools: self.registry.specs(),
+                tools: self.registry.request_specs(self.config.prices.context_window(&model)),
                 max_tokens: self.config.max_tokens,
                 thinking: self.config.thinking,
             };
@@ -350,7 +350,7 @@ impl Agent {
         cancel: &CancellationToken,
     ) -> ToolOutput {
         let started = Instant::now();
-        let tool = self.registry.get(name).cloned();
+        let tool = self.registry.get(name);
         let plan = match (&invalid_json, &tool) {
             (Some(_), _) | (_, None) => None,
             // Planning reads files (an edit's diff) and parses commands: off the agent task,
@@ -380,7 +380,7 @@ impl Agent {
             }
             (None, _) | (_, None) => ToolOutput::error(format!(
                 "unknown tool `{name}`; the available tools are: {}",
-                self.registry.names().collect::<Vec<_>>().join(", ")
+                self.registry.names().join(", ")
             )),
             (Some(_), Some(Err(message))) => ToolOutput::error(message),
             (Some(tool), Some(Ok(plan))) => match self.authorize(id, name, &plan, cancel).await {
@@ -440,9 +440,13 @@ impl Agent {
             Verdict::Ask { reason } => {
                 let rule = Policy::session_rule(name, plan);
                 if !self.config.interactive {
+                    let server = match name.starts_with(crate::mcp::PREFIX) {
+                        true => format!(" (or \"{}\" for every tool of that server)", plan.subject),
+                        false => String::new(),
+                    };
                     return Err(ToolOutput::error(format!(
                         "Permission denied: {reason}, and claw-tui is running non-interactively so it cannot ask. \
-The user can allow this with --allowedTools \"{rule}\" or --permission-mode {}.",
+The user can allow this with --allowedTools \"{rule}\"{server} or --permission-mode {}.",
                         required_mode(plan)
                     )));
                 }

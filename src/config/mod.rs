@@ -72,5 +72,10 @@ pub fn effective(cli: &crate::cli::Cli, root: &Path) -> Effective {
     let files = config_files(root);
     let loaded = load_files(&files);
     let trust = if cli.trust { trust::Trust::Trusted } else { trust::of(&loaded.user.trust, root) };
-    resolve(cli, &Env::from_process(), &loaded, &files, trust)
+    let mut effective = resolve(cli, &Env::from_process(), &loaded, &files, trust);
+    let (mcp, withheld, problems) = crate::mcp::config::resolve(&loaded, root, trust, &|name| std::env::var(name).ok());
+    effective.mcp = mcp;
+    effective.withheld.extend(withheld);
+    effective.problems.extend(problems);
+    effective
 }

@@ -236,6 +236,9 @@ pub struct Effective {
     pub providers: BTreeMap<String, super::settings::ProviderDef>,
     /// The credential variable that is set, by name.
     pub credential: Option<&'static str>,
+    /// MCP servers (as far as folder trust lets them apply) and their limits: filled by
+    /// [`super::effective`], which reads `.mcp.json`.
+    pub mcp: crate::mcp::McpConfig,
     /// Whether the project's own settings apply ([`super::trust`]).
     pub trust: Trust,
     /// What the project's files set that did not apply because the folder is not trusted.
@@ -319,6 +322,7 @@ pub fn resolve(cli: &Cli, env: &Env, loaded: &Loaded, files: &[(Layer, PathBuf)]
             .collect(),
         providers: s.providers.clone(),
         credential: env.credential(),
+        mcp: Default::default(),
         trust,
         withheld,
         files: files

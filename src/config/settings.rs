@@ -116,6 +116,41 @@ pub struct Settings {
     /// Providers of the user's own, and built-in ones moved: `[providers.NAME]`.
     #[serde(default)]
     pub providers: std::collections::BTreeMap<String, ProviderDef>,
+    /// MCP servers and how long to wait for them: `[mcp]`, `[mcp.servers.NAME]`.
+    #[serde(default)]
+    pub mcp: McpSettings,
+}
+
+/// `[mcp]`: how long to wait for MCP servers, when their tools are deferred, and the servers.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct McpSettings {
+    /// Most seconds one tool call may take. Default 120.
+    pub timeout_secs: Option<u64>,
+    /// Most seconds `-p` waits for the servers to connect before its first request. Default 10.
+    pub startup_timeout_secs: Option<u64>,
+    /// Share of the context window (0.0–1.0) MCP tool definitions may take before they are
+    /// deferred to ToolSearch. Default 0.1.
+    pub defer_threshold: Option<f64>,
+    #[serde(default)]
+    pub servers: std::collections::BTreeMap<String, McpServerDef>,
+}
+
+/// `[mcp.servers.NAME]`, and a server of `.mcp.json`: a command to run (stdio), or the address
+/// of a remote server (`type` http, sse or ws; http when only `url` is given).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct McpServerDef {
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub command: Option<String>,
+    #[serde(default)]
+    pub args: Vec<String>,
+    #[serde(default)]
+    pub env: std::collections::BTreeMap<String, String>,
+    pub url: Option<String>,
+    #[serde(default)]
+    pub headers: std::collections::BTreeMap<String, String>,
 }
 
 /// `[providers.NAME]`: a provider of the user's own (a gateway, a server on another machine),
@@ -239,7 +274,7 @@ pub fn load_files(files: &[(Layer, PathBuf)]) -> Loaded {
 }
 
 /// Tables whose entries are checked one by one (a bad entry does not take its siblings down).
-const SECTIONS: &[&str] = &["provider", "providers", "permissions", "bash", "sandbox", "prices", "ui", "trust"];
+const SECTIONS: &[&str] = &["provider", "providers", "permissions", "bash", "sandbox", "prices", "ui", "trust", "mcp"];
 
 /// Keeps the entries of a file's table that are valid settings; returns them and, for each
 /// entry that is not, where it is and what is wrong.
@@ -254,6 +289,12 @@ fn validate(text: &str, table: toml::Table) -> (toml::Table, Vec<Problem>) {
             toml::Value::Table(entries) if SECTIONS.contains(&key.as_str()) => {
                 let mut kept = toml::Table::new();
                 for (sub, v) in entries {
+                    if key == "mcp" && sub == "servers" && v.is_table() {
+                        let (servers, bad) = validate_servers(text, v);
+                        problems.extend(bad);
+                        kept.insert(sub, servers);
+                        continue;
+                    }
                     let mut inner = toml::Table::new();
                     inner.insert(sub.clone(), v.clone());
                     let mut candidate = toml::Table::new();
@@ -287,6 +328,27 @@ fn validate(text: &str, table: toml::Table) -> (toml::Table, Vec<Problem>) {
     }
     (valid, problems)
 }
+/// `[mcp.servers.*]` checked one server at a time: a server with a bad key is skipped alone.
+fn validate_servers(text: &str, servers: toml::Value) -> (toml::Value, Vec<Problem>) {
+    let mut kept = toml::Table::new();
+    let mut problems = Vec::new();
+    let toml::Value::Table(servers) = servers else { return (toml::Value::Table(kept), problems) };
+    for (name, def) in servers {
+        match def.clone().try_into::<McpServerDef>() {
+            Ok(_) => {
+                kept.insert(name, def);
+            }
+            Err(e) => {
+                let at = text.find(&format!("servers.{name}")).or_else(|| text.find(&format!("servers.\"{name}\"")));
+                let (line, col) = at.map_or((1, 1), |at| super::problem::line_col(text, at));
+                let message = format!("`mcp.servers.{name}`: {}", e.message().trim());
+                problems.push(Problem::at(line, col, message));
+            }
+        }
+    }
+    (toml::Value::Table(kept), problems)
+}
+
 /// A readable reason: unknown keys get a suggestion instead of serde's list of every field.
 fn explain(key: &str, error: &str) -> String {
     if error.starts_with("unknown field") {
@@ -344,6 +406,10 @@ pub const KNOWN_KEYS: &[&str] = &[
     "notifications",
     "prices",
     "providers",
+    "mcp.timeout_secs",
+    "mcp.startup_timeout_secs",
+    "mcp.defer_threshold",
+    "mcp.servers",
     "trust.trusted",
     "trust.untrusted",
 ];

@@ -167,6 +167,7 @@ impl Policy {
             return Verdict::Allow;
         }
         let what = match plan.access {
+            Access::Execute if tool.starts_with(crate::mcp::PREFIX) => "calling an MCP server's tool",
             Access::Execute => "running a command",
             Access::Write => "changing a file",
             Access::Read => "reading",
@@ -182,6 +183,10 @@ impl Policy {
     /// command for `bash`; the file (never its folder, never the whole tool) for file tools;
     /// the subject for anything else.
     pub fn session_rule(tool: &str, plan: &CallPlan) -> Rule {
+        if tool.starts_with(crate::mcp::PREFIX) {
+            // An MCP tool: the tool, whatever its arguments.
+            return Rule::new(tool, None).from(RuleOrigin::Session);
+        }
         let pattern = match plan.paths.first() {
             Some(path) if tool != "bash" => rule::glob_literal(&path.canonical.to_string_lossy()),
             _ => plan.subject.trim().to_string(),
@@ -242,6 +247,37 @@ mod tests {
         assert!(matches!(p.decide("bash", &plan(Access::Execute, "cargo testx", true)), Verdict::Ask { .. }));
         assert!(matches!(p.decide("write_file", &plan(Access::Write, "secrets/key", true)), Verdict::Deny { .. }));
         assert_eq!(p.decide("read_file", &plan(Access::Read, "../x", false)), Verdict::Allow);
+    }
+
+    /// `mcp__server` covers every tool of that server and nothing else; `mcp__server__tool` one
+    /// tool; a deny rule wins; a plain call asks, naming what it is.
+    #[test]
+    fn mcp_rules_name_a_server_or_one_tool() {
+        let call = |server: &str| CallPlan {
+            access: Access::Execute,
+            paths: vec![],
+            summary: String::new(),
+            subject: crate::mcp::server_rule(server),
+            preview: None,
+            change: None,
+        };
+        let mut p = Policy::new(PermissionMode::WorkspaceWrite);
+        assert!(matches!(
+            p.decide("mcp__time__now", &call("time")),
+            Verdict::Ask { ref reason } if reason.starts_with("calling an MCP server's tool needs danger-full-access")
+        ));
+        p.allow = Rule::parse_list("mcp__time mcp__git__log").unwrap();
+        assert_eq!(p.decide("mcp__time__now", &call("time")), Verdict::Allow);
+        assert_eq!(p.decide("mcp__git__log", &call("git")), Verdict::Allow);
+        assert!(matches!(p.decide("mcp__git__push", &call("git")), Verdict::Ask { .. }));
+        // A server whose name starts like another's is not covered by it.
+        assert!(matches!(p.decide("mcp__time-evil__now", &call("time-evil")), Verdict::Ask { .. }));
+        // A built-in tool whose subject spells a server rule is not an MCP call.
+        let read = CallPlan { access: Access::Write, subject: "mcp__time".into(), ..call("time") };
+        assert!(!Rule::new("mcp__time", None).allows("write_file", &read, None));
+        p.deny = vec![Rule::parse("mcp__time__now").unwrap()];
+        assert!(matches!(p.decide("mcp__time__now", &call("time")), Verdict::Deny { .. }));
+        assert_eq!(Policy::session_rule("mcp__git__log", &call("git")).to_string(), "mcp__git__log");
     }
 
     #[test]

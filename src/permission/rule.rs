@@ -147,7 +147,7 @@ impl Rule {
     /// covered only when it is one simple command whose words are the pattern's (or start
     /// with them, for a prefix rule) and whose redirections stay in the workspace.
     pub fn allows(&self, tool: &str, plan: &CallPlan, shell: Option<&Shell>) -> bool {
-        if self.tool != tool {
+        if !self.covers(tool, plan) {
             return false;
         }
         match shell {
@@ -173,13 +173,20 @@ impl Rule {
     /// Whether this rule, as a deny rule, covers a call: for a shell command, whether it
     /// matches any simple command in it.
     pub fn denies(&self, tool: &str, plan: &CallPlan, shell: Option<&Shell>) -> bool {
-        if self.tool != tool {
+        if !self.covers(tool, plan) {
             return false;
         }
         match shell {
             Some(shell) => self.pattern.is_none() || shell.commands.iter().any(|words| self.command_matches(words)),
             None => self.path_matches(plan),
         }
+    }
+
+    /// Whether the rule names the tool: by its name, or, for an MCP tool, by its server's rule
+    /// name (`mcp__server` covers every tool of that server; the plan's subject is it).
+    fn covers(&self, tool: &str, plan: &CallPlan) -> bool {
+        self.tool == tool
+            || (self.pattern.is_none() && tool.starts_with(crate::mcp::PREFIX) && self.tool == plan.subject)
     }
 
     /// Whether a command's words are the pattern's: exact, or starting with them for `:*`.

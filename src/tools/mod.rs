@@ -22,6 +22,7 @@ pub mod registry;
 pub mod shells;
 pub mod text;
 pub mod todo;
+pub mod tool_search;
 pub mod walk;
 pub mod write_file;
 
@@ -66,6 +67,8 @@ pub enum Preview {
     Edit { path: String, old: Option<String>, new: String },
     /// A change too large to review hunk by hunk: its sizes, accepted or rejected whole.
     Large { path: String, old_bytes: Option<usize>, new_bytes: usize },
+    /// A call sent elsewhere (an MCP server's tool): what is called and its arguments as JSON.
+    Arguments { call: String, json: String },
 }
 
 /// The outcome of validating a call, before it runs.

@@ -3,23 +3,27 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use super::tool_search::{Catalog, ToolSearch};
 use super::{Tool, bash, edit_file, glob_search, grep_search, read_file, shells, todo, write_file};
 use crate::provider::ToolSpec;
 
-/// The tools of one agent, in the order their specs are sent.
+/// The tools of one agent, in the order their specs are sent: the built-in ones, then the
+/// tools of the MCP servers (asked of the hub each time, so servers that connect late or
+/// change their tools are seen at the next request).
 #[derive(Clone)]
 pub struct Registry {
     order: Vec<String>,
     tools: BTreeMap<String, Arc<dyn Tool>>,
+    catalog: Arc<Catalog>,
 }
 
 impl Registry {
     /// An empty registry.
     pub fn empty() -> Self {
-        Registry { order: Vec::new(), tools: BTreeMap::new() }
+        Registry { order: Vec::new(), tools: BTreeMap::new(), catalog: Default::default() }
     }
 
-    /// The built-in tools.
+    /// The built-in tools, ToolSearch included.
     pub fn builtin() -> Self {
         let mut r = Registry::empty();
         r.add(Arc::new(bash::Bash));
@@ -31,6 +35,7 @@ impl Registry {
         r.add(Arc::new(glob_search::GlobSearch));
         r.add(Arc::new(grep_search::GrepSearch));
         r.add(Arc::new(todo::TodoWrite));
+        r.add(Arc::new(ToolSearch { catalog: r.catalog.clone() }));
         r
     }
 
@@ -41,24 +46,64 @@ impl Registry {
             self.order.push(name.clone());
         }
         self.tools.insert(name, tool);
+        self.catalog.set_builtin(self.builtin_specs());
     }
 
     /// Keeps only the tools `keep` accepts.
     pub fn retain(&mut self, keep: impl Fn(&str) -> bool) {
         self.order.retain(|n| keep(n));
         self.tools.retain(|n, _| keep(n));
+        self.catalog.set_builtin(self.builtin_specs());
     }
 
-    pub fn get(&self, name: &str) -> Option<&Arc<dyn Tool>> {
-        self.tools.get(name)
+    /// Offers the tools of `hub`'s servers (none: no MCP tools).
+    pub fn attach(&self, hub: Option<Arc<crate::mcp::Hub>>) {
+        self.catalog.set_hub(hub);
     }
 
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.order.iter().map(String::as_str)
+    /// The MCP hub in use.
+    pub fn hub(&self) -> Option<Arc<crate::mcp::Hub>> {
+        self.catalog.hub()
     }
 
-    pub fn specs(&self) -> Vec<ToolSpec> {
+    /// A tool by name: built in, or an MCP server's (deferred or not).
+    pub fn get(&self, name: &str) -> Option<Arc<dyn Tool>> {
+        if let Some(tool) = self.tools.get(name) {
+            return Some(tool.clone());
+        }
+        if !name.starts_with(crate::mcp::PREFIX) {
+            return None;
+        }
+        let tool = self.catalog.mcp_tools().into_iter().find(|t| t.spec().name == name)?;
+        Some(Arc::new(tool))
+    }
+
+    /// Every tool's name, MCP tools included.
+    pub fn names(&self) -> Vec<String> {
+        let mut names = self.order.clone();
+        names.extend(self.catalog.mcp_tools().iter().map(|t| t.spec().name));
+        names
+    }
+
+    fn builtin_specs(&self) -> Vec<ToolSpec> {
         self.order.iter().map(|n| self.tools[n].spec()).collect()
+    }
+
+    /// Every tool's spec, no tool deferred.
+    pub fn specs(&self) -> Vec<ToolSpec> {
+        let mut specs = self.builtin_specs();
+        specs.extend(self.catalog.mcp_tools().iter().map(|t| t.spec()));
+        specs
+    }
+
+    /// The specs to send to a model whose context window is `window` tokens: MCP tools whose
+    /// definitions would take more than their share of it are deferred to ToolSearch (whose
+    /// description then names them).
+    pub fn request_specs(&self, window: u64) -> Vec<ToolSpec> {
+        let mcp = self.catalog.mcp_specs_for(window);
+        let mut specs = self.builtin_specs();
+        specs.extend(mcp);
+        specs
     }
 }
 
@@ -73,6 +118,7 @@ pub fn input_summary(tool: &str, input: &serde_json::Value) -> String {
         "grep_search" => format!("/{}/", s("pattern")),
         "todo_write" => format!("{} items", input.get("todos").and_then(|t| t.as_array()).map_or(0, Vec::len)),
         "bash_output" | "kill_shell" => s("shell_id"),
+        "ToolSearch" => s("query"),
         _ => {
             let text = input.to_string();
             text.chars().take(80).collect()
@@ -90,7 +136,7 @@ mod tests {
     fn specs_are_well_formed() {
         let r = Registry::builtin();
         let specs = r.specs();
-        assert_eq!(specs.len(), 9);
+        assert_eq!(specs.len(), 10);
         for spec in specs {
             let s = &spec.input_schema;
             assert_eq!(s["type"], "object", "{}", spec.name);

@@ -76,6 +76,21 @@ pub fn render(state: &State, modal: &ApprovalModal, frame: &mut Frame, area: Rec
             let diff = crate::tools::text::unified_diff(path, old.as_deref().unwrap_or(""), new);
             lines.extend(diff_lines(&visible(&diff), theme, inner_w, "", Some(MAX_PREVIEW)));
         }
+        Some(Preview::Arguments { call, json }) => {
+            lines.push(Line::from(Span::styled(
+                visible(call).into_owned(),
+                Style::default().fg(theme.ui.text).add_modifier(Modifier::BOLD),
+            )));
+            let code = visible(json).into_owned();
+            let hl = highlight(&code, "json", &theme.syntax, Style::default().fg(theme.markdown.code));
+            let total = hl.len();
+            for spans in hl.into_iter().take(MAX_PREVIEW) {
+                lines.extend(wrap_hard(&spans, inner_w, &[Span::raw("  ")], &[Span::raw("  ")]));
+            }
+            if total > MAX_PREVIEW {
+                lines.push(Line::from(Span::styled(format!("  … {} more lines", total - MAX_PREVIEW), muted)));
+            }
+        }
         Some(Preview::Large { path, .. }) => {
             lines.push(Line::from(Span::styled(format!("{} (too large to show)", visible(path)), muted)))
         }

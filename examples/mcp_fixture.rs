@@ -1,0 +1,28 @@
+//! The tests' MCP server on stdio (see tests/support/mcp_fixture.rs). Arguments:
+//! `--legacy` (2025-11-25 only), `--many N` (N extra tools), `--fail-start` (a line on stderr,
+//! then exit 1 before speaking).
+
+#[path = "../tests/support/mcp_fixture.rs"]
+mod fixture;
+
+use rmcp::ServiceExt;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--fail-start") {
+        eprintln!("fixture: cannot open the database /nonexistent/db.sqlite");
+        std::process::exit(1);
+    }
+    let mut server = fixture::Fixture::default();
+    server.legacy = args.iter().any(|a| a == "--legacy");
+    if let Some(i) = args.iter().position(|a| a == "--many") {
+        server.many = args.get(i + 1).and_then(|n| n.parse().ok()).unwrap_or(0);
+        server.description_len = 400;
+    }
+    eprintln!("fixture: ready");
+    let Ok(running) = server.serve(rmcp::transport::stdio()).await else {
+        std::process::exit(2);
+    };
+    let _ = running.waiting().await;
+}

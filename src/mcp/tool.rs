@@ -1,0 +1,177 @@
+//! A server's tool as one of the agent's tools: `mcp__<server>__<tool>`.
+//!
+//! Planned as a call that reaches beyond the workspace (it asks unless a rule or full access
+//! allows it; the rules `mcp__<server>` and `mcp__<server>__<tool>` match it), shown to the
+//! person with its arguments, and run through the [`Hub`]. The result (text, structured
+//! content, resource links, images and audio named by type and size) becomes text for the
+//! model, cut to the result budget; a server's error result stays an error.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::hub::{Hub, ToolEntry};
+use crate::provider::{BoxFuture, ToolSpec};
+use crate::tools::{Access, CallPlan, Preview, Tool, ToolContext, ToolEnv, ToolOutput};
+
+/// Longest description sent for one tool; some servers write pages.
+const MAX_DESCRIPTION: usize = 2_000;
+
+/// One tool of one server.
+pub struct McpTool {
+    hub: Arc<Hub>,
+    server: String,
+    tool: String,
+    spec: ToolSpec,
+    /// Whether the tool declares an output schema (its results must then carry structured
+    /// content).
+    structured: bool,
+}
+
+impl McpTool {
+    pub fn new(hub: Arc<Hub>, entry: &ToolEntry) -> McpTool {
+        let t = &entry.tool;
+        let mut description = t.description.as_deref().or(t.title.as_deref()).unwrap_or_default().to_string();
+        if description.chars().count() > MAX_DESCRIPTION {
+            description = description.chars().take(MAX_DESCRIPTION).collect::<String>() + "…";
+        }
+        if description.is_empty() {
+            description = format!("The `{}` tool of the MCP server `{}`.", t.name, entry.server);
+        }
+        let mut schema = Value::Object((*t.input_schema).clone());
+        if schema.get("type").is_none() {
+            schema["type"] = Value::from("object");
+        }
+        McpTool {
+            spec: ToolSpec { name: super::tool_name(&entry.server, &t.name), description, input_schema: schema },
+            server: entry.server.clone(),
+            tool: t.name.to_string(),
+            structured: t.output_schema.is_some(),
+            hub,
+        }
+    }
+}
+
+impl Tool for McpTool {
+    fn spec(&self) -> ToolSpec {
+        self.spec.clone()
+    }
+
+    fn plan(&self, input: &Value, _env: &ToolEnv) -> Result<CallPlan, String> {
+        if !input.is_object() && !input.is_null() {
+            return Err(format!("{}: the input must be a JSON object, got {input}", self.spec.name));
+        }
+        let compact = if input.is_null() { "{}".to_string() } else { input.to_string() };
+        let mut summary = format!("{} › {} {compact}", self.server, self.tool);
+        if summary.chars().count() > 100 {
+            summary = summary.chars().take(99).collect::<String>() + "…";
+        }
+        Ok(CallPlan {
+            access: Access::Execute,
+            paths: Vec::new(),
+            summary,
+            subject: super::server_rule(&self.server),
+            preview: Some(Preview::Arguments {
+                call: format!("{} › {}", self.server, self.tool),
+                json: serde_json::to_string_pretty(input).unwrap_or_default(),
+            }),
+            change: None,
+        })
+    }
+
+    fn run<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, Result<ToolOutput, String>> {
+        Box::pin(async move {
+            let arguments = match input {
+                Value::Object(map) => map,
+                _ => Default::default(),
+            };
+            let result = self
+                .hub
+                .call(&self.server, &self.tool, arguments, &ctx.cancel, ctx.progress.clone())
+                .await
+                .map_err(|e| format!("{}: {e}", self.spec.name))?;
+            let mut out = render(&result, ctx.env.max_result_chars());
+            if self.structured && !out.is_error && result.get("structuredContent").is_none_or(Value::is_null) {
+                out = ToolOutput::error(format!(
+                    "{}: the server declares an output schema but sent no structured content; its answer was: {}",
+                    self.spec.name, out.content
+                ));
+            }
+            Ok(out)
+        })
+    }
+}
+
+/// A `tools/call` result as text for the model, at most `max` characters.
+pub fn render(result: &Value, max: usize) -> ToolOutput {
+    let mut parts: Vec<String> = Vec::new();
+    for item in result.get("content").and_then(Value::as_array).into_iter().flatten() {
+        parts.push(content_text(item));
+    }
+    if let Some(structured) = result.get("structuredContent").filter(|v| !v.is_null())
+        && parts.iter().all(|p| p.trim().is_empty())
+    {
+        parts = vec![serde_json::to_string_pretty(structured).unwrap_or_default()];
+    }
+    let mut text = parts.join("\n");
+    if text.trim().is_empty() {
+        text = "(the tool returned no content)".into();
+    }
+    let full = text.chars().count() > max;
+    let content = if full { crate::tools::text::truncate_middle(&text, max) } else { text.clone() };
+    let is_error = result.get("isError").and_then(Value::as_bool).unwrap_or(false);
+    ToolOutput { content, is_error, effects: Vec::new(), full_output: full.then_some(text) }
+}
+
+/// One content item as text: text as is; an image or audio by type and size; a resource link
+/// by name and address; an embedded resource by its text (or its type, when binary).
+fn content_text(item: &Value) -> String {
+    let s = |k: &str| item.get(k).and_then(Value::as_str).unwrap_or_default();
+    let size = |data: &str| data.len() / 4 * 3;
+    match s("type") {
+        "text" => s("text").to_string(),
+        "image" | "audio" => format!("[{} {}, {} bytes]", s("type"), s("mimeType"), size(s("data"))),
+        "resource_link" => {
+            let name = if s("name").is_empty() { s("uri") } else { s("name") };
+            format!("[resource link: {name} <{}>]", s("uri"))
+        }
+        "resource" => {
+            let r = item.get("resource").cloned().unwrap_or_default();
+            let rs = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+            match r.get("text").and_then(Value::as_str) {
+                Some(text) => format!("[resource {}]\n{text}", rs("uri")),
+                None => format!("[resource {} ({}, {} bytes)]", rs("uri"), rs("mimeType"), size(&rs("blob"))),
+            }
+        }
+        other => format!("[{other} content]"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn results_become_text_and_errors_stay_errors() {
+        let r = json!({"content": [
+            {"type": "text", "text": "hello"},
+            {"type": "image", "data": "AAAA", "mimeType": "image/png"},
+            {"type": "resource_link", "uri": "file:///a.txt", "name": "a.txt"},
+            {"type": "resource", "resource": {"uri": "mem://x", "text": "inside"}}
+        ]});
+        let out = render(&r, 10_000);
+        assert_eq!(
+            out.content,
+            "hello\n[image image/png, 3 bytes]\n[resource link: a.txt <file:///a.txt>]\n[resource mem://x]\ninside"
+        );
+        assert!(!out.is_error);
+        let out = render(&json!({"content": [{"type": "text", "text": "no such city"}], "isError": true}), 100);
+        assert!(out.is_error);
+        let out = render(&json!({"content": [], "structuredContent": {"t": 21}}), 100);
+        assert_eq!(out.content, "{\n  \"t\": 21\n}");
+        let out = render(&json!({"content": [{"type": "text", "text": "x".repeat(500)}]}), 100);
+        assert!(out.content.chars().count() < 200);
+        assert_eq!(out.full_output.map(|f| f.len()), Some(500));
+    }
+}

@@ -1,0 +1,189 @@
+//! An MCP server for the tests, on rmcp's server side: served on stdio by
+//! `examples/mcp_fixture.rs` and over streamable HTTP in-process by the tests.
+//!
+//! Tools: `echo {text}`, `add {a, b}` (structured content), `env {name}` (a variable of its
+//! environment, to check what a server inherits), `progress {steps}` (progress notifications),
+//! `hang` (never answers), `crash` (exits mid-call after a line on stderr), `add_tool` (adds
+//! `late` and says the tool list changed), and with `many` extra tools `bulk_N`.
+
+#![allow(dead_code)]
+
+use std::borrow::Cow;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ListToolsResult, PaginatedRequestParams,
+    ProgressNotificationParam, ProtocolVersion, ServerCapabilities, ServerConfig, SubscriptionFilter, Tool,
+};
+use rmcp::service::{RequestContext, RoleServer, SubscriptionContext};
+use rmcp::{ErrorData, ServerHandler};
+use serde_json::{Value, json};
+use tokio::sync::broadcast;
+
+#[derive(Clone)]
+pub struct Fixture {
+    /// Whether `add_tool` was called.
+    late: Arc<AtomicBool>,
+    changed: broadcast::Sender<()>,
+    /// Extra tools, with descriptions this long.
+    pub many: usize,
+    pub description_len: usize,
+    /// Speak only the 2025-11-25 revision (with `initialize`).
+    pub legacy: bool,
+}
+
+impl Default for Fixture {
+    fn default() -> Self {
+        Fixture {
+            late: Default::default(),
+            changed: broadcast::channel(8).0,
+            many: 0,
+            description_len: 0,
+            legacy: false,
+        }
+    }
+}
+
+fn schema(props: Value, required: &[&str]) -> Arc<serde_json::Map<String, Value>> {
+    let v = json!({"type": "object", "properties": props, "required": required});
+    Arc::new(v.as_object().cloned().unwrap_or_default())
+}
+
+impl Fixture {
+    fn tools(&self) -> Vec<Tool> {
+        let mut tools = vec![
+            Tool::new("echo", "Echo the text back", schema(json!({"text": {"type": "string"}}), &["text"])),
+            Tool::new(
+                "add",
+                "Add two numbers",
+                schema(json!({"a": {"type": "number"}, "b": {"type": "number"}}), &["a", "b"]),
+            ),
+            Tool::new(
+                "env",
+                "Read a variable of the server's environment",
+                schema(json!({"name": {"type": "string"}}), &["name"]),
+            ),
+            Tool::new("progress", "Report progress in steps", schema(json!({"steps": {"type": "integer"}}), &[])),
+            Tool::new("hang", "Never answer", schema(json!({}), &[])),
+            Tool::new("crash", "Exit in the middle of the call", schema(json!({}), &[])),
+            Tool::new("add_tool", "Add the tool `late`", schema(json!({}), &[])),
+        ];
+        if self.late.load(Ordering::SeqCst) {
+            tools.push(Tool::new("late", "A tool added later", schema(json!({}), &[])));
+        }
+        for i in 0..self.many {
+            let description = format!("Bulk tool number {i}. {}", "lorem ipsum ".repeat(self.description_len / 12));
+            tools.push(Tool::new(
+                format!("bulk_{i}"),
+                description,
+                schema(json!({"q": {"type": "string", "description": "what to look up"}}), &[]),
+            ));
+        }
+        tools
+    }
+}
+
+fn text(t: impl Into<String>) -> Result<CallToolResponse, ErrorData> {
+    Ok(CallToolResult::success(vec![ContentBlock::text(t.into())]).into())
+}
+
+impl ServerHandler for Fixture {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().enable_tool_list_changed().build())
+    }
+
+    fn supported_protocol_versions(&self) -> Cow<'static, [ProtocolVersion]> {
+        match self.legacy {
+            true => Cow::Borrowed(ProtocolVersion::known_up_to(&ProtocolVersion::V_2025_11_25)),
+            false => Cow::Borrowed(ProtocolVersion::KNOWN_VERSIONS),
+        }
+    }
+
+    /// A 2025-11-25 server knows no `server/discover`.
+    async fn discover(&self, context: RequestContext<RoleServer>) -> Result<rmcp::model::DiscoverResult, ErrorData> {
+        let _ = context;
+        if self.legacy {
+            return Err(ErrorData::method_not_found::<rmcp::model::DiscoverRequestMethod>());
+        }
+        Ok(rmcp::model::DiscoverResult::from_server_info(
+            self.supported_protocol_versions().into_owned(),
+            self.get_info(),
+        ))
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        Ok(ListToolsResult::with_all_items(self.tools()))
+    }
+
+    fn accepted_subscription_filter(&self, requested: &SubscriptionFilter) -> Option<SubscriptionFilter> {
+        Some(requested.clone())
+    }
+
+    async fn listen(&self, context: SubscriptionContext) -> Result<(), ErrorData> {
+        let mut changed = self.changed.subscribe();
+        loop {
+            tokio::select! {
+                _ = context.cancelled() => return Ok(()),
+                got = changed.recv() => {
+                    if got.is_err() {
+                        return Ok(());
+                    }
+                    let _ = context.sink().notify_tool_list_changed().await;
+                }
+            }
+        }
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let args = request.arguments.clone().unwrap_or_default();
+        let arg = |k: &str| args.get(k).cloned().unwrap_or(Value::Null);
+        match request.name.as_ref() {
+            "echo" => text(arg("text").as_str().unwrap_or_default()),
+            "add" => {
+                let sum = arg("a").as_f64().unwrap_or(0.0) + arg("b").as_f64().unwrap_or(0.0);
+                Ok(CallToolResult::structured(json!({"sum": sum})).into())
+            }
+            "env" => text(std::env::var(arg("name").as_str().unwrap_or_default()).unwrap_or_else(|_| "(unset)".into())),
+            "progress" => {
+                let steps = arg("steps").as_u64().unwrap_or(3);
+                if let Some(token) = context.meta.get_progress_token() {
+                    for i in 1..=steps {
+                        let p = ProgressNotificationParam::new(token.clone(), i as f64)
+                            .with_total(steps as f64)
+                            .with_message(format!("step {i}"));
+                        let _ = context.peer.notify_progress(p).await;
+                    }
+                }
+                text(format!("{steps} steps done"))
+            }
+            "hang" => {
+                context.ct.cancelled().await;
+                Err(ErrorData::internal_error("cancelled", None))
+            }
+            "crash" => {
+                eprintln!("fixture: crashing on purpose");
+                std::process::exit(3);
+            }
+            "add_tool" => {
+                self.late.store(true, Ordering::SeqCst);
+                let _ = self.changed.send(());
+                let _ = context.peer.notify_tool_list_changed().await;
+                // Time for the client to list the tools again before the model's next step.
+                tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                text("added `late`")
+            }
+            "late" => text("late tool ran"),
+            name if name.starts_with("bulk_") => text(format!("{name} ran")),
+            other => Err(ErrorData::invalid_params(format!("no tool {other}"), None)),
+        }
+    }
+}
