@@ -144,6 +144,66 @@ pub enum Command {
         #[command(subcommand)]
         action: SessionsCommand,
     },
+    /// MCP servers: list them (connecting to each), show one, add or remove one.
+    Mcp {
+        #[command(subcommand)]
+        action: McpCommand,
+    },
+}
+
+/// Which file `claw-tui mcp add` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum McpScope {
+    /// This project, for you alone: `.claw/config.local.toml`.
+    Local,
+    /// This project, shared with everyone who clones it (and other agents): `.mcp.json`.
+    Project,
+    /// Every project of yours: your `config.toml`.
+    User,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum McpTransportArg {
+    Stdio,
+    Http,
+    Sse,
+    Ws,
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum McpCommand {
+    /// Connect to every configured server and print its transport, status and tool count.
+    List {
+        /// A JSON array of {name, transport, status, error, tools}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One server: where it is defined, what it runs or reaches, its status and tools.
+    Get { name: String },
+    /// Add a server: `mcp add NAME -- COMMAND ARGS...`, or `mcp add -t http NAME URL`.
+    Add {
+        name: String,
+        /// The command and its arguments (stdio), or the URL.
+        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+        target: Vec<String>,
+        #[arg(short, long, value_enum, default_value_t = McpScope::Local)]
+        scope: McpScope,
+        #[arg(short, long, value_enum, default_value_t = McpTransportArg::Stdio)]
+        transport: McpTransportArg,
+        /// An environment variable for a stdio server: KEY=VALUE (`${VAR}` is expanded when it
+        /// starts). Repeatable.
+        #[arg(short, long = "env", value_name = "KEY=VALUE")]
+        env: Vec<String>,
+        /// A header for a remote server: "Name: value". Repeatable.
+        #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
+        header: Vec<String>,
+    },
+    /// Remove a server from the file that defines it (with --scope, from that file only).
+    Remove {
+        name: String,
+        #[arg(short, long, value_enum)]
+        scope: Option<McpScope>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

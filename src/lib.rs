@@ -48,6 +48,7 @@ pub fn run() -> i32 {
         Some(cli::Command::Logout) => return commands::logout(),
         Some(cli::Command::Models { provider, json }) => return commands::models(&cli, provider.as_deref(), *json),
         Some(cli::Command::Trust { dir, revoke }) => return commands::trust(dir.as_deref(), *revoke),
+        Some(cli::Command::Mcp { action }) => return mcp::manage::run(&cli, action),
         None => {}
     }
     install_crypto_provider();

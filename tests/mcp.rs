@@ -46,6 +46,48 @@ fn model_calling(calls: &[(&str, Value)]) -> MockServer {
     MockServer::start(Scenario::from_json(&scenario.to_string()).unwrap())
 }
 
+/// The fixture over streamable HTTP on 127.0.0.1 (rmcp's server, served by hyper on its own
+/// thread): its URL, and every request's `authorization` header.
+fn http_fixture() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use rmcp::transport::streamable_http_server::{
+        StreamableHttpServerConfig, StreamableHttpService, session::local::LocalSessionManager,
+    };
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}/mcp", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let recorded = seen.clone();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            let service: StreamableHttpService<mcp_fixture::Fixture, LocalSessionManager> = StreamableHttpService::new(
+                || Ok(mcp_fixture::Fixture::default()),
+                Default::default(),
+                StreamableHttpServerConfig::default(),
+            );
+            let service = std::sync::Arc::new(service);
+            loop {
+                let Ok((stream, _)) = listener.accept().await else { return };
+                let (service, recorded) = (service.clone(), recorded.clone());
+                tokio::spawn(async move {
+                    let handler = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                        let auth = req.headers().get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("");
+                        recorded.lock().unwrap().push(auth.to_string());
+                        let service = service.clone();
+                        async move { Ok::<_, std::convert::Infallible>(service.handle(req).await) }
+                    });
+                    let io = hyper_util::rt::TokioIo::new(stream);
+                    let _ = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new())
+                        .serve_connection(io, handler)
+                        .await;
+                });
+            }
+        });
+    });
+    (url, seen)
+}
+
 struct Dirs {
     work: tempfile::TempDir,
     home: tempfile::TempDir,
@@ -269,4 +311,80 @@ fn a_malformed_mcp_json_is_located() {
     let file = d.work.path().join(".mcp.json");
     assert!(err.contains(&format!("{}:3:", file.display())), "{err}");
     assert!(err.contains("no server of this file was started"), "{err}");
+}
+
+/// A remote server over streamable HTTP, its header's `${VAR}` expanded: the tools work and
+/// the header reached the server.
+#[test]
+fn a_streamable_http_server_works_with_its_headers() {
+    let (url, seen) = http_fixture();
+    let d = dirs(
+        json!({"mcpServers": {"remote": {"type": "http", "url": url, "headers": {"Authorization": "Bearer ${REMOTE_TOKEN}"}}}}),
+    );
+    let server = model_calling(&[
+        ("mcp__remote__echo", json!({"text": "over http"})),
+        ("mcp__remote__progress", json!({"steps": 2})),
+    ]);
+    let out = claw(&server, &d)
+        .env("REMOTE_TOKEN", "tok-123")
+        .args(["-p", "go", "--trust", "--allowedTools", "mcp__remote"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let results = server.tool_results();
+    assert_eq!(results[0], ("over http".to_string(), false), "{}", stderr(&out));
+    assert_eq!(results[1], ("2 steps done".to_string(), false));
+    assert!(seen.lock().unwrap().iter().all(|a| a == "Bearer tok-123"), "{:?}", seen.lock().unwrap());
+}
+
+/// `mcp add` (each scope), `list`, `list --json`, `get`, `remove`, as a user sets servers up.
+#[test]
+fn servers_are_added_listed_shown_and_removed_from_the_command_line() {
+    let d = dirs(json!({"mcpServers": {}}));
+    let (url, _) = http_fixture();
+    let server = model_calling(&[]);
+    let run = |args: &[&str]| claw(&server, &d).args(args).output().unwrap();
+    let fixture = fixture();
+    let out = run(&["mcp", "add", "--scope", "project", "fx", "--", fixture.to_str().unwrap(), "--legacy"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(&["mcp", "add", "-t", "http", "-H", "X-Team: a", "remote", &url]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(&["mcp", "add", "--scope", "user", "ghost", "--", "/nonexistent/server"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json_file: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.work.path().join(".mcp.json")).unwrap()).unwrap();
+    assert_eq!(json_file["mcpServers"]["fx"]["args"], json!(["--legacy"]));
+    let local = std::fs::read_to_string(d.work.path().join(".claw/config.local.toml")).unwrap();
+    assert!(local.contains("[mcp.servers.remote]") && local.contains("type = \"http\""), "{local}");
+    // Adding a name twice is refused.
+    let out = run(&["mcp", "add", "--scope", "project", "fx", "--", "x"]);
+    assert!(!out.status.success() && stderr(&out).contains("already defines `fx`"));
+
+    let out = run(&["--trust", "mcp", "list", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let by_name = |n: &str| list.as_array().unwrap().iter().find(|s| s["name"] == n).cloned().unwrap();
+    assert_eq!(by_name("fx")["status"], "connected");
+    assert_eq!(by_name("fx")["tools"], 7);
+    assert_eq!(by_name("remote")["transport"], "http");
+    assert_eq!(by_name("remote")["status"], "connected");
+    assert_eq!(by_name("ghost")["status"], "failed");
+    assert!(by_name("ghost")["error"].as_str().unwrap().contains("no such program"));
+
+    let out = run(&["mcp", "list"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("ghost") && !text.contains("fx "),
+        "untrusted: the project's servers are not started: {text}"
+    );
+    assert!(stderr(&out).contains("mcpServers.fx"), "{}", stderr(&out));
+
+    let out = run(&["--trust", "mcp", "get", "fx"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("status:     connected (protocol 2025-11-25)") && text.contains("echo, add"), "{text}");
+
+    let out = run(&["mcp", "remove", "fx"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(&["mcp", "remove", "fx"]);
+    assert!(!out.status.success() && stderr(&out).contains("no MCP server named `fx`"));
 }

@@ -6,6 +6,7 @@
 //!   notifications (tools changed, progress).
 //! - [`hub`]: every server of a workspace connecting in the background, their status and
 //!   tools, calls with a timeout and interruption, reconnecting, stopping them.
+//! - [`manage`]: `claw-tui mcp list|get|add|remove`.
 //! - [`tool`]: a server's tool as a [`crate::tools::Tool`] named `mcp__<server>__<tool>`:
 //!   planned as a call that asks (rules `mcp__<server>` and `mcp__<server>__<tool>` allow
 //!   it), its result rendered as text for the model.
@@ -16,6 +17,7 @@
 pub mod config;
 pub mod connect;
 pub mod hub;
+pub mod manage;
 pub mod tool;
 
 pub use config::{McpConfig, ServerConfig, Transport};
