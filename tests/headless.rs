@@ -51,7 +51,7 @@ fn text_output_is_the_final_answer() {
     let body = &server.requests()[0].body;
     assert_eq!(body["messages"][0]["content"][0]["text"], "say hello");
     assert!(body["system"][0]["text"].as_str().unwrap().starts_with("You are claw-tui"));
-    assert_eq!(body["tools"].as_array().unwrap().len(), 9);
+    assert_eq!(body["tools"].as_array().unwrap().len(), 10);
 }
 
 #[test]

@@ -256,3 +256,96 @@ fn model_picker_with_providers_context_and_prices() {
     keys(&mut s, &["enter"]);
     insta::assert_snapshot!(text(&render(&s)));
 }
+
+fn mcp_servers() -> Vec<claw_tui::mcp::ServerView> {
+    use claw_tui::mcp::{ServerView, Status};
+    let view = |name: &str, transport: &'static str, target: &str, status: Status, tools: &[&str]| ServerView {
+        name: name.into(),
+        transport,
+        target: target.into(),
+        status,
+        tools: tools.iter().map(|t| t.to_string()).collect(),
+        protocol: if tools.is_empty() { String::new() } else { "2026-07-28".into() },
+        log: (transport == "stdio").then(|| "/tmp/claw-mcp-x/0-github.log".into()),
+        file: "/home/ada/project/.mcp.json".into(),
+    };
+    vec![
+        view(
+            "github",
+            "stdio",
+            "npx -y @modelcontextprotocol/server-github",
+            Status::Connected,
+            &["create_issue", "list_issues", "get_file_contents", "search_code"],
+        ),
+        view("docs", "http", "https://docs.example.com/mcp", Status::Connecting, &[]),
+        view(
+            "postgres",
+            "stdio",
+            "postgres-mcp --dsn ${DATABASE_URL}",
+            Status::Failed("cannot start `postgres-mcp`: no such program".into()),
+            &[],
+        ),
+    ]
+}
+
+/// `/mcp`: the servers with status and tools, the selected one's details (a failed one's
+/// error), and a server's log; "mcp 1/3" in the status bar; the failure told once.
+#[test]
+fn mcp_pane_status_and_log() {
+    let mut s = tools_scene("dark");
+    update(&mut s, Event::Mcp(mcp_servers()));
+    update(&mut s, Event::Mcp(mcp_servers()));
+    update(&mut s, Event::Command("/mcp".into()));
+    insta::assert_snapshot!(text(&render(&s)));
+    keys(&mut s, &["j", "j"]);
+    insta::assert_snapshot!("mcp_pane_failed_server", text(&render(&s)));
+    update(
+        &mut s,
+        Event::McpLog {
+            name: "github".into(),
+            lines: vec![
+                "GitHub MCP Server running on stdio".into(),
+                "warning: GITHUB_PERSONAL_ACCESS_TOKEN not set".into(),
+            ],
+        },
+    );
+    insta::assert_snapshot!("mcp_pane_log", text(&render(&s)));
+}
+
+/// An MCP tool's cell: `server › tool`, its arguments, progress while it runs, its result;
+/// and the approval modal showing what is sent.
+#[test]
+fn mcp_tool_cell_and_approval() {
+    let mut s = state("dark");
+    s.now_ms = 1000;
+    let args = r#"{"title":"The build fails on 1.88","labels":["ci"]}"#;
+    tool(&mut s, "m1", "mcp__github__create_issue", args);
+    agent(
+        &mut s,
+        AgentEvent::ApprovalRequested {
+            call_id: "m1".into(),
+            tool: "mcp__github__create_issue".into(),
+            summary: args.into(),
+            reason: "calling an MCP server's tool needs danger-full-access; the mode is workspace-write".into(),
+            preview: Some(Preview::Arguments {
+                call: "github › create_issue".into(),
+                json: "{\n  \"title\": \"The build fails on 1.88\",\n  \"labels\": [\n    \"ci\"\n  ]\n}".into(),
+            }),
+            session_rule: "mcp__github__create_issue".into(),
+        },
+    );
+    insta::assert_snapshot!("mcp_approval_modal", text(&render(&s)));
+    keys(&mut s, &["y"]);
+    agent(&mut s, AgentEvent::ToolProgress { call_id: "m1".into(), chunk: "creating the issue (1/2)\n".into() });
+    s.now_ms = 2500;
+    insta::assert_snapshot!("mcp_tool_cell_running", text(&render(&s)));
+    finish(
+        &mut s,
+        "m1",
+        "mcp__github__create_issue",
+        "Created issue #42: https://github.com/ada/project/issues/42",
+        false,
+        1800,
+    );
+    insta::assert_snapshot!("mcp_tool_cell_done", text(&render(&s)));
+}

@@ -612,3 +612,48 @@ fn model_picks_on_this_provider_or_switches_provider_keeping_the_session() {
     type_text(&mut s, "/model meta/llama");
     assert_eq!(ops(&keys(&mut s, &["enter"])), [Op::SetModel { model: "meta/llama".into() }]);
 }
+
+/// `/mcp`: r reconnects the selected server, l reads a stdio server's log (a remote one has
+/// none, and says so), l again and esc go back; the status bar's count follows the news.
+#[test]
+fn the_mcp_pane_reconnects_and_reads_logs() {
+    use claw_tui::mcp::{ServerView, Status};
+    let view = |name: &str, transport: &'static str, status: Status| ServerView {
+        name: name.into(),
+        transport,
+        target: "x".into(),
+        status,
+        tools: vec![],
+        protocol: String::new(),
+        log: (transport == "stdio").then(|| format!("/tmp/{name}.log").into()),
+        file: ".mcp.json".into(),
+    };
+    let mut s = state("dark");
+    update(&mut s, Event::Mcp(vec![view("fx", "stdio", Status::Connected), view("web", "http", Status::Connecting)]));
+    update(&mut s, Event::Command("/mcp".into()));
+    assert!(matches!(s.overlays.last(), Some(Overlay::Mcp(_))));
+    assert_eq!(keys(&mut s, &["r"]), vec![Effect::McpReconnect("fx".into())]);
+    assert_eq!(keys(&mut s, &["l"]), vec![Effect::ReadMcpLog { name: "fx".into(), path: "/tmp/fx.log".into() }]);
+    update(&mut s, Event::McpLog { name: "fx".into(), lines: vec!["fixture: ready".into()] });
+    let Some(Overlay::Mcp(pane)) = s.overlays.last() else { panic!("the pane closed") };
+    assert_eq!(pane.log.as_ref().map(|(n, l)| (n.as_str(), l.len())), Some(("fx", 1)));
+    keys(&mut s, &["esc"]);
+    let Some(Overlay::Mcp(pane)) = s.overlays.last() else { panic!("esc closed the pane instead of the log") };
+    assert!(pane.log.is_none());
+    keys(&mut s, &["j", "l"]);
+    let Some(Overlay::Mcp(pane)) = s.overlays.last() else { panic!("the pane closed") };
+    assert!(pane.log.as_ref().is_some_and(|(_, l)| l[0].contains("has no log of its own")));
+    keys(&mut s, &["l", "esc"]);
+    assert!(s.overlays.is_empty());
+    // A server that fails is told once, however often the news repeats.
+    let failed = vec![view("fx", "stdio", Status::Failed("the server closed the connection".into()))];
+    update(&mut s, Event::Mcp(failed.clone()));
+    update(&mut s, Event::Mcp(failed));
+    let told = s
+        .transcript
+        .cells
+        .iter()
+        .filter(|c| matches!(&c.kind, CellKind::Notice { text, .. } if text.contains("`fx` failed")))
+        .count();
+    assert_eq!(told, 1);
+}

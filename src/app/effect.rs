@@ -13,6 +13,13 @@ pub enum Effect {
     /// Log in (`/login`): the terminal is handed to the login's prompt and given back after
     /// (answered with `Event::LoggedIn`).
     Login,
+    /// Connect to an MCP server again (its status arrives as `Event::Mcp`).
+    McpReconnect(String),
+    /// Read the end of an MCP server's log (answered with `Event::McpLog`).
+    ReadMcpLog {
+        name: String,
+        path: std::path::PathBuf,
+    },
     /// Append an allow rule to the project config.
     PersistRule(String),
     /// Stop the process (Ctrl+Z); the terminal is restored first and set up again after.

@@ -62,6 +62,13 @@ pub enum Event {
     SessionsChanged(Result<String, String>),
     /// Run a slash command (`claw-tui --resume` without an id opens the browser this way).
     Command(String),
+    /// The MCP servers as they stand now (each change of status or tools).
+    Mcp(Vec<crate::mcp::ServerView>),
+    /// The end of an MCP server's log, for the /mcp pane.
+    McpLog {
+        name: String,
+        lines: Vec<String>,
+    },
     /// Send a prompt as if typed (the demo's opening prompt).
     SubmitPrompt(String),
     /// Files in the workspace changed on disk (debounced; ignored trees left out).

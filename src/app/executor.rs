@@ -41,6 +41,8 @@ pub struct Executor {
     depth: ColorDepth,
     /// The task reading the terminal's input; stopped while another program has the terminal.
     input: Option<tokio::task::JoinHandle<()>>,
+    /// The MCP servers, kept across agents.
+    mcp: super::mcp_host::McpHost,
 }
 
 impl Executor {
@@ -50,7 +52,17 @@ impl Executor {
         input_tx: mpsc::UnboundedSender<Event>,
         depth: ColorDepth,
     ) -> Executor {
-        Executor { cli, bus, input_tx, agent: None, generation: 0, clipboard: None, depth, input: None }
+        Executor {
+            cli,
+            bus,
+            input_tx,
+            agent: None,
+            generation: 0,
+            clipboard: None,
+            depth,
+            input: None,
+            mcp: Default::default(),
+        }
     }
 
     /// Starts reading the terminal's input.
@@ -137,11 +149,18 @@ impl Executor {
                 });
             }
             Effect::StartAgent { generation, start } => self.start(generation, start),
+            Effect::McpReconnect(name) => self.mcp.reconnect(&name),
+            Effect::ReadMcpLog { name, path } => self.spawn_io(move || {
+                let lines = super::update::read_mcp_log(&path);
+                Event::McpLog { name, lines }
+            }),
             Effect::InstallAgent { generation, built } => {
                 if generation == self.generation
                     && let Some(built) = built.take()
                 {
-                    self.agent = Some(slot::install(built, &self.bus));
+                    let (config, root) = built.mcp();
+                    let hub = self.mcp.hub_for(config, root, &self.bus);
+                    self.agent = Some(slot::install(built, hub, &self.bus));
                 }
             }
             other => self.execute_io(other),
@@ -211,7 +230,9 @@ impl Executor {
             | Effect::Login
             | Effect::Suspend
             | Effect::StartAgent { .. }
-            | Effect::InstallAgent { .. } => {}
+            | Effect::InstallAgent { .. }
+            | Effect::McpReconnect(_)
+            | Effect::ReadMcpLog { .. } => {}
         }
     }
 

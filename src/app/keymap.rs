@@ -46,6 +46,7 @@ contexts! {
     Help "help",
     Diff "diff",
     Trust "trust",
+    Mcp "mcp",
 }
 
 /// One row of the action table.
@@ -154,6 +155,11 @@ actions! {
     TrustFolder "trust" Trust "Trust this folder: its own settings apply (remembered)",
     DistrustFolder "distrust" Trust "Do not trust it: its settings stay ignored (remembered)",
     TrustLater "later" Trust "Decide later: ignore its settings this time and ask again next time",
+    McpUp "up" Mcp "Previous server",
+    McpDown "down" Mcp "Next server",
+    McpReconnect "reconnect" Mcp "Connect to the server again",
+    McpLog "log" Mcp "Show the server's log (again: back to the list)",
+    McpClose "close" Mcp "Close the MCP pane",
 }
 
 impl Action {

@@ -21,6 +21,7 @@ pub mod executor;
 pub mod frame;
 pub mod jobs;
 pub mod keymap;
+pub mod mcp_host;
 pub mod review;
 pub mod rules;
 pub mod runtime;

@@ -206,9 +206,18 @@ impl AgentSlot {
     }
 }
 
-/// Spawns a built agent and forwards its events onto `bus`.
-pub fn install(built: Built, bus: &mpsc::UnboundedSender<Event>) -> AgentSlot {
+impl Built {
+    /// The MCP settings of the agent and its workspace root.
+    pub fn mcp(&self) -> (&crate::mcp::McpConfig, &std::path::Path) {
+        (&self.setup.effective.mcp, &self.setup.env.workspace.root)
+    }
+}
+
+/// Spawns a built agent (offering the tools of `hub`'s servers) and forwards its events onto
+/// `bus`.
+pub fn install(built: Built, hub: Option<Arc<crate::mcp::Hub>>, bus: &mpsc::UnboundedSender<Event>) -> AgentSlot {
     let Built { setup, demo, workspace_watch } = built;
+    setup.registry.attach(hub);
     let root = setup.env.workspace.root.clone();
     let cwd = setup.env.workspace.cwd.clone();
     let env = setup.env.clone();

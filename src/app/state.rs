@@ -329,6 +329,16 @@ pub enum Overlay {
     /// The first start in a folder whose own files want settings that widen what claw-tui
     /// does: trust it or not.
     Trust(Box<TrustQuestion>),
+    /// `/mcp`: the MCP servers, their status, tools and last error; a server's log.
+    Mcp(Box<McpPane>),
+}
+
+/// The /mcp pane: which server is selected, and the log shown instead of the list.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct McpPane {
+    pub selected: usize,
+    /// A server's name and the end of its log.
+    pub log: Option<(String, Vec<String>)>,
 }
 
 /// The trust question: the folder, and exactly what its files want.
@@ -347,6 +357,7 @@ impl Overlay {
             Overlay::Help { .. } | Overlay::KeyTester { .. } => Context::Help,
             Overlay::Review(_) | Overlay::Diff(_) => Context::Diff,
             Overlay::Trust(_) => Context::Trust,
+            Overlay::Mcp(_) => Context::Mcp,
         }
     }
 }
@@ -471,6 +482,8 @@ pub struct State {
     pub agent_generation: u64,
     /// The folder's settings that did not apply because it is not trusted (for /trust).
     pub untrusted: Option<TrustQuestion>,
+    /// The MCP servers as they stand (status bar, /mcp).
+    pub mcp: Vec<crate::mcp::ServerView>,
     pub quit: bool,
 }
 
@@ -519,6 +532,7 @@ impl State {
             reported: Default::default(),
             agent_generation: 0,
             untrusted: None,
+            mcp: Vec::new(),
             quit: false,
         }
     }

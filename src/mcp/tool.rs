@@ -61,8 +61,7 @@ impl Tool for McpTool {
         if !input.is_object() && !input.is_null() {
             return Err(format!("{}: the input must be a JSON object, got {input}", self.spec.name));
         }
-        let compact = if input.is_null() { "{}".to_string() } else { input.to_string() };
-        let mut summary = format!("{} › {} {compact}", self.server, self.tool);
+        let mut summary = if input.is_null() { "{}".to_string() } else { input.to_string() };
         if summary.chars().count() > 100 {
             summary = summary.chars().take(99).collect::<String>() + "…";
         }

@@ -10,6 +10,7 @@ pub mod help;
 pub mod highlight;
 pub mod hunks;
 pub mod markdown;
+pub mod mcp;
 pub mod palette;
 pub mod review;
 pub mod sessions;
@@ -131,6 +132,7 @@ pub fn render(state: &State, frame: &mut Frame) {
             Overlay::Review(r) => review::render(state, r, frame, area),
             Overlay::Diff(v) => diffview::render(state, v, frame, area),
             Overlay::Trust(q) => trust::render(state, q, frame, area),
+            Overlay::Mcp(p) => mcp::render(state, p, frame, area),
         }
     }
 }

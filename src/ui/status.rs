@@ -45,7 +45,7 @@ fn activity(state: &State) -> (String, bool) {
         Activity::Idle => ("idle".into(), false),
         Activity::Thinking => (format!("{spin} thinking"), true),
         Activity::Streaming => (format!("{spin} streaming"), true),
-        Activity::RunningTool(t) => (format!("{spin} running {t}"), true),
+        Activity::RunningTool(t) => (format!("{spin} running {}", super::transcript::display_name(t)), true),
         Activity::WaitingApproval => ("? waiting for approval".into(), true),
         Activity::Starting => (format!("{spin} starting"), true),
         Activity::Retrying { until_ms } => {
@@ -79,6 +79,11 @@ fn hints(state: &State) -> Vec<(String, &'static str)> {
             h.push((k(Action::DiffClose), "close"));
         }
         Some(Overlay::Diff(_)) => h.push((k(Action::DiffClose), "close")),
+        Some(Overlay::Mcp(_)) => {
+            h.push((k(Action::McpReconnect), "reconnect"));
+            h.push((k(Action::McpLog), "log"));
+            h.push((k(Action::McpClose), "close"));
+        }
         Some(Overlay::KeyTester { .. }) => h.push(("esc".into(), "close")),
         Some(Overlay::Sessions(_)) => {
             h.push((k(Action::SessionResume), "resume"));
@@ -130,6 +135,13 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     ];
     if area.width < state.sidebar_min_width || !state.show_sidebar {
         left.push((3, Span::styled(super::cost::money(state.cost.session_cost), muted)));
+    }
+    if !state.mcp.is_empty() {
+        // "mcp 3/4": servers connected of those configured; a failed one colours it.
+        let up = state.mcp.iter().filter(|v| v.status == crate::mcp::Status::Connected).count();
+        let failed = state.mcp.iter().any(|v| matches!(v.status, crate::mcp::Status::Failed(_)));
+        let colour = if failed { theme.ui.warning } else { theme.ui.muted };
+        left.push((3, Span::styled(format!("mcp {up}/{}", state.mcp.len()), Style::default().fg(colour))));
     }
     left.push((0, Span::styled(act, act_style)));
     if let Some((text, _)) = &state.flash {

@@ -167,6 +167,14 @@ fn welcome(width: usize, theme: &Theme) -> Vec<Line<'static>> {
     out
 }
 
+/// A tool's name as a cell shows it: an MCP tool as `server › tool`.
+pub fn display_name(tool: &str) -> String {
+    match tool.strip_prefix(crate::mcp::PREFIX).and_then(|rest| rest.split_once("__")) {
+        Some((server, name)) => format!("{server} › {name}"),
+        None => tool.to_string(),
+    }
+}
+
 fn tool_lines(tool: &ToolCell, expanded: bool, width: usize, theme: &Theme, now_ms: u64) -> Vec<Line<'static>> {
     let tr = &theme.transcript;
     let muted = Style::default().fg(theme.ui.muted);
@@ -184,7 +192,7 @@ fn tool_lines(tool: &ToolCell, expanded: bool, width: usize, theme: &Theme, now_
     };
     let header = vec![
         Span::styled(format!("{mark} "), mark_style),
-        Span::styled(tool.tool.clone(), Style::default().fg(tr.tool).add_modifier(Modifier::BOLD)),
+        Span::styled(display_name(&tool.tool), Style::default().fg(tr.tool).add_modifier(Modifier::BOLD)),
         Span::raw(" "),
         Span::styled(tool.summary.clone(), Style::default().fg(theme.ui.text)),
         Span::styled(format!("  {time}"), muted),
@@ -202,8 +210,12 @@ fn tool_lines(tool: &ToolCell, expanded: bool, width: usize, theme: &Theme, now_
             return out;
         }
     }
-    let output_source =
-        if tool.tool == "bash" && !tool.output.is_empty() && !is_error { Some(tool.output.as_str()) } else { None };
+    // A command's output; any other tool's progress while it runs (an MCP server's).
+    let output_source = if !tool.output.is_empty() && ((tool.tool == "bash" && !is_error) || tool.result.is_none()) {
+        Some(tool.output.as_str())
+    } else {
+        None
+    };
     let (text, style) = match (&tool.result, output_source) {
         (_, Some(output)) => (output.trim_end().to_string(), muted),
         (Some(result), None) => {

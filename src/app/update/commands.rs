@@ -58,6 +58,7 @@ commands! {
     "/rewind" args "" => rewind: "Go back to before a turn: its files, the conversation, or both",
     "/trust" args "" => trust: "Trust this folder, so the settings its files set apply (asks first)",
     "/login" args "" => login: "Log in with your Anthropic account (OAuth)",
+    "/mcp" args "" => mcp: "The MCP servers: status, tools, last error; reconnect, read a server's log",
 }
 
 /// Runs a command line (`/name args`).
@@ -83,6 +84,10 @@ pub(super) fn set_mode(state: &mut State, mode: PermissionMode, fx: &mut Vec<Eff
     state.status.mode = mode;
     flash(state, format!("permission mode: {mode}"));
     fx.push(Effect::Agent(Op::SetPermissionMode { mode }));
+}
+
+fn mcp(state: &mut State, _: &str, _: &mut Vec<Effect>) {
+    state.overlays.push(Overlay::Mcp(Box::default()));
 }
 
 fn help(state: &mut State, _: &str, _: &mut Vec<Effect>) {

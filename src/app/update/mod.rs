@@ -18,6 +18,7 @@ mod agent;
 mod approvals;
 mod browser;
 mod commands;
+mod mcp;
 mod pickers;
 mod review;
 mod scroll;
@@ -32,6 +33,7 @@ pub use browser::refilter_sessions;
 use browser::{browser_key, open_browser, sessions_arrived};
 pub use commands::{COMMANDS, Command};
 use commands::{run_command, set_mode};
+pub use mcp::read_log as read_mcp_log;
 pub use pickers::refilter;
 use pickers::{open_palette, open_picker, open_theme_picker, picker_action, picker_type};
 
@@ -95,6 +97,8 @@ pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
                 fx.push(Effect::ListSessions { all: b.all_projects });
             }
         }
+        Event::Mcp(views) => mcp::servers(state, views),
+        Event::McpLog { name, lines } => mcp::log_arrived(state, name, lines),
         Event::Command(line) => run_command(state, line.trim(), &mut fx),
         Event::SubmitPrompt(text) => {
             remember(state, &text);
@@ -306,6 +310,7 @@ pub(super) fn on_action(state: &mut State, action: Action, key: KeyEvent, fx: &m
         Context::Palette => return picker_action(state, action, fx),
         Context::Help => return help_action(state, action),
         Context::Trust => return start::trust_action(state, action, fx),
+        Context::Mcp => return mcp::action(state, action, fx),
         Context::Transcript => return transcript_action(state, action, fx),
         Context::Composer => return composer_action(state, action, fx),
         Context::Global | Context::Sessions => {}
@@ -554,7 +559,8 @@ fn on_paste(state: &mut State, text: String) {
         Some(Overlay::Help { .. })
         | Some(Overlay::KeyTester { .. })
         | Some(Overlay::Diff(_))
-        | Some(Overlay::Trust(_)) => {}
+        | Some(Overlay::Trust(_))
+        | Some(Overlay::Mcp(_)) => {}
         None => {
             state.focus = Focus::Composer;
             state.composer.textarea.insert_str(&text);
