@@ -1,6 +1,6 @@
 //! The tests' MCP server on stdio (see tests/support/mcp_fixture.rs). Arguments:
 //! `--legacy` (2025-11-25 only), `--many N` (N extra tools), `--fail-start` (a line on stderr,
-//! then exit 1 before speaking).
+//! then exit 1 before speaking), `--slow-start MS` (silent that long before speaking).
 
 #[path = "../tests/support/mcp_fixture.rs"]
 mod fixture;
@@ -19,6 +19,10 @@ async fn main() {
     if let Some(i) = args.iter().position(|a| a == "--many") {
         server.many = args.get(i + 1).and_then(|n| n.parse().ok()).unwrap_or(0);
         server.description_len = 400;
+    }
+    if let Some(i) = args.iter().position(|a| a == "--slow-start") {
+        let ms = args.get(i + 1).and_then(|n| n.parse().ok()).unwrap_or(5000);
+        std::thread::sleep(std::time::Duration::from_millis(ms));
     }
     eprintln!("fixture: ready");
     let Ok(running) = server.serve(rmcp::transport::stdio()).await else {

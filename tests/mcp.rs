@@ -7,6 +7,9 @@ mod support;
 #[path = "support/mcp_fixture.rs"]
 mod mcp_fixture;
 
+#[path = "support/pty.rs"]
+mod pty;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -387,4 +390,63 @@ fn servers_are_added_listed_shown_and_removed_from_the_command_line() {
     assert!(out.status.success(), "{}", stderr(&out));
     let out = run(&["mcp", "remove", "fx"]);
     assert!(!out.status.success() && stderr(&out).contains("no MCP server named `fx`"));
+}
+
+/// 300 tools whose definitions would take far more than a tenth of the window: none is sent,
+/// ToolSearch names them, a search loads the chosen one for the next requests, and a deferred
+/// tool called by name without a search still runs after the permission check.
+#[test]
+fn many_tools_are_deferred_to_tool_search() {
+    let d = dirs(fx(&["--many", "300"]));
+    let server = model_calling(&[
+        ("ToolSearch", json!({"query": "select:mcp__fx__bulk_7"})),
+        ("mcp__fx__bulk_7", json!({"q": "x"})),
+        ("mcp__fx__bulk_9", json!({})),
+        ("ToolSearch", json!({"query": "echo text back"})),
+    ]);
+    let out = claw(&server, &d).args(["-p", "go", "--trust", "--allowedTools", "mcp__fx__bulk_7"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let first = offered(&server, 0);
+    assert!(!first.iter().any(|t| t.starts_with("mcp__")), "{first:?}");
+    let tools = server.requests()[0].body["tools"].clone();
+    let search = tools.as_array().unwrap().iter().find(|t| t["name"] == "ToolSearch").unwrap().clone();
+    let description = search["description"].as_str().unwrap();
+    assert!(description.contains("mcp__fx__bulk_7\n") && description.contains("mcp__fx__echo"), "{description}");
+    let results = server.tool_results();
+    assert!(
+        results[0].0.starts_with("1 tool(s) found") && results[0].0.contains("\"what to look up\""),
+        "{}",
+        results[0].0
+    );
+    assert_eq!(offered(&server, 1).iter().filter(|t| t.starts_with("mcp__")).collect::<Vec<_>>(), ["mcp__fx__bulk_7"]);
+    assert_eq!(results[1], ("bulk_7 ran".to_string(), false));
+    // Called without a search: the permission check still applies (headless: refused).
+    assert!(results[2].1 && results[2].0.starts_with("Permission denied"), "{:?}", results[2]);
+    assert!(results[3].0.contains("\"name\": \"mcp__fx__echo\""), "{}", results[3].0);
+    // The whole list would have been far larger than what was sent.
+    let sent = tools.to_string().len();
+    assert!(sent < 20_000, "{sent} bytes of tool definitions sent");
+}
+
+/// The interface does not wait for MCP servers: its first frame comes while a slow server is
+/// still connecting, the status bar counts them ("mcp 1/2"), and it follows when it connects.
+#[test]
+fn the_interface_does_not_wait_for_slow_servers() {
+    let d = dirs(json!({"mcpServers": {
+        "fx": {"command": fixture()},
+        "slow": {"command": fixture(), "args": ["--slow-start", "2500"]}
+    }}));
+    let server = model_calling(&[]);
+    let started = std::time::Instant::now();
+    let mut cmd = support::claw_command(&server.url, d.work.path(), d.home.path());
+    cmd.arg("--trust");
+    let mut p = pty::Pty::spawn(cmd, 40, 120);
+    p.wait_for("enter send", std::time::Duration::from_secs(10));
+    let first_frame = started.elapsed();
+    let screen = p.screen();
+    assert!(first_frame < std::time::Duration::from_millis(2500), "the first frame waited {first_frame:?}: {screen}");
+    assert!(!screen.contains("mcp 2/2"), "{screen}");
+    p.wait_for("mcp 2/2", std::time::Duration::from_secs(15));
+    p.send(b"\x04");
+    p.wait_exit(std::time::Duration::from_secs(10));
 }

@@ -87,7 +87,9 @@ struct Shared {
     call_timeout: Duration,
     changed: watch::Sender<u64>,
     groups: crate::child::Groups,
-    http: reqwest::Client,
+    /// Made by the first remote server's connection (off the interface's thread: building a
+    /// TLS client takes milliseconds the first frame should not wait for).
+    http: std::sync::OnceLock<reqwest::Client>,
     progress: Progress,
     tokens: AtomicU64,
     _logs: Option<tempfile::TempDir>,
@@ -127,18 +129,13 @@ impl Hub {
                 }),
             })
             .collect();
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("claw-tui/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(Duration::from_secs(10))
-            .build()
-            .unwrap_or_default();
         let shared = Arc::new(Shared {
             root: root.to_path_buf(),
             servers,
             call_timeout: config.call_timeout,
             changed: watch::channel(0).0,
             groups: Default::default(),
-            http,
+            http: Default::default(),
             progress: Default::default(),
             tokens: AtomicU64::new(1),
             _logs: logs,
@@ -297,7 +294,14 @@ async fn run(shared: Arc<Shared>, i: usize, epoch: u64) {
     let server = &shared.servers[i];
     let (notices_tx, mut notices) = mpsc::unbounded_channel();
     let handler = Handler { progress: shared.progress.clone(), notices: notices_tx };
-    let result = connect::connect(&server.config, &shared.root, &server.log, handler, &shared.http).await;
+    let http = shared.http.get_or_init(|| {
+        reqwest::Client::builder()
+            .user_agent(concat!("claw-tui/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .unwrap_or_default()
+    });
+    let result = connect::connect(&server.config, &shared.root, &server.log, handler, http).await;
     let mut closed = {
         let mut st = server.state.lock().expect("mcp state lock");
         match result {
