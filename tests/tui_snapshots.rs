@@ -265,6 +265,8 @@ fn mcp_servers() -> Vec<claw_tui::mcp::ServerView> {
         target: target.into(),
         status,
         tools: tools.iter().map(|t| t.to_string()).collect(),
+        prompts: vec![],
+        resources: vec![],
         protocol: if tools.is_empty() { String::new() } else { "2026-07-28".into() },
         log: (transport == "stdio").then(|| "/tmp/claw-mcp-x/0-github.log".into()),
         file: "/home/ada/project/.mcp.json".into(),

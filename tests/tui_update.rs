@@ -624,6 +624,8 @@ fn the_mcp_pane_reconnects_and_reads_logs() {
         target: "x".into(),
         status,
         tools: vec![],
+        prompts: vec![],
+        resources: vec![],
         protocol: String::new(),
         log: (transport == "stdio").then(|| format!("/tmp/{name}.log").into()),
         file: ".mcp.json".into(),
@@ -656,4 +658,52 @@ fn the_mcp_pane_reconnects_and_reads_logs() {
         .filter(|c| matches!(&c.kind, CellKind::Notice { text, .. } if text.contains("`fx` failed")))
         .count();
     assert_eq!(told, 1);
+}
+
+/// The composer completes MCP prompts after `/` and resources after `@`; a chosen resource
+/// replaces the word and keeps the prompt; an MCP prompt is sent to the agent, which runs it.
+#[test]
+fn mcp_prompts_and_resources_complete_in_the_composer() {
+    use claw_tui::mcp::hub::{PromptInfo, ResourceInfo};
+    use claw_tui::mcp::{ServerView, Status};
+    let mut s = state("dark");
+    let view = ServerView {
+        name: "notes".into(),
+        transport: "stdio",
+        target: "x".into(),
+        status: Status::Connected,
+        tools: vec![],
+        prompts: vec![PromptInfo {
+            name: "summarize".into(),
+            description: "Summarize the notes".into(),
+            arguments: vec![],
+        }],
+        resources: vec![
+            ResourceInfo { uri: "mem://todo.txt".into(), name: "todo".into() },
+            ResourceInfo { uri: "mem://plan.md".into(), name: "plan".into() },
+        ],
+        protocol: String::new(),
+        log: None,
+        file: ".mcp.json".into(),
+    };
+    update(&mut s, Event::Mcp(vec![view]));
+    type_text(&mut s, "read @notes:mem://p");
+    let items = claw_tui::ui::composer::completions(&s);
+    assert_eq!(items.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["@notes:mem://plan.md"]);
+    keys(&mut s, &["tab"]);
+    assert_eq!(s.composer.text(), "read @notes:mem://plan.md ");
+    let mut s2 = state("dark");
+    s2.mcp = s.mcp.clone();
+    type_text(&mut s2, "/mcp__notes__s");
+    let items = claw_tui::ui::composer::completions(&s2);
+    assert_eq!(items.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["/mcp__notes__summarize"]);
+    let fx = keys(&mut s2, &["enter"]);
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::Agent(Op::UserTurn { text, .. }) if text == "/mcp__notes__summarize")),
+        "{fx:?}"
+    );
+    // Without the server, nothing completes.
+    let mut s3 = state("dark");
+    type_text(&mut s3, "/mcp__notes__s");
+    assert!(claw_tui::ui::composer::completions(&s3).is_empty());
 }

@@ -74,6 +74,18 @@ impl Agent {
         self.history.push(message);
     }
 
+    /// A prompt as the MCP servers make it: a `/mcp__server__prompt` line replaced by the
+    /// prompt's text, and the contents of the `@server:uri` resources it names.
+    async fn expand_mcp(&self, text: String) -> Result<(String, Vec<String>), String> {
+        let Some(hub) = self.registry.hub() else { return Ok((text, Vec::new())) };
+        let text = match crate::mcp::context::expand_prompt(&hub, &text).await {
+            Some(expanded) => expanded?,
+            None => text,
+        };
+        let resources = crate::mcp::context::attach_resources(&hub, &text).await;
+        Ok((text, resources))
+    }
+
     fn user_message(&self, text: String, attachments: Vec<PathBuf>) -> Message {
         let mut content = vec![ContentBlock::Text { text }];
         for path in attachments {
@@ -141,13 +153,22 @@ impl Agent {
         self.turn_seq += 1;
         let turn_id = self.turn_seq;
         self.emit(AgentEvent::TurnStarted { turn_id });
+        let (text, resources) = match self.expand_mcp(text).await {
+            Ok(expanded) => expanded,
+            Err(message) => {
+                self.emit(AgentEvent::Error { kind: ErrorKind::Other, message, retrying_in_ms: None });
+                self.emit(AgentEvent::TurnFinished { turn_id, outcome: TurnOutcome::Error });
+                return TurnOutcome::Error;
+            }
+        };
         let model = self.live.lock().expect("live lock").model.clone();
         self.env.set_context_window(self.config.prices.context_window(&model));
         self.env.checkpoints.lock().expect("checkpoints lock").begin_turn(turn_id, &text);
         self.record(Record::Turn { ts: chrono::Utc::now(), turn: turn_id, prompt: text.clone() });
         let todos = self.env.todos.lock().expect("todos lock").clone();
         self.marks.push(crate::session::replay::Mark { turn: turn_id, at: self.history.len(), todos });
-        let message = self.user_message(text, attachments);
+        let mut message = self.user_message(text, attachments);
+        message.content.extend(resources.into_iter().map(|text| ContentBlock::Text { text }));
         self.push_message(message);
         let outcome = self.turn_loop(turn_id, &cancel).await;
         self.sync_session();

@@ -21,6 +21,9 @@ use super::config::{ServerConfig, Transport};
 /// The longest a server may take to start and answer the handshake.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Most resources kept of one server, for completion (a file server may list thousands).
+const MAX_RESOURCES: usize = 1_000;
+
 /// Where a call's progress notifications go, by progress token.
 pub type Progress = Arc<Mutex<HashMap<String, mpsc::Sender<String>>>>;
 
@@ -82,6 +85,8 @@ fn progress_line(p: &rmcp::model::ProgressNotificationParam) -> String {
 pub struct Connection {
     pub peer: Peer<RoleClient>,
     pub tools: Vec<rmcp::model::Tool>,
+    pub prompts: Vec<super::hub::PromptInfo>,
+    pub resources: Vec<super::hub::ResourceInfo>,
     /// Ends the connection (and with it a stdio server's pipes).
     pub stop: rmcp::service::RunningServiceCancellationToken,
     /// A stdio server's process group.
@@ -121,6 +126,25 @@ pub async fn connect(
     let info = peer.peer_info();
     let protocol = info.as_ref().map(|i| i.protocol_version.to_string()).unwrap_or_default();
     let tools = peer.list_all_tools().await.map_err(|e| format!("listing its tools failed: {e}"))?;
+    let caps = info.as_ref().map(|i| i.capabilities.clone()).unwrap_or_default();
+    // Prompts and resources are extras: a server that fails to list them still serves tools.
+    let prompts = match caps.prompts {
+        Some(_) => {
+            peer.list_all_prompts().await.unwrap_or_default().into_iter().map(super::hub::PromptInfo::from).collect()
+        }
+        None => Vec::new(),
+    };
+    let resources = match caps.resources {
+        Some(_) => peer
+            .list_all_resources()
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .take(MAX_RESOURCES)
+            .map(|r| super::hub::ResourceInfo { uri: r.uri.clone(), name: r.name.clone() })
+            .collect(),
+        None => Vec::new(),
+    };
     let listens = info.as_ref().is_some_and(|i| {
         !i.protocol_version.has_initialize() && i.capabilities.tools.as_ref().and_then(|t| t.list_changed) == Some(true)
     });
@@ -144,7 +168,7 @@ pub async fn connect(
         let _ = service.waiting().await;
         let _ = tx.send(());
     });
-    Ok(Connection { peer, tools, stop, pgid, protocol, closed })
+    Ok(Connection { peer, tools, prompts, resources, stop, pgid, protocol, closed })
 }
 
 /// Why a handshake failed.
@@ -204,7 +228,13 @@ async fn open(
             let transport = StreamableHttpClientTransport::with_client(http.clone(), config);
             Ok((handshake(handler.serve_with_lifecycle(transport, lifecycle)).await?, None))
         }
-        Transport::Sse { .. } | Transport::Ws { .. } => Err(Handshake::Failed(format!(
+        Transport::Sse { url, headers } => {
+            let headers: reqwest::header::HeaderMap =
+                header_map(headers).map_err(Handshake::Failed)?.into_iter().collect();
+            let transport = super::sse::SseTransport::connect(http, url, headers).await.map_err(Handshake::Failed)?;
+            Ok((handshake(handler.serve_with_lifecycle(transport, lifecycle)).await?, None))
+        }
+        Transport::Ws { .. } => Err(Handshake::Failed(format!(
             "the {} transport is not supported yet; streamable HTTP (`\"type\": \"http\"`) and stdio are",
             server.transport.kind()
         ))),

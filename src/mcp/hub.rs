@@ -49,12 +49,45 @@ pub struct ServerView {
     pub status: Status,
     /// Its tools' names as the server gives them.
     pub tools: Vec<String>,
+    pub prompts: Vec<PromptInfo>,
+    pub resources: Vec<ResourceInfo>,
     /// The protocol version agreed on.
     pub protocol: String,
     /// A stdio server's stderr.
     pub log: Option<PathBuf>,
     /// The file that defines it.
     pub file: PathBuf,
+}
+
+/// A prompt a server offers: run as `/mcp__<server>__<prompt> args`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PromptInfo {
+    pub name: String,
+    pub description: String,
+    /// Its arguments in order, and whether each is required.
+    pub arguments: Vec<(String, bool)>,
+}
+
+impl From<rmcp::model::Prompt> for PromptInfo {
+    fn from(p: rmcp::model::Prompt) -> Self {
+        PromptInfo {
+            description: p.description.or(p.title).unwrap_or_default(),
+            arguments: p
+                .arguments
+                .unwrap_or_default()
+                .into_iter()
+                .map(|a| (a.name, a.required == Some(true)))
+                .collect(),
+            name: p.name,
+        }
+    }
+}
+
+/// A resource a server lists: attached with `@<server>:<uri>`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceInfo {
+    pub uri: String,
+    pub name: String,
 }
 
 /// A server's tool, with where it comes from.
@@ -67,6 +100,8 @@ pub struct ToolEntry {
 struct State {
     status: Status,
     tools: Vec<rmcp::model::Tool>,
+    prompts: Vec<PromptInfo>,
+    resources: Vec<ResourceInfo>,
     peer: Option<Peer<RoleClient>>,
     stop: Option<rmcp::service::RunningServiceCancellationToken>,
     pgid: Option<u32>,
@@ -121,6 +156,8 @@ impl Hub {
                 state: Mutex::new(State {
                     status: Status::Connecting,
                     tools: Vec::new(),
+                    prompts: Vec::new(),
+                    resources: Vec::new(),
                     peer: None,
                     stop: None,
                     pgid: None,
@@ -164,6 +201,8 @@ impl Hub {
                     target: s.config.transport.target(),
                     status: st.status.clone(),
                     tools: st.tools.iter().map(|t| t.name.to_string()).collect(),
+                    prompts: st.prompts.clone(),
+                    resources: st.resources.clone(),
                     protocol: st.protocol.clone(),
                     log: matches!(s.config.transport, super::Transport::Stdio { .. }).then(|| s.log.clone()),
                     file: s.config.file.clone(),
@@ -212,6 +251,8 @@ impl Hub {
             disconnect(&mut st, &self.shared.groups);
             st.status = Status::Connecting;
             st.tools.clear();
+            st.prompts.clear();
+            st.resources.clear();
             st.epoch
         };
         self.shared.changed.send_modify(|v| *v += 1);
@@ -230,15 +271,7 @@ impl Hub {
         cancel: &CancellationToken,
         progress: mpsc::Sender<String>,
     ) -> Result<Value, String> {
-        let s = self.shared.servers.iter().find(|s| s.config.name == server).ok_or("no such server")?;
-        let peer = {
-            let st = s.state.lock().expect("mcp state lock");
-            match (&st.status, &st.peer) {
-                (Status::Connected, Some(peer)) => peer.clone(),
-                (Status::Failed(why), _) => return Err(format!("the MCP server `{server}` is not connected: {why}")),
-                _ => return Err(format!("the MCP server `{server}` is still connecting; try again in a moment")),
-            }
-        };
+        let (s, peer) = self.peer(server)?;
         let token = format!("claw-{}", self.shared.tokens.fetch_add(1, Ordering::Relaxed));
         self.shared.progress.lock().expect("progress lock").insert(token.clone(), progress);
         let mut params = CallToolRequestParams::new(tool.to_string()).with_arguments(arguments);
@@ -257,6 +290,66 @@ impl Hub {
         };
         self.shared.progress.lock().expect("progress lock").remove(&token);
         outcome
+    }
+
+    /// A connected server's peer.
+    fn peer(&self, server: &str) -> Result<(&Server, Peer<RoleClient>), String> {
+        let s = self.shared.servers.iter().find(|s| s.config.name == server).ok_or("no such server")?;
+        let st = s.state.lock().expect("mcp state lock");
+        match (&st.status, &st.peer) {
+            (Status::Connected, Some(peer)) => Ok((s, peer.clone())),
+            (Status::Failed(why), _) => Err(format!("the MCP server `{server}` is not connected: {why}")),
+            _ => Err(format!("the MCP server `{server}` is still connecting; try again in a moment")),
+        }
+    }
+
+    /// Runs prompt `name` of `server`: its messages' text.
+    pub async fn get_prompt(
+        &self,
+        server: &str,
+        name: &str,
+        arguments: serde_json::Map<String, Value>,
+    ) -> Result<String, String> {
+        let (_, peer) = self.peer(server)?;
+        let mut params = rmcp::model::GetPromptRequestParams::new(name);
+        params.arguments = Some(arguments);
+        let result = tokio::time::timeout(self.shared.call_timeout, peer.get_prompt(params))
+            .await
+            .map_err(|_| format!("no answer within {} s", self.shared.call_timeout.as_secs()))?
+            .map_err(|e| e.to_string())?;
+        let result = serde_json::to_value(&result).unwrap_or_default();
+        let texts: Vec<String> = result["messages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|m| super::tool::render(&serde_json::json!({"content": [m["content"].clone()]}), usize::MAX).content)
+            .collect();
+        Ok(texts.join("\n\n"))
+    }
+
+    /// Reads resource `uri` of `server`: its text (binary contents named by type and size).
+    pub async fn read_resource(&self, server: &str, uri: &str) -> Result<String, String> {
+        let (_, peer) = self.peer(server)?;
+        let params = rmcp::model::ReadResourceRequestParams::new(uri);
+        let result = tokio::time::timeout(self.shared.call_timeout, peer.read_resource(params))
+            .await
+            .map_err(|_| format!("no answer within {} s", self.shared.call_timeout.as_secs()))?
+            .map_err(|e| e.to_string())?;
+        let result = serde_json::to_value(&result).unwrap_or_default();
+        let parts: Vec<String> = result["contents"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| match c.get("text").and_then(Value::as_str) {
+                Some(text) => text.to_string(),
+                None => format!(
+                    "[binary contents, {}, {} bytes]",
+                    c["mimeType"].as_str().unwrap_or("unknown type"),
+                    c["blob"].as_str().map_or(0, |b| b.len() / 4 * 3)
+                ),
+            })
+            .collect();
+        Ok(parts.join("\n"))
     }
 
     /// The time one call may take.
@@ -311,6 +404,8 @@ async fn run(shared: Arc<Shared>, i: usize, epoch: u64) {
                 }
                 st.status = Status::Connected;
                 st.tools = conn.tools;
+                st.prompts = conn.prompts;
+                st.resources = conn.resources;
                 st.peer = Some(conn.peer);
                 st.stop = Some(conn.stop);
                 st.pgid = conn.pgid;
@@ -345,6 +440,8 @@ async fn run(shared: Arc<Shared>, i: usize, epoch: u64) {
                     let why = connect::with_stderr("the server closed the connection".into(), &server.log);
                     st.status = Status::Failed(why);
                     st.tools.clear();
+                    st.prompts.clear();
+                    st.resources.clear();
                     st.peer = None;
                     st.stop = None;
                     drop(st);

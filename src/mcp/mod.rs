@@ -4,9 +4,11 @@
 //! - [`connect`]: reaching one server over rmcp (a child process on stdio, streamable HTTP),
 //!   the protocol version negotiated (2026-07-28, falling back to 2025-11-25's `initialize`),
 //!   notifications (tools changed, progress).
+//! - [`context`]: `/mcp__server__prompt` run as the prompt's text, `@server:uri` attached.
 //! - [`hub`]: every server of a workspace connecting in the background, their status and
 //!   tools, calls with a timeout and interruption, reconnecting, stopping them.
 //! - [`manage`]: `claw-tui mcp list|get|add|remove`.
+//! - [`sse`]: the older HTTP+SSE transport (an event stream, messages posted to its endpoint).
 //! - [`tool`]: a server's tool as a [`crate::tools::Tool`] named `mcp__<server>__<tool>`:
 //!   planned as a call that asks (rules `mcp__<server>` and `mcp__<server>__<tool>` allow
 //!   it), its result rendered as text for the model.
@@ -16,8 +18,10 @@
 
 pub mod config;
 pub mod connect;
+pub mod context;
 pub mod hub;
 pub mod manage;
+pub mod sse;
 pub mod tool;
 
 pub use config::{McpConfig, ServerConfig, Transport};

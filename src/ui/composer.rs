@@ -7,11 +7,31 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
 use crate::app::state::{Focus, State};
-use crate::app::update::{COMMANDS, Command};
+use crate::app::update::COMMANDS;
 
-/// The slash commands matching what is typed, when the prompt is a single `/word`.
-pub fn completions(state: &State) -> Vec<&'static Command> {
+/// Most entries the completion popup offers.
+const MAX_COMPLETIONS: usize = 50;
+
+/// What the completion popup offers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Completion {
+    /// What it inserts: a command's name, or `@server:uri`.
+    pub name: String,
+    pub description: String,
+    /// A resource mention (replaces the last word and keeps the prompt) rather than a command.
+    pub mention: bool,
+}
+
+/// What matches what is typed: the slash commands and the MCP servers' prompts when the prompt
+/// is a single `/word`; the MCP servers' resources when the last word starts with `@`.
+pub fn completions(state: &State) -> Vec<Completion> {
     let lines = state.composer.textarea.lines();
+    let Some(last_line) = lines.last() else { return Vec::new() };
+    if let Some(word) = last_line.rsplit(char::is_whitespace).next().filter(|w| w.starts_with('@'))
+        && !last_line.ends_with(char::is_whitespace)
+    {
+        return resource_completions(state, word);
+    }
     if lines.len() != 1 {
         return Vec::new();
     }
@@ -19,7 +39,41 @@ pub fn completions(state: &State) -> Vec<&'static Command> {
     if !typed.starts_with('/') || typed.contains(char::is_whitespace) {
         return Vec::new();
     }
-    COMMANDS.iter().filter(|c| c.name.starts_with(typed)).collect()
+    let commands = COMMANDS.iter().filter(|c| c.name.starts_with(typed)).map(|c| Completion {
+        name: c.name.to_string(),
+        description: c.description.to_string(),
+        mention: false,
+    });
+    let prompts = state.mcp.iter().filter(|v| v.status == crate::mcp::Status::Connected).flat_map(|v| {
+        v.prompts.iter().map(|p| Completion {
+            name: crate::mcp::context::prompt_command(&v.name, &p.name),
+            description: if p.description.is_empty() {
+                format!("MCP prompt of {}", v.name)
+            } else {
+                p.description.clone()
+            },
+            mention: false,
+        })
+    });
+    commands.chain(prompts.filter(|c| c.name.starts_with(typed))).take(MAX_COMPLETIONS).collect()
+}
+
+/// `@server:uri` of the connected servers' resources that start with `word`.
+fn resource_completions(state: &State, word: &str) -> Vec<Completion> {
+    state
+        .mcp
+        .iter()
+        .filter(|v| v.status == crate::mcp::Status::Connected)
+        .flat_map(|v| {
+            v.resources.iter().map(move |r| Completion {
+                name: format!("@{}:{}", v.name, r.uri),
+                description: r.name.clone(),
+                mention: true,
+            })
+        })
+        .filter(|c| c.name.starts_with(word))
+        .take(MAX_COMPLETIONS)
+        .collect()
 }
 
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
@@ -100,7 +154,7 @@ pub fn render_completions(state: &State, frame: &mut Frame, above: Rect) {
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            let (name, desc) = (c.name, c.description);
+            let (name, desc) = (c.name.as_str(), c.description.as_str());
             let style = if i == selected {
                 Style::default().bg(theme.ui.selection).fg(theme.ui.accent).add_modifier(Modifier::BOLD)
             } else {

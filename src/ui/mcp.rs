@@ -104,6 +104,16 @@ fn list(state: &State, pane: &McpPane, inner_w: usize, lines: &mut Vec<Line<'sta
     if !v.tools.is_empty() {
         field("tools", visible(&v.tools.join(", ")).into_owned(), text, lines);
     }
+    if !v.prompts.is_empty() {
+        let commands: Vec<String> =
+            v.prompts.iter().map(|p| crate::mcp::context::prompt_command(&v.name, &p.name)).collect();
+        field("prompts", visible(&commands.join(", ")).into_owned(), text, lines);
+    }
+    if !v.resources.is_empty() {
+        let n = v.resources.len();
+        let how = format!("{n} (attach one with @{}:URI in the prompt)", v.name);
+        field("resources", visible(&how).into_owned(), text, lines);
+    }
     if let Status::Failed(why) = &v.status {
         field("error", visible(why).into_owned(), Style::default().fg(theme.ui.error), lines);
     }

@@ -90,7 +90,14 @@ fn text(t: impl Into<String>) -> Result<CallToolResponse, ErrorData> {
 
 impl ServerHandler for Fixture {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().enable_tool_list_changed().build())
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_tool_list_changed()
+                .enable_prompts()
+                .enable_resources()
+                .build(),
+        )
     }
 
     fn supported_protocol_versions(&self) -> Cow<'static, [ProtocolVersion]> {
@@ -118,6 +125,62 @@ impl ServerHandler for Fixture {
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
         Ok(ListToolsResult::with_all_items(self.tools()))
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::ListPromptsResult, ErrorData> {
+        use rmcp::model::{Prompt, PromptArgument};
+        let args = vec![
+            PromptArgument::new("file").with_description("the file to review").with_required(true),
+            PromptArgument::new("focus").with_description("what to look at"),
+        ];
+        Ok(rmcp::model::ListPromptsResult::with_all_items(vec![Prompt::new(
+            "review",
+            Some("Review a file"),
+            Some(args),
+        )]))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: rmcp::model::GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::GetPromptResponse, ErrorData> {
+        use rmcp::model::{GetPromptResult, PromptMessage, Role};
+        let args = request.arguments.unwrap_or_default();
+        let Some(file) = args.get("file").and_then(Value::as_str) else {
+            return Err(ErrorData::invalid_params("the argument `file` is required", None));
+        };
+        let focus = args.get("focus").and_then(Value::as_str).unwrap_or("everything");
+        let text = format!("Review {file}, looking at {focus}.");
+        Ok(GetPromptResult::new(vec![PromptMessage::new_text(Role::User, text)]).into())
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::ListResourcesResult, ErrorData> {
+        let notes = rmcp::model::Resource::new("mem://notes/todo.txt", "todo");
+        let plan = rmcp::model::Resource::new("mem://notes/plan.md", "plan");
+        Ok(rmcp::model::ListResourcesResult::with_all_items(vec![notes, plan]))
+    }
+
+    async fn read_resource(
+        &self,
+        request: rmcp::model::ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::ReadResourceResponse, ErrorData> {
+        use rmcp::model::{ReadResourceResult, ResourceContents};
+        let text = match request.uri.as_str() {
+            "mem://notes/todo.txt" => "buy milk\nfix the build",
+            "mem://notes/plan.md" => "# Plan\nship it",
+            other => return Err(ErrorData::invalid_params(format!("no resource {other}"), None)),
+        };
+        Ok(ReadResourceResult::new(vec![ResourceContents::text(text, request.uri.clone())]).into())
     }
 
     fn accepted_subscription_filter(&self, requested: &SubscriptionFilter) -> Option<SubscriptionFilter> {

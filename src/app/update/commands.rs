@@ -69,6 +69,14 @@ pub(super) fn run_command(state: &mut State, line: &str, fx: &mut Vec<Effect>) {
     };
     match COMMANDS.iter().find(|c| c.is(name)) {
         Some(command) => (command.run)(state, arg, fx),
+        // An MCP server's prompt: the agent runs it and sends its text.
+        None if name.starts_with("/mcp__") => {
+            if state.turn_running {
+                state.queued.push_back(line.to_string());
+            } else {
+                send_prompt(state, line.to_string(), fx);
+            }
+        }
         None => notice(
             state,
             NoticeLevel::Error,

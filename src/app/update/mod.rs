@@ -286,13 +286,20 @@ fn completion_intercepts(state: &mut State, action: Action, fx: &mut Vec<Effect>
     match action {
         Action::HistoryPrev => state.composer.completion = (state.composer.completion + n - 1) % n,
         Action::HistoryNext => state.composer.completion = (state.composer.completion + 1) % n,
+        Action::FocusTranscript | Action::Submit if matches[0].mention => {
+            // A resource: the last word becomes the mention, and the prompt stays.
+            let chosen = &matches[state.composer.completion.min(n - 1)].name;
+            let typed = state.composer.text();
+            let keep = typed.rfind(char::is_whitespace).map_or("", |at| &typed[..=at]);
+            set_composer(state, &format!("{keep}{chosen} "));
+        }
         Action::FocusTranscript => {
-            let name = matches[state.composer.completion.min(n - 1)].name;
+            let name = &matches[state.composer.completion.min(n - 1)].name;
             set_composer(state, &format!("{name} "));
         }
         Action::Submit => {
             let typed = state.composer.text();
-            let chosen = matches[state.composer.completion.min(n - 1)].name;
+            let chosen = matches[state.composer.completion.min(n - 1)].name.clone();
             let line = if typed.trim() == chosen || typed.contains(' ') { typed } else { chosen.to_string() };
             set_composer(state, "");
             remember(state, &line);
