@@ -200,6 +200,65 @@ fn sse_fixture(endpoint_elsewhere: bool) -> String {
     url
 }
 
+/// The fixture over WebSocket: each connection's text frames go to a fixture on one end of a
+/// pipe, its lines come back as frames. Returns the URL and the `authorization` and
+/// `sec-websocket-protocol` headers of each upgrade.
+type Upgrades = std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>;
+
+// tungstenite's handshake callback returns its (large) error response by value.
+#[allow(clippy::result_large_err)]
+fn ws_fixture() -> (String, Upgrades) {
+    use futures_util::{SinkExt, StreamExt};
+    use rmcp::ServiceExt;
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("ws://{}/mcp", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let recorded = seen.clone();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            loop {
+                let Ok((stream, _)) = listener.accept().await else { return };
+                let recorded = recorded.clone();
+                tokio::spawn(async move {
+                    let callback = |req: &tokio_tungstenite::tungstenite::handshake::server::Request,
+                                    mut resp: tokio_tungstenite::tungstenite::handshake::server::Response| {
+                        let h = |n: &str| req.headers().get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+                        recorded.lock().unwrap().push((h("authorization"), h("sec-websocket-protocol")));
+                        resp.headers_mut().insert("sec-websocket-protocol", "mcp".parse().unwrap());
+                        Ok(resp)
+                    };
+                    let Ok(socket) = tokio_tungstenite::accept_hdr_async(stream, callback).await else { return };
+                    let (mut sink, mut frames) = socket.split();
+                    let (ours, theirs) = tokio::io::duplex(1 << 16);
+                    tokio::spawn(async move {
+                        if let Ok(running) = mcp_fixture::Fixture::default().serve(theirs).await {
+                            let _ = running.waiting().await;
+                        }
+                    });
+                    let (read, mut write) = tokio::io::split(ours);
+                    tokio::spawn(async move {
+                        let mut lines = tokio::io::BufReader::new(read).lines();
+                        while let Ok(Some(line)) = lines.next_line().await {
+                            if sink.send(Message::text(line)).await.is_err() {
+                                return;
+                            }
+                        }
+                    });
+                    while let Some(Ok(Message::Text(text))) = frames.next().await {
+                        let _ = write.write_all(format!("{text}\n").as_bytes()).await;
+                    }
+                });
+            }
+        });
+    });
+    (url, seen)
+}
+
 struct Dirs {
     work: tempfile::TempDir,
     home: tempfile::TempDir,
@@ -613,4 +672,23 @@ fn a_legacy_sse_server_works_and_cannot_redirect_messages_elsewhere() {
         "{}",
         stderr(&out)
     );
+}
+
+/// A server over WebSocket: the `mcp` subprotocol asked for, the headers sent with the upgrade,
+/// tools called.
+#[test]
+fn a_websocket_server_works() {
+    let (url, seen) = ws_fixture();
+    let d = dirs(
+        json!({"mcpServers": {"sock": {"type": "ws", "url": url, "headers": {"Authorization": "Bearer ${WS_TOKEN}"}}}}),
+    );
+    let server = model_calling(&[("mcp__sock__echo", json!({"text": "over a socket"}))]);
+    let out = claw(&server, &d)
+        .env("WS_TOKEN", "w-1")
+        .args(["-p", "go", "--trust", "--allowedTools", "mcp__sock"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(server.tool_results()[0], ("over a socket".to_string(), false), "{}", stderr(&out));
+    assert_eq!(seen.lock().unwrap()[0], ("Bearer w-1".to_string(), "mcp".to_string()));
 }

@@ -234,10 +234,12 @@ async fn open(
             let transport = super::sse::SseTransport::connect(http, url, headers).await.map_err(Handshake::Failed)?;
             Ok((handshake(handler.serve_with_lifecycle(transport, lifecycle)).await?, None))
         }
-        Transport::Ws { .. } => Err(Handshake::Failed(format!(
-            "the {} transport is not supported yet; streamable HTTP (`\"type\": \"http\"`) and stdio are",
-            server.transport.kind()
-        ))),
+        Transport::Ws { url, headers } => {
+            let headers: reqwest::header::HeaderMap =
+                header_map(headers).map_err(Handshake::Failed)?.into_iter().collect();
+            let transport = super::ws::WsTransport::connect(url, headers).await.map_err(Handshake::Failed)?;
+            Ok((handshake(handler.serve_with_lifecycle(transport, lifecycle)).await?, None))
+        }
     }
 }
 

@@ -9,6 +9,7 @@
 //!   tools, calls with a timeout and interruption, reconnecting, stopping them.
 //! - [`manage`]: `claw-tui mcp list|get|add|remove`.
 //! - [`sse`]: the older HTTP+SSE transport (an event stream, messages posted to its endpoint).
+//! - [`ws`]: MCP over WebSocket, one message per text frame.
 //! - [`tool`]: a server's tool as a [`crate::tools::Tool`] named `mcp__<server>__<tool>`:
 //!   planned as a call that asks (rules `mcp__<server>` and `mcp__<server>__<tool>` allow
 //!   it), its result rendered as text for the model.
@@ -23,6 +24,7 @@ pub mod hub;
 pub mod manage;
 pub mod sse;
 pub mod tool;
+pub mod ws;
 
 pub use config::{McpConfig, ServerConfig, Transport};
 pub use hub::{Hub, ServerView, Status};
