@@ -198,6 +198,16 @@ pub enum McpCommand {
         #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
         header: Vec<String>,
     },
+    /// Authorize claw-tui with a remote server that requires OAuth (tokens kept 0600 in the
+    /// config home and refreshed).
+    Login {
+        name: String,
+        /// Print the address instead of opening a browser (over SSH, paste the answer back).
+        #[arg(long)]
+        no_browser: bool,
+    },
+    /// Forget a server's stored login.
+    Logout { name: String },
     /// Remove a server from the file that defines it (with --scope, from that file only).
     Remove {
         name: String,

@@ -249,11 +249,27 @@ pub async fn login(endpoints: &Endpoints, no_browser: bool) -> Result<PathBuf, S
     if !no_browser {
         open_browser(url.as_str());
     }
+    let (code, got_state) = wait_for_answer(&listener).await?;
+    if got_state.as_deref().is_some_and(|s| s != state) {
+        return Err("the answer's state does not match this login (a stale or forged answer); try again".into());
+    }
+    let body = serde_json::json!({
+        "grant_type": "authorization_code", "code": code, "state": state, "client_id": endpoints.client_id,
+        "redirect_uri": redirect, "code_verifier": verifier,
+    });
+    let tokens = tokens_of(token_request(endpoints, body).await?, None)?;
+    save(&tokens)
+}
+
+/// Waits for the authorization's answer: the browser's redirect to `listener`, or a line
+/// pasted on stdin (the address the browser ended on, or the code). The code, and the state
+/// when the answer carries one.
+pub(crate) async fn wait_for_answer(listener: &tokio::net::TcpListener) -> Result<(String, Option<String>), String> {
     let reader = PastedLines::start();
     let mut lines = reader.lines;
     // One listener future for the whole wait: a connection it accepted is never dropped
     // because a line arrived meanwhile.
-    let browser = read_redirect(&listener);
+    let browser = read_redirect(listener);
     tokio::pin!(browser);
     let mut stdin_open = true;
     let (code, got_state) = loop {
@@ -271,15 +287,7 @@ pub async fn login(endpoints: &Endpoints, no_browser: bool) -> Result<PathBuf, S
         }
     };
     drop(reader.stop);
-    if got_state.as_deref().is_some_and(|s| s != state) {
-        return Err("the answer's state does not match this login (a stale or forged answer); try again".into());
-    }
-    let body = serde_json::json!({
-        "grant_type": "authorization_code", "code": code, "state": state, "client_id": endpoints.client_id,
-        "redirect_uri": redirect, "code_verifier": verifier,
-    });
-    let tokens = tokens_of(token_request(endpoints, body).await?, None)?;
-    save(&tokens)
+    Ok((code, got_state))
 }
 
 /// Lines typed (pasted) on stdin while the login waits, read by a thread that polls stdin and
@@ -330,7 +338,7 @@ impl PastedLines {
 }
 
 /// Opens `url` in the desktop's browser, quietly (nothing happens without one).
-fn open_browser(url: &str) {
+pub(crate) fn open_browser(url: &str) {
     let opener = if cfg!(target_os = "macos") { "open" } else { "xdg-open" };
     let mut cmd = std::process::Command::new(opener);
     cmd.arg(url)

@@ -259,6 +259,153 @@ fn ws_fixture() -> (String, Upgrades) {
     (url, seen)
 }
 
+/// What the OAuth test server saw.
+#[derive(Default)]
+struct OAuthLog {
+    challenge: String,
+    /// Grants asked of the token endpoint, in order.
+    grants: Vec<String>,
+    /// The `authorization` header of each MCP request.
+    bearer: Vec<String>,
+}
+
+/// An MCP server that requires OAuth, with its own authorization server on the same origin:
+/// protected-resource and authorization-server metadata, dynamic registration, an authorize
+/// endpoint that answers at once (the test plays the browser), a token endpoint checking PKCE
+/// and refreshing. The first token lives one second.
+fn oauth_fixture() -> (String, std::sync::Arc<std::sync::Mutex<OAuthLog>>) {
+    use rmcp::transport::streamable_http_server::{
+        StreamableHttpServerConfig, StreamableHttpService, session::local::LocalSessionManager,
+    };
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let log = std::sync::Arc::new(std::sync::Mutex::new(OAuthLog::default()));
+    let (shared, origin) = (log.clone(), base.clone());
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            let service: StreamableHttpService<mcp_fixture::Fixture, LocalSessionManager> = StreamableHttpService::new(
+                || Ok(mcp_fixture::Fixture::default()),
+                Default::default(),
+                StreamableHttpServerConfig::default(),
+            );
+            let service = std::sync::Arc::new(service);
+            loop {
+                let Ok((stream, _)) = listener.accept().await else { return };
+                let (service, log, base) = (service.clone(), shared.clone(), origin.clone());
+                tokio::spawn(async move {
+                    let handler = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                        let (service, log, base) = (service.clone(), log.clone(), base.clone());
+                        async move { Ok::<_, std::convert::Infallible>(oauth_route(req, &service, &log, &base).await) }
+                    });
+                    let io = hyper_util::rt::TokioIo::new(stream);
+                    let _ = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new())
+                        .serve_connection(io, handler)
+                        .await;
+                });
+            }
+        });
+    });
+    (format!("{base}/mcp"), log)
+}
+
+type Reply = hyper::Response<http_body_util::combinators::BoxBody<hyper::body::Bytes, std::convert::Infallible>>;
+
+async fn oauth_route(
+    req: hyper::Request<hyper::body::Incoming>,
+    service: &rmcp::transport::streamable_http_server::StreamableHttpService<
+        mcp_fixture::Fixture,
+        rmcp::transport::streamable_http_server::session::local::LocalSessionManager,
+    >,
+    log: &std::sync::Mutex<OAuthLog>,
+    base: &str,
+) -> Reply {
+    use http_body_util::BodyExt;
+    let reply = |status: u16, headers: &[(&str, String)], body: String| {
+        let mut r = hyper::Response::builder().status(status);
+        for (k, v) in headers {
+            r = r.header(*k, v);
+        }
+        r.body(http_body_util::Full::new(hyper::body::Bytes::from(body)).boxed()).unwrap()
+    };
+    let json = |v: Value| reply(200, &[("content-type", "application/json".into())], v.to_string());
+    let path = req.uri().path().to_string();
+    let query: Vec<(String, String)> = req.uri().query().map(url_pairs).unwrap_or_default();
+    let q = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    match path.as_str() {
+        p if p.starts_with("/.well-known/oauth-protected-resource") => {
+            json(json!({"resource": format!("{base}/mcp"), "authorization_servers": [base]}))
+        }
+        p if p.starts_with("/.well-known/oauth-authorization-server")
+            || p.starts_with("/.well-known/openid-configuration") =>
+        {
+            json(json!({
+                "issuer": base,
+                "authorization_endpoint": format!("{base}/authorize"),
+                "token_endpoint": format!("{base}/token"),
+                "registration_endpoint": format!("{base}/register"),
+                "response_types_supported": ["code"],
+                "grant_types_supported": ["authorization_code", "refresh_token"],
+                "code_challenge_methods_supported": ["S256"],
+                "token_endpoint_auth_methods_supported": ["none"]
+            }))
+        }
+        "/register" => {
+            let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+            let asked: Value = serde_json::from_slice(&body).unwrap_or_default();
+            let mut answer = json!({"client_id": "client-1", "token_endpoint_auth_method": "none"});
+            answer["redirect_uris"] = asked["redirect_uris"].clone();
+            reply(201, &[("content-type", "application/json".into())], answer.to_string())
+        }
+        "/authorize" => {
+            log.lock().unwrap().challenge = q("code_challenge");
+            let to = format!("{}?code=code-1&state={}", q("redirect_uri"), q("state"));
+            reply(302, &[("location", to)], String::new())
+        }
+        "/token" => {
+            let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+            let form = url_pairs(&String::from_utf8_lossy(&body));
+            let f = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+            let mut l = log.lock().unwrap();
+            l.grants.push(f("grant_type"));
+            match f("grant_type").as_str() {
+                "authorization_code"
+                    if claw_tui::oauth::challenge(&f("code_verifier")) == l.challenge && f("code") == "code-1" =>
+                {
+                    json(
+                        json!({"access_token": "at-1", "token_type": "Bearer", "expires_in": 1, "refresh_token": "rt-1"}),
+                    )
+                }
+                "refresh_token" if f("refresh_token") == "rt-1" => json(
+                    json!({"access_token": "at-2", "token_type": "Bearer", "expires_in": 3600, "refresh_token": "rt-2"}),
+                ),
+                _ => reply(
+                    400,
+                    &[("content-type", "application/json".into())],
+                    json!({"error": "invalid_grant"}).to_string(),
+                ),
+            }
+        }
+        _ => {
+            let auth = req.headers().get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+            log.lock().unwrap().bearer.push(auth.clone());
+            if auth != "Bearer at-1" && auth != "Bearer at-2" {
+                let challenge = format!("Bearer resource_metadata=\"{base}/.well-known/oauth-protected-resource\"");
+                return reply(401, &[("www-authenticate", challenge)], String::new());
+            }
+            service.handle(req).await
+        }
+    }
+}
+
+fn url_pairs(query: &str) -> Vec<(String, String)> {
+    reqwest::Url::parse(&format!("http://x/?{query}"))
+        .map(|u| u.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
+        .unwrap_or_default()
+}
+
 struct Dirs {
     work: tempfile::TempDir,
     home: tempfile::TempDir,
@@ -691,4 +838,79 @@ fn a_websocket_server_works() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(server.tool_results()[0], ("over a socket".to_string(), false), "{}", stderr(&out));
     assert_eq!(seen.lock().unwrap()[0], ("Bearer w-1".to_string(), "mcp".to_string()));
+}
+
+/// A server that requires OAuth: without a login it fails saying how to log in; `mcp login`
+/// discovers, registers, runs the code flow with PKCE (the test plays the browser), stores the
+/// tokens 0600 without printing them; a run then calls its tools, refreshing the expired token.
+#[test]
+fn a_server_behind_oauth_logs_in_and_refreshes() {
+    use std::io::BufRead;
+    let (url, log) = oauth_fixture();
+    let d = dirs(json!({"mcpServers": {"remote": {"type": "http", "url": url}}}));
+    let server = model_calling(&[("mcp__remote__echo", json!({"text": "authorized"}))]);
+    let out = claw(&server, &d).args(["--trust", "mcp", "list", "--json"]).output().unwrap();
+    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let error = list[0]["error"].as_str().unwrap_or_default().to_string();
+    assert!(error.contains("run `claw-tui mcp login remote`"), "{error}");
+
+    let mut login = support::claw_command(&server.url, d.work.path(), d.home.path());
+    login
+        .args(["--trust", "mcp", "login", "remote", "--no-browser"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = login.spawn().unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut printed = String::new();
+    let address = loop {
+        let mut line = String::new();
+        assert!(stdout.read_line(&mut line).unwrap() > 0, "no address printed: {printed}");
+        printed.push_str(&line);
+        if let Some(a) = line.trim().strip_prefix("http") {
+            break format!("http{a}");
+        }
+    };
+    // The browser: the authorize page redirects to claw-tui's loopback listener.
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    claw_tui::install_crypto_provider();
+    rt.block_on(async {
+        let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let to = browser.get(&address).send().await.unwrap();
+        let location = to.headers()["location"].to_str().unwrap().to_string();
+        let page = browser.get(&location).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("You can close this tab"), "{page}");
+    });
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    printed.push_str(&rest);
+    assert!(status.success(), "{printed}");
+    assert!(!printed.contains("at-1") && !printed.contains("rt-1"), "{printed}");
+    let stored = d.home.path().join(".claw/mcp-credentials.json");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&stored).unwrap().permissions().mode() & 0o777, 0o600);
+
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    // The run also tries to read the stored tokens (the attack an injected prompt would make).
+    let server = model_calling(&[
+        ("mcp__remote__echo", json!({"text": "authorized"})),
+        ("bash", json!({"command": format!("cat {}", stored.display())})),
+        ("read_file", json!({"path": stored.display().to_string()})),
+    ]);
+    let out = claw(&server, &d).args(["-p", "go", "--trust", "--allowedTools", "mcp__remote"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let results = server.tool_results();
+    assert_eq!(results[0], ("authorized".to_string(), false), "{}", stderr(&out));
+    for (text, is_error) in &results[1..] {
+        assert!(*is_error && text.contains("outside the workspace") && !text.contains("at-"), "{text}");
+    }
+    let log = log.lock().unwrap();
+    assert_eq!(log.grants, ["authorization_code", "refresh_token"], "the expired token was refreshed");
+    assert_eq!(log.bearer.last().map(String::as_str), Some("Bearer at-2"));
+    // Nothing of the tokens in the session.
+    for file in support::walk(&d.home.path().join(".claw/sessions")) {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        assert!(!text.contains("at-2") && !text.contains("rt-2"));
+    }
 }

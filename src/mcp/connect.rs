@@ -225,8 +225,18 @@ async fn open(
             };
             let headers = header_map(headers).map_err(Handshake::Failed)?;
             let config = StreamableHttpClientTransportConfig::with_uri(url.as_str()).custom_headers(headers);
-            let transport = StreamableHttpClientTransport::with_client(http.clone(), config);
-            Ok((handshake(handler.serve_with_lifecycle(transport, lifecycle)).await?, None))
+            let service = match super::auth::authorized_client(server, http).await.map_err(Handshake::Failed)? {
+                // A login is stored: its token goes with every request, refreshed when stale.
+                Some(client) => {
+                    let transport = StreamableHttpClientTransport::with_client(client, config);
+                    handshake(handler.serve_with_lifecycle(transport, lifecycle)).await
+                }
+                None => {
+                    let transport = StreamableHttpClientTransport::with_client(http.clone(), config);
+                    handshake(handler.serve_with_lifecycle(transport, lifecycle)).await
+                }
+            };
+            Ok((service.map_err(|e| needs_login(e, &server.name))?, None))
         }
         Transport::Sse { url, headers } => {
             let headers: reqwest::header::HeaderMap =
@@ -240,6 +250,16 @@ async fn open(
             let transport = super::ws::WsTransport::connect(url, headers).await.map_err(Handshake::Failed)?;
             Ok((handshake(handler.serve_with_lifecycle(transport, lifecycle)).await?, None))
         }
+    }
+}
+
+/// A refusal for want of authorization, with what to do about it.
+fn needs_login(e: Handshake, name: &str) -> Handshake {
+    match e {
+        Handshake::Failed(m) if m.contains("401") || m.to_ascii_lowercase().contains("auth") => {
+            Handshake::Failed(format!("{m}; the server needs authorization: run `claw-tui mcp login {name}`"))
+        }
+        other => other,
     }
 }
 

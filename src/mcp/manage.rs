@@ -29,6 +29,8 @@ pub fn run(cli: &Cli, action: &McpCommand) -> i32 {
             add(&root, name, target, *scope, *transport, env, header)
         }
         McpCommand::Remove { name, scope } => remove(&root, name, *scope),
+        McpCommand::Login { name, no_browser } => login(cli, &root, name, *no_browser),
+        McpCommand::Logout { name } => logout(cli, &root, name),
     };
     match outcome {
         Ok(()) => 0,
@@ -141,6 +143,37 @@ fn get(cli: &Cli, root: &Path, name: &str) -> Result<(), String> {
         }
         Some(Status::Failed(why)) => println!("  status:     failed: {why}"),
         _ => println!("  status:     failed: did not connect within the startup timeout"),
+    }
+    Ok(())
+}
+
+/// The server named `name` among those that apply here.
+fn configured(cli: &Cli, root: &Path, name: &str) -> Result<super::ServerConfig, String> {
+    let effective = crate::config::effective(cli, root);
+    effective.mcp.servers.into_iter().find(|s| s.name == name).ok_or_else(|| {
+        format!(
+            "no MCP server named `{name}` applies here (claw-tui mcp list; a project's servers need a trusted folder)"
+        )
+    })
+}
+
+fn login(cli: &Cli, root: &Path, name: &str, no_browser: bool) -> Result<(), String> {
+    let server = configured(cli, root, name)?;
+    crate::install_crypto_provider();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let path = runtime.block_on(super::auth::login(&server, no_browser))?;
+    println!("Authorized: the tokens for `{name}` are in {} (readable by you alone).", path.display());
+    Ok(())
+}
+
+fn logout(cli: &Cli, root: &Path, name: &str) -> Result<(), String> {
+    let server = configured(cli, root, name)?;
+    match super::auth::logout(&server)? {
+        true => println!("Forgot the login of `{name}`."),
+        false => println!("`{name}` had no stored login."),
     }
     Ok(())
 }

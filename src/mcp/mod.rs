@@ -7,7 +7,8 @@
 //! - [`context`]: `/mcp__server__prompt` run as the prompt's text, `@server:uri` attached.
 //! - [`hub`]: every server of a workspace connecting in the background, their status and
 //!   tools, calls with a timeout and interruption, reconnecting, stopping them.
-//! - [`manage`]: `claw-tui mcp list|get|add|remove`.
+//! - [`manage`]: `claw-tui mcp list|get|add|remove|login|logout`; [`auth`]: OAuth for remote
+//!   servers (rmcp's client, claw-tui's browser answer and 0600 token store).
 //! - [`sse`]: the older HTTP+SSE transport (an event stream, messages posted to its endpoint).
 //! - [`ws`]: MCP over WebSocket, one message per text frame.
 //! - [`tool`]: a server's tool as a [`crate::tools::Tool`] named `mcp__<server>__<tool>`:
@@ -17,6 +18,7 @@
 //! The registry ([`crate::tools::registry`]) asks the hub for the tools at each request, so a
 //! server that connects late or changes its list is seen at the next request.
 
+pub mod auth;
 pub mod config;
 pub mod connect;
 pub mod context;
