@@ -683,7 +683,7 @@ fn servers_are_added_listed_shown_and_removed_from_the_command_line() {
     let list: Value = serde_json::from_slice(&out.stdout).unwrap();
     let by_name = |n: &str| list.as_array().unwrap().iter().find(|s| s["name"] == n).cloned().unwrap();
     assert_eq!(by_name("fx")["status"], "connected");
-    assert_eq!(by_name("fx")["tools"], 7);
+    assert_eq!(by_name("fx")["tools"], 8);
     assert_eq!(by_name("remote")["transport"], "http");
     assert_eq!(by_name("remote")["status"], "connected");
     assert_eq!(by_name("ghost")["status"], "failed");
@@ -913,4 +913,94 @@ fn a_server_behind_oauth_logs_in_and_refreshes() {
         let text = std::fs::read_to_string(file).unwrap_or_default();
         assert!(!text.contains("at-2") && !text.contains("rt-2"));
     }
+}
+
+/// Esc during an MCP call: the call ends at once as interrupted, the turn ends, and the server
+/// is told (rmcp sends `notifications/cancelled`; the fixture writes that it saw it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_call_ends_at_once_and_the_server_is_told() {
+    use claw_tui::agent::{AgentEvent, Op, TurnOutcome};
+    use claw_tui::mcp::{Hub, McpConfig, ServerConfig, Transport};
+    let work = tempfile::tempdir().unwrap();
+    let config = McpConfig {
+        servers: vec![ServerConfig {
+            name: "fx".into(),
+            transport: Transport::Stdio {
+                command: fixture().display().to_string(),
+                args: vec![],
+                env: Default::default(),
+            },
+            file: work.path().join(".mcp.json"),
+            error: None,
+        }],
+        ..Default::default()
+    };
+    let hub = Hub::start(&config, work.path());
+    hub.wait_settled(std::time::Duration::from_secs(10)).await;
+    let registry = claw_tui::tools::Registry::builtin();
+    registry.attach(Some(hub.clone()));
+    let server = model_calling(&[("mcp__fx__hang", json!({}))]);
+    let opts = support::AgentOptions {
+        mode: claw_tui::permission::PermissionMode::DangerFullAccess,
+        registry: Some(registry),
+        ..Default::default()
+    };
+    let mut handle = support::spawn_agent(&server.url, work.path(), opts);
+    handle.send(Op::UserTurn { text: "go".into(), attachments: vec![] });
+    loop {
+        let ev = tokio::time::timeout(std::time::Duration::from_secs(10), handle.next_event()).await.unwrap().unwrap();
+        if matches!(&ev, AgentEvent::ToolCallStarted { tool, .. } if tool == "mcp__fx__hang") {
+            break;
+        }
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let asked = std::time::Instant::now();
+    handle.send(Op::Interrupt);
+    let events = support::until_finished(&mut handle).await;
+    assert!(asked.elapsed() < std::time::Duration::from_secs(2), "{:?}", asked.elapsed());
+    assert_eq!(support::outcome(&events), TurnOutcome::Interrupted);
+    let finished = events.iter().find_map(|e| match e {
+        AgentEvent::ToolCallFinished { result, is_error, .. } => Some((result.clone(), *is_error)),
+        _ => None,
+    });
+    assert_eq!(finished, Some(("mcp__fx__hang: interrupted by the user".to_string(), true)));
+    let log = hub.views()[0].log.clone().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !std::fs::read_to_string(&log).unwrap_or_default().contains("fixture: hang cancelled") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server was not told: {}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// Arguments that do not match a tool's schema are refused before anything is sent, naming the
+/// field; a structured result that does not match the declared output schema reaches the model
+/// as an error, never a crash.
+#[test]
+fn schemas_are_checked_both_ways() {
+    let d = dirs(fx(&[]));
+    let server = model_calling(&[
+        ("mcp__fx__echo", json!({"text": 42})),
+        ("mcp__fx__add", json!({"a": 1})),
+        ("mcp__fx__bad_output", json!({})),
+    ]);
+    let out = claw(&server, &d).args(["-p", "go", "--trust", "--allowedTools", "mcp__fx"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let results = server.tool_results();
+    assert!(
+        results[0].1
+            && results[0].0.starts_with("mcp__fx__echo: invalid arguments: /text: 42 is not of type \"string\""),
+        "{:?}",
+        results[0]
+    );
+    assert!(results[1].1 && results[1].0.contains("\"b\" is a required property"), "{:?}", results[1]);
+    assert!(results[2].1, "{:?}", results[2]);
+    assert!(
+        results[2].0.contains("does not match its output schema (\"sum\" is a required property)"),
+        "{}",
+        results[2].0
+    );
 }

@@ -23,9 +23,24 @@ pub struct McpTool {
     server: String,
     tool: String,
     spec: ToolSpec,
-    /// Whether the tool declares an output schema (its results must then carry structured
-    /// content).
-    structured: bool,
+    /// The output schema the tool declares (its results must then carry structured content
+    /// that matches it).
+    output_schema: Option<Value>,
+}
+
+/// What is wrong with `value` by `schema`: up to three errors, each with where it is. A schema
+/// that cannot be compiled (an unreachable `$ref`) checks nothing: the server has the last word.
+pub fn schema_errors(schema: &Value, value: &Value) -> Option<String> {
+    let validator = jsonschema::validator_for(schema).ok()?;
+    let errors: Vec<String> = validator
+        .iter_errors(value)
+        .take(3)
+        .map(|e| {
+            let at = e.instance_path().to_string();
+            if at.is_empty() { e.to_string() } else { format!("{at}: {e}") }
+        })
+        .collect();
+    (!errors.is_empty()).then(|| errors.join("; "))
 }
 
 impl McpTool {
@@ -46,7 +61,7 @@ impl McpTool {
             spec: ToolSpec { name: super::tool_name(&entry.server, &t.name), description, input_schema: schema },
             server: entry.server.clone(),
             tool: t.name.to_string(),
-            structured: t.output_schema.is_some(),
+            output_schema: t.output_schema.as_ref().map(|s| Value::Object((**s).clone())),
             hub,
         }
     }
@@ -60,6 +75,10 @@ impl Tool for McpTool {
     fn plan(&self, input: &Value, _env: &ToolEnv) -> Result<CallPlan, String> {
         if !input.is_object() && !input.is_null() {
             return Err(format!("{}: the input must be a JSON object, got {input}", self.spec.name));
+        }
+        let args = if input.is_null() { Value::Object(Default::default()) } else { input.clone() };
+        if let Some(errors) = schema_errors(&self.spec.input_schema, &args) {
+            return Err(format!("{}: invalid arguments: {errors}; nothing was sent to the server", self.spec.name));
         }
         let mut summary = if input.is_null() { "{}".to_string() } else { input.to_string() };
         if summary.chars().count() > 100 {
@@ -90,11 +109,15 @@ impl Tool for McpTool {
                 .await
                 .map_err(|e| format!("{}: {e}", self.spec.name))?;
             let mut out = render(&result, ctx.env.max_result_chars());
-            if self.structured && !out.is_error && result.get("structuredContent").is_none_or(Value::is_null) {
-                out = ToolOutput::error(format!(
-                    "{}: the server declares an output schema but sent no structured content; its answer was: {}",
-                    self.spec.name, out.content
-                ));
+            if let Some(schema) = self.output_schema.as_ref().filter(|_| !out.is_error) {
+                let problem = match result.get("structuredContent").filter(|v| !v.is_null()) {
+                    None => Some("the server declares an output schema but sent no structured content".to_string()),
+                    Some(structured) => schema_errors(schema, structured)
+                        .map(|e| format!("the server's structured result does not match its output schema ({e})")),
+                };
+                if let Some(problem) = problem {
+                    out = ToolOutput::error(format!("{}: {problem}; its answer was: {}", self.spec.name, out.content));
+                }
             }
             Ok(out)
         })

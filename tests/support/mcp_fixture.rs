@@ -69,6 +69,9 @@ impl Fixture {
             Tool::new("crash", "Exit in the middle of the call", schema(json!({}), &[])),
             Tool::new("add_tool", "Add the tool `late`", schema(json!({}), &[])),
         ];
+        let mut bad = Tool::new("bad_output", "Answer outside its output schema", schema(json!({}), &[]));
+        bad.output_schema = Some(schema(json!({"sum": {"type": "number"}}), &["sum"]));
+        tools.push(bad);
         if self.late.load(Ordering::SeqCst) {
             tools.push(Tool::new("late", "A tool added later", schema(json!({}), &[])));
         }
@@ -230,6 +233,7 @@ impl ServerHandler for Fixture {
             }
             "hang" => {
                 context.ct.cancelled().await;
+                eprintln!("fixture: hang cancelled");
                 Err(ErrorData::internal_error("cancelled", None))
             }
             "crash" => {
@@ -245,6 +249,7 @@ impl ServerHandler for Fixture {
                 text("added `late`")
             }
             "late" => text("late tool ran"),
+            "bad_output" => Ok(CallToolResult::structured(json!({"total": "many"})).into()),
             name if name.starts_with("bulk_") => text(format!("{name} ran")),
             other => Err(ErrorData::invalid_params(format!("no tool {other}"), None)),
         }

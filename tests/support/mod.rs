@@ -407,6 +407,8 @@ pub struct AgentOptions {
     pub history: Vec<claw_tui::provider::Message>,
     pub compact_threshold: f64,
     pub idle_timeout: Duration,
+    /// The tools (default: the built-in ones).
+    pub registry: Option<Registry>,
 }
 
 impl Default for AgentOptions {
@@ -419,6 +421,7 @@ impl Default for AgentOptions {
             history: Vec::new(),
             compact_threshold: claw_tui::agent::DEFAULT_COMPACT_THRESHOLD,
             idle_timeout: Duration::from_secs(10),
+            registry: None,
         }
     }
 }
@@ -445,7 +448,8 @@ pub fn spawn_agent(url: &str, dir: &Path, opts: AgentOptions) -> AgentHandle {
         compact_threshold: opts.compact_threshold,
         prices: Default::default(),
     };
-    agent::spawn(config, Arc::new(provider_with(url, opts.idle_timeout)), Registry::builtin(), Arc::new(env))
+    let registry = opts.registry.unwrap_or_else(Registry::builtin);
+    agent::spawn(config, Arc::new(provider_with(url, opts.idle_timeout)), registry, Arc::new(env))
 }
 
 /// Reads events until the turn finishes (10 s at most).
