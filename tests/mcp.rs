@@ -683,7 +683,7 @@ fn servers_are_added_listed_shown_and_removed_from_the_command_line() {
     let list: Value = serde_json::from_slice(&out.stdout).unwrap();
     let by_name = |n: &str| list.as_array().unwrap().iter().find(|s| s["name"] == n).cloned().unwrap();
     assert_eq!(by_name("fx")["status"], "connected");
-    assert_eq!(by_name("fx")["tools"], 8);
+    assert_eq!(by_name("fx")["tools"], 9);
     assert_eq!(by_name("remote")["transport"], "http");
     assert_eq!(by_name("remote")["status"], "connected");
     assert_eq!(by_name("ghost")["status"], "failed");
@@ -1003,4 +1003,29 @@ fn schemas_are_checked_both_ways() {
         "{}",
         results[2].0
     );
+}
+
+/// An image a tool returns reaches an Anthropic model as an image in the tool result; the text
+/// beside it names it.
+#[test]
+fn images_from_tools_reach_the_model_where_the_wire_allows() {
+    let d = dirs(fx(&[]));
+    let server = model_calling(&[("mcp__fx__image", json!({}))]);
+    let out = claw(&server, &d).args(["-p", "go", "--trust", "--allowedTools", "mcp__fx"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let body = &server.requests()[1].body;
+    let result = body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|m| m["content"].as_array().cloned().unwrap_or_default())
+        .find(|b| b["type"] == "tool_result")
+        .unwrap();
+    assert_eq!(result["content"][0]["text"], "a red dot:\n[image image/png, 70 bytes]");
+    assert_eq!(result["content"][1]["type"], "image");
+    assert_eq!(
+        result["content"][1]["source"],
+        json!({"type": "base64", "media_type": "image/png", "data": mcp_fixture::TINY_PNG})
+    );
+    assert!(result.get("images").is_none(), "no field the API does not know");
 }

@@ -158,6 +158,7 @@ async fn the_conversation_goes_back_with_tool_calls_and_tool_results() {
                 tool_use_id: "call_a".into(),
                 content: "no such folder".into(),
                 is_error: true,
+                images: vec![],
             }],
         },
     ];

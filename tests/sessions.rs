@@ -294,6 +294,7 @@ fn golden_records() -> (index::Summary, Vec<Record>) {
                     tool_use_id: "t1".into(),
                     content: "src/main.rs\nsrc/lib.rs".into(),
                     is_error: false,
+                    images: vec![],
                 }],
             },
         },

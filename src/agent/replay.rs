@@ -49,7 +49,7 @@ impl Later {
                 }
                 Record::Message { message, .. } => {
                     for b in &message.content {
-                        if let ContentBlock::ToolResult { tool_use_id, content, is_error } = b {
+                        if let ContentBlock::ToolResult { tool_use_id, content, is_error, .. } = b {
                             later.results.insert(tool_use_id.clone(), (content.clone(), *is_error));
                         }
                     }

@@ -263,6 +263,7 @@ impl Agent {
                     tool_use_id: id,
                     content: output.content,
                     is_error: output.is_error,
+                    images: output.images,
                 });
             }
             self.push_message(Message { role: Role::User, content: results });

@@ -16,6 +16,12 @@ use crate::tools::{Access, CallPlan, Preview, Tool, ToolContext, ToolEnv, ToolOu
 
 /// Longest description sent for one tool; some servers write pages.
 const MAX_DESCRIPTION: usize = 2_000;
+/// Images of one result sent to the model, and the largest one (the Messages API's limit);
+/// others are named by type and size only.
+const MAX_IMAGES: usize = 4;
+const MAX_IMAGE_BYTES: usize = 5 << 20;
+/// The image types the providers take.
+const IMAGE_TYPES: &[&str] = &["image/png", "image/jpeg", "image/gif", "image/webp"];
 
 /// One tool of one server.
 pub struct McpTool {
@@ -142,14 +148,33 @@ pub fn render(result: &Value, max: usize) -> ToolOutput {
     let full = text.chars().count() > max;
     let content = if full { crate::tools::text::truncate_middle(&text, max) } else { text.clone() };
     let is_error = result.get("isError").and_then(Value::as_bool).unwrap_or(false);
-    ToolOutput { content, is_error, effects: Vec::new(), full_output: full.then_some(text) }
+    let images = result
+        .get("content")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|c| c["type"] == "image")
+        .filter_map(|c| {
+            let (mime, data) = (c["mimeType"].as_str()?, c["data"].as_str()?);
+            (IMAGE_TYPES.contains(&mime) && decoded_len(data) <= MAX_IMAGE_BYTES)
+                .then(|| crate::provider::ImageData { media_type: mime.to_string(), data: data.to_string() })
+        })
+        .take(MAX_IMAGES)
+        .collect();
+    ToolOutput { content, is_error, effects: Vec::new(), full_output: full.then_some(text), images }
+}
+
+/// The bytes base64 `data` decodes to.
+fn decoded_len(data: &str) -> usize {
+    let data = data.trim_end();
+    (data.len() / 4 * 3).saturating_sub(data.bytes().rev().take_while(|b| *b == b'=').count())
 }
 
 /// One content item as text: text as is; an image or audio by type and size; a resource link
 /// by name and address; an embedded resource by its text (or its type, when binary).
 fn content_text(item: &Value) -> String {
     let s = |k: &str| item.get(k).and_then(Value::as_str).unwrap_or_default();
-    let size = |data: &str| data.len() / 4 * 3;
+    let size = decoded_len;
     match s("type") {
         "text" => s("text").to_string(),
         "image" | "audio" => format!("[{} {}, {} bytes]", s("type"), s("mimeType"), size(s("data"))),
@@ -187,6 +212,8 @@ mod tests {
             out.content,
             "hello\n[image image/png, 3 bytes]\n[resource link: a.txt <file:///a.txt>]\n[resource mem://x]\ninside"
         );
+        assert_eq!(out.images.len(), 1);
+        assert_eq!(decoded_len("AAA="), 2);
         assert!(!out.is_error);
         let out = render(&json!({"content": [{"type": "text", "text": "no such city"}], "isError": true}), 100);
         assert!(out.is_error);

@@ -286,6 +286,20 @@ fn http_error(
     ProviderError::Http { status, kind, message, retry_after }
 }
 
+/// A tool result with images, as the Messages API takes it: its content an array of the text
+/// and the images (base64 sources). Other blocks are left as they are.
+fn with_images(block: &mut Value) {
+    let Some(images) = block.as_object_mut().and_then(|b| b.remove("images")) else { return };
+    let mut content = vec![json!({"type": "text", "text": block["content"].clone()})];
+    for image in images.as_array().into_iter().flatten() {
+        content.push(json!({
+            "type": "image",
+            "source": {"type": "base64", "media_type": image["media_type"], "data": image["data"]}
+        }));
+    }
+    block["content"] = Value::Array(content);
+}
+
 /// The JSON body of a Messages API request, with cache breakpoints.
 pub fn request_body(request: &ModelRequest, stream: bool) -> Value {
     let ephemeral = json!({"type": "ephemeral"});
@@ -319,6 +333,9 @@ pub fn request_body(request: &ModelRequest, stream: bool) -> Value {
         .collect();
     let mut messages: Vec<Value> =
         request.messages.iter().map(|m| serde_json::to_value(m).expect("messages serialize")).collect();
+    for block in messages.iter_mut().filter_map(|m| m["content"].as_array_mut()).flatten() {
+        with_images(block);
+    }
     // The breakpoint goes on the last block that may carry one: thinking blocks may not.
     if let Some(last) = messages.last_mut().and_then(|m| m["content"].as_array_mut())
         && let Some(block) =

@@ -94,7 +94,19 @@ pub enum ContentBlock {
         content: String,
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         is_error: bool,
+        /// Images that came with the result (an MCP tool's). Not a field of the Messages
+        /// API: each provider sends them as its wire allows (see [`ImageData`]).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        images: Vec<ImageData>,
     },
+}
+
+/// An image a tool returned: its media type and base64 data. The Anthropic wire sends it in the
+/// tool result; the OpenAI wire, whose tool messages carry text only, says it was left out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageData {
+    pub media_type: String,
+    pub data: String,
 }
 
 /// A tool as the model sees it: name, description and a JSON schema for its input.

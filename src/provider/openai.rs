@@ -156,8 +156,15 @@ fn user_messages(content: &[ContentBlock], out: &mut Vec<Value>) {
     let mut text = String::new();
     for block in content {
         match block {
-            ContentBlock::ToolResult { tool_use_id, content, is_error } => {
-                let content = if *is_error { format!("Error: {content}") } else { content.clone() };
+            ContentBlock::ToolResult { tool_use_id, content, is_error, images } => {
+                let mut content = if *is_error { format!("Error: {content}") } else { content.clone() };
+                if !images.is_empty() {
+                    // Chat Completions' tool messages carry text only.
+                    content.push_str(&format!(
+                        "\n({} image(s) left out: this provider's tool results carry text only)",
+                        images.len()
+                    ));
+                }
                 out.push(json!({"role": "tool", "tool_call_id": tool_use_id, "content": content}));
             }
             ContentBlock::Text { text: t } => {
@@ -501,6 +508,20 @@ mod tests {
             events.push(e);
         }
         (result, events)
+    }
+
+    /// Tool messages carry text only: an image a tool returned is named, not sent.
+    #[test]
+    fn images_in_tool_results_are_named() {
+        let block = ContentBlock::ToolResult {
+            tool_use_id: "c1".into(),
+            content: "a chart:".into(),
+            is_error: false,
+            images: vec![crate::provider::ImageData { media_type: "image/png".into(), data: "AAAA".into() }],
+        };
+        let mut out = Vec::new();
+        user_messages(&[block], &mut out);
+        assert_eq!(out[0]["content"], "a chart:\n(1 image(s) left out: this provider's tool results carry text only)");
     }
 
     #[test]

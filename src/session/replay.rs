@@ -99,6 +99,7 @@ pub fn repair(mut messages: Vec<Message>) -> Vec<Message> {
                 tool_use_id: id.to_string(),
                 content: "Not finished: the session ended before this call completed.".into(),
                 is_error: true,
+                images: Vec::new(),
             })
             .collect();
         if !missing.is_empty() {

@@ -123,15 +123,29 @@ pub struct ToolOutput {
     pub effects: Vec<ToolEffect>,
     /// The complete output when `content` (what the model gets) was cut; kept in the session.
     pub full_output: Option<String>,
+    /// Images for the model, where its provider takes them (an MCP tool's).
+    pub images: Vec<crate::provider::ImageData>,
 }
 
 impl ToolOutput {
     pub fn ok(content: impl Into<String>) -> Self {
-        ToolOutput { content: content.into(), is_error: false, effects: Vec::new(), full_output: None }
+        ToolOutput {
+            content: content.into(),
+            is_error: false,
+            effects: Vec::new(),
+            full_output: None,
+            images: Vec::new(),
+        }
     }
 
     pub fn error(content: impl Into<String>) -> Self {
-        ToolOutput { content: content.into(), is_error: true, effects: Vec::new(), full_output: None }
+        ToolOutput {
+            content: content.into(),
+            is_error: true,
+            effects: Vec::new(),
+            full_output: None,
+            images: Vec::new(),
+        }
     }
 
     pub fn with_effect(mut self, effect: ToolEffect) -> Self {

@@ -21,6 +21,10 @@ use rmcp::{ErrorData, ServerHandler};
 use serde_json::{Value, json};
 use tokio::sync::broadcast;
 
+/// A 1×1 PNG, base64.
+pub const TINY_PNG: &str =
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";
+
 #[derive(Clone)]
 pub struct Fixture {
     /// Whether `add_tool` was called.
@@ -69,6 +73,7 @@ impl Fixture {
             Tool::new("crash", "Exit in the middle of the call", schema(json!({}), &[])),
             Tool::new("add_tool", "Add the tool `late`", schema(json!({}), &[])),
         ];
+        tools.push(Tool::new("image", "A tiny picture", schema(json!({}), &[])));
         let mut bad = Tool::new("bad_output", "Answer outside its output schema", schema(json!({}), &[]));
         bad.output_schema = Some(schema(json!({"sum": {"type": "number"}}), &["sum"]));
         tools.push(bad);
@@ -249,6 +254,11 @@ impl ServerHandler for Fixture {
                 text("added `late`")
             }
             "late" => text("late tool ran"),
+            "image" => Ok(CallToolResult::success(vec![
+                ContentBlock::text("a red dot:"),
+                ContentBlock::image(TINY_PNG, "image/png"),
+            ])
+            .into()),
             "bad_output" => Ok(CallToolResult::structured(json!({"total": "many"})).into()),
             name if name.starts_with("bulk_") => text(format!("{name} ran")),
             other => Err(ErrorData::invalid_params(format!("no tool {other}"), None)),
