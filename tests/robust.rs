@@ -7,23 +7,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
-use claw_tui::provider::scripted::Scenario;
 use serde_json::{Value, json};
-use support::MockServer;
-
-/// A model that makes `calls` one after the other, then says it is done.
-fn model_calling(calls: &[(&str, Value)]) -> MockServer {
-    let mut replies: Vec<Value> = calls
-        .iter()
-        .enumerate()
-        .map(|(i, (tool, input))| {
-            json!({"content": [{"type": "tool_use", "id": format!("toolu_{i}"), "name": tool, "input": input}]})
-        })
-        .collect();
-    replies.push(json!({"content": [{"type": "text", "text": "done"}]}));
-    let scenario = json!({"name": "robust", "description": "tool calls", "replies": replies});
-    MockServer::start(Scenario::from_json(&scenario.to_string()).unwrap())
-}
+use support::{MockServer, model_calling};
 
 fn claw(server: &MockServer, work: &Path, home: &Path) -> Command {
     let mut cmd = Command::from_std(support::claw_command(&server.url, work, home));

@@ -10,22 +10,8 @@ mod support;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use claw_tui::provider::scripted::Scenario;
-use serde_json::{Value, json};
-use support::MockServer;
-
-fn model_calling(calls: &[(&str, Value)]) -> MockServer {
-    let mut replies: Vec<Value> = calls
-        .iter()
-        .enumerate()
-        .map(|(i, (tool, input))| {
-            json!({"content": [{"type": "tool_use", "id": format!("toolu_{i}"), "name": tool, "input": input}]})
-        })
-        .collect();
-    replies.push(json!({"content": [{"type": "text", "text": "done"}]}));
-    let scenario = json!({"name": "sandbox", "description": "commands", "replies": replies});
-    MockServer::start(Scenario::from_json(&scenario.to_string()).unwrap())
-}
+use serde_json::json;
+use support::{MockServer, model_calling};
 
 /// A folder outside every place the sandbox lets commands write (the workspace, the temp
 /// folders, where the tests' homes live too, the build caches): under the real home folder,

@@ -11,22 +11,7 @@ use std::process::Stdio;
 use assert_cmd::Command;
 use claw_tui::provider::scripted::Scenario;
 use serde_json::{Value, json};
-use support::{MockServer, SECRET};
-
-/// A model that makes `calls` one after the other (each answered before the next), then says
-/// it is done.
-fn model_calling(calls: &[(&str, Value)]) -> MockServer {
-    let mut replies: Vec<Value> = calls
-        .iter()
-        .enumerate()
-        .map(|(i, (tool, input))| {
-            json!({"content": [{"type": "tool_use", "id": format!("toolu_{i}"), "name": tool, "input": input}]})
-        })
-        .collect();
-    replies.push(json!({"content": [{"type": "text", "text": "done"}]}));
-    let scenario = json!({"name": "attack", "description": "hostile tool calls", "replies": replies});
-    MockServer::start(Scenario::from_json(&scenario.to_string()).unwrap())
-}
+use support::{MockServer, SECRET, model_calling};
 
 /// A model that answers `n` prompts with text alone.
 fn model_answering(n: usize) -> MockServer {

@@ -303,6 +303,19 @@ impl Hub {
         }
     }
 
+    /// A request's result as JSON, within the call timeout.
+    async fn timed<T: serde::Serialize, E: std::fmt::Display>(
+        &self,
+        request: impl Future<Output = Result<T, E>>,
+    ) -> Result<Value, String> {
+        let limit = self.shared.call_timeout;
+        let result = tokio::time::timeout(limit, request)
+            .await
+            .map_err(|_| format!("no answer within {} s", limit.as_secs()))?
+            .map_err(|e| e.to_string())?;
+        Ok(serde_json::to_value(&result).unwrap_or_default())
+    }
+
     /// Runs prompt `name` of `server`: its messages' text.
     pub async fn get_prompt(
         &self,
@@ -313,11 +326,7 @@ impl Hub {
         let (_, peer) = self.peer(server)?;
         let mut params = rmcp::model::GetPromptRequestParams::new(name);
         params.arguments = Some(arguments);
-        let result = tokio::time::timeout(self.shared.call_timeout, peer.get_prompt(params))
-            .await
-            .map_err(|_| format!("no answer within {} s", self.shared.call_timeout.as_secs()))?
-            .map_err(|e| e.to_string())?;
-        let result = serde_json::to_value(&result).unwrap_or_default();
+        let result = self.timed(peer.get_prompt(params)).await?;
         let texts: Vec<String> = result["messages"]
             .as_array()
             .into_iter()
@@ -331,11 +340,7 @@ impl Hub {
     pub async fn read_resource(&self, server: &str, uri: &str) -> Result<String, String> {
         let (_, peer) = self.peer(server)?;
         let params = rmcp::model::ReadResourceRequestParams::new(uri);
-        let result = tokio::time::timeout(self.shared.call_timeout, peer.read_resource(params))
-            .await
-            .map_err(|_| format!("no answer within {} s", self.shared.call_timeout.as_secs()))?
-            .map_err(|e| e.to_string())?;
-        let result = serde_json::to_value(&result).unwrap_or_default();
+        let result = self.timed(peer.read_resource(params)).await?;
         let parts: Vec<String> = result["contents"]
             .as_array()
             .into_iter()

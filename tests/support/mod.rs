@@ -100,6 +100,21 @@ impl Drop for MockServer {
     }
 }
 
+/// A model that makes `calls` one after the other (each answered before the next), then says
+/// it is done.
+pub fn model_calling(calls: &[(&str, Value)]) -> MockServer {
+    let mut replies: Vec<Value> = calls
+        .iter()
+        .enumerate()
+        .map(|(i, (tool, input))| {
+            json!({"content": [{"type": "tool_use", "id": format!("toolu_{i}"), "name": tool, "input": input}]})
+        })
+        .collect();
+    replies.push(json!({"content": [{"type": "text", "text": "done"}]}));
+    let scenario = json!({"name": "calls", "description": "tool calls, then done", "replies": replies});
+    MockServer::start(Scenario::from_json(&scenario.to_string()).unwrap())
+}
+
 pub fn load_scenario(name: &str) -> Scenario {
     let path = format!("{}/tests/scenarios/{name}.json", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
