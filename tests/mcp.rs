@@ -328,6 +328,10 @@ fn servers_are_added_listed_shown_and_removed_from_the_command_line() {
     );
     assert!(stderr(&out).contains("mcpServers.fx"), "{}", stderr(&out));
 
+    let out = run(&["--trust", "config"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("#   ghost (stdio: /nonexistent/server)  from "), "{text}");
+
     let out = run(&["--trust", "mcp", "get", "fx"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("status:     connected (protocol 2025-11-25)") && text.contains("echo, add"), "{text}");

@@ -42,6 +42,17 @@ pub fn report(e: &Effective, sandbox: &crate::sandbox::Sandbox, problems: &[Prob
         let places: Vec<String> = sandbox.writable.iter().map(|p| p.display().to_string()).collect();
         out.push_str(&format!("#   writable: {}\n", places.join(", ")));
     }
+    if !e.mcp.servers.is_empty() {
+        out.push_str(
+            "# MCP servers (claw-tui mcp list connects to them):
+",
+        );
+        for s in &e.mcp.servers {
+            let state = s.error.as_deref().map(|why| format!("; cannot start: {why}")).unwrap_or_default();
+            let line = format!("{} ({}: {}){state}", s.name, s.transport.kind(), s.transport.target());
+            out.push_str(&format!("#   {}  from {}\n", crate::sanitize::visible(&line), s.file.display()));
+        }
+    }
     out.push_str(match e.trust {
         super::trust::Trust::Trusted => "# this folder is trusted: its own settings apply\n",
         super::trust::Trust::Untrusted => {
