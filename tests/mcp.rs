@@ -314,7 +314,7 @@ fn servers_are_added_listed_shown_and_removed_from_the_command_line() {
     let list: Value = serde_json::from_slice(&out.stdout).unwrap();
     let by_name = |n: &str| list.as_array().unwrap().iter().find(|s| s["name"] == n).cloned().unwrap();
     assert_eq!(by_name("fx")["status"], "connected");
-    assert_eq!(by_name("fx")["tools"], 9);
+    assert_eq!(by_name("fx")["tools"], 10);
     assert_eq!(by_name("remote")["transport"], "http");
     assert_eq!(by_name("remote")["status"], "connected");
     assert_eq!(by_name("ghost")["status"], "failed");
@@ -663,4 +663,38 @@ fn images_from_tools_reach_the_model_where_the_wire_allows() {
         json!({"type": "base64", "media_type": "image/png", "data": mcp_fixture::TINY_PNG})
     );
     assert!(result.get("images").is_none(), "no field the API does not know");
+}
+
+/// A server whose resources change says so (`notifications/resources/list_changed`, through
+/// the listen stream on 2026-07-28 and as a plain notification on 2025-11-25); the hub lists
+/// them again, so completion and `@server:uri` see the new one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changed_resources_are_listed_again_on_both_revisions() {
+    use claw_tui::mcp::{Hub, McpConfig, ServerConfig, Transport};
+    for args in [vec![], vec!["--legacy".to_string()]] {
+        let work = tempfile::tempdir().unwrap();
+        let command = fixture().display().to_string();
+        let config = McpConfig {
+            servers: vec![ServerConfig {
+                name: "fx".into(),
+                transport: Transport::Stdio { command, args: args.clone(), env: Default::default() },
+                file: work.path().join(".mcp.json"),
+                error: None,
+            }],
+            ..Default::default()
+        };
+        let hub = Hub::start(&config, work.path());
+        hub.wait_settled(std::time::Duration::from_secs(10)).await;
+        let uris = |hub: &Hub| hub.views()[0].resources.iter().map(|r| r.uri.clone()).collect::<Vec<_>>();
+        assert_eq!(uris(&hub), ["mem://notes/todo.txt", "mem://notes/plan.md"], "{args:?}");
+        let (progress, _rx) = tokio::sync::mpsc::channel(8);
+        let cancel = tokio_util::sync::CancellationToken::new();
+        hub.call("fx", "add_note", Default::default(), &cancel, progress).await.unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while !uris(&hub).contains(&"mem://notes/new.txt".to_string()) {
+            assert!(std::time::Instant::now() < deadline, "{args:?}: {:?}", uris(&hub));
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(hub.read_resource("fx", "mem://notes/new.txt").await.unwrap(), "a new note");
+    }
 }

@@ -83,8 +83,8 @@ impl CredentialStore for FileStore {
 /// The address of a server that can use OAuth (streamable HTTP or SSE).
 fn remote_url(server: &ServerConfig) -> Result<&str, String> {
     match &server.transport {
-        Transport::Http { url, .. } | Transport::Sse { url, .. } => Ok(url),
-        other => Err(format!("`{}` is a {} server; only HTTP servers log in", server.name, other.kind())),
+        Transport::Http { url, .. } | Transport::Sse { url, .. } | Transport::Ws { url, .. } => Ok(url),
+        other => Err(format!("`{}` is a {} server; only remote servers log in", server.name, other.kind())),
     }
 }
 
@@ -152,6 +152,24 @@ pub async fn authorized_client(
         Ok(false) => Ok(None),
         Err(e) => Err(format!("the stored login could not be used ({e}); run `claw-tui mcp login {}`", server.name)),
     }
+}
+
+/// The headers of a server reached over SSE or WebSocket, with its stored login's token (fresh
+/// at connection time) when it has one.
+pub async fn with_token(
+    server: &ServerConfig,
+    http: &reqwest::Client,
+    mut headers: reqwest::header::HeaderMap,
+) -> Result<reqwest::header::HeaderMap, String> {
+    if let Some(client) = authorized_client(server, http).await? {
+        let token = client.get_access_token().await.map_err(|e| {
+            format!("the stored login could not be used ({e}); run `claw-tui mcp login {}`", server.name)
+        })?;
+        let value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))
+            .map_err(|_| "the stored token is not valid in a header".to_string())?;
+        headers.insert(reqwest::header::AUTHORIZATION, value);
+    }
+    Ok(headers)
 }
 
 /// Forgets `server`'s tokens.

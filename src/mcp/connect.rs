@@ -32,6 +32,10 @@ pub type Progress = Arc<Mutex<HashMap<String, mpsc::Sender<String>>>>;
 pub enum Notice {
     /// The server's tool list changed: list it again.
     ToolsChanged,
+    /// Its prompts changed.
+    PromptsChanged,
+    /// Its resources changed.
+    ResourcesChanged,
 }
 
 /// The client side of one connection: rmcp calls it for the server's notifications.
@@ -51,6 +55,14 @@ impl ClientHandler for Handler {
 
     async fn on_tool_list_changed(&self, _context: NotificationContext<RoleClient>) {
         let _ = self.notices.send(Notice::ToolsChanged);
+    }
+
+    async fn on_prompt_list_changed(&self, _context: NotificationContext<RoleClient>) {
+        let _ = self.notices.send(Notice::PromptsChanged);
+    }
+
+    async fn on_resource_list_changed(&self, _context: NotificationContext<RoleClient>) {
+        let _ = self.notices.send(Notice::ResourcesChanged);
     }
 
     async fn on_progress(
@@ -128,39 +140,10 @@ pub async fn connect(
     let tools = peer.list_all_tools().await.map_err(|e| format!("listing its tools failed: {e}"))?;
     let caps = info.as_ref().map(|i| i.capabilities.clone()).unwrap_or_default();
     // Prompts and resources are extras: a server that fails to list them still serves tools.
-    let prompts = match caps.prompts {
-        Some(_) => {
-            peer.list_all_prompts().await.unwrap_or_default().into_iter().map(super::hub::PromptInfo::from).collect()
-        }
-        None => Vec::new(),
-    };
-    let resources = match caps.resources {
-        Some(_) => peer
-            .list_all_resources()
-            .await
-            .unwrap_or_default()
-            .into_iter()
-            .take(MAX_RESOURCES)
-            .map(|r| super::hub::ResourceInfo { uri: r.uri.clone(), name: r.name.clone() })
-            .collect(),
-        None => Vec::new(),
-    };
-    let listens = info.as_ref().is_some_and(|i| {
-        !i.protocol_version.has_initialize() && i.capabilities.tools.as_ref().and_then(|t| t.list_changed) == Some(true)
-    });
-    if listens {
-        // On 2026-07-28 a server sends list changes only on a stream that asked for them.
-        let peer = peer.clone();
-        tokio::spawn(async move {
-            let Ok(mut sub) = peer.listen(SubscriptionFilter::builder().tools_list_changed().build()).await else {
-                return;
-            };
-            while let Ok(Some(n)) = sub.next().await {
-                if matches!(n, rmcp::model::ServerNotification::ToolListChangedNotification(_)) {
-                    let _ = notices.send(Notice::ToolsChanged);
-                }
-            }
-        });
+    let prompts = if caps.prompts.is_some() { list_prompts(&peer).await } else { Vec::new() };
+    let resources = if caps.resources.is_some() { list_resources(&peer).await } else { Vec::new() };
+    if info.as_ref().is_some_and(|i| !i.protocol_version.has_initialize()) {
+        listen(&peer, &caps, notices);
     }
     let stop = service.cancellation_token();
     let (tx, closed) = oneshot::channel();
@@ -239,14 +222,14 @@ async fn open(
             Ok((service.map_err(|e| needs_login(e, &server.name))?, None))
         }
         Transport::Sse { url, headers } => {
-            let headers: reqwest::header::HeaderMap =
-                header_map(headers).map_err(Handshake::Failed)?.into_iter().collect();
+            let headers = header_map(headers).map_err(Handshake::Failed)?.into_iter().collect();
+            let headers = super::auth::with_token(server, http, headers).await.map_err(Handshake::Failed)?;
             let transport = super::sse::SseTransport::connect(http, url, headers).await.map_err(Handshake::Failed)?;
             Ok((handshake(handler.serve_with_lifecycle(transport, lifecycle)).await?, None))
         }
         Transport::Ws { url, headers } => {
-            let headers: reqwest::header::HeaderMap =
-                header_map(headers).map_err(Handshake::Failed)?.into_iter().collect();
+            let headers = header_map(headers).map_err(Handshake::Failed)?.into_iter().collect();
+            let headers = super::auth::with_token(server, http, headers).await.map_err(Handshake::Failed)?;
             let transport = super::ws::WsTransport::connect(url, headers).await.map_err(Handshake::Failed)?;
             Ok((handshake(handler.serve_with_lifecycle(transport, lifecycle)).await?, None))
         }
@@ -261,6 +244,53 @@ fn needs_login(e: Handshake, name: &str) -> Handshake {
         }
         other => other,
     }
+}
+
+/// A server's prompts (none when listing them fails: they are extras, tools still work).
+pub async fn list_prompts(peer: &Peer<RoleClient>) -> Vec<super::hub::PromptInfo> {
+    peer.list_all_prompts().await.unwrap_or_default().into_iter().map(super::hub::PromptInfo::from).collect()
+}
+
+/// A server's resources, at most [`MAX_RESOURCES`].
+pub async fn list_resources(peer: &Peer<RoleClient>) -> Vec<super::hub::ResourceInfo> {
+    let all = peer.list_all_resources().await.unwrap_or_default();
+    all.into_iter().take(MAX_RESOURCES).map(|r| super::hub::ResourceInfo { uri: r.uri, name: r.name }).collect()
+}
+
+/// On 2026-07-28 a server sends list changes only on a stream that asked for them: asks for
+/// those its capabilities announce, and passes them on.
+fn listen(peer: &Peer<RoleClient>, caps: &rmcp::model::ServerCapabilities, notices: mpsc::UnboundedSender<Notice>) {
+    let mut filter = SubscriptionFilter::builder();
+    let mut any = false;
+    if caps.tools.as_ref().and_then(|t| t.list_changed) == Some(true) {
+        filter = filter.tools_list_changed();
+        any = true;
+    }
+    if caps.prompts.as_ref().and_then(|p| p.list_changed) == Some(true) {
+        filter = filter.prompts_list_changed();
+        any = true;
+    }
+    if caps.resources.as_ref().and_then(|r| r.list_changed) == Some(true) {
+        filter = filter.resources_list_changed();
+        any = true;
+    }
+    if !any {
+        return;
+    }
+    let (peer, filter) = (peer.clone(), filter.build());
+    tokio::spawn(async move {
+        let Ok(mut sub) = peer.listen(filter).await else { return };
+        while let Ok(Some(n)) = sub.next().await {
+            use rmcp::model::ServerNotification as N;
+            let notice = match n {
+                N::ToolListChangedNotification(_) => Notice::ToolsChanged,
+                N::PromptListChangedNotification(_) => Notice::PromptsChanged,
+                N::ResourceListChangedNotification(_) => Notice::ResourcesChanged,
+                _ => continue,
+            };
+            let _ = notices.send(notice);
+        }
+    });
 }
 
 /// The handshake, within [`HANDSHAKE_TIMEOUT`].

@@ -435,9 +435,8 @@ async fn run(shared: Arc<Shared>, i: usize, epoch: u64) {
     shared.changed.send_modify(|v| *v += 1);
     loop {
         tokio::select! {
-            notice = notices.recv() => match notice {
-                Some(Notice::ToolsChanged) => refresh(&shared, i, epoch).await,
-                None => {}
+            notice = notices.recv() => if let Some(notice) = notice {
+                refresh(&shared, i, epoch, notice).await;
             },
             _ = &mut closed => {
                 let mut st = server.state.lock().expect("mcp state lock");
@@ -458,19 +457,41 @@ async fn run(shared: Arc<Shared>, i: usize, epoch: u64) {
     }
 }
 
-/// Lists server `i`'s tools again (it said they changed).
-async fn refresh(shared: &Shared, i: usize, epoch: u64) {
+/// Lists what server `i` said changed (its tools, prompts or resources) again.
+async fn refresh(shared: &Shared, i: usize, epoch: u64, what: Notice) {
     let server = &shared.servers[i];
     let peer = server.state.lock().expect("mcp state lock").peer.clone();
     let Some(peer) = peer else { return };
-    if let Ok(tools) = peer.list_all_tools().await {
-        let mut st = server.state.lock().expect("mcp state lock");
-        if st.epoch == epoch {
-            st.tools = tools;
-            drop(st);
-            shared.changed.send_modify(|v| *v += 1);
-        }
+    let tools = match what {
+        Notice::ToolsChanged => match peer.list_all_tools().await {
+            Ok(tools) => Some(tools),
+            Err(_) => return,
+        },
+        _ => None,
+    };
+    let prompts = match what {
+        Notice::PromptsChanged => Some(connect::list_prompts(&peer).await),
+        _ => None,
+    };
+    let resources = match what {
+        Notice::ResourcesChanged => Some(connect::list_resources(&peer).await),
+        _ => None,
+    };
+    let mut st = server.state.lock().expect("mcp state lock");
+    if st.epoch != epoch {
+        return;
     }
+    if let Some(tools) = tools {
+        st.tools = tools;
+    }
+    if let Some(prompts) = prompts {
+        st.prompts = prompts;
+    }
+    if let Some(resources) = resources {
+        st.resources = resources;
+    }
+    drop(st);
+    shared.changed.send_modify(|v| *v += 1);
 }
 
 fn sanitize_file(name: &str) -> String {

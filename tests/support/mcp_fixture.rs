@@ -29,7 +29,10 @@ pub const TINY_PNG: &str =
 pub struct Fixture {
     /// Whether `add_tool` was called.
     late: Arc<AtomicBool>,
-    changed: broadcast::Sender<()>,
+    /// What changed: true for the resources, false for the tools.
+    changed: broadcast::Sender<bool>,
+    /// Whether `add_note` was called.
+    note: Arc<AtomicBool>,
     /// Extra tools, with descriptions this long.
     pub many: usize,
     pub description_len: usize,
@@ -42,6 +45,7 @@ impl Default for Fixture {
         Fixture {
             late: Default::default(),
             changed: broadcast::channel(8).0,
+            note: Default::default(),
             many: 0,
             description_len: 0,
             legacy: false,
@@ -74,6 +78,7 @@ impl Fixture {
             Tool::new("add_tool", "Add the tool `late`", schema(json!({}), &[])),
         ];
         tools.push(Tool::new("image", "A tiny picture", schema(json!({}), &[])));
+        tools.push(Tool::new("add_note", "Add the resource mem://notes/new.txt", schema(json!({}), &[])));
         let mut bad = Tool::new("bad_output", "Answer outside its output schema", schema(json!({}), &[]));
         bad.output_schema = Some(schema(json!({"sum": {"type": "number"}}), &["sum"]));
         tools.push(bad);
@@ -104,6 +109,7 @@ impl ServerHandler for Fixture {
                 .enable_tool_list_changed()
                 .enable_prompts()
                 .enable_resources()
+                .enable_resources_list_changed()
                 .build(),
         )
     }
@@ -174,7 +180,11 @@ impl ServerHandler for Fixture {
     ) -> Result<rmcp::model::ListResourcesResult, ErrorData> {
         let notes = rmcp::model::Resource::new("mem://notes/todo.txt", "todo");
         let plan = rmcp::model::Resource::new("mem://notes/plan.md", "plan");
-        Ok(rmcp::model::ListResourcesResult::with_all_items(vec![notes, plan]))
+        let mut all = vec![notes, plan];
+        if self.note.load(Ordering::SeqCst) {
+            all.push(rmcp::model::Resource::new("mem://notes/new.txt", "new"));
+        }
+        Ok(rmcp::model::ListResourcesResult::with_all_items(all))
     }
 
     async fn read_resource(
@@ -186,6 +196,7 @@ impl ServerHandler for Fixture {
         let text = match request.uri.as_str() {
             "mem://notes/todo.txt" => "buy milk\nfix the build",
             "mem://notes/plan.md" => "# Plan\nship it",
+            "mem://notes/new.txt" => "a new note",
             other => return Err(ErrorData::invalid_params(format!("no resource {other}"), None)),
         };
         Ok(ReadResourceResult::new(vec![ResourceContents::text(text, request.uri.clone())]).into())
@@ -201,10 +212,11 @@ impl ServerHandler for Fixture {
             tokio::select! {
                 _ = context.cancelled() => return Ok(()),
                 got = changed.recv() => {
-                    if got.is_err() {
-                        return Ok(());
+                    match got {
+                        Err(_) => return Ok(()),
+                        Ok(true) => { let _ = context.sink().notify_resource_list_changed().await; }
+                        Ok(false) => { let _ = context.sink().notify_tool_list_changed().await; }
                     }
-                    let _ = context.sink().notify_tool_list_changed().await;
                 }
             }
         }
@@ -247,13 +259,19 @@ impl ServerHandler for Fixture {
             }
             "add_tool" => {
                 self.late.store(true, Ordering::SeqCst);
-                let _ = self.changed.send(());
+                let _ = self.changed.send(false);
                 let _ = context.peer.notify_tool_list_changed().await;
                 // Time for the client to list the tools again before the model's next step.
                 tokio::time::sleep(std::time::Duration::from_millis(300)).await;
                 text("added `late`")
             }
             "late" => text("late tool ran"),
+            "add_note" => {
+                self.note.store(true, Ordering::SeqCst);
+                let _ = self.changed.send(true);
+                let _ = context.peer.notify_resource_list_changed().await;
+                text("added mem://notes/new.txt")
+            }
             "image" => Ok(CallToolResult::success(vec![
                 ContentBlock::text("a red dot:"),
                 ContentBlock::image(TINY_PNG, "image/png"),
