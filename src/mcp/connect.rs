@@ -137,8 +137,21 @@ pub async fn connect(
     let peer = service.peer().clone();
     let info = peer.peer_info();
     let protocol = info.as_ref().map(|i| i.protocol_version.to_string()).unwrap_or_default();
-    let tools = peer.list_all_tools().await.map_err(|e| format!("listing its tools failed: {e}"))?;
     let caps = info.as_ref().map(|i| i.capabilities.clone()).unwrap_or_default();
+    // A server with prompts or resources only has no tools to list.
+    let tools = match caps.tools {
+        Some(_) => match peer.list_all_tools().await {
+            Ok(tools) => tools,
+            Err(e) => {
+                // The child is not the hub's yet: stop it here rather than leave it running.
+                if let Some(pgid) = pgid {
+                    let _ = tokio::task::spawn_blocking(move || crate::child::Groups::default().stop_one(pgid)).await;
+                }
+                return Err(with_stderr(format!("listing its tools failed: {e}"), log));
+            }
+        },
+        None => Vec::new(),
+    };
     // Prompts and resources are extras: a server that fails to list them still serves tools.
     let prompts = if caps.prompts.is_some() { list_prompts(&peer).await } else { Vec::new() };
     let resources = if caps.resources.is_some() { list_resources(&peer).await } else { Vec::new() };
@@ -193,7 +206,8 @@ async fn open(
                 Ok(service) => Ok((service, pgid)),
                 Err(e) => {
                     if let Some(pgid) = pgid {
-                        crate::child::Groups::default().stop_one(pgid);
+                        let _ =
+                            tokio::task::spawn_blocking(move || crate::child::Groups::default().stop_one(pgid)).await;
                     }
                     Err(match e {
                         Handshake::Incompatible(m) => Handshake::Incompatible(m),

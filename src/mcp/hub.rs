@@ -245,16 +245,21 @@ impl Hub {
     /// Ends the connection to `name` (stopping a stdio server) and connects again.
     pub fn reconnect(&self, name: &str) -> bool {
         let Some(i) = self.shared.servers.iter().position(|s| s.config.name == name) else { return false };
-        let epoch = {
+        let (epoch, pgid) = {
             let mut st = self.shared.servers[i].state.lock().expect("mcp state lock");
             st.epoch += 1;
-            disconnect(&mut st, &self.shared.groups);
+            let pgid = disconnect(&mut st);
             st.status = Status::Connecting;
             st.tools.clear();
             st.prompts.clear();
             st.resources.clear();
-            st.epoch
+            (st.epoch, pgid)
         };
+        if let Some(pgid) = pgid {
+            // Stopping waits up to a grace period: not on the caller's (the interface's) thread.
+            let shared = self.shared.clone();
+            tokio::task::spawn_blocking(move || shared.groups.stop_one(pgid));
+        }
         self.shared.changed.send_modify(|v| *v += 1);
         tokio::spawn(run(self.shared.clone(), i, epoch));
         true
@@ -368,23 +373,20 @@ impl Drop for Hub {
         for s in &self.shared.servers {
             let mut st = s.state.lock().expect("mcp state lock");
             st.epoch += 1;
-            st.pgid = None;
-            disconnect(&mut st, &self.shared.groups);
+            disconnect(&mut st);
         }
         // Every server's group at once: one grace period, not one per server.
         self.shared.groups.stop();
     }
 }
 
-/// Ends a server's connection and stops its process group, if it has them.
-fn disconnect(st: &mut State, groups: &crate::child::Groups) {
+/// Ends a server's connection; its process group, for the caller to stop.
+fn disconnect(st: &mut State) -> Option<u32> {
     if let Some(stop) = st.stop.take() {
         stop.cancel();
     }
     st.peer = None;
-    if let Some(pgid) = st.pgid.take() {
-        groups.stop_one(pgid);
-    }
+    st.pgid.take()
 }
 
 /// Connects server `i` as attempt `epoch`, then follows it: its tool list changing, its end.
@@ -420,6 +422,10 @@ async fn run(shared: Arc<Shared>, i: usize, epoch: u64) {
             // A newer attempt (or the hub's end) overtook this one.
             Ok(conn) => {
                 conn.stop.cancel();
+                drop(st);
+                if let Some(pgid) = conn.pgid {
+                    tokio::task::spawn_blocking(move || crate::child::Groups::default().stop_one(pgid));
+                }
                 return;
             }
             Err(why) => {
