@@ -157,7 +157,10 @@ fn an_untrusted_projects_servers_do_not_start() {
     std::thread::sleep(std::time::Duration::from_millis(300));
     assert!(!d.work.path().join("pwned").exists() && !d.work.path().join("pwned2").exists());
     let err = stderr(&out);
-    assert!(err.contains("mcpServers.evil = command \"sh\"") && err.contains("mcp.servers.evil2"), "{err}");
+    assert!(
+        err.contains("mcpServers.evil = command \"sh -c touch pwned\"") && err.contains("mcp.servers.evil2"),
+        "{err}"
+    );
     assert!(!offered(&server, 0).iter().any(|t| t.starts_with("mcp__")));
     assert!(server.tool_results()[0].0.starts_with("unknown tool `mcp__evil__x`"));
 }

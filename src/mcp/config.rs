@@ -178,10 +178,18 @@ fn server_source(loaded: &Loaded, name: &str) -> Option<PathBuf> {
     found.map(|(_, p)| p)
 }
 
-/// What a withheld server would have run or reached.
+/// What a withheld server would have run (its whole command line: the arguments are what a
+/// person deciding to trust the folder needs to see) or reached.
 fn describe(def: &McpServerDef) -> String {
     match (&def.command, &def.url) {
-        (Some(c), _) => format!("command {c:?}"),
+        (Some(c), _) => {
+            let mut line =
+                std::iter::once(c.as_str()).chain(def.args.iter().map(String::as_str)).collect::<Vec<_>>().join(" ");
+            if line.chars().count() > 200 {
+                line = line.chars().take(199).collect::<String>() + "…";
+            }
+            format!("command {line:?}")
+        }
         (None, Some(u)) => format!("url {:?}", crate::sanitize::redact_url_credentials(u)),
         (None, None) => "(a server)".into(),
     }
