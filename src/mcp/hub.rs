@@ -149,8 +149,10 @@ impl Hub {
             .enumerate()
             .map(|(i, s)| Server {
                 config: s.clone(),
+                // Without a private folder, no log: a guessable path in the temp folder could
+                // be another user's symlink.
                 log: logs.as_ref().map_or_else(
-                    || std::env::temp_dir().join(format!("claw-mcp-{}-{i}.log", std::process::id())),
+                    || PathBuf::from("/dev/null"),
                     |d| d.path().join(format!("{i}-{}.log", sanitize_file(&s.name))),
                 ),
                 state: Mutex::new(State {
