@@ -24,6 +24,18 @@ pub fn config(cli: &crate::cli::Cli) -> i32 {
     0
 }
 
+/// The workspace the working directory belongs to (the directory itself outside a repository),
+/// or `None` after saying why there is none.
+pub fn workspace_root() -> Option<std::path::PathBuf> {
+    match std::env::current_dir() {
+        Ok(cwd) => Some(crate::tools::Workspace::discover(&cwd).map(|w| w.root).unwrap_or(cwd)),
+        Err(e) => {
+            eprintln!("claw-tui: error: cannot read the working directory: {e}");
+            None
+        }
+    }
+}
+
 /// `claw-tui models [--provider NAME] [--json]`: without a provider, every provider's known
 /// models and the server of the one in use (when it is OpenAI-compatible); with one, its
 /// known models and its server's list. A server that cannot be reached is said on stderr; the
@@ -31,14 +43,7 @@ pub fn config(cli: &crate::cli::Cli) -> i32 {
 pub fn models(cli: &crate::cli::Cli, only: Option<&str>, json: bool) -> i32 {
     use crate::provider::catalog::{self, Server};
     use crate::provider::select::{self, Kind};
-    let cwd = match std::env::current_dir() {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("claw-tui: error: cannot read the working directory: {e}");
-            return 1;
-        }
-    };
-    let root = crate::tools::Workspace::discover(&cwd).map(|w| w.root).unwrap_or(cwd);
+    let Some(root) = workspace_root() else { return 1 };
     let effective = crate::config::effective(cli, &root);
     let prices = crate::setup::prices(&effective);
     let defs = &effective.providers;

@@ -94,18 +94,12 @@ impl Agent {
                 Ok(bytes) if crate::tools::text::looks_binary(&bytes) => {
                     format!("[attachment {shown}: binary file, not included]")
                 }
-                Ok(bytes) => {
-                    let text = String::from_utf8_lossy(&bytes);
-                    let total = text.chars().count();
-                    if total > MAX_ATTACHMENT_CHARS {
-                        let kept: String = text.chars().take(MAX_ATTACHMENT_CHARS).collect();
-                        format!(
-                            "<file path=\"{shown}\" truncated_to_chars=\"{MAX_ATTACHMENT_CHARS}\" chars=\"{total}\">\n{kept}\n</file>"
-                        )
-                    } else {
-                        format!("<file path=\"{shown}\">\n{text}\n</file>")
-                    }
-                }
+                Ok(bytes) => crate::tools::text::attached(
+                    "file",
+                    &format!("path=\"{shown}\""),
+                    &String::from_utf8_lossy(&bytes),
+                    MAX_ATTACHMENT_CHARS,
+                ),
                 Err(e) => format!("[attachment {shown}: cannot be read: {e}]"),
             };
             content.push(ContentBlock::Text { text: block });

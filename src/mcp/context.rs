@@ -103,17 +103,12 @@ pub async fn attach_resources(hub: &Hub, text: &str) -> Vec<String> {
     let mut blocks = Vec::new();
     for (server, uri) in mentions(&hub.views(), text) {
         let block = match hub.read_resource(&server, &uri).await {
-            Ok(contents) => {
-                let total = contents.chars().count();
-                if total > MAX_RESOURCE_CHARS {
-                    let kept: String = contents.chars().take(MAX_RESOURCE_CHARS).collect();
-                    format!(
-                        "<resource server=\"{server}\" uri=\"{uri}\" truncated_to_chars=\"{MAX_RESOURCE_CHARS}\" chars=\"{total}\">\n{kept}\n</resource>"
-                    )
-                } else {
-                    format!("<resource server=\"{server}\" uri=\"{uri}\">\n{contents}\n</resource>")
-                }
-            }
+            Ok(contents) => crate::tools::text::attached(
+                "resource",
+                &format!("server=\"{server}\" uri=\"{uri}\""),
+                &contents,
+                MAX_RESOURCE_CHARS,
+            ),
             Err(e) => format!("[resource @{server}:{uri} could not be read: {e}]"),
         };
         blocks.push(block);

@@ -14,14 +14,7 @@ use super::hub::{ServerView, Status};
 use crate::cli::{Cli, McpCommand, McpScope, McpTransportArg};
 
 pub fn run(cli: &Cli, action: &McpCommand) -> i32 {
-    let cwd = match std::env::current_dir() {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("claw-tui: error: cannot read the working directory: {e}");
-            return 1;
-        }
-    };
-    let root = crate::tools::Workspace::discover(&cwd).map(|w| w.root).unwrap_or(cwd);
+    let Some(root) = crate::commands::workspace_root() else { return 1 };
     let outcome = match action {
         McpCommand::List { json } => list(cli, &root, *json),
         McpCommand::Get { name } => get(cli, &root, name),

@@ -18,6 +18,18 @@ pub fn result_budget(window: u64) -> usize {
     ((window as usize).saturating_mul(4) / 8).clamp(8_000, MAX_RESULT_CHARS)
 }
 
+/// `text` in a `<tag attrs>` element for the model, cut to `max` characters (the element then
+/// says how long the whole was): files and resources attached to a prompt.
+pub fn attached(tag: &str, attrs: &str, text: &str, max: usize) -> String {
+    let total = text.chars().count();
+    if total > max {
+        let kept: String = text.chars().take(max).collect();
+        format!("<{tag} {attrs} truncated_to_chars=\"{max}\" chars=\"{total}\">\n{kept}\n</{tag}>")
+    } else {
+        format!("<{tag} {attrs}>\n{text}\n</{tag}>")
+    }
+}
+
 /// Cuts `text` to at most `max` characters, keeping the head (a third) and the tail (two
 /// thirds: errors usually come last), with a note in the middle saying how much was cut.
 pub fn truncate_middle(text: &str, max: usize) -> String {
