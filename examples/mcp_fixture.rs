@@ -1,6 +1,7 @@
 //! The tests' MCP server on stdio (see tests/support/mcp_fixture.rs). Arguments:
 //! `--legacy` (2025-11-25 only), `--many N` (N extra tools), `--fail-start` (a line on stderr,
-//! then exit 1 before speaking), `--slow-start MS` (silent that long before speaking).
+//! then exit 1 before speaking), `--slow-start MS` (silent that long before speaking),
+//! `--hostile` (escape sequences in a tool's name and a prompt's description).
 
 #[path = "../tests/support/mcp_fixture.rs"]
 mod fixture;
@@ -16,6 +17,7 @@ async fn main() {
     }
     let mut server = fixture::Fixture::default();
     server.legacy = args.iter().any(|a| a == "--legacy");
+    server.hostile = args.iter().any(|a| a == "--hostile");
     if let Some(i) = args.iter().position(|a| a == "--many") {
         server.many = args.get(i + 1).and_then(|n| n.parse().ok()).unwrap_or(0);
         server.description_len = 400;

@@ -701,3 +701,22 @@ async fn changed_resources_are_listed_again_on_both_revisions() {
         assert_eq!(hub.read_resource("fx", "mem://notes/new.txt").await.unwrap(), "a new note");
     }
 }
+
+/// A server's names and descriptions are text of its choosing: escape sequences in them (a
+/// title change, a clipboard write) never reach the terminal through `mcp get`, and the tool's
+/// name for the model keeps only safe characters.
+#[test]
+fn a_hostile_servers_names_reach_no_terminal() {
+    let d = dirs(fx(&["--hostile"]));
+    let server = model_calling(&[]);
+    let out = claw(&server, &d).args(["--trust", "mcp", "get", "fx"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{text:?}");
+    assert!(text.contains("evil\u{241b}]0;pwned\u{2407}"), "shown, made visible: {text}");
+    assert!(text.contains("prompt:     /mcp__fx__review  Review\u{241b}]52;c;cHduZWQ=\u{2407}"), "{text}");
+    let out = claw(&server, &d).args(["-p", "go", "--trust"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let names = offered(&server, 0);
+    assert!(names.contains(&"mcp__fx__evil__0_pwned_".to_string()), "{names:?}");
+}

@@ -268,7 +268,13 @@ pub async fn list_prompts(peer: &Peer<RoleClient>) -> Vec<super::hub::PromptInfo
 /// A server's resources, at most [`MAX_RESOURCES`].
 pub async fn list_resources(peer: &Peer<RoleClient>) -> Vec<super::hub::ResourceInfo> {
     let all = peer.list_all_resources().await.unwrap_or_default();
-    all.into_iter().take(MAX_RESOURCES).map(|r| super::hub::ResourceInfo { uri: r.uri, name: r.name }).collect()
+    // A URI with control characters could not be typed as `@server:uri`, and would reach the
+    // terminal in completion: left out.
+    all.into_iter()
+        .filter(|r| !r.uri.chars().any(char::is_control))
+        .take(MAX_RESOURCES)
+        .map(|r| super::hub::ResourceInfo { uri: r.uri, name: crate::sanitize::visible_owned(r.name) })
+        .collect()
 }
 
 /// On 2026-07-28 a server sends list changes only on a stream that asked for them: asks for

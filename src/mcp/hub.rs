@@ -19,7 +19,10 @@ use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 use super::config::{McpConfig, ServerConfig};
+// What a server says (its names, descriptions, errors) is shown in a terminal: made safe here,
+// where it comes in. Names sent back to the server (a prompt's, a resource's URI) stay as given.
 use super::connect::{self, Handler, Notice, Progress};
+use crate::sanitize::visible_owned;
 
 /// Where a server stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,7 +74,7 @@ pub struct PromptInfo {
 impl From<rmcp::model::Prompt> for PromptInfo {
     fn from(p: rmcp::model::Prompt) -> Self {
         PromptInfo {
-            description: p.description.or(p.title).unwrap_or_default(),
+            description: visible_owned(p.description.or(p.title).unwrap_or_default()),
             arguments: p
                 .arguments
                 .unwrap_or_default()
@@ -202,7 +205,7 @@ impl Hub {
                     transport: s.config.transport.kind(),
                     target: s.config.transport.target(),
                     status: st.status.clone(),
-                    tools: st.tools.iter().map(|t| t.name.to_string()).collect(),
+                    tools: st.tools.iter().map(|t| visible_owned(t.name.to_string())).collect(),
                     prompts: st.prompts.clone(),
                     resources: st.resources.clone(),
                     protocol: st.protocol.clone(),
@@ -418,7 +421,7 @@ async fn run(shared: Arc<Shared>, i: usize, epoch: u64) {
                 st.peer = Some(conn.peer);
                 st.stop = Some(conn.stop);
                 st.pgid = conn.pgid;
-                st.protocol = conn.protocol;
+                st.protocol = visible_owned(conn.protocol);
                 conn.closed
             }
             // A newer attempt (or the hub's end) overtook this one.
@@ -432,7 +435,7 @@ async fn run(shared: Arc<Shared>, i: usize, epoch: u64) {
             }
             Err(why) => {
                 if st.epoch == epoch {
-                    st.status = Status::Failed(why);
+                    st.status = Status::Failed(visible_owned(why));
                 }
                 drop(st);
                 shared.changed.send_modify(|v| *v += 1);
@@ -450,7 +453,7 @@ async fn run(shared: Arc<Shared>, i: usize, epoch: u64) {
                 let mut st = server.state.lock().expect("mcp state lock");
                 if st.epoch == epoch {
                     let why = connect::with_stderr("the server closed the connection".into(), &server.log);
-                    st.status = Status::Failed(why);
+                    st.status = Status::Failed(visible_owned(why));
                     st.tools.clear();
                     st.prompts.clear();
                     st.resources.clear();

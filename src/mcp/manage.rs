@@ -133,6 +133,9 @@ fn get(cli: &Cli, root: &Path, name: &str) -> Result<(), String> {
             let v = view.expect("a view");
             println!("  status:     connected (protocol {})", v.protocol);
             println!("  tools ({}):  {}", v.tools.len(), v.tools.join(", "));
+            for p in &v.prompts {
+                println!("  prompt:     {}  {}", super::context::prompt_command(name, &p.name), p.description);
+            }
         }
         Some(Status::Failed(why)) => println!("  status:     failed: {why}"),
         _ => println!("  status:     failed: did not connect within the startup timeout"),

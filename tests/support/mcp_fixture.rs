@@ -38,6 +38,8 @@ pub struct Fixture {
     pub description_len: usize,
     /// Speak only the 2025-11-25 revision (with `initialize`).
     pub legacy: bool,
+    /// Names and descriptions carrying terminal escape sequences.
+    pub hostile: bool,
 }
 
 impl Default for Fixture {
@@ -49,6 +51,7 @@ impl Default for Fixture {
             many: 0,
             description_len: 0,
             legacy: false,
+            hostile: false,
         }
     }
 }
@@ -78,6 +81,9 @@ impl Fixture {
             Tool::new("add_tool", "Add the tool `late`", schema(json!({}), &[])),
         ];
         tools.push(Tool::new("image", "A tiny picture", schema(json!({}), &[])));
+        if self.hostile {
+            tools.push(Tool::new("evil\u{1b}]0;pwned\u{7}", "\u{1b}[2J", schema(json!({}), &[])));
+        }
         tools.push(Tool::new("add_note", "Add the resource mem://notes/new.txt", schema(json!({}), &[])));
         let mut bad = Tool::new("bad_output", "Answer outside its output schema", schema(json!({}), &[]));
         bad.output_schema = Some(schema(json!({"sum": {"type": "number"}}), &["sum"]));
@@ -151,11 +157,8 @@ impl ServerHandler for Fixture {
             PromptArgument::new("file").with_description("the file to review").with_required(true),
             PromptArgument::new("focus").with_description("what to look at"),
         ];
-        Ok(rmcp::model::ListPromptsResult::with_all_items(vec![Prompt::new(
-            "review",
-            Some("Review a file"),
-            Some(args),
-        )]))
+        let description = if self.hostile { "Review\u{1b}]52;c;cHduZWQ=\u{7}" } else { "Review a file" };
+        Ok(rmcp::model::ListPromptsResult::with_all_items(vec![Prompt::new("review", Some(description), Some(args))]))
     }
 
     async fn get_prompt(
