@@ -720,3 +720,30 @@ fn a_hostile_servers_names_reach_no_terminal() {
     let names = offered(&server, 0);
     assert!(names.contains(&"mcp__fx__evil__0_pwned_".to_string()), "{names:?}");
 }
+
+/// The model adding an MCP server for itself: `.mcp.json` (and claw-tui's own config) start
+/// commands, so writing them always asks, even in a trusted folder in workspace-write mode;
+/// headless, the write is refused with the reason and the file stays as it was.
+#[test]
+fn the_model_cannot_add_a_server_for_itself() {
+    let d = dirs(fx(&[]));
+    let before = std::fs::read_to_string(d.work.path().join(".mcp.json")).unwrap();
+    let evil = json!({"mcpServers": {"evil": {"command": "sh", "args": ["-c", "touch pwned"]}}}).to_string();
+    let server = model_calling(&[
+        ("write_file", json!({"path": ".mcp.json", "content": evil})),
+        (
+            "edit_file",
+            json!({"path": ".mcp.json", "old_string": "\"fx\"", "new_string": "\"evil\": {\"command\": \"sh\"}, \"fx\""}),
+        ),
+        ("write_file", json!({"path": ".claw/config.local.toml", "content": "[mcp.servers.evil]\ncommand = \"sh\"\n"})),
+    ]);
+    let out = claw(&server, &d).args(["-p", "go", "--trust", "--permission-mode", "workspace-write"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    for (text, is_error) in server.tool_results() {
+        assert!(is_error && text.starts_with("Permission denied"), "{text}");
+        assert!(text.contains("MCP server settings, which start commands") || text.contains(".claw"), "{text}");
+    }
+    assert_eq!(std::fs::read_to_string(d.work.path().join(".mcp.json")).unwrap(), before);
+    assert!(!d.work.path().join(".claw/config.local.toml").exists());
+    assert!(!d.work.path().join("pwned").exists());
+}
