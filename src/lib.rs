@@ -12,6 +12,7 @@ pub mod child;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod extend;
 pub mod files;
 pub mod headless;
 pub mod mcp;

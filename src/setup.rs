@@ -29,6 +29,8 @@ pub struct Setup {
     pub config: AgentConfig,
     pub provider: Arc<dyn Provider>,
     pub registry: Registry,
+    /// Custom commands and skills found for the workspace.
+    pub extensions: Arc<crate::extend::Extensions>,
     pub env: Arc<ToolEnv>,
     /// Problems found in the settings and the resumed session, for the user.
     pub problems: Vec<Problem>,
@@ -85,7 +87,11 @@ pub fn build(
         crate::sandbox::Sandbox::new(effective.sandbox_mode.value, &workspace.root, &effective.sandbox_writable.value);
     let mut prices = prices(&effective);
     let env = Arc::new(env);
-    let registry = Registry::builtin();
+    let mut registry = Registry::builtin();
+    let extensions = Arc::new(extensions(&workspace.root, effective.trusted(), &mut problems));
+    if !extensions.skills.is_empty() {
+        registry.add(Arc::new(crate::tools::skill::SkillTool { skills: extensions.skills.clone() }));
+    }
     let Provided { provider, has_credentials, secrets, model, model_def } = provider(&effective, demo, &mut problems)?;
     if let Some(def) = &model_def {
         prices.overrides.push(model_override(&model, def));
@@ -127,8 +133,38 @@ pub fn build(
         marks: opened.marks,
         prices,
         compact_threshold: effective.compact_threshold.value,
+        hooks: effective.hooks.clone(),
+        extensions: extensions.clone(),
     };
-    Ok(Setup { config, provider, registry, env, problems, has_credentials, resumed: opened.records, effective })
+    Ok(Setup {
+        config,
+        provider,
+        registry,
+        env,
+        problems,
+        has_credentials,
+        resumed: opened.records,
+        effective,
+        extensions,
+    })
+}
+
+/// The custom commands and skills of the workspace. A project's command may not widen the
+/// permissions (`allowed-tools`) in a folder the user has not trusted: that part is dropped,
+/// and said.
+fn extensions(root: &Path, trusted: bool, problems: &mut Vec<Problem>) -> crate::extend::Extensions {
+    let mut found = crate::extend::Extensions::discover(root);
+    problems.append(&mut found.problems);
+    for command in &mut found.commands {
+        if command.scope == crate::extend::Scope::Project && !trusted && !command.allowed_tools.is_empty() {
+            command.allowed_tools.clear();
+            problems.push(Problem::file(
+                &command.path,
+                "`allowed-tools` of a project's command applies only in a trusted folder; /trust to let it",
+            ));
+        }
+    }
+    found
 }
 
 /// The permission policy: the effective mode and rules. A malformed rule from a file is

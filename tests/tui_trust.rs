@@ -46,6 +46,8 @@ fn launch(s: &mut State, trust: Trust) -> Vec<Effect> {
         interface: None,
         trust,
         withheld: withheld(),
+        extensions: Default::default(),
+        hooks: Vec::new(),
     };
     update(s, Event::AgentPrepared { generation: 0, start: Start::Launch, result: Ok(Box::new(prepared)) })
 }

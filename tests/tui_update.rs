@@ -451,6 +451,8 @@ fn prepared(has_credentials: bool, branch: Option<&str>) -> Result<Box<Prepared>
         interface: None,
         trust: Default::default(),
         withheld: Vec::new(),
+        extensions: Default::default(),
+        hooks: Vec::new(),
     }))
 }
 

@@ -13,6 +13,7 @@
 //! in order after it.
 
 mod compact;
+mod extend;
 pub mod prompt;
 pub mod replay;
 mod rewind;
@@ -278,6 +279,10 @@ pub struct AgentConfig {
     pub compact_threshold: f64,
     /// Prices and context windows, with the user's overrides.
     pub prices: crate::provider::pricing::PriceTable,
+    /// Hooks to run ([`crate::extend::hooks`]), as far as folder trust lets them.
+    pub hooks: Vec<crate::extend::hooks::Hook>,
+    /// Custom commands (expanded when a prompt names one) and skills.
+    pub extensions: Arc<crate::extend::Extensions>,
 }
 
 /// The two ends the UI holds.
@@ -314,6 +319,7 @@ impl Agent {
                 self.turn_seq += 1;
                 let turn_id = self.turn_seq;
                 self.emit(AgentEvent::TurnStarted { turn_id });
+                self.pre_compact("manual", focus.as_deref(), &cancel).await;
                 let outcome = self.compact(turn_id, focus, &cancel).await;
                 self.sync_session();
                 self.emit(AgentEvent::TurnFinished { turn_id, outcome });
@@ -350,6 +356,11 @@ pub(crate) struct Agent {
     pub session_warned: bool,
     /// Prompt tokens of the last request and the model's window: how full the context is.
     pub last_context: (u64, u64),
+    pub hooks: Arc<crate::extend::run::HookRunner>,
+    /// What SessionStart hooks printed, for the next prompt.
+    pub session_context: Vec<String>,
+    /// The model of the running turn when a custom command names one.
+    pub turn_model: Option<String>,
 }
 
 /// Starts an agent. Must be called inside a tokio runtime.
@@ -364,6 +375,12 @@ pub fn spawn(
     let live = Arc::new(Mutex::new(Live { model: config.model.clone(), policy: config.policy.clone() }));
     let turn_seq = env.checkpoints.lock().expect("checkpoints lock").next_turn() - 1;
     let marks = std::mem::take(&mut config.marks);
+    let hooks = crate::extend::run::HookRunner::new(
+        std::mem::take(&mut config.hooks),
+        env.workspace.root.clone(),
+        config.session.id().to_string(),
+        config.session.path().map(PathBuf::from),
+    );
     let agent = Agent {
         // Moved, not copied: a resumed history can be tens of megabytes.
         history: std::mem::take(&mut config.history),
@@ -380,6 +397,9 @@ pub fn spawn(
         marks,
         session_warned: false,
         last_context: (0, 0),
+        hooks,
+        session_context: Vec::new(),
+        turn_model: None,
     };
     tokio::spawn(agent.run(op_rx));
     AgentHandle { ops: op_tx, events: ev_rx }
@@ -415,6 +435,7 @@ impl Agent {
                 });
             }
         }
+        self.session_start().await;
         let mut queue: std::collections::VecDeque<Work> = Default::default();
         let mut deferred: Vec<Op> = Vec::new();
         let mut closed = false;
@@ -488,6 +509,13 @@ impl Agent {
         }
         // The agent ends (/clear, another session, quitting): what its commands left running,
         // background shells included, ends with it.
+        self.hook(
+            crate::extend::hooks::Event::SessionEnd,
+            None,
+            serde_json::json!({ "reason": "exit" }),
+            &Default::default(),
+        )
+        .await;
         let env = self.env.clone();
         let _ = tokio::task::spawn_blocking(move || env.groups.stop()).await;
     }

@@ -10,6 +10,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use super::{Agent, AgentEvent, Decision, TurnOutcome, millis};
+use crate::extend::run::Permission;
 use crate::permission::{Policy, Verdict, required_mode};
 use crate::provider::{
     Completion, ContentBlock, ErrorKind, Message, ModelRequest, ProviderError, Role, StopReason, StreamEvent, Usage,
@@ -74,18 +75,6 @@ impl Agent {
         self.history.push(message);
     }
 
-    /// A prompt as the MCP servers make it: a `/mcp__server__prompt` line replaced by the
-    /// prompt's text, and the contents of the `@server:uri` resources it names.
-    async fn expand_mcp(&self, text: String) -> Result<(String, Vec<String>), String> {
-        let Some(hub) = self.registry.hub() else { return Ok((text, Vec::new())) };
-        let text = match crate::mcp::context::expand_prompt(&hub, &text).await {
-            Some(expanded) => expanded?,
-            None => text,
-        };
-        let resources = crate::mcp::context::attach_resources(&hub, &text).await;
-        Ok((text, resources))
-    }
-
     fn user_message(&self, text: String, attachments: Vec<PathBuf>) -> Message {
         let mut content = vec![ContentBlock::Text { text }];
         for path in attachments {
@@ -147,31 +136,43 @@ impl Agent {
         self.turn_seq += 1;
         let turn_id = self.turn_seq;
         self.emit(AgentEvent::TurnStarted { turn_id });
-        let (text, resources) = match self.expand_mcp(text).await {
-            Ok(expanded) => expanded,
+        let shown = text.clone();
+        let prepared = match self.prepare(turn_id, text, &cancel).await {
+            Ok(prepared) => prepared,
             Err(message) => {
                 self.emit(AgentEvent::Error { kind: ErrorKind::Other, message, retrying_in_ms: None });
                 self.emit(AgentEvent::TurnFinished { turn_id, outcome: TurnOutcome::Error });
                 return TurnOutcome::Error;
             }
         };
-        let model = self.live.lock().expect("live lock").model.clone();
+        let crate::agent::extend::Prepared { text, extra, attachments: more, model: turn_model, rules } = prepared;
+        self.turn_model = turn_model;
+        let model = self.model();
         self.env.set_context_window(self.config.prices.context_window(&model));
-        self.env.checkpoints.lock().expect("checkpoints lock").begin_turn(turn_id, &text);
-        self.record(Record::Turn { ts: chrono::Utc::now(), turn: turn_id, prompt: text.clone() });
+        self.env.checkpoints.lock().expect("checkpoints lock").begin_turn(turn_id, &shown);
+        self.record(Record::Turn { ts: chrono::Utc::now(), turn: turn_id, prompt: shown });
         let todos = self.env.todos.lock().expect("todos lock").clone();
         self.marks.push(crate::session::replay::Mark { turn: turn_id, at: self.history.len(), todos });
-        let mut message = self.user_message(text, attachments);
-        message.content.extend(resources.into_iter().map(|text| ContentBlock::Text { text }));
+        let mut message = self.user_message(text, attachments.into_iter().chain(more).collect());
+        message.content.extend(extra.into_iter().map(|text| ContentBlock::Text { text }));
         self.push_message(message);
         let outcome = self.turn_loop(turn_id, &cancel).await;
+        // A custom command's model and rules held for its turn alone.
+        self.turn_model = None;
+        self.live.lock().expect("live lock").policy.allow.retain(|r| !rules.contains(r));
         self.sync_session();
         self.emit(AgentEvent::TurnFinished { turn_id, outcome });
         outcome
     }
 
+    /// The model of the next request: a custom command's, or the session's.
+    fn model(&self) -> String {
+        self.turn_model.clone().unwrap_or_else(|| self.live.lock().expect("live lock").model.clone())
+    }
+
     async fn turn_loop(&mut self, turn_id: u64, cancel: &CancellationToken) -> TurnOutcome {
         let mut iteration = 0;
+        let mut stop_hook_active = false;
         loop {
             if iteration >= self.config.max_iterations {
                 self.emit(AgentEvent::Error {
@@ -186,12 +187,13 @@ impl Agent {
             }
             iteration += 1;
             if self.should_compact() {
+                self.pre_compact("auto", None, cancel).await;
                 let outcome = self.compact(turn_id, None, cancel).await;
                 if outcome == TurnOutcome::Interrupted {
                     return outcome;
                 }
             }
-            let model = self.live.lock().expect("live lock").model.clone();
+            let model = self.model();
             let request = ModelRequest {
                 model: model.clone(),
                 system: self.config.system.clone(),
@@ -242,6 +244,16 @@ impl Agent {
                     StopReason::MaxTokens => return TurnOutcome::MaxTokens,
                     StopReason::StopSequence => return TurnOutcome::StopSequence,
                     StopReason::Refusal => return TurnOutcome::Refusal,
+                    _ => {}
+                }
+                // A Stop hook may send the model back to work, saying why.
+                match self.stop_hook(stop_hook_active, cancel).await {
+                    Some(reason) if !cancel.is_cancelled() => {
+                        stop_hook_active = true;
+                        let text = format!("<stop-hook>\nA Stop hook asks you to go on: {reason}\n</stop-hook>");
+                        self.push_message(Message { role: Role::User, content: vec![ContentBlock::Text { text }] });
+                        continue;
+                    }
                     _ => return TurnOutcome::EndTurn,
                 }
             }
@@ -357,7 +369,7 @@ impl Agent {
     }
 
     /// Validates, authorizes and runs one tool call. Always returns a result for the model.
-    async fn tool_call(
+    pub(super) async fn tool_call(
         &mut self,
         id: &str,
         name: &str,
@@ -399,14 +411,7 @@ impl Agent {
                 self.registry.names().join(", ")
             )),
             (Some(_), Some(Err(message))) => ToolOutput::error(message),
-            (Some(tool), Some(Ok(plan))) => match self.authorize(id, name, &plan, cancel).await {
-                Err(output) => output,
-                // A file change is written as proposed (and reviewed), not computed again.
-                Ok(review) => match &plan.change {
-                    Some(change) => commit(&self.env, name, change, &review).await,
-                    None => self.execute(id, tool, input, cancel).await,
-                },
-            },
+            (Some(tool), Some(Ok(plan))) => self.authorized_call(id, name, tool, plan, input, cancel).await,
         };
         for effect in &output.effects {
             match effect {
@@ -440,16 +445,53 @@ impl Agent {
         output
     }
 
-    /// Asks the policy, and a person where the policy says so: what the person accepted of a
-    /// file change. `Err` carries the result to give the model instead of running the call.
+    /// A planned call: PreToolUse hooks, the policy (and a person), the call, PostToolUse hooks.
+    async fn authorized_call(
+        &mut self,
+        id: &str,
+        name: &str,
+        tool: std::sync::Arc<dyn crate::tools::Tool>,
+        plan: crate::tools::CallPlan,
+        input: Value,
+        cancel: &CancellationToken,
+    ) -> ToolOutput {
+        let hooked = match self.pre_tool(name, &input, cancel).await {
+            Ok(permission) => permission,
+            Err(blocked) => return blocked,
+        };
+        let review = match self.authorize(id, name, &plan, hooked, cancel).await {
+            Ok(review) => review,
+            Err(output) => return output,
+        };
+        // A file change is written as proposed (and reviewed), not computed again.
+        let mut output = match &plan.change {
+            Some(change) => commit(&self.env, name, change, &review).await,
+            None => self.execute(id, tool, input.clone(), cancel).await,
+        };
+        self.post_tool(name, &input, &mut output, cancel).await;
+        output
+    }
+
+    /// Asks the policy, and a person where the policy (or a PreToolUse hook) says so: what the
+    /// person accepted of a file change. A hook's "allow" skips asking but never a deny rule.
+    /// `Err` carries the result to give the model instead of running the call.
     async fn authorize(
         &mut self,
         id: &str,
         name: &str,
         plan: &crate::tools::CallPlan,
+        hooked: Option<Permission>,
         cancel: &CancellationToken,
     ) -> Result<Review, ToolOutput> {
         let verdict = self.live.lock().expect("live lock").policy.decide(name, plan);
+        let verdict = match (verdict, hooked) {
+            (deny @ Verdict::Deny { .. }, _) | (deny, None) => deny,
+            (_, Some(Permission::Allow)) => Verdict::Allow,
+            (Verdict::Allow, Some(Permission::Ask(reason))) => {
+                Verdict::Ask { reason: format!("a PreToolUse hook asks: {reason}") }
+            }
+            (verdict, Some(_)) => verdict,
+        };
         match verdict {
             Verdict::Allow => Ok(Review::default()),
             Verdict::Deny { reason } => Err(ToolOutput::error(format!("Permission denied: {reason}."))),
@@ -468,6 +510,7 @@ The user can allow this with --allowedTools \"{rule}\"{server} or --permission-m
                 }
                 let (tx, rx) = oneshot::channel();
                 self.pending.lock().expect("pending lock").insert(id.to_string(), tx);
+                self.notify(name);
                 self.emit(AgentEvent::ApprovalRequested {
                     call_id: id.into(),
                     tool: name.into(),

@@ -101,6 +101,9 @@ pub struct Prepared {
     /// Whether the folder's own settings apply, and what they wanted that did not.
     pub trust: crate::config::trust::Trust,
     pub withheld: Vec<crate::config::trust::Withheld>,
+    /// Custom commands and skills, and the hooks, for completion and listing.
+    pub extensions: Arc<crate::extend::Extensions>,
+    pub hooks: Vec<crate::extend::hooks::Hook>,
 }
 
 /// Builds an agent as `start` asks, without spawning it: the blocking part of a start. A launch
@@ -142,6 +145,15 @@ pub fn prepare(
     let root = setup.env.workspace.root.clone();
     let interface = (*start == Start::Launch).then(|| Box::new(super::settings::load(cli, &root, depth)));
     let mut notices = Vec::new();
+    // A custom command named like a built-in one is never run (the built-in is).
+    for command in &setup.extensions.commands {
+        if let Some(builtin) = crate::app::update::COMMANDS.iter().find(|c| c.is(&format!("/{}", command.name))) {
+            setup.problems.push(Problem::file(
+                &command.path,
+                format!("{} is a built-in command, which runs instead of this file (rename it)", builtin.name),
+            ));
+        }
+    }
     let workspace_watch = match workspace_watch::watch_workspace(&root, bus.clone()) {
         Ok(w) => Some(w),
         Err(e) => {
@@ -162,6 +174,8 @@ pub fn prepare(
         interface,
         trust: setup.effective.trust,
         withheld: setup.effective.withheld.clone(),
+        extensions: setup.extensions.clone(),
+        hooks: setup.effective.hooks.clone(),
         built: Handoff::new(Built { setup, demo, workspace_watch }),
     })
 }

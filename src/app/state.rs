@@ -201,6 +201,8 @@ pub struct ApprovalModal {
 pub enum PickerAction {
     /// Run a slash command line (the palette and completion).
     Command(String),
+    /// Put a command in the composer for its arguments (a custom command that takes some).
+    Compose(String),
     /// Run a key action.
     Action(super::keymap::Action),
     SetModel(String),
@@ -484,6 +486,10 @@ pub struct State {
     pub untrusted: Option<TrustQuestion>,
     /// The MCP servers as they stand (status bar, /mcp).
     pub mcp: Vec<crate::mcp::ServerView>,
+    /// Custom commands and skills of the agent in use (completion, palette, /skills).
+    pub extensions: std::sync::Arc<crate::extend::Extensions>,
+    /// The hooks of the agent in use, for /hooks.
+    pub hooks: Vec<crate::extend::hooks::Hook>,
     pub quit: bool,
 }
 
@@ -533,6 +539,8 @@ impl State {
             agent_generation: 0,
             untrusted: None,
             mcp: Vec::new(),
+            extensions: Default::default(),
+            hooks: Vec::new(),
             quit: false,
         }
     }

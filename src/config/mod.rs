@@ -77,5 +77,9 @@ pub fn effective(cli: &crate::cli::Cli, root: &Path) -> Effective {
     effective.mcp = mcp;
     effective.withheld.extend(withheld);
     effective.problems.extend(problems);
+    let (hooks, withheld, problems) = crate::extend::hooks::resolve(root, trust);
+    effective.hooks = hooks;
+    effective.withheld.extend(withheld);
+    effective.problems.extend(problems);
     effective
 }

@@ -239,6 +239,9 @@ pub struct Effective {
     /// MCP servers (as far as folder trust lets them apply) and their limits: filled by
     /// [`super::effective`], which reads `.mcp.json`.
     pub mcp: crate::mcp::McpConfig,
+    /// Hooks of every settings file (as far as folder trust lets them apply): filled by
+    /// [`super::effective`].
+    pub hooks: Vec<crate::extend::hooks::Hook>,
     /// Whether the project's own settings apply ([`super::trust`]).
     pub trust: Trust,
     /// What the project's files set that did not apply because the folder is not trusted.
@@ -323,6 +326,7 @@ pub fn resolve(cli: &Cli, env: &Env, loaded: &Loaded, files: &[(Layer, PathBuf)]
         providers: s.providers.clone(),
         credential: env.credential(),
         mcp: Default::default(),
+        hooks: Vec::new(),
         trust,
         withheld,
         files: files

@@ -119,6 +119,10 @@ pub struct Settings {
     /// MCP servers and how long to wait for them: `[mcp]`, `[mcp.servers.NAME]`.
     #[serde(default)]
     pub mcp: McpSettings,
+    /// Hooks, in Claude Code's shape: `[[hooks.PreToolUse]] matcher = "Bash"` with
+    /// `hooks = [{ type = "command", command = "..." }]` (read per file by `extend::hooks`).
+    #[serde(default)]
+    pub hooks: BTreeMap<crate::extend::hooks::Event, Vec<crate::extend::hooks::MatcherDef>>,
 }
 
 /// `[mcp]`: how long to wait for MCP servers, when their tools are deferred, and the servers.
@@ -274,7 +278,8 @@ pub fn load_files(files: &[(Layer, PathBuf)]) -> Loaded {
 }
 
 /// Tables whose entries are checked one by one (a bad entry does not take its siblings down).
-const SECTIONS: &[&str] = &["provider", "providers", "permissions", "bash", "sandbox", "prices", "ui", "trust", "mcp"];
+const SECTIONS: &[&str] =
+    &["provider", "providers", "permissions", "bash", "sandbox", "prices", "ui", "trust", "mcp", "hooks"];
 
 /// Keeps the entries of a file's table that are valid settings; returns them and, for each
 /// entry that is not, where it is and what is wrong.
@@ -410,6 +415,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "mcp.startup_timeout_secs",
     "mcp.defer_threshold",
     "mcp.servers",
+    "hooks",
     "trust.trusted",
     "trust.untrusted",
 ];

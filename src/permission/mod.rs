@@ -27,7 +27,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-pub use rule::{Rule, RuleOrigin, canonical_tool_name};
+pub use rule::{Rule, RuleOrigin, canonical_tool_name, claude_tool_name};
 
 use crate::tools::{Access, CallPlan};
 

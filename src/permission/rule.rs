@@ -64,6 +64,23 @@ pub fn canonical_tool_name(name: &str) -> String {
     .to_string()
 }
 
+/// The name other agents (Claude Code) give one of our tools: the other way round from
+/// [`canonical_tool_name`], for hooks, whose matchers and scripts use those names.
+pub fn claude_tool_name(ours: &str) -> Option<&'static str> {
+    Some(match ours {
+        "bash" => "Bash",
+        "bash_output" => "BashOutput",
+        "kill_shell" => "KillShell",
+        "read_file" => "Read",
+        "write_file" => "Write",
+        "edit_file" => "Edit",
+        "glob_search" => "Glob",
+        "grep_search" => "Grep",
+        "todo_write" => "TodoWrite",
+        _ => return None,
+    })
+}
+
 /// One allow or deny rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {

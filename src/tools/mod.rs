@@ -20,6 +20,7 @@ pub mod paths;
 pub mod read_file;
 pub mod registry;
 pub mod shells;
+pub mod skill;
 pub mod text;
 pub mod todo;
 pub mod tool_search;

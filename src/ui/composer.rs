@@ -55,7 +55,12 @@ pub fn completions(state: &State) -> Vec<Completion> {
             mention: false,
         })
     });
-    commands.chain(prompts.filter(|c| c.name.starts_with(typed))).take(MAX_COMPLETIONS).collect()
+    let custom = state.extensions.commands.iter().map(|c| Completion {
+        name: format!("/{}", c.name),
+        description: format!("{} ({})", c.description, c.scope.name()),
+        mention: false,
+    });
+    commands.chain(custom.chain(prompts).filter(|c| c.name.starts_with(typed))).take(MAX_COMPLETIONS).collect()
 }
 
 /// `@server:uri` of the connected servers' resources that start with `word`.

@@ -424,6 +424,8 @@ pub struct AgentOptions {
     pub idle_timeout: Duration,
     /// The tools (default: the built-in ones).
     pub registry: Option<Registry>,
+    pub hooks: Vec<claw_tui::extend::hooks::Hook>,
+    pub extensions: claw_tui::extend::Extensions,
 }
 
 impl Default for AgentOptions {
@@ -437,6 +439,8 @@ impl Default for AgentOptions {
             compact_threshold: claw_tui::agent::DEFAULT_COMPACT_THRESHOLD,
             idle_timeout: Duration::from_secs(10),
             registry: None,
+            hooks: Vec::new(),
+            extensions: Default::default(),
         }
     }
 }
@@ -462,6 +466,8 @@ pub fn spawn_agent(url: &str, dir: &Path, opts: AgentOptions) -> AgentHandle {
         marks: Vec::new(),
         compact_threshold: opts.compact_threshold,
         prices: Default::default(),
+        hooks: opts.hooks,
+        extensions: Arc::new(opts.extensions),
     };
     let registry = opts.registry.unwrap_or_else(Registry::builtin);
     agent::spawn(config, Arc::new(provider_with(url, opts.idle_timeout)), registry, Arc::new(env))

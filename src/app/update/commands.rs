@@ -59,6 +59,8 @@ commands! {
     "/trust" args "" => trust: "Trust this folder, so the settings its files set apply (asks first)",
     "/login" args "" => login: "Log in with your Anthropic account (OAuth)",
     "/mcp" args "" => mcp: "The MCP servers: status, tools, last error; reconnect, read a server's log",
+    "/hooks" args "" => hooks: "List the hooks in force and the file each comes from",
+    "/skills" args "" => skills: "List the skills offered to the model and custom commands",
 }
 
 /// Runs a command line (`/name args`).
@@ -69,8 +71,8 @@ pub(super) fn run_command(state: &mut State, line: &str, fx: &mut Vec<Effect>) {
     };
     match COMMANDS.iter().find(|c| c.is(name)) {
         Some(command) => (command.run)(state, arg, fx),
-        // An MCP server's prompt: the agent runs it and sends its text.
-        None if name.starts_with("/mcp__") => {
+        // An MCP server's prompt or a custom command: the agent expands it and sends its text.
+        None if name.starts_with("/mcp__") || state.extensions.command(line).is_some() => {
             if state.turn_running {
                 state.queued.push_back(line.to_string());
             } else {
@@ -92,6 +94,16 @@ pub(super) fn set_mode(state: &mut State, mode: PermissionMode, fx: &mut Vec<Eff
     state.status.mode = mode;
     flash(state, format!("permission mode: {mode}"));
     fx.push(Effect::Agent(Op::SetPermissionMode { mode }));
+}
+
+fn hooks(state: &mut State, _: &str, _: &mut Vec<Effect>) {
+    let text = super::listing::hooks(&state.hooks, state.untrusted.as_ref());
+    notice(state, NoticeLevel::Info, text);
+}
+
+fn skills(state: &mut State, _: &str, _: &mut Vec<Effect>) {
+    let text = super::listing::skills_and_commands(&state.extensions);
+    notice(state, NoticeLevel::Info, text);
 }
 
 fn mcp(state: &mut State, _: &str, _: &mut Vec<Effect>) {

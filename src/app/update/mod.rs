@@ -18,6 +18,7 @@ mod agent;
 mod approvals;
 mod browser;
 mod commands;
+mod listing;
 mod mcp;
 mod pickers;
 mod review;

@@ -15,6 +15,19 @@ pub(super) fn open_palette(state: &mut State) {
             action: PickerAction::Command(c.name.to_string()),
         })
         .collect();
+    for c in &state.extensions.commands {
+        let line = format!("/{}", c.name);
+        items.push(PickerItem {
+            label: line.clone(),
+            detail: format!("{} ({})", c.description, c.scope.name()),
+            key: String::new(),
+            action: if c.takes_arguments() {
+                PickerAction::Compose(format!("{line} "))
+            } else {
+                PickerAction::Command(line)
+            },
+        });
+    }
     for info in ACTIONS.iter().filter(|a| a.context == Context::Global) {
         items.push(PickerItem {
             label: info.name.replace('_', " "),
@@ -146,6 +159,7 @@ pub(super) fn picker_action(state: &mut State, action: Action, fx: &mut Vec<Effe
             state.overlays.pop();
             match chosen {
                 Some(PickerAction::Command(line)) => run_command(state, &line, fx),
+                Some(PickerAction::Compose(text)) => set_composer(state, &text),
                 Some(PickerAction::Action(a)) => {
                     let key = KeyEvent::new(crossterm::event::KeyCode::Null, crossterm::event::KeyModifiers::NONE);
                     on_action(state, a, key, fx);

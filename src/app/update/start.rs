@@ -58,6 +58,8 @@ pub(super) fn agent_prepared(
         state.queued = waiting;
     }
     super::settings::report_problems(state, p.problems, &[]);
+    state.extensions = p.extensions;
+    state.hooks = p.hooks;
     for n in p.notices {
         notice(state, NoticeLevel::Info, n);
     }
