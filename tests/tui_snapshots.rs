@@ -351,3 +351,74 @@ fn mcp_tool_cell_and_approval() {
     );
     insta::assert_snapshot!("mcp_tool_cell_done", text(&render(&s)));
 }
+
+/// The custom commands and skills of a workspace and the hooks in force, as the interface
+/// holds them.
+fn extended(s: &mut claw_tui::app::state::State) {
+    use claw_tui::extend::commands::CustomCommand;
+    use claw_tui::extend::hooks::{Event as HookEvent, Hook};
+    use claw_tui::extend::skills::Skill;
+    use claw_tui::extend::{Extensions, Scope};
+    let command = |name: &str, description: &str, hint: Option<&str>, scope: Scope, path: &str| CustomCommand {
+        name: name.into(),
+        description: description.into(),
+        argument_hint: hint.map(str::to_string),
+        model: None,
+        allowed_tools: Vec::new(),
+        body: "Body $ARGUMENTS".into(),
+        path: path.into(),
+        scope,
+    };
+    s.extensions = std::sync::Arc::new(Extensions {
+        commands: vec![
+            command(
+                "review",
+                "Review the staged changes",
+                Some("[focus]"),
+                Scope::Project,
+                "/work/project/.claude/commands/review.md",
+            ),
+            command(
+                "release:notes",
+                "Draft release notes",
+                None,
+                Scope::User,
+                "/home/u/.claude/commands/release/notes.md",
+            ),
+        ],
+        skills: vec![Skill {
+            name: "pdf-forms".into(),
+            description: "Fill and merge PDF forms".into(),
+            dir: "/home/u/.claude/skills/pdf-forms".into(),
+            path: "/home/u/.claude/skills/pdf-forms/SKILL.md".into(),
+            scope: Scope::User,
+        }],
+        problems: Vec::new(),
+    });
+    let hook = |event, matcher: &str, command: &str, scope, file: &str| Hook {
+        event,
+        matcher: matcher.into(),
+        command: command.into(),
+        timeout_secs: 60,
+        file: file.into(),
+        scope,
+    };
+    s.hooks = vec![
+        hook(HookEvent::PreToolUse, "Bash", "./hooks/guard.sh", Scope::Project, "/work/project/.claude/settings.json"),
+        hook(HookEvent::PostToolUse, "Edit|Write", "cargo fmt", Scope::Project, "/work/project/.claude/settings.json"),
+        hook(HookEvent::Stop, "", "notify-send done", Scope::User, "/home/u/.claude/settings.json"),
+    ];
+}
+
+/// `/hooks` and `/skills` list what the files add and where each comes from; `/` completes the
+/// custom commands with their descriptions and scope.
+#[test]
+fn hooks_skills_and_custom_command_completion() {
+    let mut s = state("dark");
+    extended(&mut s);
+    update(&mut s, Event::Command("/hooks".into()));
+    update(&mut s, Event::Command("/skills".into()));
+    insta::assert_snapshot!(text(&render(&s)));
+    type_text(&mut s, "/re");
+    insta::assert_snapshot!("custom_command_completion", text(&render(&s)));
+}

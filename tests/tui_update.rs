@@ -709,3 +709,56 @@ fn mcp_prompts_and_resources_complete_in_the_composer() {
     type_text(&mut s3, "/mcp__notes__s");
     assert!(claw_tui::ui::composer::completions(&s3).is_empty());
 }
+
+/// A custom command typed (or picked in the palette) goes to the agent, which expands it; a
+/// command named like a built-in one never runs; one that takes arguments is put in the
+/// composer by the palette rather than sent bare.
+#[test]
+fn custom_commands_are_sent_completed_and_picked() {
+    use claw_tui::extend::commands::CustomCommand;
+    use claw_tui::extend::{Extensions, Scope};
+    let command = |name: &str, body: &str| CustomCommand {
+        name: name.into(),
+        description: format!("the {name} command"),
+        argument_hint: None,
+        model: None,
+        allowed_tools: Vec::new(),
+        body: body.into(),
+        path: format!("/p/.claude/commands/{name}.md").into(),
+        scope: Scope::Project,
+    };
+    let mut s = state("dark");
+    s.extensions = std::sync::Arc::new(Extensions {
+        commands: vec![
+            command("review", "Review $ARGUMENTS"),
+            command("standup", "Summarize"),
+            command("help", "shadow"),
+        ],
+        ..Extensions::default()
+    });
+    type_text(&mut s, "/review src/lib.rs");
+    let fx = keys(&mut s, &["enter"]);
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::Agent(Op::UserTurn { text, .. }) if text == "/review src/lib.rs")),
+        "{fx:?}"
+    );
+    let fx = update(&mut s, Event::Command("/help".into()));
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Agent(Op::UserTurn { .. }))), "the built-in runs: {fx:?}");
+    assert!(matches!(s.overlays.last(), Some(Overlay::Help { .. })));
+
+    let mut s = state("dark");
+    s.extensions = std::sync::Arc::new(Extensions {
+        commands: vec![command("review", "Review $ARGUMENTS"), command("standup", "Summarize")],
+        ..Extensions::default()
+    });
+    keys(&mut s, &["ctrl+p"]);
+    type_text(&mut s, "review");
+    keys(&mut s, &["enter"]);
+    assert_eq!(s.composer.text(), "/review ", "it takes arguments: put in the composer");
+    let mut s2 = state("dark");
+    s2.extensions = s.extensions.clone();
+    keys(&mut s2, &["ctrl+p"]);
+    type_text(&mut s2, "standup");
+    let fx = keys(&mut s2, &["enter"]);
+    assert!(fx.iter().any(|e| matches!(e, Effect::Agent(Op::UserTurn { text, .. }) if text == "/standup")), "{fx:?}");
+}
