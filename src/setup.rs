@@ -89,6 +89,7 @@ pub fn build(
     let env = Arc::new(env);
     let mut registry = Registry::builtin();
     let extensions = Arc::new(extensions(&workspace.root, effective.trusted(), &mut problems));
+    registry.add(Arc::new(crate::tools::agent::AgentTool { definitions: extensions.agents.clone() }));
     if !extensions.skills.is_empty() {
         registry.add(Arc::new(crate::tools::skill::SkillTool { skills: extensions.skills.clone() }));
     }
@@ -135,6 +136,7 @@ pub fn build(
         compact_threshold: effective.compact_threshold.value,
         hooks: effective.hooks.clone(),
         extensions: extensions.clone(),
+        max_parallel: effective.max_parallel.value.clamp(1, 64),
     };
     Ok(Setup {
         config,

@@ -393,6 +393,7 @@ fn extended(s: &mut claw_tui::app::state::State) {
             path: "/home/u/.claude/skills/pdf-forms/SKILL.md".into(),
             scope: Scope::User,
         }],
+        agents: vec![claw_tui::extend::agents::AgentDef::general()],
         problems: Vec::new(),
     });
     let hook = |event, matcher: &str, command: &str, scope, file: &str| Hook {

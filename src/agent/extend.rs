@@ -84,7 +84,7 @@ impl Agent {
             text.push_str(&rest[..at]);
             rest = &rest[at + placeholder.len()..];
             let id = format!("command_{turn_id}_{n}");
-            let output = self.tool_call(&id, "bash", json!({ "command": shell }), None, cancel).await;
+            let output = self.tool_call(&id, "bash", json!({ "command": shell }), cancel).await;
             match output.is_error {
                 false => text.push_str(output.content.trim_end()),
                 true => text.push_str(&format!("[`{shell}` did not run: {}]", output.content.trim_end())),
@@ -154,7 +154,8 @@ impl Agent {
 
     /// Stop: why the turn must go on (a hook blocked the stop), if it must.
     pub(crate) async fn stop_hook(&self, active: bool, cancel: &CancellationToken) -> Option<String> {
-        let outcome = self.hook(Event::Stop, None, json!({ "stop_hook_active": active }), cancel).await;
+        let event = if self.sub.is_some() { Event::SubagentStop } else { Event::Stop };
+        let outcome = self.hook(event, None, json!({ "stop_hook_active": active }), cancel).await;
         if outcome.stop.is_some() {
             return None;
         }

@@ -12,11 +12,13 @@
 //! so the next request is valid. `UserTurn`s that arrive while a turn runs are queued and run
 //! in order after it.
 
+mod calls;
 mod compact;
 mod extend;
 pub mod prompt;
 pub mod replay;
 mod rewind;
+mod subagent;
 mod turn;
 
 pub use rewind::{RestoreFile, RestorePlan, TurnInfo};
@@ -37,6 +39,8 @@ use crate::tools::{Preview, Registry, Todo, ToolEnv};
 
 /// Default iteration limit: model calls per user turn.
 pub const DEFAULT_MAX_ITERATIONS: usize = 16;
+/// Default most calls of one answer that run at the same time.
+pub const DEFAULT_MAX_PARALLEL: usize = 8;
 /// Default `max_tokens` of a request.
 pub const DEFAULT_MAX_TOKENS: u32 = 16_384;
 /// Default share of the context window that triggers compaction. High enough that short
@@ -255,6 +259,29 @@ pub enum AgentEvent {
     Warning {
         message: String,
     },
+    /// A sub-agent started for the `Agent` call `call_id`; its transcript is kept in `file`.
+    SubagentStarted {
+        agent_id: String,
+        call_id: String,
+        /// Its type (`general-purpose`, a definition's name).
+        name: String,
+        description: String,
+        model: String,
+        file: Option<PathBuf>,
+    },
+    /// Something a running sub-agent did: its own events, call ids prefixed with
+    /// `<agent_id>/` (an approval is answered with that id).
+    Subagent {
+        agent_id: String,
+        event: Box<AgentEvent>,
+    },
+    /// A sub-agent ended: how, and what it used (already in the session's `Usage`).
+    SubagentFinished {
+        agent_id: String,
+        outcome: TurnOutcome,
+        usage: Usage,
+        cost_usd: Option<f64>,
+    },
 }
 
 /// How an agent behaves.
@@ -283,6 +310,8 @@ pub struct AgentConfig {
     pub hooks: Vec<crate::extend::hooks::Hook>,
     /// Custom commands (expanded when a prompt names one) and skills.
     pub extensions: Arc<crate::extend::Extensions>,
+    /// Most calls of one answer that run at the same time (sub-agents, reads).
+    pub max_parallel: usize,
 }
 
 /// The two ends the UI holds.
@@ -359,8 +388,54 @@ pub(crate) struct Agent {
     pub hooks: Arc<crate::extend::run::HookRunner>,
     /// What SessionStart hooks printed, for the next prompt.
     pub session_context: Vec<String>,
-    /// The model of the running turn when a custom command names one.
+    /// The model of the running turn when a custom command names one (a sub-agent's, always).
     pub turn_model: Option<String>,
+    /// A sub-agent's id: its events are wrapped and its call ids prefixed with it.
+    pub sub: Option<String>,
+    /// Runs the `Agent` tool's sub-agents (none where there is no `Agent` tool).
+    pub spawner: Option<Arc<dyn crate::tools::Subagents>>,
+    /// The last error reported (a failed sub-agent's reason).
+    pub last_error: Option<String>,
+}
+
+/// What an agent is built from besides its config.
+pub(crate) struct Parts {
+    pub provider: Arc<dyn Provider>,
+    pub registry: Registry,
+    pub env: Arc<ToolEnv>,
+    pub events: mpsc::UnboundedSender<AgentEvent>,
+    pub live: Arc<Mutex<Live>>,
+    pub pending: Pending,
+    pub hooks: Arc<crate::extend::run::HookRunner>,
+}
+
+impl Agent {
+    pub(crate) fn new(mut config: AgentConfig, parts: Parts) -> Agent {
+        let turn_seq = parts.env.checkpoints.lock().expect("checkpoints lock").next_turn() - 1;
+        Agent {
+            // Moved, not copied: a resumed history can be tens of megabytes.
+            history: std::mem::take(&mut config.history),
+            marks: std::mem::take(&mut config.marks),
+            config,
+            provider: parts.provider,
+            registry: parts.registry,
+            env: parts.env,
+            events: parts.events,
+            live: parts.live,
+            pending: parts.pending,
+            totals: Usage::default(),
+            total_cost: Some(0.0),
+            turn_seq,
+            session_warned: false,
+            last_context: (0, 0),
+            hooks: parts.hooks,
+            session_context: Vec::new(),
+            turn_model: None,
+            sub: None,
+            spawner: None,
+            last_error: None,
+        }
+    }
 }
 
 /// Starts an agent. Must be called inside a tokio runtime.
@@ -373,41 +448,62 @@ pub fn spawn(
     let (op_tx, op_rx) = mpsc::unbounded_channel();
     let (ev_tx, ev_rx) = mpsc::unbounded_channel();
     let live = Arc::new(Mutex::new(Live { model: config.model.clone(), policy: config.policy.clone() }));
-    let turn_seq = env.checkpoints.lock().expect("checkpoints lock").next_turn() - 1;
-    let marks = std::mem::take(&mut config.marks);
     let hooks = crate::extend::run::HookRunner::new(
         std::mem::take(&mut config.hooks),
         env.workspace.root.clone(),
         config.session.id().to_string(),
         config.session.path().map(PathBuf::from),
     );
-    let agent = Agent {
-        // Moved, not copied: a resumed history can be tens of megabytes.
-        history: std::mem::take(&mut config.history),
-        config,
-        provider,
-        registry,
-        env,
-        events: ev_tx,
-        live,
-        pending: Arc::new(Mutex::new(HashMap::new())),
-        totals: Usage::default(),
-        total_cost: Some(0.0),
-        turn_seq,
-        marks,
-        session_warned: false,
-        last_context: (0, 0),
-        hooks,
-        session_context: Vec::new(),
-        turn_model: None,
-    };
+    let pending = Arc::new(Mutex::new(HashMap::new()));
+    let has_agents = registry.get("Agent").is_some();
+    let parts = Parts { provider, registry, env, events: ev_tx.clone(), live, pending, hooks };
+    let mut agent = Agent::new(config, parts);
+    if has_agents {
+        let secrets = agent.config.session.secrets();
+        let spawner: Arc<dyn crate::tools::Subagents> = Arc::new(subagent::Spawner::new(&agent, ev_tx, secrets));
+        agent.spawner = Some(spawner);
+    }
     tokio::spawn(agent.run(op_rx));
     AgentHandle { ops: op_tx, events: ev_rx }
 }
 
 impl Agent {
     pub(crate) fn emit(&self, event: AgentEvent) {
+        let event = match &self.sub {
+            None => event,
+            Some(agent_id) => {
+                AgentEvent::Subagent { agent_id: agent_id.clone(), event: Box::new(prefixed(event, agent_id)) }
+            }
+        };
         let _ = self.events.send(event);
+    }
+
+    /// The id an approval of call `id` is asked and answered under: a sub-agent's calls are
+    /// prefixed with its id, so they cannot be taken for the parent's.
+    pub(crate) fn call_key(&self, id: &str) -> String {
+        match &self.sub {
+            None => id.to_string(),
+            Some(agent_id) => format!("{agent_id}/{id}"),
+        }
+    }
+
+    /// A sub-agent's tokens, counted into the session's (its own file keeps its requests).
+    pub(crate) fn absorb_usage(&mut self, usage: &Usage, model: &str) {
+        self.totals.add(usage);
+        let cost = self.config.prices.cost(model, usage);
+        self.total_cost = match (self.total_cost, cost) {
+            (Some(t), Some(c)) => Some(t + c),
+            _ => None,
+        };
+        self.record(crate::session::Record::usage(model, *usage, cost));
+        self.emit(AgentEvent::Usage {
+            request: *usage,
+            session: self.totals,
+            request_cost_usd: cost,
+            session_cost_usd: self.total_cost,
+            context_tokens: self.last_context.0,
+            context_window: self.last_context.1,
+        });
     }
 
     async fn run(mut self, mut ops: mpsc::UnboundedReceiver<Op>) {
@@ -551,6 +647,24 @@ impl Agent {
 
     pub(crate) fn add_session_rule(&self, rule: Rule) {
         self.live.lock().expect("live lock").policy.allow.push(rule);
+    }
+}
+
+/// A sub-agent's event with its call ids prefixed with its id.
+fn prefixed(event: AgentEvent, agent_id: &str) -> AgentEvent {
+    let key = |id: String| format!("{agent_id}/{id}");
+    match event {
+        AgentEvent::ToolCallStarted { call_id, tool, input, summary } => {
+            AgentEvent::ToolCallStarted { call_id: key(call_id), tool, input, summary }
+        }
+        AgentEvent::ToolProgress { call_id, chunk } => AgentEvent::ToolProgress { call_id: key(call_id), chunk },
+        AgentEvent::ApprovalRequested { call_id, tool, summary, reason, preview, session_rule } => {
+            AgentEvent::ApprovalRequested { call_id: key(call_id), tool, summary, reason, preview, session_rule }
+        }
+        AgentEvent::ToolCallFinished { call_id, tool, result, is_error, elapsed_ms } => {
+            AgentEvent::ToolCallFinished { call_id: key(call_id), tool, result, is_error, elapsed_ms }
+        }
+        other => other,
     }
 }
 

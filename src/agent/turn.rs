@@ -1,23 +1,16 @@
 //! The turn loop: request → stream → tool calls → approvals → results → repeat.
 
-use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
-use std::time::Instant;
 
-use futures_util::FutureExt;
-use serde_json::Value;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::{Agent, AgentEvent, Decision, TurnOutcome, millis};
-use crate::extend::run::Permission;
-use crate::permission::{Policy, Verdict, required_mode};
+use super::calls::Call;
+use super::{Agent, AgentEvent, TurnOutcome, millis};
 use crate::provider::{
     Completion, ContentBlock, ErrorKind, Message, ModelRequest, ProviderError, Role, StopReason, StreamEvent, Usage,
 };
 use crate::session::Record;
-use crate::tools::change::{Review, commit};
-use crate::tools::{ToolContext, ToolEffect, ToolOutput};
 
 /// Largest attachment read into a prompt.
 const MAX_ATTACHMENT_CHARS: usize = 100_000;
@@ -170,7 +163,7 @@ impl Agent {
         self.turn_model.clone().unwrap_or_else(|| self.live.lock().expect("live lock").model.clone())
     }
 
-    async fn turn_loop(&mut self, turn_id: u64, cancel: &CancellationToken) -> TurnOutcome {
+    pub(super) async fn turn_loop(&mut self, turn_id: u64, cancel: &CancellationToken) -> TurnOutcome {
         let mut iteration = 0;
         let mut stop_hook_active = false;
         loop {
@@ -219,6 +212,7 @@ impl Agent {
                         1 => message.push_str(" (gave up after retrying once)"),
                         n => message.push_str(&format!(" (gave up after {n} retries)")),
                     }
+                    self.last_error = Some(message.clone());
                     self.emit(AgentEvent::Error { kind: error.kind(), message, retrying_in_ms: None });
                     return TurnOutcome::Error;
                 }
@@ -233,10 +227,19 @@ impl Agent {
                 self.emit(AgentEvent::AssistantMessage { turn_id, message: completion.message.clone() });
                 self.push_message(completion.message.clone());
             }
-            let calls: Vec<(String, String, Value)> = completion
+            let calls: Vec<Call> = completion
                 .message
                 .tool_uses()
-                .map(|(id, name, input)| (id.to_string(), name.to_string(), input.clone()))
+                .map(|(id, name, input)| Call {
+                    id: id.to_string(),
+                    name: name.to_string(),
+                    input: input.clone(),
+                    invalid: completion
+                        .invalid_tool_inputs
+                        .iter()
+                        .find(|(bad, _, _)| bad == id)
+                        .map(|(_, raw, err)| (raw.clone(), err.clone())),
+                })
                 .collect();
             if calls.is_empty() {
                 match completion.stop_reason {
@@ -257,21 +260,7 @@ impl Agent {
                     _ => return TurnOutcome::EndTurn,
                 }
             }
-            let mut results = Vec::with_capacity(calls.len());
-            for (id, name, input) in calls {
-                let invalid = completion
-                    .invalid_tool_inputs
-                    .iter()
-                    .find(|(bad, _, _)| *bad == id)
-                    .map(|(_, raw, err)| (raw.clone(), err.clone()));
-                let output = self.tool_call(&id, &name, input, invalid, cancel).await;
-                results.push(ContentBlock::ToolResult {
-                    tool_use_id: id,
-                    content: output.content,
-                    is_error: output.is_error,
-                    images: output.images,
-                });
-            }
+            let results = self.run_calls(calls, cancel).await;
             self.push_message(Message { role: Role::User, content: results });
             if cancel.is_cancelled() {
                 return TurnOutcome::Interrupted;
@@ -366,219 +355,5 @@ impl Agent {
                 });
             }
         }
-    }
-
-    /// Validates, authorizes and runs one tool call. Always returns a result for the model.
-    pub(super) async fn tool_call(
-        &mut self,
-        id: &str,
-        name: &str,
-        input: Value,
-        invalid_json: Option<(String, String)>,
-        cancel: &CancellationToken,
-    ) -> ToolOutput {
-        let started = Instant::now();
-        let tool = self.registry.get(name);
-        let plan = match (&invalid_json, &tool) {
-            (Some(_), _) | (_, None) => None,
-            // Planning reads files (an edit's diff) and parses commands: off the agent task,
-            // so that a slow disk cannot stall it and Esc still ends the turn.
-            (None, Some(tool)) => {
-                let (env, tool, input) = (self.env.clone(), tool.clone(), input.clone());
-                let planning = tokio::task::spawn_blocking(move || tool.plan(&input, &env));
-                Some(tokio::select! {
-                    _ = cancel.cancelled() => Err(format!("{name}: interrupted by the user")),
-                    plan = planning => plan.unwrap_or_else(|_| Err(format!("{name}: the tool crashed while checking its input"))),
-                })
-            }
-        };
-        let summary = match &plan {
-            Some(Ok(p)) => p.summary.clone(),
-            _ => String::new(),
-        };
-        self.emit(AgentEvent::ToolCallStarted { call_id: id.into(), tool: name.into(), input: input.clone(), summary });
-
-        let output = match (tool, plan) {
-            _ if cancel.is_cancelled() => ToolOutput::error("Not run: the user interrupted the turn."),
-            _ if invalid_json.is_some() => {
-                let (raw, err) = invalid_json.unwrap_or_default();
-                ToolOutput::error(format!(
-                    "{name}: the input was not valid JSON ({err}); nothing was run. Input received: {raw}"
-                ))
-            }
-            (None, _) | (_, None) => ToolOutput::error(format!(
-                "unknown tool `{name}`; the available tools are: {}",
-                self.registry.names().join(", ")
-            )),
-            (Some(_), Some(Err(message))) => ToolOutput::error(message),
-            (Some(tool), Some(Ok(plan))) => self.authorized_call(id, name, tool, plan, input, cancel).await,
-        };
-        for effect in &output.effects {
-            match effect {
-                ToolEffect::TodosChanged(todos) => {
-                    self.record(Record::Todos { ts: chrono::Utc::now(), todos: todos.clone() });
-                    self.emit(AgentEvent::TodosChanged { todos: todos.clone() })
-                }
-                ToolEffect::FileChanged { path, diff } => {
-                    self.record(Record::FileChange {
-                        ts: chrono::Utc::now(),
-                        call_id: id.to_string(),
-                        path: path.clone(),
-                        diff: diff.clone(),
-                    });
-                    self.emit(AgentEvent::FileChanged { path: path.clone(), diff: diff.clone() })
-                }
-                ToolEffect::Checkpoint(checkpoint) => {
-                    self.record(Record::Checkpoint { ts: chrono::Utc::now(), checkpoint: checkpoint.clone() })
-                }
-            }
-        }
-        let elapsed_ms = millis(started.elapsed());
-        self.record(Record::tool_call(id, name, elapsed_ms, output.is_error, output.full_output.as_deref()));
-        self.emit(AgentEvent::ToolCallFinished {
-            call_id: id.into(),
-            tool: name.into(),
-            result: output.content.clone(),
-            is_error: output.is_error,
-            elapsed_ms,
-        });
-        output
-    }
-
-    /// A planned call: PreToolUse hooks, the policy (and a person), the call, PostToolUse hooks.
-    async fn authorized_call(
-        &mut self,
-        id: &str,
-        name: &str,
-        tool: std::sync::Arc<dyn crate::tools::Tool>,
-        plan: crate::tools::CallPlan,
-        input: Value,
-        cancel: &CancellationToken,
-    ) -> ToolOutput {
-        let hooked = match self.pre_tool(name, &input, cancel).await {
-            Ok(permission) => permission,
-            Err(blocked) => return blocked,
-        };
-        let review = match self.authorize(id, name, &plan, hooked, cancel).await {
-            Ok(review) => review,
-            Err(output) => return output,
-        };
-        // A file change is written as proposed (and reviewed), not computed again.
-        let mut output = match &plan.change {
-            Some(change) => commit(&self.env, name, change, &review).await,
-            None => self.execute(id, tool, input.clone(), cancel).await,
-        };
-        self.post_tool(name, &input, &mut output, cancel).await;
-        output
-    }
-
-    /// Asks the policy, and a person where the policy (or a PreToolUse hook) says so: what the
-    /// person accepted of a file change. A hook's "allow" skips asking but never a deny rule.
-    /// `Err` carries the result to give the model instead of running the call.
-    async fn authorize(
-        &mut self,
-        id: &str,
-        name: &str,
-        plan: &crate::tools::CallPlan,
-        hooked: Option<Permission>,
-        cancel: &CancellationToken,
-    ) -> Result<Review, ToolOutput> {
-        let verdict = self.live.lock().expect("live lock").policy.decide(name, plan);
-        let verdict = match (verdict, hooked) {
-            (deny @ Verdict::Deny { .. }, _) | (deny, None) => deny,
-            (_, Some(Permission::Allow)) => Verdict::Allow,
-            (Verdict::Allow, Some(Permission::Ask(reason))) => {
-                Verdict::Ask { reason: format!("a PreToolUse hook asks: {reason}") }
-            }
-            (verdict, Some(_)) => verdict,
-        };
-        match verdict {
-            Verdict::Allow => Ok(Review::default()),
-            Verdict::Deny { reason } => Err(ToolOutput::error(format!("Permission denied: {reason}."))),
-            Verdict::Ask { reason } => {
-                let rule = Policy::session_rule(name, plan);
-                if !self.config.interactive {
-                    let server = match name.starts_with(crate::mcp::PREFIX) {
-                        true => format!(" (or \"{}\" for every tool of that server)", plan.subject),
-                        false => String::new(),
-                    };
-                    return Err(ToolOutput::error(format!(
-                        "Permission denied: {reason}, and claw-tui is running non-interactively so it cannot ask. \
-The user can allow this with --allowedTools \"{rule}\"{server} or --permission-mode {}.",
-                        required_mode(plan)
-                    )));
-                }
-                let (tx, rx) = oneshot::channel();
-                self.pending.lock().expect("pending lock").insert(id.to_string(), tx);
-                self.notify(name);
-                self.emit(AgentEvent::ApprovalRequested {
-                    call_id: id.into(),
-                    tool: name.into(),
-                    summary: plan.summary.clone(),
-                    reason,
-                    preview: plan.preview.clone(),
-                    session_rule: rule.to_string(),
-                });
-                let decision = tokio::select! {
-                    d = rx => d.ok(),
-                    _ = cancel.cancelled() => None,
-                };
-                self.pending.lock().expect("pending lock").remove(id);
-                match decision {
-                    None => Err(ToolOutput::error(
-                        "Not run: the user interrupted the turn while this call waited for approval.",
-                    )),
-                    Some(Decision::AllowOnce) => Ok(Review::default()),
-                    Some(Decision::AllowSession) => {
-                        self.add_session_rule(rule);
-                        Ok(Review::default())
-                    }
-                    Some(Decision::ApplyHunks { accepted, note }) => Ok(Review { accepted: Some(accepted), note }),
-                    Some(Decision::Deny { feedback }) => {
-                        let mut message = "The user denied this tool call.".to_string();
-                        if let Some(note) = feedback.filter(|f| !f.trim().is_empty()) {
-                            message.push_str(&format!(" Their note: {}", note.trim()));
-                        } else {
-                            message.push_str(" Do not retry it as it was; ask the user or take another approach.");
-                        }
-                        Err(ToolOutput::error(message))
-                    }
-                }
-            }
-        }
-    }
-
-    /// Runs an authorized call, forwarding its progress, catching a panic.
-    async fn execute(
-        &mut self,
-        id: &str,
-        tool: std::sync::Arc<dyn crate::tools::Tool>,
-        input: Value,
-        cancel: &CancellationToken,
-    ) -> ToolOutput {
-        let (ctx, mut progress_rx) = ToolContext::new(self.env.clone(), cancel.child_token());
-        let run = AssertUnwindSafe(tool.run(input, &ctx)).catch_unwind();
-        tokio::pin!(run);
-        let mut open = true;
-        let result = loop {
-            tokio::select! {
-                chunk = progress_rx.recv(), if open => match chunk {
-                    Some(chunk) => self.emit(AgentEvent::ToolProgress { call_id: id.into(), chunk }),
-                    None => open = false,
-                },
-                r = &mut run => break r,
-            }
-        };
-        while let Ok(chunk) = progress_rx.try_recv() {
-            self.emit(AgentEvent::ToolProgress { call_id: id.into(), chunk });
-        }
-        result.map(|r| r.unwrap_or_else(ToolOutput::error)).unwrap_or_else(|panic| {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown cause".into());
-            ToolOutput::error(format!("the tool crashed: {what}"))
-        })
     }
 }

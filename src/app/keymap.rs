@@ -47,6 +47,7 @@ contexts! {
     Diff "diff",
     Trust "trust",
     Mcp "mcp",
+    Agents "agents",
 }
 
 /// One row of the action table.
@@ -160,6 +161,10 @@ actions! {
     McpReconnect "reconnect" Mcp "Connect to the server again",
     McpLog "log" Mcp "Show the server's log (again: back to the list)",
     McpClose "close" Mcp "Close the MCP pane",
+    AgentsUp "up" Agents "Previous sub-agent (in a transcript: scroll up)",
+    AgentsDown "down" Agents "Next sub-agent (in a transcript: scroll down)",
+    AgentsOpen "open" Agents "Open the sub-agent's transcript",
+    AgentsClose "close" Agents "Back to the list, or close the pane",
 }
 
 impl Action {

@@ -178,6 +178,8 @@ impl Composer {
 /// An approval the agent waits for.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApprovalRequest {
+    /// The sub-agent asking (`type: description`); `None` for the main agent.
+    pub agent: Option<String>,
     pub call_id: String,
     pub tool: String,
     pub summary: String,
@@ -333,6 +335,9 @@ pub enum Overlay {
     Trust(Box<TrustQuestion>),
     /// `/mcp`: the MCP servers, their status, tools and last error; a server's log.
     Mcp(Box<McpPane>),
+    /// `/agents`: the sub-agents of this session and the agent types; a sub-agent's
+    /// transcript.
+    Agents(Box<AgentsPane>),
 }
 
 /// The /mcp pane: which server is selected, and the log shown instead of the list.
@@ -341,6 +346,37 @@ pub struct McpPane {
     pub selected: usize,
     /// A server's name and the end of its log.
     pub log: Option<(String, Vec<String>)>,
+}
+
+/// The /agents pane: which sub-agent is selected, and whether its transcript is open (and how
+/// far up it is scrolled, in lines from the end).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AgentsPane {
+    pub selected: usize,
+    pub open: bool,
+    pub scroll: usize,
+}
+
+/// A sub-agent as the interface follows it.
+#[derive(Debug)]
+pub struct SubagentView {
+    pub id: String,
+    /// The `Agent` call of the main agent it answers.
+    pub call_id: String,
+    /// Its type.
+    pub name: String,
+    pub description: String,
+    pub model: String,
+    pub started_ms: u64,
+    /// How it ended and how long it took.
+    pub ended: Option<(TurnOutcome, u64)>,
+    /// The tool it runs now.
+    pub tool: Option<String>,
+    pub tokens: u64,
+    pub cost: Option<f64>,
+    /// What it did, cell by cell (what /agents shows).
+    pub transcript: Transcript,
+    pub streamed_from: Option<usize>,
 }
 
 /// The trust question: the folder, and exactly what its files want.
@@ -360,6 +396,7 @@ impl Overlay {
             Overlay::Review(_) | Overlay::Diff(_) => Context::Diff,
             Overlay::Trust(_) => Context::Trust,
             Overlay::Mcp(_) => Context::Mcp,
+            Overlay::Agents(_) => Context::Agents,
         }
     }
 }
@@ -490,6 +527,8 @@ pub struct State {
     pub extensions: std::sync::Arc<crate::extend::Extensions>,
     /// The hooks of the agent in use, for /hooks.
     pub hooks: Vec<crate::extend::hooks::Hook>,
+    /// The sub-agents of this session, oldest first.
+    pub subagents: Vec<SubagentView>,
     pub quit: bool,
 }
 
@@ -541,6 +580,7 @@ impl State {
             mcp: Vec::new(),
             extensions: Default::default(),
             hooks: Vec::new(),
+            subagents: Vec::new(),
             quit: false,
         }
     }

@@ -132,6 +132,7 @@ fn rows(e: &Effective) -> Vec<(String, String, String)> {
         plain("ui.sidebar_min_width", u.sidebar_min_width.value.to_string(), &u.sidebar_min_width.source),
         plain("notifications", q(if u.bell.value { "bell" } else { "off" }), &u.bell.source),
         plain("bash.timeout_secs", e.bash_timeout_secs.value.to_string(), &e.bash_timeout_secs.source),
+        plain("agents.max_parallel", e.max_parallel.value.to_string(), &e.max_parallel.source),
         plain("sandbox.mode", q(&e.sandbox_mode.value.to_string()), &e.sandbox_mode.source),
         plain("sandbox.writable", format!("{:?}", e.sandbox_writable.value), &e.sandbox_writable.source),
     ]);

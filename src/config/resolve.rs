@@ -226,6 +226,8 @@ pub struct Effective {
     pub allow: Vec<Sourced<String>>,
     pub deny: Vec<Sourced<String>>,
     pub bash_timeout_secs: Sourced<u64>,
+    /// Most calls of one answer that run at the same time (sub-agents, reads).
+    pub max_parallel: Sourced<usize>,
     pub sandbox_mode: Sourced<crate::sandbox::SandboxMode>,
     /// Folders commands may write besides the built-in ones.
     pub sandbox_writable: Sourced<Vec<String>>,
@@ -303,6 +305,11 @@ pub fn resolve(cli: &Cli, env: &Env, loaded: &Loaded, files: &[(Layer, PathBuf)]
         bash_timeout_secs: Sourced::default_value(crate::tools::bash::DEFAULT_TIMEOUT.as_secs()).file(
             s.bash.timeout_secs,
             "bash.timeout_secs",
+            loaded,
+        ),
+        max_parallel: Sourced::default_value(crate::agent::DEFAULT_MAX_PARALLEL).file(
+            s.agents.max_parallel,
+            "agents.max_parallel",
             loaded,
         ),
         sandbox_mode: sandbox_mode(cli, loaded, &mut problems),

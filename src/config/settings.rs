@@ -77,6 +77,14 @@ pub struct BashSettings {
     pub timeout_secs: Option<u64>,
 }
 
+/// `[agents]`: sub-agents and calls that run side by side.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentsSettings {
+    /// Most calls of one answer (sub-agents, reads) that run at the same time. Default 8.
+    pub max_parallel: Option<usize>,
+}
+
 /// Everything a config file may set. Every field is optional: unset means "the default".
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -100,6 +108,8 @@ pub struct Settings {
     pub permissions: PermissionSettings,
     #[serde(default)]
     pub bash: BashSettings,
+    #[serde(default)]
+    pub agents: AgentsSettings,
     #[serde(default)]
     pub sandbox: SandboxSettings,
     #[serde(default)]
@@ -279,7 +289,7 @@ pub fn load_files(files: &[(Layer, PathBuf)]) -> Loaded {
 
 /// Tables whose entries are checked one by one (a bad entry does not take its siblings down).
 const SECTIONS: &[&str] =
-    &["provider", "providers", "permissions", "bash", "sandbox", "prices", "ui", "trust", "mcp", "hooks"];
+    &["provider", "providers", "permissions", "bash", "agents", "sandbox", "prices", "ui", "trust", "mcp", "hooks"];
 
 /// Keeps the entries of a file's table that are valid settings; returns them and, for each
 /// entry that is not, where it is and what is wrong.
@@ -401,6 +411,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "permissions.allow",
     "permissions.deny",
     "bash.timeout_secs",
+    "agents.max_parallel",
     "sandbox.mode",
     "sandbox.writable",
     "ui.show_todos",

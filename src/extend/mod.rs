@@ -3,6 +3,7 @@
 //!
 //! - [`commands`]: custom slash commands, `commands/**/*.md`;
 //! - [`skills`]: `skills/<name>/SKILL.md`, offered to the model through the `Skill` tool;
+//! - [`agents`]: sub-agent types, `agents/*.md`, offered through the `Agent` tool;
 //! - [`hooks`]: commands run around tool calls, prompts, turns and sessions, from Claude Code's
 //!   `settings.json` files and `[hooks]` in claw-tui's TOML ([`run`] runs them).
 //!
@@ -10,6 +11,7 @@
 //! and `.claude/`, then the user's `~/.claw/` (the config home) and `~/.claude/`. A file that
 //! cannot be used is reported with its `file:line` and skipped alone.
 
+pub mod agents;
 pub mod commands;
 pub mod frontmatter;
 pub mod hooks;
@@ -70,6 +72,8 @@ pub fn folders(root: &Path, kind: &str) -> Vec<(Scope, PathBuf)> {
 pub struct Extensions {
     pub commands: Vec<commands::CustomCommand>,
     pub skills: Vec<skills::Skill>,
+    /// Sub-agent types: the built-in general-purpose one and the definitions found.
+    pub agents: Vec<agents::AgentDef>,
     pub problems: Vec<Problem>,
 }
 
@@ -79,7 +83,9 @@ impl Extensions {
         let (commands, mut problems) = commands::discover(&folders(root, "commands"));
         let (skills, more) = skills::discover(&folders(root, "skills"));
         problems.extend(more);
-        Extensions { commands, skills, problems }
+        let (agents, more) = agents::discover(&folders(root, "agents"));
+        problems.extend(more);
+        Extensions { commands, skills, agents, problems }
     }
 
     /// The custom command typed at the start of `text` (`/name args`), and what follows it.

@@ -123,6 +123,11 @@ pub struct Reply {
     /// Optional check by the mock server: the last user message must contain this text.
     #[serde(default)]
     pub expect_contains: Option<String>,
+    /// For the mock server when requests arrive side by side (sub-agents): this reply answers
+    /// the first request whose body contains this text. Replies without one answer requests in
+    /// order.
+    #[serde(default)]
+    pub route: Option<String>,
 }
 
 /// One content block of a scripted answer.

@@ -93,6 +93,11 @@ impl SessionWriter {
         &self.id
     }
 
+    /// The secrets this writer redacts (a sub-agent's writer redacts the same).
+    pub fn secrets(&self) -> Vec<String> {
+        self.secrets.clone()
+    }
+
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
     }

@@ -9,6 +9,7 @@
 //! This module does not know about the agent loop; the registry in [`registry`] dispatches by
 //! name.
 
+pub mod agent;
 pub mod bash;
 pub mod capture;
 pub mod change;
@@ -114,6 +115,11 @@ pub enum ToolEffect {
     },
     /// A file's state before the turn changed it, for the session file.
     Checkpoint(crate::session::checkpoint::Checkpoint),
+    /// Tokens a sub-agent used (answering with `model`): the session's cost includes them.
+    Usage {
+        usage: crate::provider::Usage,
+        model: String,
+    },
 }
 
 /// A tool's answer to the model.
@@ -291,6 +297,18 @@ pub struct ToolContext {
     pub env: Arc<ToolEnv>,
     pub cancel: CancellationToken,
     pub progress: mpsc::Sender<String>,
+    /// The call's id (what the model named it).
+    pub call_id: String,
+    /// Runs sub-agents, for the `Agent` tool (set by the agent core).
+    pub subagents: Option<Arc<dyn Subagents>>,
+}
+
+/// Runs sub-agents for the `Agent` tool: the agent core provides it, so that tools need not
+/// know the agent loop.
+pub trait Subagents: Send + Sync {
+    /// Runs the sub-agent an `Agent` call asks for, to its end: its final answer, or why it
+    /// failed.
+    fn run<'a>(&'a self, call_id: &'a str, input: Value, cancel: CancellationToken) -> BoxFuture<'a, ToolOutput>;
 }
 
 impl ToolContext {
@@ -298,7 +316,7 @@ impl ToolContext {
     /// outpaces the UI coalesces, see [`capture::Throttle`]).
     pub fn new(env: Arc<ToolEnv>, cancel: CancellationToken) -> (ToolContext, mpsc::Receiver<String>) {
         let (progress, rx) = mpsc::channel(capture::PROGRESS_CAPACITY);
-        (ToolContext { env, cancel, progress }, rx)
+        (ToolContext { env, cancel, progress, call_id: String::new(), subagents: None }, rx)
     }
 
     pub fn workspace(&self) -> &Workspace {

@@ -56,6 +56,20 @@ impl Registry {
         self.catalog.set_builtin(self.builtin_specs());
     }
 
+    /// A registry of the tools `keep` accepts, with a catalog of its own (a sub-agent's: what it
+    /// loads through ToolSearch is its own) and the same MCP servers.
+    pub fn subset(&self, keep: impl Fn(&str) -> bool) -> Registry {
+        let mut r = Registry::empty();
+        for name in self.order.iter().filter(|n| *n != "ToolSearch" && keep(n)) {
+            r.add(self.tools[name].clone());
+        }
+        if self.tools.contains_key("ToolSearch") && keep("ToolSearch") {
+            r.add(Arc::new(ToolSearch { catalog: r.catalog.clone() }));
+        }
+        r.attach(self.hub());
+        r
+    }
+
     /// Offers the tools of `hub`'s servers (none: no MCP tools).
     pub fn attach(&self, hub: Option<Arc<crate::mcp::Hub>>) {
         self.catalog.set_hub(hub);

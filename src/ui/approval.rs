@@ -142,7 +142,10 @@ pub fn render(state: &State, modal: &ApprovalModal, frame: &mut Frame, area: Rec
         .padding(Padding::horizontal(1))
         .style(Style::default().bg(theme.ui.panel))
         .title(Span::styled(
-            format!(" Allow {}? ", super::transcript::display_name(&modal.request.tool)),
+            match &modal.request.agent {
+                Some(agent) => format!(" {agent} · allow {}? ", super::transcript::display_name(&modal.request.tool)),
+                None => format!(" Allow {}? ", super::transcript::display_name(&modal.request.tool)),
+            },
             Style::default().fg(theme.ui.warning).add_modifier(Modifier::BOLD),
         ));
     if waiting > 0 {

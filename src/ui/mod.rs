@@ -1,6 +1,7 @@
 //! Pure rendering: `render(&State, &mut Frame)`. Panes are functions of the state and a
 //! rectangle; nothing here changes the state (cell layout caches are memos, not state).
 
+pub mod agents;
 pub mod approval;
 pub mod composer;
 pub mod cost;
@@ -133,6 +134,7 @@ pub fn render(state: &State, frame: &mut Frame) {
             Overlay::Diff(v) => diffview::render(state, v, frame, area),
             Overlay::Trust(q) => trust::render(state, q, frame, area),
             Overlay::Mcp(p) => mcp::render(state, p, frame, area),
+            Overlay::Agents(p) => agents::render(state, p, frame, area),
         }
     }
 }
@@ -146,7 +148,12 @@ fn render_side(state: &State, frame: &mut Frame, area: Rect) {
     if todo_h > 0 {
         todo::render_box(state, frame, Rect { height: todo_h, ..area });
     }
-    let rest = Rect { y: area.y + todo_h, height: area.height - todo_h, ..area };
+    let agents_h = agents::box_height(state).min((area.height - todo_h) / 2);
+    if agents_h > 2 {
+        agents::render_box(state, frame, Rect { y: area.y + todo_h, height: agents_h, ..area });
+    }
+    let used = todo_h + if agents_h > 2 { agents_h } else { 0 };
+    let rest = Rect { y: area.y + used, height: area.height - used, ..area };
     cost::render(state, frame, rest);
 }
 

@@ -84,6 +84,10 @@ fn hints(state: &State) -> Vec<(String, &'static str)> {
             h.push((k(Action::McpLog), "log"));
             h.push((k(Action::McpClose), "close"));
         }
+        Some(Overlay::Agents(_)) => {
+            h.push((k(Action::AgentsOpen), "transcript"));
+            h.push((k(Action::AgentsClose), "close"));
+        }
         Some(Overlay::KeyTester { .. }) => h.push(("esc".into(), "close")),
         Some(Overlay::Sessions(_)) => {
             h.push((k(Action::SessionResume), "resume"));

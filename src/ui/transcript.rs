@@ -264,7 +264,7 @@ fn tool_lines(tool: &ToolCell, expanded: bool, width: usize, theme: &Theme, now_
     out
 }
 
-fn format_secs(ms: u64) -> String {
+pub fn format_secs(ms: u64) -> String {
     if ms < 1000 {
         format!("{ms}ms")
     } else if ms < 60_000 {

@@ -26,6 +26,8 @@ pub struct RecordedRequest {
     pub headers: Vec<(String, String)>,
     pub raw_body: String,
     pub body: Value,
+    /// When it arrived.
+    pub at: std::time::Instant,
 }
 
 impl RecordedRequest {
@@ -128,7 +130,7 @@ async fn serve(
     mut stop: tokio::sync::oneshot::Receiver<()>,
 ) {
     let listener = TcpListener::from_std(listener).unwrap();
-    let next = Arc::new(Mutex::new(0usize));
+    let next = Arc::new(Mutex::new(Vec::<usize>::new()));
     loop {
         tokio::select! {
             _ = &mut stop => break,
@@ -180,7 +182,7 @@ async fn read_request(stream: &mut TcpStream) -> io::Result<Option<RecordedReque
     }
     let raw_body = String::from_utf8_lossy(&body).into_owned();
     let body = serde_json::from_str(&raw_body).unwrap_or(Value::Null);
-    Ok(Some(RecordedRequest { method, path, headers, raw_body, body }))
+    Ok(Some(RecordedRequest { method, path, headers, raw_body, body, at: std::time::Instant::now() }))
 }
 
 fn reason(status: u16) -> &'static str {
@@ -235,7 +237,7 @@ async fn handle(
     mut stream: TcpStream,
     scenario: Arc<Scenario>,
     requests: Arc<Mutex<Vec<RecordedRequest>>>,
-    next: Arc<Mutex<usize>>,
+    next: Arc<Mutex<Vec<usize>>>,
 ) -> io::Result<()> {
     let Some(request) = read_request(&mut stream).await? else { return Ok(()) };
     requests.lock().unwrap().push(request.clone());
@@ -254,10 +256,15 @@ async fn handle(
         let body = json!({"type": "error", "error": {"type": "not_found_error", "message": format!("mock: no route {} {}", request.method, request.path)}});
         return respond(&mut stream, 404, "application/json", &[], &body.to_string()).await;
     }
+    // The first reply not given yet whose route (if it has one) the request matches.
     let index = {
-        let mut n = next.lock().unwrap();
-        let i = *n;
-        *n += 1;
+        let mut used = next.lock().unwrap();
+        let fits = |i: &usize| {
+            !used.contains(i)
+                && scenario.replies[*i].route.as_ref().is_none_or(|r| request.raw_body.contains(r.as_str()))
+        };
+        let i = (0..scenario.replies.len()).find(fits).unwrap_or(scenario.replies.len() + used.len());
+        used.push(i);
         i
     };
     let Some(reply) = scenario.replies.get(index) else {
@@ -468,6 +475,7 @@ pub fn spawn_agent(url: &str, dir: &Path, opts: AgentOptions) -> AgentHandle {
         prices: Default::default(),
         hooks: opts.hooks,
         extensions: Arc::new(opts.extensions),
+        max_parallel: claw_tui::agent::DEFAULT_MAX_PARALLEL,
     };
     let registry = opts.registry.unwrap_or_else(Registry::builtin);
     agent::spawn(config, Arc::new(provider_with(url, opts.idle_timeout)), registry, Arc::new(env))

@@ -157,6 +157,9 @@ pub(super) fn on_agent(state: &mut State, ev: AgentEvent, fx: &mut Vec<Effect>) 
         }
         AgentEvent::Error { message, .. } => notice(state, NoticeLevel::Error, message),
         AgentEvent::Warning { message } => notice(state, NoticeLevel::Warning, message),
+        ev @ (AgentEvent::SubagentStarted { .. }
+        | AgentEvent::Subagent { .. }
+        | AgentEvent::SubagentFinished { .. }) => super::agents::on_subagent(state, ev, fx),
     }
 }
 
@@ -229,6 +232,7 @@ fn on_tool(state: &mut State, ev: AgentEvent, fx: &mut Vec<Effect>) {
         }
         AgentEvent::ApprovalRequested { call_id, tool, summary, reason, preview, session_rule } => {
             let request = ApprovalRequest {
+                agent: None,
                 call_id,
                 tool,
                 summary: visible(&summary).into_owned(),
@@ -260,7 +264,7 @@ fn on_tool(state: &mut State, ev: AgentEvent, fx: &mut Vec<Effect>) {
 }
 
 /// The call waits: its cell says so, and the approval opens (or queues behind the open one).
-fn approval_requested(state: &mut State, request: ApprovalRequest, fx: &mut Vec<Effect>) {
+pub(super) fn approval_requested(state: &mut State, request: ApprovalRequest, fx: &mut Vec<Effect>) {
     if let Some(cell) = state.transcript.tool_mut(&request.call_id) {
         if let CellKind::Tool(t) = &mut cell.kind {
             let started_ms = match t.status {

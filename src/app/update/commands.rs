@@ -59,6 +59,7 @@ commands! {
     "/trust" args "" => trust: "Trust this folder, so the settings its files set apply (asks first)",
     "/login" args "" => login: "Log in with your Anthropic account (OAuth)",
     "/mcp" args "" => mcp: "The MCP servers: status, tools, last error; reconnect, read a server's log",
+    "/agents" args "" => agents: "The sub-agents of this session (enter: a transcript) and the agent types",
     "/hooks" args "" => hooks: "List the hooks in force and the file each comes from",
     "/skills" args "" => skills: "List the skills offered to the model and custom commands",
 }
@@ -94,6 +95,10 @@ pub(super) fn set_mode(state: &mut State, mode: PermissionMode, fx: &mut Vec<Eff
     state.status.mode = mode;
     flash(state, format!("permission mode: {mode}"));
     fx.push(Effect::Agent(Op::SetPermissionMode { mode }));
+}
+
+fn agents(state: &mut State, _: &str, _: &mut Vec<Effect>) {
+    super::agents::open(state);
 }
 
 fn hooks(state: &mut State, _: &str, _: &mut Vec<Effect>) {

@@ -15,6 +15,7 @@ use crate::sanitize::visible;
 use crate::ui;
 
 mod agent;
+mod agents;
 mod approvals;
 mod browser;
 mod commands;
@@ -319,6 +320,7 @@ pub(super) fn on_action(state: &mut State, action: Action, key: KeyEvent, fx: &m
         Context::Help => return help_action(state, action),
         Context::Trust => return start::trust_action(state, action, fx),
         Context::Mcp => return mcp::action(state, action, fx),
+        Context::Agents => return agents::action(state, action),
         Context::Transcript => return transcript_action(state, action, fx),
         Context::Composer => return composer_action(state, action, fx),
         Context::Global | Context::Sessions => {}
@@ -568,7 +570,8 @@ fn on_paste(state: &mut State, text: String) {
         | Some(Overlay::KeyTester { .. })
         | Some(Overlay::Diff(_))
         | Some(Overlay::Trust(_))
-        | Some(Overlay::Mcp(_)) => {}
+        | Some(Overlay::Mcp(_))
+        | Some(Overlay::Agents(_)) => {}
         None => {
             state.focus = Focus::Composer;
             state.composer.textarea.insert_str(&text);

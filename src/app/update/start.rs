@@ -84,6 +84,7 @@ pub(super) fn restarted(state: &mut State, welcome: bool, branch: Option<String>
     state.transcript = Transcript { cells: Vec::new(), scroll: Scroll::Follow, selected: None };
     state.cost = CostMeter::default();
     state.todos.clear();
+    state.subagents.clear();
     state.approval_queue.clear();
     state.overlays.retain(|o| !matches!(o, Overlay::Approval(_) | Overlay::Review(_)));
     state.turn_running = false;
