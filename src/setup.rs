@@ -87,12 +87,8 @@ pub fn build(
         crate::sandbox::Sandbox::new(effective.sandbox_mode.value, &workspace.root, &effective.sandbox_writable.value);
     let mut prices = prices(&effective);
     let env = Arc::new(env);
-    let mut registry = Registry::builtin();
     let extensions = Arc::new(extensions(&workspace.root, effective.trusted(), &mut problems));
-    registry.add(Arc::new(crate::tools::agent::AgentTool { definitions: extensions.agents.clone() }));
-    if !extensions.skills.is_empty() {
-        registry.add(Arc::new(crate::tools::skill::SkillTool { skills: extensions.skills.clone() }));
-    }
+    let registry = tools(&extensions);
     let Provided { provider, has_credentials, secrets, model, model_def } = provider(&effective, demo, &mut problems)?;
     if let Some(def) = &model_def {
         prices.overrides.push(model_override(&model, def));
@@ -149,6 +145,16 @@ pub fn build(
         effective,
         extensions,
     })
+}
+
+/// The built-in tools, `Agent` with the agent types, and `Skill` where there are skills.
+fn tools(extensions: &crate::extend::Extensions) -> Registry {
+    let mut registry = Registry::builtin();
+    registry.add(Arc::new(crate::tools::agent::AgentTool { definitions: extensions.agents.clone() }));
+    if !extensions.skills.is_empty() {
+        registry.add(Arc::new(crate::tools::skill::SkillTool { skills: extensions.skills.clone() }));
+    }
+    registry
 }
 
 /// The custom commands and skills of the workspace. A project's command may not widen the

@@ -51,7 +51,9 @@ fn text_output_is_the_final_answer() {
     let body = &server.requests()[0].body;
     assert_eq!(body["messages"][0]["content"][0]["text"], "say hello");
     assert!(body["system"][0]["text"].as_str().unwrap().starts_with("You are claw-tui"));
-    assert_eq!(body["tools"].as_array().unwrap().len(), 10);
+    let tools: Vec<&str> = body["tools"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(tools.len(), 11, "{tools:?}");
+    assert!(tools.contains(&"Agent"), "sub-agents are offered headless too: {tools:?}");
 }
 
 #[test]

@@ -423,3 +423,138 @@ fn hooks_skills_and_custom_command_completion() {
     type_text(&mut s, "/re");
     insta::assert_snapshot!("custom_command_completion", text(&render(&s)));
 }
+
+/// Three sub-agents of one turn: two running (one in a tool, one streaming its answer), one
+/// done. The side column lists the running ones; the main transcript's `Agent` cells list what
+/// each ran.
+fn subagents_scene() -> claw_tui::app::state::State {
+    use claw_tui::agent::AgentEvent as E;
+    let mut s = state("dark");
+    extended(&mut s);
+    type_text(&mut s, "survey the parser, the lexer and the docs");
+    keys(&mut s, &["enter"]);
+    agent(&mut s, E::TurnStarted { turn_id: 1 });
+    let sub = |id: &str, event: E| E::Subagent { agent_id: id.into(), event: Box::new(event) };
+    for (i, (what, prompt)) in
+        [("survey the parser", "P"), ("survey the lexer", "L"), ("check the docs", "D")].iter().enumerate()
+    {
+        let call = format!("toolu_{i}");
+        agent(
+            &mut s,
+            E::ToolCallStarted {
+                call_id: call.clone(),
+                tool: "Agent".into(),
+                input: serde_json::json!({"description": what, "prompt": prompt}),
+                summary: format!("{what} (general-purpose)"),
+            },
+        );
+        agent(
+            &mut s,
+            E::SubagentStarted {
+                agent_id: format!("agent-{}", i + 1),
+                call_id: call,
+                name: "general-purpose".into(),
+                description: what.to_string(),
+                prompt: format!("{what}: report the main types and where they live ({prompt})"),
+                model: "claude-sonnet-4-5".into(),
+                file: None,
+            },
+        );
+    }
+    let started = |call: &str, tool: &str, summary: &str| E::ToolCallStarted {
+        call_id: call.into(),
+        tool: tool.into(),
+        input: serde_json::json!({}),
+        summary: summary.into(),
+    };
+    let finished = |call: &str, tool: &str, result: &str| E::ToolCallFinished {
+        call_id: call.into(),
+        tool: tool.into(),
+        result: result.into(),
+        is_error: false,
+        elapsed_ms: 12,
+    };
+    agent(&mut s, sub("agent-1", started("agent-1/t1", "grep_search", "/fn parse/")));
+    agent(&mut s, sub("agent-1", finished("agent-1/t1", "grep_search", "src/parser.rs\nsrc/lib.rs")));
+    agent(&mut s, sub("agent-1", started("agent-1/t2", "read_file", "src/parser.rs")));
+    agent(
+        &mut s,
+        sub("agent-2", E::TextDelta { turn_id: 1, text: "The lexer is a hand-written state machine in ".into() }),
+    );
+    agent(&mut s, sub("agent-2", E::TextDelta { turn_id: 1, text: "`src/lexer.rs`; tokens are".into() }));
+    agent(&mut s, sub("agent-3", started("agent-3/t1", "glob_search", "docs/**/*.md")));
+    agent(&mut s, sub("agent-3", finished("agent-3/t1", "glob_search", "docs/a.md")));
+    agent(&mut s, sub("agent-3", E::TextDelta { turn_id: 1, text: "The docs cover every flag.".into() }));
+    agent(
+        &mut s,
+        sub(
+            "agent-3",
+            E::AssistantMessage {
+                turn_id: 1,
+                message: claw_tui::provider::Message { role: claw_tui::provider::Role::Assistant, content: vec![] },
+            },
+        ),
+    );
+    let usage = |i: u64, o: u64| claw_tui::provider::Usage { input_tokens: i, output_tokens: o, ..Default::default() };
+    for (id, u) in [("agent-1", usage(8200, 310)), ("agent-2", usage(3100, 95))] {
+        agent(
+            &mut s,
+            sub(
+                id,
+                E::Usage {
+                    request: u,
+                    session: u,
+                    request_cost_usd: None,
+                    session_cost_usd: None,
+                    context_tokens: 0,
+                    context_window: 0,
+                },
+            ),
+        );
+    }
+    agent(
+        &mut s,
+        E::SubagentFinished {
+            agent_id: "agent-3".into(),
+            outcome: claw_tui::agent::TurnOutcome::EndTurn,
+            usage: usage(1900, 40),
+            cost_usd: Some(0.006),
+        },
+    );
+    agent(&mut s, finished("toolu_2", "Agent", "The docs cover every flag."));
+    s
+}
+
+#[test]
+fn agents_pane_running_and_done_and_a_sub_agent_transcript() {
+    let mut s = subagents_scene();
+    insta::assert_snapshot!("subagents_running_side_column", text(&render(&s)));
+    update(&mut s, Event::Command("/agents".into()));
+    insta::assert_snapshot!("agents_pane", text(&render(&s)));
+    keys(&mut s, &["k", "enter"]);
+    insta::assert_snapshot!("subagent_transcript", text(&render(&s)));
+}
+
+/// A sub-agent's approval opens the main modal, naming the agent; the answer goes back under
+/// the sub-agent's call id.
+#[test]
+fn a_sub_agent_s_approval_names_the_agent() {
+    use claw_tui::agent::{AgentEvent as E, Decision, Op};
+    use claw_tui::app::effect::Effect;
+    let mut s = subagents_scene();
+    let ask = E::ApprovalRequested {
+        call_id: "agent-1/t3".into(),
+        tool: "bash".into(),
+        summary: "cargo test -p parser".into(),
+        reason: "running a command needs danger-full-access".into(),
+        preview: Some(Preview::Command { command: "cargo test -p parser".into() }),
+        session_rule: "bash(cargo test:*)".into(),
+    };
+    agent(&mut s, E::Subagent { agent_id: "agent-1".into(), event: Box::new(ask) });
+    insta::assert_snapshot!("subagent_approval", text(&render(&s)));
+    let fx = keys(&mut s, &["y"]);
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::Agent(Op::Approval { call_id, decision: Decision::AllowOnce }) if call_id == "agent-1/t3")),
+        "{fx:?}"
+    );
+}

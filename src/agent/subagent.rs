@@ -169,6 +169,7 @@ impl Subagents for Spawner {
                 call_id: call_id.to_string(),
                 name: def.name.clone(),
                 description: description.clone(),
+                prompt: agent.history[0].text(),
                 model: agent.turn_model.clone().unwrap_or_default(),
                 file: agent.config.session.path().map(std::path::PathBuf::from),
             });

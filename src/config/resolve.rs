@@ -267,6 +267,20 @@ impl Effective {
     }
 }
 
+/// A command's default timeout and how many calls run side by side.
+fn limits(loaded: &Loaded) -> (Sourced<u64>, Sourced<usize>) {
+    let s = &loaded.settings;
+    let bash = crate::tools::bash::DEFAULT_TIMEOUT.as_secs();
+    (
+        Sourced::default_value(bash).file(s.bash.timeout_secs, "bash.timeout_secs", loaded),
+        Sourced::default_value(crate::agent::DEFAULT_MAX_PARALLEL).file(
+            s.agents.max_parallel,
+            "agents.max_parallel",
+            loaded,
+        ),
+    )
+}
+
 /// Resolves every setting from the command line, the environment and the config files
 /// (`loaded`, read from `files`, lowest precedence first). Unless the folder is trusted, the
 /// settings of [`GATED`] come from the user's own file, not the project's.
@@ -284,6 +298,7 @@ pub fn resolve(cli: &Cli, env: &Env, loaded: &Loaded, files: &[(Layer, PathBuf)]
     let theme = Sourced::default_value(DEFAULT_THEME.to_string())
         .file(s.theme.clone(), "theme", loaded)
         .flag(cli.theme.clone(), "--theme");
+    let (bash_timeout_secs, max_parallel) = limits(loaded);
     let keymap = Sourced::default_value(DEFAULT_KEYMAP.to_string())
         .file(s.keymap.clone(), "keymap", loaded)
         .flag(cli.keymap.clone(), "--keymap");
@@ -302,16 +317,8 @@ pub fn resolve(cli: &Cli, env: &Env, loaded: &Loaded, files: &[(Layer, PathBuf)]
         provider: provider(cli, env, loaded),
         allow: rules(&s.permissions.allow, "permissions.allow", &cli.allowed_tools, "--allowedTools", loaded),
         deny: rules(&s.permissions.deny, "permissions.deny", &cli.disallowed_tools, "--disallowedTools", loaded),
-        bash_timeout_secs: Sourced::default_value(crate::tools::bash::DEFAULT_TIMEOUT.as_secs()).file(
-            s.bash.timeout_secs,
-            "bash.timeout_secs",
-            loaded,
-        ),
-        max_parallel: Sourced::default_value(crate::agent::DEFAULT_MAX_PARALLEL).file(
-            s.agents.max_parallel,
-            "agents.max_parallel",
-            loaded,
-        ),
+        bash_timeout_secs,
+        max_parallel,
         sandbox_mode: sandbox_mode(cli, loaded, &mut problems),
         sandbox_writable: Sourced::default_value(Vec::new()).file(
             s.sandbox.writable.clone(),

@@ -12,14 +12,20 @@ use super::transcript::{cell_lines, content_width, display_name, format_secs};
 use super::wrap::wrap;
 use crate::agent::TurnOutcome;
 use crate::app::keymap::Action;
-use crate::app::state::{AgentsPane, State, SubagentView};
+use crate::app::state::{AgentsPane, CellKind, State, SubagentView};
 
 /// What a sub-agent is doing, or how it ended, and in what colour.
 fn status(state: &State, v: &SubagentView) -> (String, ratatui::style::Color, String) {
     let ui = &state.theme.ui;
     match v.ended {
         None => {
-            let doing = v.tool.as_deref().map_or("thinking".to_string(), |t| format!("running {}", display_name(t)));
+            let writing = v
+                .transcript
+                .cells
+                .last()
+                .is_some_and(|c| matches!(c.kind, CellKind::Assistant { streaming: true, .. }));
+            let idle = if writing { "writing" } else { "thinking" };
+            let doing = v.tool.as_deref().map_or(idle.to_string(), display_name);
             (super::transcript::spinner(state.now_ms).to_string(), ui.info, doing)
         }
         Some((TurnOutcome::EndTurn | TurnOutcome::StopSequence | TurnOutcome::MaxTokens, _)) => {
@@ -76,6 +82,10 @@ pub fn render(state: &State, pane: &AgentsPane, frame: &mut Frame, area: Rect) {
             Span::styled(" close", muted),
         ]),
     };
+    if open.is_some() {
+        // The transcript fills the pane; the keys stay at its foot.
+        shown.resize(body_h, Line::default());
+    }
     shown.push(Line::default());
     shown.push(footer);
     let h = if open.is_some() { height } else { (shown.len() as u16 + 2).min(height) };
@@ -145,38 +155,33 @@ fn transcript(state: &State, v: &SubagentView, scroll: usize, inner_w: usize, he
     all.drain(start..end).collect()
 }
 
-/// Lines the side column's box needs: the running sub-agents (none: no box).
+/// Lines the side column's box needs: two per running sub-agent (none: no box).
 pub fn box_height(state: &State) -> u16 {
     let running = state.subagents.iter().filter(|v| v.ended.is_none()).count() as u16;
-    if running == 0 { 0 } else { running.min(8) + 2 }
+    if running == 0 { 0 } else { running.min(6) * 2 + 2 }
 }
 
-/// The side column's box: each running sub-agent, what it runs, its tokens and time.
+/// The side column's box: each running sub-agent's task, then what it runs, its tokens and
+/// time.
 pub fn render_box(state: &State, frame: &mut Frame, area: Rect) {
     let theme = &state.theme;
     let w = area.width.saturating_sub(4) as usize;
-    let lines: Vec<Line<'static>> = state
-        .subagents
-        .iter()
-        .filter(|v| v.ended.is_none())
-        .take(8)
-        .map(|v| {
-            let (mark, colour, doing) = status(state, v);
-            let facts = format!(" {} {}", tokens(v.tokens), elapsed(state, v));
-            let what = match &v.tool {
-                Some(_) => doing,
-                None => v.description.clone(),
-            };
-            let room = w.saturating_sub(2 + facts.chars().count());
-            let what: String = what.chars().take(room).collect();
-            let pad = room.saturating_sub(what.chars().count());
-            Line::from(vec![
-                Span::styled(format!("{mark} "), Style::default().fg(colour)),
-                Span::styled(format!("{what}{}", " ".repeat(pad)), Style::default().fg(theme.ui.text)),
-                Span::styled(facts, Style::default().fg(theme.ui.muted)),
-            ])
-        })
-        .collect();
+    let muted = Style::default().fg(theme.ui.muted);
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    for v in state.subagents.iter().filter(|v| v.ended.is_none()).take(6) {
+        let (mark, colour, doing) = status(state, v);
+        let task: String = v.description.chars().take(w.saturating_sub(2)).collect();
+        lines.push(Line::from(vec![
+            Span::styled(format!("{mark} "), Style::default().fg(colour)),
+            Span::styled(task, Style::default().fg(theme.ui.text)),
+        ]));
+        let facts = format!("  {doing} · {} · {}", short_tokens(v.tokens), elapsed(state, v));
+        lines.push(Line::from(Span::styled(facts.chars().take(w).collect::<String>(), muted)));
+    }
     let block = super::dialog_block(theme, " Agents ".into(), theme.ui.border).padding(Padding::horizontal(1));
     frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+fn short_tokens(n: u64) -> String {
+    if n >= 1000 { format!("{:.1}k", n as f64 / 1000.0) } else { n.to_string() }
 }

@@ -84,6 +84,10 @@ fn hints(state: &State) -> Vec<(String, &'static str)> {
             h.push((k(Action::McpLog), "log"));
             h.push((k(Action::McpClose), "close"));
         }
+        Some(Overlay::Agents(pane)) if pane.open => {
+            h.push((k(Action::AgentsUp), "scroll"));
+            h.push((k(Action::AgentsClose), "back"));
+        }
         Some(Overlay::Agents(_)) => {
             h.push((k(Action::AgentsOpen), "transcript"));
             h.push((k(Action::AgentsClose), "close"));

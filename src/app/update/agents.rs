@@ -8,7 +8,9 @@ use crate::app::state::{AgentsPane, SubagentView};
 
 pub(super) fn on_subagent(state: &mut State, ev: AgentEvent, fx: &mut Vec<Effect>) {
     match ev {
-        AgentEvent::SubagentStarted { agent_id, call_id, name, description, model, .. } => {
+        AgentEvent::SubagentStarted { agent_id, call_id, name, description, prompt, model, .. } => {
+            let mut transcript = Transcript { cells: Vec::new(), scroll: Scroll::Follow, selected: None };
+            transcript.push(CellKind::User { text: visible(&prompt).into_owned() });
             state.subagents.push(SubagentView {
                 id: agent_id,
                 call_id,
@@ -20,7 +22,7 @@ pub(super) fn on_subagent(state: &mut State, ev: AgentEvent, fx: &mut Vec<Effect
                 tool: None,
                 tokens: 0,
                 cost: None,
-                transcript: Transcript { cells: Vec::new(), scroll: Scroll::Follow, selected: None },
+                transcript,
                 streamed_from: None,
             });
         }

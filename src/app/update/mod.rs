@@ -566,12 +566,8 @@ fn on_paste(state: &mut State, text: String) {
                 note.insert_str(&text);
             }
         }
-        Some(Overlay::Help { .. })
-        | Some(Overlay::KeyTester { .. })
-        | Some(Overlay::Diff(_))
-        | Some(Overlay::Trust(_))
-        | Some(Overlay::Mcp(_))
-        | Some(Overlay::Agents(_)) => {}
+        // Nothing there takes text.
+        Some(_) => {}
         None => {
             state.focus = Focus::Composer;
             state.composer.textarea.insert_str(&text);
