@@ -8,6 +8,8 @@
 //!   seconds) against all at once: CPU, bytes written to the terminal, frames, how soon the
 //!   last line shows after the stream ends, and keystroke-to-screen latency while it streams.
 //!
+//! - eight sub-agents streaming at once against one stream: CPU per second and per frame.
+//!
 //! `cargo bench --bench tui` prints the figures; docs/performance.md records them.
 
 #[path = "../tests/support/mod.rs"]
@@ -393,6 +395,96 @@ fn paced() {
     }
 }
 
+/// A 10-part survey (about 16 KB) in deltas of 20 characters, 2 ms apart: one stream.
+fn survey_reply(route: Option<String>) -> Reply {
+    let text = answer::long_answer(10).replace("END-OF-ANSWER", "end of the survey");
+    Reply {
+        content: vec![BlockScript::Text { text, chunk: Some(20) }],
+        usage: claw_tui::provider::Usage { input_tokens: 100, output_tokens: 4_000, ..Default::default() },
+        delay_ms: 2,
+        route,
+        ..Default::default()
+    }
+}
+
+fn text_reply(text: &str) -> Reply {
+    Reply { content: vec![BlockScript::Text { text: text.into(), chunk: None }], ..Default::default() }
+}
+
+/// The main agent streaming the survey itself, or handing it to `n` sub-agents that stream
+/// one each, side by side.
+fn fan_out_scenario(n: usize) -> Scenario {
+    let mut replies = Vec::new();
+    if n == 0 {
+        let mut reply = survey_reply(None);
+        if let Some(BlockScript::Text { text, .. }) = reply.content.first_mut() {
+            text.push_str("\nEND-OF-ANSWER\n");
+        }
+        replies.push(reply);
+    } else {
+        let calls = (0..n)
+            .map(|k| BlockScript::ToolUse {
+                id: format!("toolu_{k}"),
+                name: "Agent".into(),
+                input: json!({"description": format!("survey part {k}"), "prompt": format!("SUBTASK-{k}: survey it")}),
+                input_raw: None,
+                chunk: None,
+            })
+            .collect();
+        replies.push(Reply { content: calls, ..Default::default() });
+        replies.extend((0..n).map(|k| survey_reply(Some(format!("SUBTASK-{k}:")))));
+        replies.push(text_reply("All parts surveyed.\nEND-OF-ANSWER"));
+    }
+    Scenario { name: "fan-out".into(), replies, ..Default::default() }
+}
+
+/// One run in a pseudo-terminal: CPU seconds, wall seconds and frames from Enter to
+/// END-OF-ANSWER on screen.
+fn fan_out_run(n: usize) -> (f64, f64, usize) {
+    const SYNC: &[u8] = b"\x1b[?2026h";
+    let home = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let server = support::MockServer::start(fan_out_scenario(n));
+    let mut cmd = claw(&server.url, home.path(), work.path());
+    cmd.arg("--permission-mode").arg("danger-full-access");
+    let mut p = pty::Pty::spawn(cmd, 40, 120);
+    p.wait_for("enter send", Duration::from_secs(10));
+    std::thread::sleep(Duration::from_millis(500));
+    let pid = p.child.id();
+    let (cpu0, _) = proc_usage(pid);
+    let frames0 = p.output_count(SYNC);
+    let t = Instant::now();
+    p.type_text("go");
+    p.send(b"\r");
+    p.wait_for_closely("END-OF-ANSWER", Duration::from_secs(120));
+    let wall = t.elapsed().as_secs_f64();
+    let (cpu1, _) = proc_usage(pid);
+    let frames = p.output_count(SYNC) - frames0;
+    drop(p);
+    (cpu1 - cpu0, wall, frames)
+}
+
+/// Eight sub-agents streaming at once against the main agent streaming alone: CPU per second
+/// of wall time and CPU per frame (three runs each, medians).
+fn subagents() {
+    for n in [0, 8] {
+        let runs: Vec<(f64, f64, usize)> = (0..3).map(|_| fan_out_run(n)).collect();
+        let cpu = median(runs.iter().map(|r| r.0).collect());
+        let wall = median(runs.iter().map(|r| r.1).collect());
+        let frames = median(runs.iter().map(|r| r.2).collect());
+        let name = if n == 0 {
+            "one stream (the main agent)".to_string()
+        } else {
+            format!("{n} sub-agents streaming at once")
+        };
+        println!(
+            "{name:<34} {cpu:.2} CPU s over {wall:.2} s wall = {:.3} CPU s per s; {frames} frames, {:.2} ms CPU per frame",
+            cpu / wall,
+            cpu * 1000.0 / frames.max(1) as f64
+        );
+    }
+}
+
 fn main() {
     let only = std::env::args().nth(1).filter(|a| !a.starts_with('-'));
     let run = |name: &str| only.as_deref().is_none_or(|o| name.contains(o));
@@ -413,5 +505,8 @@ fn main() {
     }
     if run("paced") {
         paced();
+    }
+    if run("subagents") {
+        subagents();
     }
 }

@@ -111,7 +111,41 @@ impl Event {
             | Event::Agent(
                 AgentEvent::TextDelta { .. } | AgentEvent::ThinkingDelta { .. } | AgentEvent::ToolProgress { .. },
             ) => Urgency::Stream,
+            // What a sub-agent does shows in the side column and its own transcript: at the
+            // stream's pace, but its question at once.
+            Event::Agent(AgentEvent::Subagent { event, .. }) => match **event {
+                AgentEvent::ApprovalRequested { .. } => Urgency::Change,
+                _ => Urgency::Stream,
+            },
             _ => Urgency::Change,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::frame::Urgency;
+
+    /// Eight sub-agents streaming must not draw eight times the frames: what they do waits for
+    /// the stream's pace, except a question for the person.
+    #[test]
+    fn sub_agents_draw_at_the_stream_pace_but_ask_at_once() {
+        let sub = |event: AgentEvent| {
+            Event::Agent(AgentEvent::Subagent { agent_id: "agent-1".into(), event: Box::new(event) })
+        };
+        let text = sub(AgentEvent::TextDelta { turn_id: 1, text: "x".into() });
+        assert_eq!(text.urgency(), Urgency::Stream);
+        let warn = sub(AgentEvent::Warning { message: "w".into() });
+        assert_eq!(warn.urgency(), Urgency::Stream);
+        let ask = sub(AgentEvent::ApprovalRequested {
+            call_id: "agent-1/t".into(),
+            tool: "bash".into(),
+            summary: String::new(),
+            reason: String::new(),
+            preview: None,
+            session_rule: String::new(),
+        });
+        assert_eq!(ask.urgency(), Urgency::Change);
     }
 }
