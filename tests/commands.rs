@@ -198,3 +198,43 @@ fn without_skills_no_skill_tool_is_offered() {
     let tools: Vec<Value> = server.requests()[0].body["tools"].as_array().unwrap().clone();
     assert!(tools.iter().all(|t| t["name"] != "Skill"));
 }
+
+/// `/init`: the model is asked to survey the repository and write CLAW.md; the write is a
+/// protected path, so headless it is refused (interactively it is reviewed as a diff).
+#[test]
+fn init_asks_for_a_claw_md_which_is_reviewed_like_any_protected_write() {
+    let d = dirs();
+    let server = model_calling(&[("write_file", json!({"path": "CLAW.md", "content": "# Build\ncargo build\n"}))]);
+    let out = claw(&server, &d).args(["-p", "/init"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(prompt(&server, 0).starts_with("Survey this repository and write a CLAW.md"), "{}", prompt(&server, 0));
+    let (text, is_error) = &server.tool_results()[0];
+    assert!(*is_error && text.contains("Permission denied") && text.contains("CLAW.md"), "{text}");
+    assert!(!d.work.path().join("CLAW.md").exists());
+}
+
+/// An instruction file edited with `/memory` is read again: the next request has it.
+#[tokio::test]
+async fn reloaded_instructions_reach_the_next_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = support::MockServer::start(
+        claw_tui::provider::scripted::Scenario::from_json(
+            &json!({"name": "t", "description": "", "replies": [
+                {"content": [{"type": "text", "text": "one"}]},
+                {"content": [{"type": "text", "text": "two"}]}
+            ]})
+            .to_string(),
+        )
+        .unwrap(),
+    );
+    let mut agent = support::spawn_agent(&server.url, dir.path(), support::AgentOptions::default());
+    agent.send(claw_tui::agent::Op::UserTurn { text: "first".into(), attachments: vec![] });
+    support::until_finished(&mut agent).await;
+    std::fs::write(dir.path().join("CLAW.local.md"), "Always answer in haiku.").unwrap();
+    agent.send(claw_tui::agent::Op::ReloadInstructions);
+    agent.send(claw_tui::agent::Op::UserTurn { text: "second".into(), attachments: vec![] });
+    support::until_finished(&mut agent).await;
+    let requests = server.requests();
+    assert!(!requests[0].body["system"].to_string().contains("Always answer in haiku."));
+    assert!(requests[1].body["system"].to_string().contains("Always answer in haiku."));
+}

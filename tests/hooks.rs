@@ -404,3 +404,32 @@ async fn notification_runs_when_an_approval_waits_and_pre_compact_before_compact
         (Some("manual"), Some("the API"))
     );
 }
+
+/// SubagentStop runs when a sub-agent is about to end, and can send it back to work.
+#[test]
+fn subagent_stop_sends_a_sub_agent_back_once() {
+    let d = dirs();
+    let hook = script(
+        &d,
+        "substop.sh",
+        r#"input=$(cat)
+echo "$input" >> "$CLAUDE_PROJECT_DIR/substop.log"
+case "$input" in *'"stop_hook_active":true'*) exit 0;; esac
+echo "cite the file you found it in" >&2
+exit 2"#,
+    );
+    settings(d.work.path(), on("SubagentStop", "", &hook));
+    let scenario = json!({"name": "s", "description": "", "replies": [
+        {"content": [{"type": "tool_use", "id": "toolu_a", "name": "Agent", "input": {"description": "find", "prompt": "FIND-IT"}}]},
+        {"route": "FIND-IT", "content": [{"type": "text", "text": "found it"}]},
+        {"route": "cite the file", "content": [{"type": "text", "text": "found it in src/x.rs"}]},
+        {"content": [{"type": "text", "text": "done"}]}
+    ]});
+    let server = MockServer::start(claw_tui::provider::scripted::Scenario::from_json(&scenario.to_string()).unwrap());
+    let out = claw(&server, &d).args(["-p", "go", "--trust"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(server.tool_results()[0], ("found it in src/x.rs".into(), false));
+    let log = std::fs::read_to_string(d.work.path().join("substop.log")).unwrap();
+    assert_eq!(log.lines().count(), 2, "{log}");
+    assert!(log.contains("\"hook_event_name\":\"SubagentStop\""), "{log}");
+}

@@ -762,3 +762,40 @@ fn custom_commands_are_sent_completed_and_picked() {
     let fx = keys(&mut s2, &["enter"]);
     assert!(fx.iter().any(|e| matches!(e, Effect::Agent(Op::UserTurn { text, .. }) if text == "/standup")), "{fx:?}");
 }
+
+/// `/memory` offers the three instruction files; the chosen one is edited, then read again by
+/// the agent. `/resume ID` finds that session and resumes it; `/init` goes to the agent.
+#[test]
+fn memory_resume_by_id_and_init() {
+    use claw_tui::agent::prompt::MemoryScope;
+    let mut s = state("dark");
+    update(&mut s, Event::Command("/memory".into()));
+    let Some(Overlay::Picker(p)) = s.overlays.last() else { panic!("no picker") };
+    let labels: Vec<&str> = p.items.iter().map(|i| i.label.as_str()).collect();
+    assert_eq!(labels, ["project", "local", "user"]);
+    let fx = keys(&mut s, &["down", "enter"]);
+    assert!(fx.iter().any(|e| matches!(e, Effect::EditMemory(MemoryScope::Local))), "{fx:?}");
+    let fx = update(&mut s, Event::MemoryEdited(Ok("/work/project/CLAW.local.md".into())));
+    assert!(fx.iter().any(|e| matches!(e, Effect::Agent(Op::ReloadInstructions))), "{fx:?}");
+
+    let fx = update(&mut s, Event::Command("/resume 0199ab".into()));
+    assert!(fx.iter().any(|e| matches!(e, Effect::FindSession(id) if id == "0199ab")), "{fx:?}");
+    let fx = update(&mut s, Event::SessionFound(Ok("/sessions/p/0199abcd.jsonl".into())));
+    assert!(
+        fx.iter().any(
+            |e| matches!(e, Effect::StartAgent { start: Start::Resume(path), .. } if path.ends_with("0199abcd.jsonl"))
+        ),
+        "{fx:?}"
+    );
+    update(&mut s, Event::SessionFound(Err("no session with id `zz`".into())));
+    assert!(
+        s.transcript
+            .cells
+            .iter()
+            .any(|c| matches!(&c.kind, CellKind::Notice { text, .. } if text.contains("no session with id")))
+    );
+
+    let mut s = state("dark");
+    let fx = update(&mut s, Event::Command("/init".into()));
+    assert!(fx.iter().any(|e| matches!(e, Effect::Agent(Op::UserTurn { text, .. }) if text == "/init")), "{fx:?}");
+}

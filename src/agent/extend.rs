@@ -12,6 +12,20 @@ use crate::extend::run::{Outcome, Permission};
 use crate::permission::{Rule, RuleOrigin};
 use crate::tools::ToolOutput;
 
+/// What `/init` asks of the model.
+const INIT: &str = "Survey this repository and write a CLAW.md at its root: the instructions a coding agent \
+(you, in a later session) needs to work here. Read the README, the build and test setup (manifests, CI files, \
+scripts), and enough of the code to see its layout. Then write CLAW.md with write_file, concise and specific:
+
+- the commands to build, run, lint and test (a single test too), exactly as they are typed;
+- the architecture in a few lines: the main parts, where they live, how they talk;
+- the conventions that are not obvious from one file (error handling, naming, where tests go);
+- anything that surprises newcomers.
+
+Do not list every file, do not invent what you did not see, and leave out generic advice. If the repository \
+already has a CLAW.md, CLAUDE.md or AGENTS.md, read it first and propose an improved CLAW.md that keeps what \
+is still true. The user reviews the file as a diff before it is written.";
+
 /// A prompt as the model gets it.
 pub(crate) struct Prepared {
     pub text: String,
@@ -34,6 +48,7 @@ impl Agent {
         text: String,
         cancel: &CancellationToken,
     ) -> Result<Prepared, String> {
+        let text = if text.trim() == "/init" { INIT.to_string() } else { text };
         let mut prepared =
             Prepared { text, extra: Vec::new(), attachments: Vec::new(), model: None, rules: Vec::new() };
         self.expand_command(turn_id, &mut prepared, cancel).await;

@@ -350,6 +350,7 @@ impl Agent {
                         Some(Op::Compact { focus }) => queue.push_back(Work::Compact(focus)),
                         Some(
                             op @ (Op::Rename { .. }
+                            | Op::ReloadInstructions
                             | Op::ListTurns
                             | Op::PlanRestore { .. }
                             | Op::Restore { .. }),
@@ -399,6 +400,14 @@ impl Agent {
                 for message in self.env.external_changes(&paths) {
                     self.emit(AgentEvent::Warning { message });
                 }
+            }
+            Op::ReloadInstructions => {
+                let names = self.registry.names();
+                let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                let home = crate::config::config_home();
+                let system = prompt::build(&self.env.workspace, home.as_deref(), &names);
+                self.config.system = system.sections;
+                self.config.instruction_files = system.instruction_files;
             }
             Op::ListTurns => self.list_turns(),
             Op::PlanRestore { turn, files, conversation } => self.plan_restore(turn, files, conversation),

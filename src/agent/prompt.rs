@@ -16,7 +16,31 @@ pub const MAX_INSTRUCTION_CHARS: usize = 40_000;
 /// Lines of `git status` shown to the model.
 const MAX_STATUS_LINES: usize = 40;
 /// File names read as instructions, in each directory.
-pub const INSTRUCTION_FILE_NAMES: &[&str] = &["CLAW.md", "CLAUDE.md", "AGENTS.md"];
+pub const INSTRUCTION_FILE_NAMES: &[&str] = &["CLAW.md", "CLAUDE.md", "AGENTS.md", "CLAW.local.md", "CLAUDE.local.md"];
+
+/// Whose instruction file `/memory` edits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemoryScope {
+    /// The repository's (`CLAW.md`, or the `CLAUDE.md` / `AGENTS.md` it already has).
+    Project,
+    /// The user's own for this repository, not checked in (`CLAW.local.md`, or an existing
+    /// `CLAUDE.local.md`).
+    Local,
+    /// The user's for every project (`~/.claw/CLAW.md`).
+    User,
+}
+
+/// The file `/memory` opens for `scope`: an existing one of the names the scope reads, else
+/// the first name (to be created).
+pub fn memory_file(scope: MemoryScope, root: &Path, user_dir: Option<&Path>) -> Option<PathBuf> {
+    let (dir, names): (PathBuf, &[&str]) = match scope {
+        MemoryScope::Project => (root.to_path_buf(), &["CLAW.md", "CLAUDE.md", "AGENTS.md"]),
+        MemoryScope::Local => (root.to_path_buf(), &["CLAW.local.md", "CLAUDE.local.md"]),
+        MemoryScope::User => (user_dir?.to_path_buf(), &["CLAW.md"]),
+    };
+    let existing = names.iter().map(|n| dir.join(n)).find(|p| p.is_file());
+    Some(existing.unwrap_or_else(|| dir.join(names[0])))
+}
 
 const BASE_PROMPT: &str = "You are claw-tui, a coding agent working in the user's terminal on the repository described below. \
 You help with software engineering: reading and changing code, running builds and tests, explaining, debugging.
@@ -143,6 +167,21 @@ fn environment(ws: &Workspace, tool_names: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn memory_files_prefer_what_exists() {
+        let dir = tempfile::tempdir().unwrap();
+        let (root, user) = (dir.path().join("ws"), dir.path().join("home"));
+        std::fs::create_dir_all(&root).unwrap();
+        let file = |scope| memory_file(scope, &root, Some(&user)).unwrap();
+        assert_eq!(file(MemoryScope::Project), root.join("CLAW.md"), "new: claw-tui's name");
+        std::fs::write(root.join("CLAUDE.md"), "x").unwrap();
+        assert_eq!(file(MemoryScope::Project), root.join("CLAUDE.md"), "a Claude Code user's file is kept");
+        std::fs::write(root.join("CLAUDE.local.md"), "x").unwrap();
+        assert_eq!(file(MemoryScope::Local), root.join("CLAUDE.local.md"));
+        assert_eq!(file(MemoryScope::User), user.join("CLAW.md"));
+        assert!(memory_file(MemoryScope::User, &root, None).is_none());
+    }
 
     #[test]
     fn instruction_files_root_to_cwd_with_cap() {

@@ -40,6 +40,9 @@ pub enum Op {
     PlanRestore { turn: Option<u64>, files: bool, conversation: bool },
     /// Go back to before `turn`. Files someone else changed since are kept unless `force`.
     Restore { turn: u64, files: bool, conversation: bool, force: bool },
+    /// Read the instruction files again (one was edited): the next request's system prompt
+    /// has them.
+    ReloadInstructions,
     /// Stop after interrupting whatever runs.
     Shutdown,
 }

@@ -6,10 +6,14 @@ use crate::agent::Op;
 pub enum Effect {
     /// Send an op to the agent.
     Agent(Op),
+    /// Find the session `/resume ID` names.
+    FindSession(String),
     /// Put text on the clipboard (system clipboard, or OSC 52 without a display).
     Copy(String),
     /// Open `$EDITOR` on the prompt.
     OpenEditor(String),
+    /// Open `$EDITOR` on the instruction file of a scope (`/memory`).
+    EditMemory(crate::agent::prompt::MemoryScope),
     /// Log in (`/login`): the terminal is handed to the login's prompt and given back after
     /// (answered with `Event::LoggedIn`).
     Login,

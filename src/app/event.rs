@@ -18,6 +18,8 @@ pub enum Event {
     Tick,
     /// The external editor closed: the new prompt text, or why it failed.
     EditorDone(Result<String, String>),
+    /// `/memory`'s file was edited (or why not).
+    MemoryEdited(Result<std::path::PathBuf, String>),
     /// `/login` finished: where the login is kept, or why it failed.
     LoggedIn(Result<std::path::PathBuf, String>),
     /// A copy finished: how it was copied, or why it failed.
@@ -58,6 +60,8 @@ pub enum Event {
     },
     /// A fork finished: the new session's file, or why it failed.
     Forked(Result<std::path::PathBuf, String>),
+    /// `/resume ID` found the session's file (or why not).
+    SessionFound(Result<std::path::PathBuf, String>),
     /// A saved session was renamed or deleted: what happened, or why it failed.
     SessionsChanged(Result<String, String>),
     /// Run a slash command (`claw-tui --resume` without an id opens the browser this way).

@@ -72,6 +72,18 @@ impl Executor {
 
     /// Hands the terminal to `f` (an editor, a suspension): input reading stops first, so the
     /// other program gets every key, and starts again after.
+    /// `/memory`: the scope's instruction file in `$EDITOR`, the terminal handed over.
+    fn edit_memory(&mut self, term: &mut Tui, scope: crate::agent::prompt::MemoryScope) {
+        let root = self.agent.as_ref().map(|a| a.root.clone());
+        let home = crate::config::config_home();
+        let file = root.and_then(|r| crate::agent::prompt::memory_file(scope, &r, home.as_deref()));
+        let result = match file {
+            Some(path) => self.hand_over(term, || super::terminal::edit_file(&path).map(|()| path.clone())),
+            None => Err("no workspace or config home to keep the file in".to_string()),
+        };
+        let _ = self.bus.send(Event::MemoryEdited(result));
+    }
+
     fn hand_over<T>(&mut self, term: &mut Tui, f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
         if let Some(input) = self.input.take() {
             input.abort();
@@ -140,6 +152,7 @@ impl Executor {
                 let result = self.hand_over(term, || super::terminal::edit_in_editor(&text));
                 let _ = self.bus.send(Event::EditorDone(result));
             }
+            Effect::EditMemory(scope) => self.edit_memory(term, scope),
             Effect::Suspend => {
                 let _ = self.hand_over(term, || {
                     // SAFETY: raising SIGTSTP stops the process like Ctrl+Z in a shell would;
@@ -187,6 +200,7 @@ impl Executor {
             Effect::RenameSession { path, title } => self.spawn_io(move || jobs::rename(&path, &title)),
             Effect::DeleteSession(path) => self.spawn_io(move || jobs::delete(&path)),
             Effect::Fork(path) => self.spawn_io(move || jobs::fork(&path)),
+            Effect::FindSession(id) => self.spawn_io(move || jobs::find_session(&id)),
             Effect::ExportFile(path) => self.spawn_io(move || jobs::export_file(&path)),
             Effect::Export { session, path, json } => {
                 self.spawn_io(move || Event::Report(jobs::export(&session, path.as_deref(), json)))
@@ -227,6 +241,7 @@ impl Executor {
             | Effect::Bell
             | Effect::Copy(_)
             | Effect::OpenEditor(_)
+            | Effect::EditMemory(_)
             | Effect::Login
             | Effect::Suspend
             | Effect::StartAgent { .. }

@@ -39,6 +39,15 @@ pub fn delete(path: &Path) -> Event {
     Event::SessionsChanged(result)
 }
 
+/// The session `/resume ID` names (an id or its start).
+pub fn find_session(id: &str) -> Event {
+    let found = match crate::config::sessions_root() {
+        Some(root) => index::find(&root, id),
+        None => Err("cannot find the home directory for sessions".to_string()),
+    };
+    Event::SessionFound(found)
+}
+
 pub fn fork(path: &Path) -> Event {
     Event::Forked(manage::fork(path).map_err(|e| format!("fork failed: {e}")))
 }

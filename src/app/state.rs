@@ -205,6 +205,8 @@ pub enum PickerAction {
     Command(String),
     /// Put a command in the composer for its arguments (a custom command that takes some).
     Compose(String),
+    /// Edit the instruction file of a scope in `$EDITOR` (`/memory`).
+    Memory(crate::agent::prompt::MemoryScope),
     /// Run a key action.
     Action(super::keymap::Action),
     SetModel(String),

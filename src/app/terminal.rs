@@ -167,18 +167,27 @@ pub fn copy(clipboard: &mut Option<arboard::Clipboard>, text: &str) -> Result<St
 pub fn edit_in_editor(text: &str) -> Result<String, String> {
     let file = tempfile::Builder::new().prefix("claw-prompt-").suffix(".md").tempfile().map_err(|e| e.to_string())?;
     std::fs::write(file.path(), text).map_err(|e| e.to_string())?;
+    edit_file(file.path())?;
+    std::fs::read_to_string(file.path()).map_err(|e| e.to_string())
+}
+
+/// Opens `$VISUAL` / `$EDITOR` (else `vi`) on a file (which it may create).
+pub fn edit_file(path: &std::path::Path) -> Result<(), String> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot make {}: {e}", dir.display()))?;
+    }
     let editor = std::env::var("VISUAL").or_else(|_| std::env::var("EDITOR")).unwrap_or_else(|_| "vi".into());
     let mut parts = editor.split_whitespace();
     let program = parts.next().unwrap_or("vi");
     let status = std::process::Command::new(program)
         .args(parts)
-        .arg(file.path())
+        .arg(path)
         .status()
         .map_err(|e| format!("cannot start `{editor}`: {e}"))?;
     if !status.success() {
         return Err(format!("`{editor}` exited with {status}"));
     }
-    std::fs::read_to_string(file.path()).map_err(|e| e.to_string())
+    Ok(())
 }
 
 #[cfg(test)]

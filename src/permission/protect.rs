@@ -32,6 +32,7 @@ const FILES: &[(&str, &str)] = &[
     ("CLAW.md", "instructions the model follows"),
     ("CLAUDE.md", "instructions the model follows"),
     ("CLAUDE.local.md", "instructions the model follows"),
+    ("CLAW.local.md", "instructions the model follows"),
     ("AGENTS.md", "instructions the model follows"),
 ];
 

@@ -47,7 +47,7 @@ commands! {
     "/config" args "" => config: "Show the effective settings and where each comes from",
     "/theme" args "" => theme: "Pick a theme, previewed as you move",
     "/keymap" args "[test]" => keymap: "List the active key bindings (/keymap test: see what a key does)",
-    "/resume" ["/sessions"] args "" => resume: "Browse saved sessions: search, preview, resume, rename, fork, delete",
+    "/resume" ["/sessions"] args "[ID]" => resume: "Browse saved sessions: search, preview, resume, rename, fork, delete (/resume ID: that one)",
     "/fork" args "" => fork: "Continue in a copy of this session",
     "/session" args "" => session: "Show this session's id, file, size and message count",
     "/rename" args "TITLE" => rename: "Give this session a title (/rename TITLE)",
@@ -60,6 +60,8 @@ commands! {
     "/login" args "" => login: "Log in with your Anthropic account (OAuth)",
     "/mcp" args "" => mcp: "The MCP servers: status, tools, last error; reconnect, read a server's log",
     "/agents" args "" => agents: "The sub-agents of this session (enter: a transcript) and the agent types",
+    "/memory" args "" => memory: "Edit an instruction file (project, local or yours) in $EDITOR; read again after",
+    "/init" args "" => init: "Have the model survey the repository and propose a CLAW.md (reviewed as a diff)",
     "/hooks" args "" => hooks: "List the hooks in force and the file each comes from",
     "/skills" args "" => skills: "List the skills offered to the model and custom commands",
 }
@@ -95,6 +97,58 @@ pub(super) fn set_mode(state: &mut State, mode: PermissionMode, fx: &mut Vec<Eff
     state.status.mode = mode;
     flash(state, format!("permission mode: {mode}"));
     fx.push(Effect::Agent(Op::SetPermissionMode { mode }));
+}
+
+fn memory(state: &mut State, _: &str, _: &mut Vec<Effect>) {
+    use crate::agent::prompt::MemoryScope;
+    let item = |label: &str, detail: &str, scope| PickerItem {
+        label: label.into(),
+        detail: detail.into(),
+        key: String::new(),
+        action: PickerAction::Memory(scope),
+    };
+    let items = vec![
+        item(
+            "project",
+            "CLAW.md (or the CLAUDE.md / AGENTS.md it has): checked in, for everyone",
+            MemoryScope::Project,
+        ),
+        item(
+            "local",
+            "CLAW.local.md (or CLAUDE.local.md): yours in this repository, not checked in",
+            MemoryScope::Local,
+        ),
+        item("user", "~/.claw/CLAW.md: yours, in every project", MemoryScope::User),
+    ];
+    super::pickers::open_picker(state, "Edit instructions", items);
+}
+
+/// `/memory`'s file was saved (or the editor failed): the agent reads the files again.
+pub(super) fn memory_edited(state: &mut State, result: Result<std::path::PathBuf, String>, fx: &mut Vec<Effect>) {
+    match result {
+        Ok(path) => {
+            let text = format!("{} saved; the model reads it from the next request on", path.display());
+            notice(state, NoticeLevel::Info, text);
+            fx.push(Effect::Agent(Op::ReloadInstructions));
+        }
+        Err(e) => notice(state, NoticeLevel::Error, format!("the editor failed: {e}")),
+    }
+}
+
+/// `/resume ID` found its session (or not).
+pub(super) fn session_found(state: &mut State, result: Result<std::path::PathBuf, String>, fx: &mut Vec<Effect>) {
+    match result {
+        Ok(path) => super::start::start_agent(state, Start::Resume(path), fx),
+        Err(e) => notice(state, NoticeLevel::Error, e),
+    }
+}
+
+fn init(state: &mut State, _: &str, fx: &mut Vec<Effect>) {
+    if state.turn_running {
+        state.queued.push_back("/init".into());
+    } else {
+        send_prompt(state, "/init".into(), fx);
+    }
 }
 
 fn agents(state: &mut State, _: &str, _: &mut Vec<Effect>) {
@@ -315,8 +369,11 @@ fn keymap(state: &mut State, arg: &str, _: &mut Vec<Effect>) {
     state.overlays.push(if arg == "test" { Overlay::KeyTester { last: None } } else { Overlay::Help { scroll: 0 } });
 }
 
-fn resume(state: &mut State, _: &str, fx: &mut Vec<Effect>) {
-    open_browser(state, false, fx);
+fn resume(state: &mut State, id: &str, fx: &mut Vec<Effect>) {
+    match id.split_whitespace().next() {
+        Some(id) => fx.push(Effect::FindSession(id.to_string())),
+        None => open_browser(state, false, fx),
+    }
 }
 
 fn fork(state: &mut State, _: &str, fx: &mut Vec<Effect>) {

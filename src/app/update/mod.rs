@@ -62,6 +62,7 @@ pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
             let text = text.strip_suffix('\n').unwrap_or(&text).to_string();
             set_composer(state, &text);
         }
+        Event::MemoryEdited(result) => commands::memory_edited(state, result, &mut fx),
         Event::EditorDone(Err(e)) => notice(state, NoticeLevel::Error, format!("the editor failed: {e}")),
         Event::LoggedIn(result) => commands::logged_in(state, result, &mut fx),
         Event::Copied(Ok(how)) => flash(state, format!("copied ({how})")),
@@ -89,6 +90,7 @@ pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
             start::start_agent(state, crate::app::slot::Start::Resume(path), &mut fx);
         }
         Event::Forked(Err(e)) => notice(state, NoticeLevel::Error, e),
+        Event::SessionFound(result) => commands::session_found(state, result, &mut fx),
         Event::SessionsChanged(result) => {
             match result {
                 Ok(what) => flash(state, what),

@@ -160,6 +160,7 @@ pub(super) fn picker_action(state: &mut State, action: Action, fx: &mut Vec<Effe
             match chosen {
                 Some(PickerAction::Command(line)) => run_command(state, &line, fx),
                 Some(PickerAction::Compose(text)) => set_composer(state, &text),
+                Some(PickerAction::Memory(scope)) => fx.push(Effect::EditMemory(scope)),
                 Some(PickerAction::Action(a)) => {
                     let key = KeyEvent::new(crossterm::event::KeyCode::Null, crossterm::event::KeyModifiers::NONE);
                     on_action(state, a, key, fx);
