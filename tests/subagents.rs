@@ -251,4 +251,35 @@ fn a_claude_code_agent_definition_shapes_the_sub_agent_and_its_transcript_is_kep
     let text = std::fs::read_to_string(child).unwrap();
     assert!(text.contains("REVIEW-THIS") && text.contains("No bugs found."), "{text}");
     assert!(!text.contains(support::SECRET));
+
+    // The export shows it under its call; a resumed session shows it again in /agents.
+    let session = sessions
+        .iter()
+        .find(|p| p.extension().is_some_and(|e| e == "jsonl") && !p.to_string_lossy().contains(".agents"))
+        .unwrap();
+    let id = session.file_stem().unwrap().to_string_lossy().into_owned();
+    let export = std::process::Command::new(env!("CARGO_BIN_EXE_claw-tui"))
+        .args(["sessions", "export", &id])
+        .current_dir(work.path())
+        .env_clear()
+        .env("HOME", home.path())
+        .env("CLAW_CONFIG_HOME", home.path().join(".claw"))
+        .output()
+        .unwrap();
+    let markdown = String::from_utf8_lossy(&export.stdout);
+    assert!(
+        markdown.contains("### Sub-agent `code-reviewer`: review") && markdown.contains("No bugs found."),
+        "{markdown}"
+    );
+    let (records, _) = claw_tui::session::read_records(session).unwrap();
+    let replayed: Vec<AgentEvent> = claw_tui::agent::replay::items(records)
+        .into_iter()
+        .filter_map(|i| match i {
+            claw_tui::agent::replay::ReplayItem::Agent(e) => Some(e),
+            _ => None,
+        })
+        .collect();
+    assert!(replayed.iter().any(|e| matches!(e, AgentEvent::SubagentStarted { prompt, call_id, .. } if prompt == "REVIEW-THIS" && call_id == "toolu_r")));
+    assert!(replayed.iter().any(|e| matches!(e, AgentEvent::Subagent { event, .. } if matches!(&**event, AgentEvent::TextDelta { text, .. } if text.contains("No bugs found.")))));
+    assert!(replayed.iter().any(|e| matches!(e, AgentEvent::SubagentFinished { outcome: TurnOutcome::EndTurn, .. })));
 }

@@ -204,7 +204,18 @@ impl Agent {
                 ToolEffect::Checkpoint(checkpoint) => {
                     self.record(Record::Checkpoint { ts: chrono::Utc::now(), checkpoint: checkpoint.clone() })
                 }
-                ToolEffect::Usage { usage, model } => self.absorb_usage(usage, model),
+                ToolEffect::Subagent { agent_id, name, description, file, outcome, usage, model } => {
+                    self.record(Record::Subagent {
+                        ts: chrono::Utc::now(),
+                        call_id: id.to_string(),
+                        agent_id: agent_id.clone(),
+                        name: name.clone(),
+                        description: description.clone(),
+                        file: file.clone(),
+                        outcome: *outcome,
+                    });
+                    self.absorb_usage(usage, model)
+                }
             }
         }
         let elapsed_ms = millis(started.elapsed());

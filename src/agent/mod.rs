@@ -423,7 +423,7 @@ impl Agent {
 }
 
 /// A sub-agent's event with its call ids prefixed with its id.
-fn prefixed(event: AgentEvent, agent_id: &str) -> AgentEvent {
+pub(crate) fn prefixed(event: AgentEvent, agent_id: &str) -> AgentEvent {
     let key = |id: String| format!("{agent_id}/{id}");
     match event {
         AgentEvent::ToolCallStarted { call_id, tool, input, summary } => {

@@ -25,6 +25,56 @@ pub enum ReplayItem {
     Agent(AgentEvent),
 }
 
+/// A sub-agent as the session recorded it.
+struct SubagentRecord {
+    call_id: String,
+    agent_id: String,
+    name: String,
+    description: String,
+    file: Option<PathBuf>,
+    outcome: TurnOutcome,
+}
+
+/// A sub-agent's life as events, from its own file: started, what it did (wrapped, as it
+/// streamed), finished. A file that is gone leaves the start and the end.
+fn subagent(sub: SubagentRecord) -> Vec<AgentEvent> {
+    let records = sub.file.as_deref().and_then(|f| crate::session::read_records(f).ok()).map(|r| r.0);
+    let records = records.unwrap_or_default();
+    let first = records.iter().find_map(|r| match r {
+        Record::Message { message, .. } if message.role == Role::User => Some(message.text()),
+        _ => None,
+    });
+    let model = records.iter().find_map(|r| match r {
+        Record::Meta { model, .. } => Some(model.clone()),
+        _ => None,
+    });
+    let mut events = vec![AgentEvent::SubagentStarted {
+        agent_id: sub.agent_id.clone(),
+        call_id: sub.call_id,
+        name: sub.name,
+        description: sub.description,
+        prompt: first.unwrap_or_default(),
+        model: model.unwrap_or_default(),
+        file: sub.file,
+    }];
+    let (mut usage, mut cost) = (Usage::default(), Some(0.0));
+    // Its prompt is in the start event (a prompt replays as `User`, which is left out); the
+    // rest comes back as it first streamed.
+    for item in items(records) {
+        let ReplayItem::Agent(event) = item else { continue };
+        match event {
+            AgentEvent::Usage { session, session_cost_usd, .. } => (usage, cost) = (session, session_cost_usd),
+            AgentEvent::SessionStarted { .. } | AgentEvent::TurnFinished { .. } => {}
+            event => events.push(AgentEvent::Subagent {
+                agent_id: sub.agent_id.clone(),
+                event: Box::new(super::prefixed(event, &sub.agent_id)),
+            }),
+        }
+    }
+    events.push(AgentEvent::SubagentFinished { agent_id: sub.agent_id, outcome: sub.outcome, usage, cost_usd: cost });
+    events
+}
+
 /// What the records after a tool call say about it.
 #[derive(Default)]
 struct Later {
@@ -124,6 +174,10 @@ impl Replay {
             Record::Title { title, .. } => self.agent(AgentEvent::Renamed { title }),
             Record::Turn { turn, .. } => self.out.push(ReplayItem::Turn(turn)),
             Record::Restore { turn, conversation: true, .. } => self.out.push(ReplayItem::Rewound(turn)),
+            Record::Subagent { call_id, agent_id, name, description, file, outcome, .. } => {
+                let sub = SubagentRecord { call_id, agent_id, name, description, file, outcome };
+                self.out.extend(subagent(sub).into_iter().map(ReplayItem::Agent));
+            }
             Record::ToolCall { .. }
             | Record::FileChange { .. }
             | Record::Checkpoint { .. }

@@ -179,14 +179,22 @@ impl Subagents for Spawner {
             let outcome = agent.turn_loop(1, &cancel).await;
             agent.sync_session();
             agent.emit(AgentEvent::TurnFinished { turn_id: 1, outcome });
-            let usage = ToolEffect::Usage { usage: agent.totals, model: agent.turn_model.clone().unwrap_or_default() };
+            let effect = ToolEffect::Subagent {
+                agent_id: agent_id.clone(),
+                name: def.name.clone(),
+                description: description.clone(),
+                file: agent.config.session.path().map(std::path::PathBuf::from),
+                outcome,
+                usage: agent.totals,
+                model: agent.turn_model.clone().unwrap_or_default(),
+            };
             let _ = self.events.send(AgentEvent::SubagentFinished {
                 agent_id: agent_id.clone(),
                 outcome,
                 usage: agent.totals,
                 cost_usd: agent.total_cost,
             });
-            report(&agent, &def.name, outcome).with_effect(usage)
+            report(&agent, &def.name, outcome).with_effect(effect)
         })
     }
 }

@@ -20,31 +20,19 @@ pub fn markdown(summary: &Summary, records: &[Record]) -> String {
     ));
     for r in records {
         match r {
-            Record::Message { message, .. } => {
-                let mut text_parts = Vec::new();
-                let mut results = Vec::new();
-                for block in &message.content {
-                    match block {
-                        ContentBlock::Text { text } => text_parts.push(text.trim_end().to_string()),
-                        ContentBlock::ToolUse { name, input, .. } => {
-                            let args = serde_json::to_string_pretty(input).unwrap_or_default();
-                            text_parts.push(format!("**Tool call: `{name}`**\n\n```json\n{args}\n```"));
-                        }
-                        ContentBlock::ToolResult { content, is_error, .. } => {
-                            let label = if *is_error { "Tool error" } else { "Tool result" };
-                            results.push(format!("**{label}**\n\n```\n{}\n```", content.trim_end()));
-                        }
-                        ContentBlock::Thinking { .. } | ContentBlock::RedactedThinking { .. } => {}
+            Record::Message { message, .. } => out.push_str(&message_md(message, "##")),
+            Record::Subagent { name, description, file, .. } => {
+                out.push_str(&format!("### Sub-agent `{name}`: {description}\n\n"));
+                let child = file.as_deref().and_then(|f| super::read_records(f).ok()).map(|r| r.0).unwrap_or_default();
+                if child.is_empty() {
+                    out.push_str("*Its transcript is no longer there.*\n\n");
+                }
+                for r in &child {
+                    if let Record::Message { message, .. } = r {
+                        out.push_str(&message_md(message, "####"));
                     }
                 }
-                if !text_parts.is_empty() {
-                    let who = if message.role == Role::User { "You" } else { "claw-tui" };
-                    out.push_str(&format!("## {who}\n\n{}\n\n", text_parts.join("\n\n")));
-                }
-                for r in results {
-                    out.push_str(&r);
-                    out.push_str("\n\n");
-                }
+                out.push_str("*End of the sub-agent's transcript.*\n\n");
             }
             Record::Compaction { summary, .. } => {
                 out.push_str(&format!(
@@ -70,8 +58,50 @@ pub fn markdown(summary: &Summary, records: &[Record]) -> String {
     out
 }
 
-/// The session as one JSON object: its summary and every record.
+/// One message as Markdown under a heading of `level`: its text and tool calls, then its tool
+/// results.
+fn message_md(message: &crate::provider::Message, level: &str) -> String {
+    let mut text_parts = Vec::new();
+    let mut results = Vec::new();
+    for block in &message.content {
+        match block {
+            ContentBlock::Text { text } => text_parts.push(text.trim_end().to_string()),
+            ContentBlock::ToolUse { name, input, .. } => {
+                let args = serde_json::to_string_pretty(input).unwrap_or_default();
+                text_parts.push(format!("**Tool call: `{name}`**\n\n```json\n{args}\n```"));
+            }
+            ContentBlock::ToolResult { content, is_error, .. } => {
+                let label = if *is_error { "Tool error" } else { "Tool result" };
+                results.push(format!("**{label}**\n\n```\n{}\n```", content.trim_end()));
+            }
+            ContentBlock::Thinking { .. } | ContentBlock::RedactedThinking { .. } => {}
+        }
+    }
+    let mut out = String::new();
+    if !text_parts.is_empty() {
+        let who = if message.role == Role::User { "You" } else { "claw-tui" };
+        out.push_str(&format!("{level} {who}\n\n{}\n\n", text_parts.join("\n\n")));
+    }
+    for r in results {
+        out.push_str(&r);
+        out.push_str("\n\n");
+    }
+    out
+}
+
+/// The session as one JSON object: its summary and every record (a sub-agent's records under
+/// `subagents`, by id).
 pub fn json(summary: &Summary, records: &[Record]) -> serde_json::Value {
+    let subagents: serde_json::Map<String, serde_json::Value> = records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Subagent { agent_id, file: Some(file), .. } => {
+                let child = super::read_records(file).map(|r| r.0).unwrap_or_default();
+                Some((agent_id.clone(), json!(child)))
+            }
+            _ => None,
+        })
+        .collect();
     json!({
         "id": summary.id,
         "title": summary.display_title(),
@@ -84,6 +114,7 @@ pub fn json(summary: &Summary, records: &[Record]) -> serde_json::Value {
         "cost_usd": if summary.cost_known { Some(summary.cost_usd) } else { None },
         "forked_from": summary.forked_from,
         "records": records,
+        "subagents": subagents,
     })
 }
 

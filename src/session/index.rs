@@ -123,6 +123,7 @@ impl Summary {
             | Record::Compaction { .. }
             | Record::Turn { .. }
             | Record::Checkpoint { .. }
+            | Record::Subagent { .. }
             | Record::Restore { .. } => {}
         }
     }

@@ -118,6 +118,19 @@ pub enum Record {
         #[serde(flatten)]
         checkpoint: checkpoint::Checkpoint,
     },
+    /// A sub-agent answered the `Agent` call `call_id`; its own records are in `file` (beside
+    /// this session's, `<session>.agents/<agent_id>.jsonl`), its tokens in a `Usage` record.
+    Subagent {
+        ts: DateTime<Utc>,
+        call_id: String,
+        agent_id: String,
+        /// Its type.
+        name: String,
+        description: String,
+        #[serde(default)]
+        file: Option<PathBuf>,
+        outcome: crate::agent::TurnOutcome,
+    },
     /// Files and/or the conversation went back to before `turn`.
     Restore {
         ts: DateTime<Utc>,

@@ -115,8 +115,14 @@ pub enum ToolEffect {
     },
     /// A file's state before the turn changed it, for the session file.
     Checkpoint(crate::session::checkpoint::Checkpoint),
-    /// Tokens a sub-agent used (answering with `model`): the session's cost includes them.
-    Usage {
+    /// A sub-agent ran for the call: the session records it (with its transcript's file) and
+    /// its tokens (answering with `model`), which the session's cost includes.
+    Subagent {
+        agent_id: String,
+        name: String,
+        description: String,
+        file: Option<PathBuf>,
+        outcome: crate::agent::TurnOutcome,
         usage: crate::provider::Usage,
         model: String,
     },
