@@ -308,3 +308,45 @@ fn switching_provider_mid_session_keeps_the_conversation() {
     assert!(said.contains(&("user", "first question")) && said.contains(&("assistant", "first answer")), "{said:?}");
     assert_eq!(reqs[1].body["model"], "gpt-4o-mini");
 }
+
+/// Two sub-agents in the real interface: the side column lists them while they run, one of
+/// them asks (the modal names it), the answer reaches it, and /agents shows its transcript.
+#[test]
+fn sub_agents_run_ask_through_the_modal_and_show_in_the_agents_pane() {
+    let scenario = serde_json::json!({"name": "agents", "description": "", "replies": [
+        {"content": [
+            {"type": "tool_use", "id": "toolu_a", "name": "Agent", "input": {"description": "write the marker", "prompt": "TASK-MARK"}},
+            {"type": "tool_use", "id": "toolu_b", "name": "Agent", "input": {"description": "read slowly", "prompt": "TASK-SLOW"}}
+        ]},
+        {"route": "TASK-MARK", "content": [{"type": "tool_use", "id": "toolu_m", "name": "bash", "input": {"command": "touch sub-agent-was-here"}}]},
+        {"route": "TASK-SLOW", "delay_ms": 40, "content": [{"type": "text", "text": "The slow reader read every file twice over.", "chunk": 3}]},
+        {"route": "toolu_m", "content": [{"type": "text", "text": "Marker written."}]},
+        {"content": [{"type": "text", "text": "Both sub-agents are done."}]}
+    ]});
+    let server = MockServer::start(claw_tui::provider::scripted::Scenario::from_json(&scenario.to_string()).unwrap());
+    let work = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let mut p = pty::Pty::spawn(claw(&server, work.path(), home.path()), 30, 110);
+    p.wait_for("enter send", T);
+    p.type_text("do both");
+    p.send(b"\r");
+    p.wait_for_all(&["general-purpose: write the marker · allow bash?", "Agents", "read slowly"], T);
+    p.send(b"y");
+    p.wait_for("Both sub-agents are done.", T);
+    assert!(work.path().join("sub-agent-was-here").exists());
+    p.wait_for("idle", T);
+    p.type_text("/agents");
+    p.send(b"\r");
+    p.wait_for_all(&["general-purpose: read slowly", "done", "Agent types"], T);
+    p.send(b"\r");
+    p.wait_for_all(&["› TASK-SLOW", "The slow reader read every file twice over."], T);
+    p.send(b"\x1b");
+    p.wait_for("Agent types", T);
+    std::thread::sleep(Duration::from_millis(100));
+    p.send(b"\x1b");
+    p.wait_for("enter send", T);
+    std::thread::sleep(Duration::from_millis(100));
+    p.send(b"\x04");
+    assert!(p.wait_exit(T).success());
+    assert!(p.restore_problems().is_empty());
+}
