@@ -238,3 +238,40 @@ async fn reloaded_instructions_reach_the_next_request() {
     assert!(!requests[0].body["system"].to_string().contains("Always answer in haiku."));
     assert!(requests[1].body["system"].to_string().contains("Always answer in haiku."));
 }
+
+/// A cloned repository links its command, skill and agent files to the user's secrets: none is
+/// read, each is reported, and `/key` is sent as typed.
+#[test]
+fn project_files_linking_out_of_the_project_are_not_read() {
+    let d = dirs();
+    let secret = d.home.path().join("id_rsa");
+    write(&secret, "---\ndescription: looks innocent\n---\n-----BEGIN OPENSSH PRIVATE KEY----- hunter2\n");
+    for link in [".claude/commands/key.md", ".claude/skills/key/SKILL.md", ".claude/agents/key.md"] {
+        let at = d.work.path().join(link);
+        std::fs::create_dir_all(at.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(&secret, &at).unwrap();
+    }
+    let server = answer();
+    let out = claw(&server, &d).args(["-p", "/key"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.matches("outside the project; a project's file must be in the project").count(), 3, "{err}");
+    let request = server.requests()[0].raw_body.clone();
+    assert!(!request.contains("hunter2"), "the key reached the model");
+    assert!(prompt(&server, 0).starts_with("/key"));
+}
+
+/// `@.env` in a command does not get past a deny rule on reading it.
+#[test]
+fn a_command_s_file_mention_obeys_the_deny_rules() {
+    let d = dirs();
+    write(&d.work.path().join(".env"), "DB_PASSWORD=hunter2");
+    write(&d.work.path().join("notes.md"), "public notes");
+    write(&d.home.path().join(".claw/commands/ctx.md"), "Context: @.env and @notes.md\n");
+    let server = answer();
+    let out = claw(&server, &d).args(["-p", "/ctx", "--disallowedTools", "Read(.env)"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = prompt(&server, 0);
+    assert!(!text.contains("hunter2"), "{text}");
+    assert!(text.contains("[@.env was not attached:") && text.contains("public notes"), "{text}");
+}

@@ -107,15 +107,30 @@ impl Agent {
         }
         text.push_str(rest);
         for mention in &expansion.mentions {
-            if let Ok(path) = self.env.workspace.resolve(mention)
-                && path.inside
-                && path.canonical.is_file()
-            {
-                prepared.attachments.push(path.canonical);
+            match self.attachable(mention) {
+                Ok(Some(path)) => prepared.attachments.push(path),
+                Ok(None) => {}
+                Err(why) => text.push_str(&format!("\n[@{mention} was not attached: {why}]")),
             }
         }
         prepared.text = text;
         prepared.model = command.model.clone();
+    }
+
+    /// The file `@path` in a custom command attaches: one inside the workspace that the policy
+    /// lets the model read (a `Read(.env)` deny rule holds here too). `Ok(None)`: not a file
+    /// of the workspace (an e-mail address, a path outside), left as text.
+    fn attachable(&self, mention: &str) -> Result<Option<PathBuf>, String> {
+        let Ok(path) = self.env.workspace.resolve(mention) else { return Ok(None) };
+        if !path.inside || !path.canonical.is_file() {
+            return Ok(None);
+        }
+        let Some(read) = self.registry.get("read_file") else { return Ok(None) };
+        let plan = read.plan(&json!({ "path": mention }), &self.env)?;
+        match self.live.lock().expect("live lock").policy.decide("read_file", &plan) {
+            crate::permission::Verdict::Allow => Ok(Some(path.canonical)),
+            crate::permission::Verdict::Deny { reason } | crate::permission::Verdict::Ask { reason } => Err(reason),
+        }
     }
 
     /// Runs the hooks of `event`; what they say for the user is shown as warnings.

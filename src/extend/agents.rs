@@ -61,7 +61,7 @@ struct Front {
 
 /// Reads every folder, highest precedence first (a name already taken is skipped), after the
 /// built-in general-purpose agent (which a file may replace).
-pub fn discover(folders: &[(Scope, PathBuf)]) -> (Vec<AgentDef>, Vec<Problem>) {
+pub fn discover(folders: &[(Scope, PathBuf)], root: &Path) -> (Vec<AgentDef>, Vec<Problem>) {
     let mut defs: Vec<AgentDef> = Vec::new();
     let mut problems = Vec::new();
     for (scope, dir) in folders {
@@ -73,6 +73,10 @@ pub fn discover(folders: &[(Scope, PathBuf)]) -> (Vec<AgentDef>, Vec<Problem>) {
             .collect();
         files.sort();
         for path in files {
+            if let Err(problem) = super::confined(*scope, root, &path) {
+                problems.push(problem);
+                continue;
+            }
             match read(&path, *scope) {
                 Ok(def) if defs.iter().any(|d| d.name == def.name) => {}
                 Ok(def) => defs.push(def),
@@ -148,7 +152,7 @@ mod tests {
         .unwrap();
         std::fs::write(root.join("helper.md"), "---\ndescription: Helps\nmodel: inherit\n---\nHelp.\n").unwrap();
         std::fs::write(root.join("broken.md"), "---\nname: broken\n---\n").unwrap();
-        let (defs, problems) = discover(&[(Scope::Project, root.to_path_buf())]);
+        let (defs, problems) = discover(&[(Scope::Project, root.to_path_buf())], root);
         let names: Vec<&str> = defs.iter().map(|d| d.name.as_str()).collect();
         assert_eq!(names, ["code-reviewer", "general-purpose", "helper"]);
         let reviewer = &defs[0];

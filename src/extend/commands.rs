@@ -168,7 +168,7 @@ fn mentions(text: &str) -> Vec<String> {
 
 /// Reads every folder, highest precedence first: a name already taken is skipped. (A name
 /// that is also a built-in command's is kept; the interface runs the built-in and says so.)
-pub fn discover(folders: &[(Scope, PathBuf)]) -> (Vec<CustomCommand>, Vec<Problem>) {
+pub fn discover(folders: &[(Scope, PathBuf)], root: &Path) -> (Vec<CustomCommand>, Vec<Problem>) {
     let mut commands: Vec<CustomCommand> = Vec::new();
     let mut problems = Vec::new();
     for (scope, dir) in folders {
@@ -178,6 +178,10 @@ pub fn discover(folders: &[(Scope, PathBuf)]) -> (Vec<CustomCommand>, Vec<Proble
         for path in files {
             let name = command_name(dir, &path);
             if commands.iter().any(|c| c.name == name) {
+                continue;
+            }
+            if let Err(problem) = super::confined(*scope, root, &path) {
+                problems.push(problem);
                 continue;
             }
             match read(&path, name, *scope) {
@@ -281,7 +285,8 @@ mod tests {
         std::fs::write(project.join("frontend/component.md"), "# Make a component\n$ARGUMENTS").unwrap();
         std::fs::write(user.join("review.md"), "user review").unwrap();
         std::fs::write(user.join("broken.md"), "---\ndescription: ok\nnot a key line\n---\n").unwrap();
-        let (commands, problems) = discover(&[(Scope::Project, project.clone()), (Scope::User, user.clone())]);
+        let (commands, problems) =
+            discover(&[(Scope::Project, project.clone()), (Scope::User, user.clone())], dir.path());
         let names: Vec<&str> = commands.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["frontend:component", "review"]);
         assert_eq!(commands[1].description, "Project review");

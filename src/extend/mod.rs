@@ -67,6 +67,27 @@ pub fn folders(root: &Path, kind: &str) -> Vec<(Scope, PathBuf)> {
     dirs
 }
 
+/// Whether a file of `scope` may be used: a project's must be inside the project, where it
+/// really leads. A cloned repository's `.claude/commands/x.md` linking to `~/.ssh/id_rsa`
+/// would otherwise put that key in front of the model when someone types `/x`.
+pub(crate) fn confined(scope: Scope, root: &Path, path: &Path) -> Result<(), Problem> {
+    if scope == Scope::User {
+        return Ok(());
+    }
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    match path.canonicalize() {
+        Ok(real) if real.starts_with(&root) => Ok(()),
+        Ok(real) => Err(Problem::file(
+            path,
+            format!(
+                "links to {}, outside the project; a project's file must be in the project, so it was skipped",
+                real.display()
+            ),
+        )),
+        Err(e) => Err(Problem::file(path, format!("cannot be read: {e}; it was skipped"))),
+    }
+}
+
 /// The custom commands and skills of a workspace, and what was wrong with their files.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Extensions {
@@ -80,10 +101,10 @@ pub struct Extensions {
 impl Extensions {
     /// Reads the command and skill folders of the workspace at `root`.
     pub fn discover(root: &Path) -> Extensions {
-        let (commands, mut problems) = commands::discover(&folders(root, "commands"));
-        let (skills, more) = skills::discover(&folders(root, "skills"));
+        let (commands, mut problems) = commands::discover(&folders(root, "commands"), root);
+        let (skills, more) = skills::discover(&folders(root, "skills"), root);
         problems.extend(more);
-        let (agents, more) = agents::discover(&folders(root, "agents"));
+        let (agents, more) = agents::discover(&folders(root, "agents"), root);
         problems.extend(more);
         Extensions { commands, skills, agents, problems }
     }

@@ -31,7 +31,7 @@ struct Front {
 }
 
 /// Reads every folder, highest precedence first: a name already taken is skipped.
-pub fn discover(folders: &[(Scope, PathBuf)]) -> (Vec<Skill>, Vec<Problem>) {
+pub fn discover(folders: &[(Scope, PathBuf)], root: &Path) -> (Vec<Skill>, Vec<Problem>) {
     let mut skills: Vec<Skill> = Vec::new();
     let mut problems = Vec::new();
     for (scope, dir) in folders {
@@ -41,6 +41,10 @@ pub fn discover(folders: &[(Scope, PathBuf)]) -> (Vec<Skill>, Vec<Problem>) {
         for skill_dir in dirs {
             let path = skill_dir.join("SKILL.md");
             if !path.is_file() {
+                continue;
+            }
+            if let Err(problem) = super::confined(*scope, root, &path) {
+                problems.push(problem);
                 continue;
             }
             match read(&skill_dir, &path, *scope) {
@@ -87,7 +91,7 @@ mod tests {
             std::fs::write(root.join(folder).join("SKILL.md"), text).unwrap();
         }
         std::fs::create_dir_all(root.join("empty")).unwrap();
-        let (skills, problems) = discover(&[(Scope::Project, root.to_path_buf())]);
+        let (skills, problems) = discover(&[(Scope::Project, root.to_path_buf())], root);
         let names: Vec<&str> = skills.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["pdf-tools", "plain"]);
         assert_eq!(skills[0].description, "Fill and merge PDF forms");
