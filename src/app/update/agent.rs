@@ -230,17 +230,10 @@ fn on_tool(state: &mut State, ev: AgentEvent, fx: &mut Vec<Effect>) {
                 cell.touch();
             }
         }
-        AgentEvent::ApprovalRequested { call_id, tool, summary, reason, preview, session_rule } => {
-            let request = ApprovalRequest {
-                agent: None,
-                call_id,
-                tool,
-                summary: visible(&summary).into_owned(),
-                reason,
-                preview,
-                session_rule,
-            };
-            approval_requested(state, request, fx);
+        ev @ AgentEvent::ApprovalRequested { .. } => {
+            if let Some(request) = approval_request(ev, None) {
+                approval_requested(state, request, fx);
+            }
         }
         AgentEvent::ToolCallFinished { call_id, result, is_error, elapsed_ms, .. } => {
             tool_finished(state, call_id, result, is_error, elapsed_ms)
@@ -261,6 +254,15 @@ fn on_tool(state: &mut State, ev: AgentEvent, fx: &mut Vec<Effect>) {
         }
         _ => {}
     }
+}
+
+/// What an `ApprovalRequested` event asks (`agent`: the sub-agent asking, if one is).
+pub(super) fn approval_request(ev: AgentEvent, agent: Option<String>) -> Option<ApprovalRequest> {
+    let AgentEvent::ApprovalRequested { call_id, tool, summary, reason, preview, session_rule } = ev else {
+        return None;
+    };
+    let summary = visible(&summary).into_owned();
+    Some(ApprovalRequest { agent, call_id, tool, summary, reason, preview, session_rule })
 }
 
 /// The call waits: its cell says so, and the approval opens (or queues behind the open one).

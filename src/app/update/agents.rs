@@ -84,16 +84,9 @@ fn inner(state: &mut State, i: usize, ev: AgentEvent, fx: &mut Vec<Effect>) {
 
 /// A sub-agent's approval: its cell waits, and the main modal opens (or queues) naming it.
 fn approval(state: &mut State, i: usize, ev: AgentEvent, fx: &mut Vec<Effect>) {
-    let AgentEvent::ApprovalRequested { call_id, tool, summary, reason, preview, session_rule } = ev else { return };
     let view = &state.subagents[i];
-    let request = ApprovalRequest {
-        agent: Some(format!("{}: {}", view.name, view.description)),
-        call_id,
-        tool,
-        summary: visible(&summary).into_owned(),
-        reason,
-        preview,
-        session_rule,
+    let Some(request) = super::agent::approval_request(ev, Some(format!("{}: {}", view.name, view.description))) else {
+        return;
     };
     in_view(state, i, |state| super::agent::approval_requested(state, request, fx));
     state.activity = Activity::WaitingApproval;
