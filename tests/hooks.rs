@@ -433,3 +433,24 @@ exit 2"#,
     assert_eq!(log.lines().count(), 2, "{log}");
     assert!(log.contains("\"hook_event_name\":\"SubagentStop\""), "{log}");
 }
+
+/// A UserPromptSubmit hook sees the prompt as typed and, blocking it, keeps a custom
+/// command's shell lines from running.
+#[test]
+fn a_blocked_prompt_runs_none_of_its_command_s_shell_lines() {
+    let d = dirs();
+    std::fs::create_dir_all(d.home.path().join(".claw/commands")).unwrap();
+    std::fs::write(d.home.path().join(".claw/commands/deploy.md"), "Deploy: !`touch deployed`\n").unwrap();
+    let hook = script(
+        &d,
+        "gate.sh",
+        "input=$(cat)\ncase \"$input\" in *'/deploy'*) echo 'no deploys on Friday' >&2; exit 2;; esac",
+    );
+    settings(d.work.path(), on("UserPromptSubmit", "", &hook));
+    let server = model_saying(&["ok"]);
+    let out = claw(&server, &d).args(["-p", "/deploy", "--trust", "--allowedTools", "Bash(touch:*)"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("no deploys on Friday"), "{}", stderr(&out));
+    assert!(!d.work.path().join("deployed").exists());
+    assert!(server.requests().is_empty());
+}

@@ -32,9 +32,13 @@ struct Ready {
 }
 
 impl Ready {
-    /// Whether it may run beside its neighbours: it changes nothing the others could see.
+    /// Whether it may run beside its neighbours: it changes nothing the others could see (a
+    /// sub-agent's own calls each pass the policy). `todo_write` and `kill_shell` plan as reads
+    /// but change state, so they are not among these.
     fn parallel(&self) -> bool {
-        self.name == "Agent" || (self.plan.access == Access::Read && self.plan.change.is_none())
+        const SIDE_BY_SIDE: &[&str] =
+            &["Agent", "read_file", "glob_search", "grep_search", "bash", "bash_output", "ToolSearch", "Skill"];
+        SIDE_BY_SIDE.contains(&self.name.as_str()) && self.plan.access == Access::Read && self.plan.change.is_none()
     }
 }
 
@@ -310,7 +314,7 @@ The user can allow this with --allowedTools \"{rule}\"{server} or --permission-m
     async fn execute(&self, id: &str, tool: Arc<dyn Tool>, input: Value, cancel: &CancellationToken) -> ToolOutput {
         let (mut ctx, mut progress_rx) = ToolContext::new(self.env.clone(), cancel.child_token());
         ctx.call_id = id.to_string();
-        ctx.subagents = self.spawner.clone();
+        ctx.subagents = self.spawner.clone().map(|s| s as Arc<dyn crate::tools::Subagents>);
         let run = AssertUnwindSafe(tool.run(input, &ctx)).catch_unwind();
         tokio::pin!(run);
         let mut open = true;

@@ -40,14 +40,20 @@ pub(crate) struct Prepared {
 }
 
 impl Agent {
-    /// Expands a custom command or an MCP prompt, attaches `@server:uri` resources, and runs
-    /// the UserPromptSubmit hooks. `Err`: the prompt is not sent, and why.
+    /// Runs the UserPromptSubmit hooks on the prompt as typed, then expands a custom command
+    /// or an MCP prompt and attaches `@server:uri` resources. `Err`: the prompt is not sent,
+    /// and why.
     pub(crate) async fn prepare(
         &mut self,
         turn_id: u64,
         text: String,
         cancel: &CancellationToken,
     ) -> Result<Prepared, String> {
+        // As typed: a hook that blocks the prompt blocks a custom command's shell lines too.
+        let outcome = self.hook(Event::UserPromptSubmit, None, json!({ "prompt": text }), cancel).await;
+        if let Some(reason) = outcome.block.or(outcome.stop) {
+            return Err(format!("a UserPromptSubmit hook blocked this prompt: {reason}"));
+        }
         let text = if text.trim() == "/init" { INIT.to_string() } else { text };
         let mut prepared =
             Prepared { text, extra: Vec::new(), attachments: Vec::new(), model: None, rules: Vec::new() };
@@ -56,10 +62,6 @@ impl Agent {
         prepared.text = text;
         prepared.extra.extend(resources);
         prepared.extra.append(&mut self.session_context);
-        let outcome = self.hook(Event::UserPromptSubmit, None, json!({ "prompt": prepared.text }), cancel).await;
-        if let Some(reason) = outcome.block.or(outcome.stop) {
-            return Err(format!("a UserPromptSubmit hook blocked this prompt: {reason}"));
-        }
         prepared.extra.extend(
             outcome.context.into_iter().map(|c| format!("<user-prompt-submit-hook>\n{c}\n</user-prompt-submit-hook>")),
         );

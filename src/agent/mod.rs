@@ -156,7 +156,7 @@ pub(crate) struct Agent {
     /// A sub-agent's id: its events are wrapped and its call ids prefixed with it.
     pub sub: Option<String>,
     /// Runs the `Agent` tool's sub-agents (none where there is no `Agent` tool).
-    pub spawner: Option<Arc<dyn crate::tools::Subagents>>,
+    pub spawner: Option<Arc<subagent::Spawner>>,
     /// The last error reported (a failed sub-agent's reason).
     pub last_error: Option<String>,
 }
@@ -223,8 +223,7 @@ pub fn spawn(
     let mut agent = Agent::new(config, parts);
     if has_agents {
         let secrets = agent.config.session.secrets();
-        let spawner: Arc<dyn crate::tools::Subagents> = Arc::new(subagent::Spawner::new(&agent, ev_tx, secrets));
-        agent.spawner = Some(spawner);
+        agent.spawner = Some(Arc::new(subagent::Spawner::new(&agent, ev_tx, secrets)));
     }
     tokio::spawn(agent.run(op_rx));
     AgentHandle { ops: op_tx, events: ev_rx }
@@ -408,6 +407,9 @@ impl Agent {
                 let system = prompt::build(&self.env.workspace, home.as_deref(), &names);
                 self.config.system = system.sections;
                 self.config.instruction_files = system.instruction_files;
+                if let Some(spawner) = &self.spawner {
+                    spawner.set_system(self.config.system.clone());
+                }
             }
             Op::ListTurns => self.list_turns(),
             Op::PlanRestore { turn, files, conversation } => self.plan_restore(turn, files, conversation),

@@ -45,7 +45,7 @@ pub(crate) struct Template {
     pub max_tokens: u32,
     pub max_iterations: usize,
     pub interactive: bool,
-    pub system: Vec<String>,
+    pub system: Arc<Mutex<Vec<String>>>,
     pub prices: crate::provider::pricing::PriceTable,
     pub max_parallel: usize,
 }
@@ -66,14 +66,20 @@ impl Spawner {
                 max_tokens: c.max_tokens,
                 max_iterations: c.max_iterations,
                 interactive: c.interactive,
-                system: c.system.clone(),
+                system: Arc::new(Mutex::new(c.system.clone())),
                 prices: c.prices.clone(),
                 max_parallel: c.max_parallel,
             },
             session: c.session.path().map(std::path::PathBuf::from),
             secrets,
-            next: AtomicU64::new(1),
+            next: AtomicU64::new(first_free(c.session.path())),
         }
+    }
+
+    /// The instruction files were read again (`/memory`): sub-agents started from now on get
+    /// them.
+    pub fn set_system(&self, system: Vec<String>) {
+        *self.template.system.lock().expect("system lock") = system;
     }
 
     /// The sub-agent a call asks for, built but not started: its id, its type and its agent.
@@ -87,7 +93,7 @@ impl Spawner {
             .map(|m| model_alias(m.trim()).to_string())
             .unwrap_or_else(|| self.live.lock().expect("live lock").model.clone());
         let registry = self.registry.subset(|name| name != "Agent" && def.allows(name));
-        let mut system = self.template.system.clone();
+        let mut system = self.template.system.lock().expect("system lock").clone();
         system.push(format!(
             "You are a sub-agent ({}) started by the main agent for one task: \"{}\". You cannot ask the user \
 anything. Work on your own until the task is done, then answer with a final report: it is the only thing the \
@@ -199,6 +205,17 @@ impl Subagents for Spawner {
     }
 }
 
+/// The first sub-agent number whose file is free: a resumed session's earlier sub-agents keep
+/// their transcripts.
+fn first_free(session: Option<&std::path::Path>) -> u64 {
+    let Some(dir) = session.map(|s| s.with_extension("agents")) else { return 1 };
+    let taken = std::fs::read_dir(dir).into_iter().flatten().flatten().filter_map(|e| {
+        let name = e.file_name().into_string().ok()?;
+        name.strip_prefix("agent-")?.strip_suffix(".jsonl")?.parse::<u64>().ok()
+    });
+    taken.max().map_or(1, |n| n + 1)
+}
+
 /// What the parent gets: the sub-agent's final answer, or why there is none.
 fn report(agent: &Agent, name: &str, outcome: TurnOutcome) -> ToolOutput {
     let last = agent.history.iter().rev().find(|m| m.role == Role::Assistant).map(Message::text).unwrap_or_default();
@@ -215,5 +232,21 @@ fn report(agent: &Agent, name: &str, outcome: TurnOutcome) -> ToolOutput {
             }
             ToolOutput::error(text)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_resumed_session_s_sub_agents_keep_their_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let session = dir.path().join("s1.jsonl");
+        assert_eq!(super::first_free(Some(&session)), 1);
+        std::fs::create_dir_all(dir.path().join("s1.agents")).unwrap();
+        for name in ["agent-1.jsonl", "agent-7.jsonl", "notes.txt"] {
+            std::fs::write(dir.path().join("s1.agents").join(name), "").unwrap();
+        }
+        assert_eq!(super::first_free(Some(&session)), 8);
+        assert_eq!(super::first_free(None), 1);
     }
 }
