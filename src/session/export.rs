@@ -102,7 +102,7 @@ pub fn json(summary: &Summary, records: &[Record]) -> serde_json::Value {
             _ => None,
         })
         .collect();
-    json!({
+    let mut out = json!({
         "id": summary.id,
         "title": summary.display_title(),
         "created": summary.created,
@@ -114,8 +114,11 @@ pub fn json(summary: &Summary, records: &[Record]) -> serde_json::Value {
         "cost_usd": if summary.cost_known { Some(summary.cost_usd) } else { None },
         "forked_from": summary.forked_from,
         "records": records,
-        "subagents": subagents,
-    })
+    });
+    if !subagents.is_empty() {
+        out["subagents"] = serde_json::Value::Object(subagents);
+    }
+    out
 }
 
 #[cfg(test)]
