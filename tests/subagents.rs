@@ -271,6 +271,16 @@ fn a_claude_code_agent_definition_shapes_the_sub_agent_and_its_transcript_is_kep
         markdown.contains("### Sub-agent `code-reviewer`: review") && markdown.contains("No bugs found."),
         "{markdown}"
     );
+    let export = std::process::Command::new(env!("CARGO_BIN_EXE_claw-tui"))
+        .args(["sessions", "export", &id, "--format", "json"])
+        .current_dir(work.path())
+        .env_clear()
+        .env("HOME", home.path())
+        .env("CLAW_CONFIG_HOME", home.path().join(".claw"))
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&export.stdout).unwrap();
+    assert!(json["subagents"]["agent-1"].to_string().contains("REVIEW-THIS"), "{json}");
     let (records, _) = claw_tui::session::read_records(session).unwrap();
     let replayed: Vec<AgentEvent> = claw_tui::agent::replay::items(records)
         .into_iter()
