@@ -104,19 +104,16 @@ pub fn build(
     };
     let persist = !cli.no_session_persistence && demo.is_none();
     let opened = open_session(resume_path.as_deref(), persist, &workspace, &model, secrets)?;
+    *env.checkpoints.lock().expect("checkpoints lock") = checkpoints(&opened);
     problems.extend(opened.problems.into_iter().map(Problem::general));
-    // Checkpoints live beside the session file; a resumed session can still undo and rewind.
-    {
-        let mut checkpoints = crate::session::checkpoint::Checkpoints::new(opened.writer.path());
-        if let Some(records) = &opened.records {
-            checkpoints.load(records);
-        }
-        *env.checkpoints.lock().expect("checkpoints lock") = checkpoints;
-    }
     let thinking = (effective.thinking_budget.value > 0)
         .then_some(ThinkingConfig { budget_tokens: effective.thinking_budget.value });
     let max_tokens = effective.max_tokens.value.min(model_def.and_then(|d| d.max_output_tokens).unwrap_or(u32::MAX));
     let config = AgentConfig {
+        small_model: match effective.small_model.value.trim() {
+            "" => crate::agent::ask::default_small_model(provider.name(), &model),
+            chosen => chosen.to_string(),
+        },
         model,
         max_tokens: thinking.map(|t| max_tokens.max(t.budget_tokens + 1024)).unwrap_or(max_tokens),
         thinking,
@@ -145,6 +142,15 @@ pub fn build(
         effective,
         extensions,
     })
+}
+
+/// Checkpoints live beside the session file; a resumed session can still undo and rewind.
+fn checkpoints(opened: &Opened) -> crate::session::checkpoint::Checkpoints {
+    let mut checkpoints = crate::session::checkpoint::Checkpoints::new(opened.writer.path());
+    if let Some(records) = &opened.records {
+        checkpoints.load(records);
+    }
+    checkpoints
 }
 
 /// The built-in tools, `Agent` with the agent types, and `Skill` where there are skills.

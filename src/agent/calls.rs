@@ -208,6 +208,7 @@ impl Agent {
                 ToolEffect::Checkpoint(checkpoint) => {
                     self.record(Record::Checkpoint { ts: chrono::Utc::now(), checkpoint: checkpoint.clone() })
                 }
+                ToolEffect::Usage { usage, model } => self.absorb_usage(usage, model),
                 ToolEffect::Subagent { agent_id, name, description, file, outcome, usage, model } => {
                     self.record(Record::Subagent {
                         ts: chrono::Utc::now(),
@@ -315,6 +316,7 @@ The user can allow this with --allowedTools \"{rule}\"{server} or --permission-m
         let (mut ctx, mut progress_rx) = ToolContext::new(self.env.clone(), cancel.child_token());
         ctx.call_id = id.to_string();
         ctx.subagents = self.spawner.clone().map(|s| s as Arc<dyn crate::tools::Subagents>);
+        ctx.ask = self.asker.clone();
         let run = AssertUnwindSafe(tool.run(input, &ctx)).catch_unwind();
         tokio::pin!(run);
         let mut open = true;

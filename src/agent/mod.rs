@@ -12,6 +12,7 @@
 //! so the next request is valid. `UserTurn`s that arrive while a turn runs are queued and run
 //! in order after it.
 
+pub mod ask;
 mod calls;
 mod compact;
 mod extend;
@@ -75,6 +76,8 @@ pub struct AgentConfig {
     pub extensions: Arc<crate::extend::Extensions>,
     /// Most calls of one answer that run at the same time (sub-agents, reads).
     pub max_parallel: usize,
+    /// The small model WebFetch asks (empty: none, the page itself is the result).
+    pub small_model: String,
 }
 
 /// The two ends the UI holds.
@@ -159,6 +162,8 @@ pub(crate) struct Agent {
     pub spawner: Option<Arc<subagent::Spawner>>,
     /// The last error reported (a failed sub-agent's reason).
     pub last_error: Option<String>,
+    /// The small model tools ask (WebFetch).
+    pub asker: Option<Arc<dyn crate::tools::Ask>>,
 }
 
 /// What an agent is built from besides its config.
@@ -197,6 +202,7 @@ impl Agent {
             sub: None,
             spawner: None,
             last_error: None,
+            asker: None,
         }
     }
 }
@@ -221,6 +227,10 @@ pub fn spawn(
     let has_agents = registry.get("Agent").is_some();
     let parts = Parts { provider, registry, env, events: ev_tx.clone(), live, pending, hooks };
     let mut agent = Agent::new(config, parts);
+    if !agent.config.small_model.is_empty() {
+        let model = agent.config.small_model.clone();
+        agent.asker = Some(Arc::new(ask::SmallModel { provider: agent.provider.clone(), model }));
+    }
     if has_agents {
         let secrets = agent.config.session.secrets();
         agent.spawner = Some(Arc::new(subagent::Spawner::new(&agent, ev_tx, secrets)));

@@ -36,6 +36,8 @@ pub(crate) struct Spawner {
     /// The parent's session file: sub-agents' transcripts are written beside it.
     pub session: Option<std::path::PathBuf>,
     pub secrets: Vec<String>,
+    /// The parent's small model, for its sub-agents' WebFetch calls.
+    pub asker: Option<Arc<dyn crate::tools::Ask>>,
     next: AtomicU64,
 }
 
@@ -72,6 +74,7 @@ impl Spawner {
             },
             session: c.session.path().map(std::path::PathBuf::from),
             secrets,
+            asker: parent.asker.clone(),
             next: AtomicU64::new(first_free(c.session.path())),
         }
     }
@@ -122,6 +125,7 @@ main agent receives, so include what it needs (findings, file paths, what you ch
             hooks: Vec::new(),
             extensions: Default::default(),
             max_parallel: t.max_parallel,
+            small_model: String::new(),
         };
         let parts = super::Parts {
             provider: self.provider.clone(),
@@ -133,6 +137,7 @@ main agent receives, so include what it needs (findings, file paths, what you ch
             hooks: self.hooks.clone(),
         };
         let mut agent = Agent::new(config, parts);
+        agent.asker = self.asker.clone();
         agent.sub = Some(agent_id.clone());
         agent.turn_model = Some(model.clone());
         agent

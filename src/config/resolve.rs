@@ -136,8 +136,13 @@ pub struct Env {
 }
 
 /// Variables whose values are settings.
-const SETTING_VARS: &[&str] =
-    &["ANTHROPIC_MODEL", "ANTHROPIC_BASE_URL", "CLAW_PERMISSION_MODE", "RUSTY_CLAUDE_PERMISSION_MODE"];
+const SETTING_VARS: &[&str] = &[
+    "ANTHROPIC_MODEL",
+    "ANTHROPIC_BASE_URL",
+    "CLAW_PERMISSION_MODE",
+    "RUSTY_CLAUDE_PERMISSION_MODE",
+    "CLAW_SMALL_MODEL",
+];
 /// Variables that hold credentials, in the order they are used.
 const CREDENTIAL_VARS: &[&str] = &["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"];
 
@@ -228,6 +233,8 @@ pub struct Effective {
     pub bash_timeout_secs: Sourced<u64>,
     /// Most calls of one answer that run at the same time (sub-agents, reads).
     pub max_parallel: Sourced<usize>,
+    /// WebFetch's small model; empty: the provider's default.
+    pub small_model: Sourced<String>,
     pub sandbox_mode: Sourced<crate::sandbox::SandboxMode>,
     /// Folders commands may write besides the built-in ones.
     pub sandbox_writable: Sourced<Vec<String>>,
@@ -265,6 +272,13 @@ impl Effective {
     pub fn trusted(&self) -> bool {
         self.trust == Trust::Trusted
     }
+}
+
+/// WebFetch's small model: the config, then `CLAW_SMALL_MODEL`.
+fn small_model(env: &Env, loaded: &Loaded) -> Sourced<String> {
+    Sourced::default_value(String::new())
+        .file(loaded.settings.small_model.clone(), "small_model", loaded)
+        .env(env.get("CLAW_SMALL_MODEL").map(str::to_string), "CLAW_SMALL_MODEL")
 }
 
 /// A command's default timeout and how many calls run side by side.
@@ -319,6 +333,7 @@ pub fn resolve(cli: &Cli, env: &Env, loaded: &Loaded, files: &[(Layer, PathBuf)]
         deny: rules(&s.permissions.deny, "permissions.deny", &cli.disallowed_tools, "--disallowedTools", loaded),
         bash_timeout_secs,
         max_parallel,
+        small_model: small_model(env, loaded),
         sandbox_mode: sandbox_mode(cli, loaded, &mut problems),
         sandbox_writable: Sourced::default_value(Vec::new()).file(
             s.sandbox.writable.clone(),

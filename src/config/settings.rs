@@ -102,6 +102,9 @@ pub struct Settings {
     pub compact_threshold: Option<f64>,
     /// Models offered by /model (default: every model in the price table).
     pub models: Option<Vec<String>>,
+    /// The small, fast model WebFetch asks about a page (default: the provider's own, Claude
+    /// Haiku on Anthropic's API; the session's model elsewhere).
+    pub small_model: Option<String>,
     #[serde(default)]
     pub provider: ProviderSettings,
     #[serde(default)]
@@ -403,6 +406,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "theme",
     "keymap",
     "models",
+    "small_model",
     "provider.name",
     "provider.base_url",
     "provider.max_retries",

@@ -26,6 +26,9 @@ pub mod text;
 pub mod todo;
 pub mod tool_search;
 pub mod walk;
+pub mod web;
+pub mod web_fetch;
+pub mod web_search;
 pub mod write_file;
 
 use std::collections::HashMap;
@@ -115,6 +118,11 @@ pub enum ToolEffect {
     },
     /// A file's state before the turn changed it, for the session file.
     Checkpoint(crate::session::checkpoint::Checkpoint),
+    /// Tokens a call used of a model (WebFetch's small model): the session's cost includes them.
+    Usage {
+        usage: crate::provider::Usage,
+        model: String,
+    },
     /// A sub-agent ran for the call: the session records it (with its transcript's file) and
     /// its tokens (answering with `model`), which the session's cost includes.
     Subagent {
@@ -307,6 +315,21 @@ pub struct ToolContext {
     pub call_id: String,
     /// Runs sub-agents, for the `Agent` tool (set by the agent core).
     pub subagents: Option<Arc<dyn Subagents>>,
+    /// Asks a small model a question, for WebFetch (set by the agent core).
+    pub ask: Option<Arc<dyn Ask>>,
+}
+
+/// A small model's answer and what it cost.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub text: String,
+    pub usage: crate::provider::Usage,
+    pub model: String,
+}
+
+/// Asks a small, fast model one question, with no tools (WebFetch's prompt over a page).
+pub trait Ask: Send + Sync {
+    fn ask(&self, question: String, cancel: CancellationToken) -> BoxFuture<'_, Result<Reply, String>>;
 }
 
 /// Runs sub-agents for the `Agent` tool: the agent core provides it, so that tools need not
@@ -322,7 +345,7 @@ impl ToolContext {
     /// outpaces the UI coalesces, see [`capture::Throttle`]).
     pub fn new(env: Arc<ToolEnv>, cancel: CancellationToken) -> (ToolContext, mpsc::Receiver<String>) {
         let (progress, rx) = mpsc::channel(capture::PROGRESS_CAPACITY);
-        (ToolContext { env, cancel, progress, call_id: String::new(), subagents: None }, rx)
+        (ToolContext { env, cancel, progress, call_id: String::new(), subagents: None, ask: None }, rx)
     }
 
     pub fn workspace(&self) -> &Workspace {

@@ -35,6 +35,8 @@ impl Registry {
         r.add(Arc::new(glob_search::GlobSearch));
         r.add(Arc::new(grep_search::GrepSearch));
         r.add(Arc::new(todo::TodoWrite));
+        r.add(Arc::new(super::web_fetch::WebFetch::default()));
+        r.add(Arc::new(super::web_search::WebSearch));
         r.add(Arc::new(ToolSearch { catalog: r.catalog.clone() }));
         r
     }
@@ -150,7 +152,7 @@ mod tests {
     fn specs_are_well_formed() {
         let r = Registry::builtin();
         let specs = r.specs();
-        assert_eq!(specs.len(), 10);
+        assert_eq!(specs.len(), 12);
         for spec in specs {
             let s = &spec.input_schema;
             assert_eq!(s["type"], "object", "{}", spec.name);

@@ -433,6 +433,8 @@ pub struct AgentOptions {
     pub registry: Option<Registry>,
     pub hooks: Vec<claw_tui::extend::hooks::Hook>,
     pub extensions: claw_tui::extend::Extensions,
+    /// WebFetch's small model (empty: none).
+    pub small_model: String,
 }
 
 impl Default for AgentOptions {
@@ -448,6 +450,7 @@ impl Default for AgentOptions {
             registry: None,
             hooks: Vec::new(),
             extensions: Default::default(),
+            small_model: String::new(),
         }
     }
 }
@@ -476,6 +479,7 @@ pub fn spawn_agent(url: &str, dir: &Path, opts: AgentOptions) -> AgentHandle {
         hooks: opts.hooks,
         extensions: Arc::new(opts.extensions),
         max_parallel: claw_tui::agent::DEFAULT_MAX_PARALLEL,
+        small_model: opts.small_model,
     };
     let registry = opts.registry.unwrap_or_else(Registry::builtin);
     agent::spawn(config, Arc::new(provider_with(url, opts.idle_timeout)), registry, Arc::new(env))

@@ -1,0 +1,174 @@
+//! WebFetch and WebSearch through the real binary (headless) against pages served by the
+//! test on 127.0.0.1 and the mock model, which also plays the small model that reads a page.
+
+mod support;
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use assert_cmd::Command;
+use serde_json::{Value, json};
+use support::MockServer;
+
+/// A tiny web server: each path's status, headers and body; every path asked is recorded.
+struct Site {
+    url: String,
+    hits: Arc<Mutex<Vec<String>>>,
+}
+
+type Route = (u16, Vec<(&'static str, String)>, Vec<u8>);
+
+fn site(routes: HashMap<&'static str, Route>) -> Site {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let hits = Arc::new(Mutex::new(Vec::new()));
+    let seen = hits.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut stream = stream;
+            let mut buf = [0u8; 8192];
+            let n = stream.read(&mut buf).unwrap_or(0);
+            let head = String::from_utf8_lossy(&buf[..n]).into_owned();
+            let target = head.split_whitespace().nth(1).unwrap_or("/").to_string();
+            seen.lock().unwrap().push(target.clone());
+            let path = target.split('?').next().unwrap_or("/").to_string();
+            let (status, headers, body) =
+                routes.get(path.as_str()).cloned().unwrap_or((404, vec![], b"no such page".to_vec()));
+            let mut out = format!("HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\n", body.len());
+            for (k, v) in headers {
+                out.push_str(&format!("{k}: {v}\r\n"));
+            }
+            out.push_str("\r\n");
+            let _ = stream.write_all(out.as_bytes());
+            let _ = stream.write_all(&body);
+        }
+    });
+    Site { url, hits }
+}
+
+fn html(body: &str) -> Route {
+    (200, vec![("content-type", "text/html; charset=utf-8".into())], body.as_bytes().to_vec())
+}
+
+fn model(replies: Value) -> MockServer {
+    let scenario = json!({"name": "web", "description": "", "replies": replies});
+    MockServer::start(claw_tui::provider::scripted::Scenario::from_json(&scenario.to_string()).unwrap())
+}
+
+fn call(id: &str, tool: &str, input: Value) -> Value {
+    json!({"content": [{"type": "tool_use", "id": id, "name": tool, "input": input}]})
+}
+
+fn claw(server: &MockServer, work: &std::path::Path, home: &std::path::Path) -> Command {
+    let mut cmd = Command::from_std(support::claw_command(&server.url, work, home));
+    cmd.timeout(Duration::from_secs(60));
+    cmd
+}
+
+#[test]
+fn a_page_is_read_by_the_small_model_cached_and_redirects_elsewhere_are_reported() {
+    let site = site(HashMap::from([
+        (
+            "/guide",
+            html(
+                "<html><head><title>Guide</title></head><body><h1>Install</h1><p>Run <code>cargo install claw</code>.</p></body></html>",
+            ),
+        ),
+        ("/moved", (301, vec![("location", "/guide".into())], vec![])),
+        ("/away", (302, vec![("location", "http://localhost:9/elsewhere".into())], vec![])),
+        ("/logo.png", (200, vec![("content-type", "image/png".into())], b"\x89PNG\r\n\x1a\n\0\0".to_vec())),
+    ]));
+    let guide = format!("{}/guide", site.url);
+    let server = model(json!([
+        call("t1", "WebFetch", json!({"url": guide, "prompt": "How do I install it?"})),
+        {"route": "Web page content from", "content": [{"type": "text", "text": "Run `cargo install claw`."}], "usage": {"input_tokens": 300, "output_tokens": 9}},
+        call("t2", "WebFetch", json!({"url": guide, "prompt": "Again?"})),
+        {"route": "Again?", "content": [{"type": "text", "text": "Same answer."}]},
+        call("t2b", "WebFetch", json!({"url": format!("{}/moved", site.url), "prompt": "Moved?"})),
+        {"route": "Moved?", "content": [{"type": "text", "text": "Followed."}]},
+        call("t3", "WebFetch", json!({"url": format!("{}/away", site.url), "prompt": "x"})),
+        call("t4", "WebFetch", json!({"url": format!("{}/logo.png", site.url), "prompt": "x"})),
+        call("t5", "WebFetch", json!({"url": format!("{}/missing", site.url), "prompt": "x"})),
+        call("t6", "WebFetch", json!({"url": "http://127.0.0.1:9/closed", "prompt": "x"})),
+        {"content": [{"type": "text", "text": "done"}]}
+    ]));
+    let (work, home) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let out = claw(&server, work.path(), home.path())
+        .args(["-p", "read the guide", "--allowedTools", "WebFetch(domain:127.0.0.1)", "--output-format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let results = server.tool_results();
+    assert!(results[0].0.starts_with("Run `cargo install claw`. (from ") && !results[0].1, "{results:?}");
+    let small = server.requests().into_iter().find(|r| r.raw_body.contains("Web page content from")).unwrap();
+    assert_eq!(small.body["model"], "claude-haiku-4-5");
+    assert!(small.body["tools"].as_array().is_none_or(|t| t.is_empty()), "the small model gets no tools");
+    assert!(small.raw_body.contains("# Install") && small.raw_body.contains("cargo install claw"), "HTML as Markdown");
+    // The same page again comes from the cache; a redirect on the same host is followed.
+    let hits = site.hits.lock().unwrap().clone();
+    assert_eq!(hits[..3], ["/guide", "/moved", "/guide"], "{hits:?}");
+    assert!(results[1].0.starts_with("Same answer.") && results[2].0.starts_with("Followed."), "{results:?}");
+    let results = &results[1..];
+    assert!(results[2].0.contains("redirects (302) to another host: http://localhost:9/elsewhere") && !results[2].1);
+    assert!(results[3].1 && results[3].0.contains("image/png content is not text"), "{:?}", results[3]);
+    assert!(results[4].1 && results[4].0.contains("answered 404"), "{:?}", results[4]);
+    assert!(results[5].1 && results[5].0.contains("cannot connect"), "{:?}", results[5]);
+    // The small model's tokens are in the session's cost.
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(json["usage"]["input_tokens"].as_u64().unwrap() >= 300, "{json}");
+}
+
+#[test]
+fn fetching_asks_per_domain_and_headless_is_refused_naming_the_rule() {
+    let site = site(HashMap::from([("/", html("<p>hi</p>"))]));
+    let server = model(
+        json!([call("t1", "WebFetch", json!({"url": format!("{}/", site.url), "prompt": "x"})), {"content": [{"type": "text", "text": "done"}]}]),
+    );
+    let (work, home) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let out = claw(&server, work.path(), home.path()).args(["-p", "go"]).output().unwrap();
+    assert!(out.status.success());
+    let (text, is_error) = &server.tool_results()[0];
+    assert!(*is_error && text.contains("--allowedTools \"WebFetch(domain:127.0.0.1)\""), "{text}");
+    assert!(site.hits.lock().unwrap().is_empty(), "nothing was fetched");
+    // A rule for another domain does not allow it either.
+    let server = model(
+        json!([call("t1", "WebFetch", json!({"url": format!("{}/", site.url), "prompt": "x"})), {"content": [{"type": "text", "text": "done"}]}]),
+    );
+    claw(&server, work.path(), home.path())
+        .args(["-p", "go", "--allowedTools", "WebFetch(domain:example.com)"])
+        .output()
+        .unwrap();
+    assert!(server.tool_results()[0].1);
+    assert!(site.hits.lock().unwrap().is_empty());
+}
+
+#[test]
+fn a_search_returns_decoded_filtered_results() {
+    let page = r#"<html><body>
+<div class="result"><a class="result__a" href="//duckduckgo.com/l/?uddg=https%3A%2F%2Fdocs.rs%2Ftokio&amp;rut=x">tokio - Rust</a>
+<a class="result__snippet">An asynchronous runtime.</a></div>
+<div class="result"><a class="result__a" href="//duckduckgo.com/l/?uddg=https%3A%2F%2Fspam.example%2Ftokio">Tokio tips!!!</a></div>
+</body></html>"#;
+    let site = site(HashMap::from([("/html/", html(page))]));
+    let server = model(json!([
+        call("t1", "WebSearch", json!({"query": "tokio runtime", "blocked_domains": ["spam.example"]})),
+        {"content": [{"type": "text", "text": "done"}]}
+    ]));
+    let (work, home) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let out = claw(&server, work.path(), home.path())
+        .env("CLAWD_WEB_SEARCH_BASE_URL", &site.url)
+        .args(["-p", "search", "--allowedTools", "WebSearch"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (text, is_error) = &server.tool_results()[0];
+    assert!(
+        !is_error && text.contains("1. tokio - Rust\n   https://docs.rs/tokio\n   An asynchronous runtime."),
+        "{text}"
+    );
+    assert!(!text.contains("spam.example"), "{text}");
+    let hits = site.hits.lock().unwrap().clone();
+    assert!(hits[0].starts_with("/html/?q=tokio+runtime"), "{hits:?}");
+}
