@@ -185,6 +185,9 @@ pub async fn run(cli: &Cli) -> i32 {
             AgentEvent::Warning { message } if cli.output_format != OutputFormat::StreamJson => {
                 eprintln!("claw-tui: warning: {message}");
             }
+            AgentEvent::UserMessage { message, status } if cli.output_format != OutputFormat::StreamJson => {
+                eprintln!("claw-tui: message from the model ({status}): {message}");
+            }
             AgentEvent::TurnFinished { outcome, .. } => {
                 out.outcome = Some(outcome);
                 handle.send(Op::Shutdown);

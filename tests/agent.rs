@@ -476,3 +476,37 @@ async fn session_file_records_everything_without_the_key() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Sleep waits and Esc ends it; SendUserMessage reaches the user as an event mid-turn.
+#[tokio::test]
+async fn sleep_is_interrupted_and_a_message_reaches_the_user_mid_turn() {
+    let server = support::model_calling(&[
+        ("SendUserMessage", serde_json::json!({"message": "Halfway: 3 of 6 files fixed.", "status": "success"})),
+        ("Sleep", serde_json::json!({"duration_ms": 60000})),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let mut agent = support::spawn_agent(&server.url, dir.path(), support::AgentOptions::default());
+    agent.send(claw_tui::agent::Op::UserTurn { text: "go".into(), attachments: vec![] });
+    let mut told = false;
+    loop {
+        match tokio::time::timeout(std::time::Duration::from_secs(10), agent.next_event()).await.unwrap().unwrap() {
+            claw_tui::agent::AgentEvent::UserMessage { message, status } => {
+                assert_eq!((message.as_str(), status.as_str()), ("Halfway: 3 of 6 files fixed.", "success"));
+                told = true;
+            }
+            claw_tui::agent::AgentEvent::ToolCallStarted { tool, .. } if tool == "Sleep" => {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                agent.send(claw_tui::agent::Op::Interrupt);
+            }
+            claw_tui::agent::AgentEvent::ToolCallFinished { tool, result, is_error, .. } if tool == "Sleep" => {
+                assert!(is_error && result.starts_with("Sleep: interrupted by the user after"), "{result}");
+            }
+            claw_tui::agent::AgentEvent::TurnFinished { outcome, .. } => {
+                assert_eq!(outcome, claw_tui::agent::TurnOutcome::Interrupted);
+                break;
+            }
+            _ => {}
+        }
+    }
+    assert!(told);
+}

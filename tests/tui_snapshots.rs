@@ -558,3 +558,54 @@ fn a_sub_agent_s_approval_names_the_agent() {
         "{fx:?}"
     );
 }
+
+/// The web tools and the small ones in the transcript: WebFetch's answer, WebSearch's
+/// results, a Sleep running, the model's message to the user; and WebFetch's approval, which
+/// shows the address and what is asked about it.
+#[test]
+fn web_and_small_tools_cells_and_the_fetch_approval() {
+    use claw_tui::agent::AgentEvent as E;
+    let mut s = state("dark");
+    type_text(&mut s, "check the docs");
+    keys(&mut s, &["enter"]);
+    agent(&mut s, E::TurnStarted { turn_id: 1 });
+    tool(&mut s, "w1", "WebFetch", "https://docs.rs/tokio/latest/tokio/");
+    finish(
+        &mut s,
+        "w1",
+        "WebFetch",
+        "Use `#[tokio::main]` on an async main. (from https://docs.rs/tokio/latest/tokio/, read by claude-haiku-4-5)",
+        false,
+        1840,
+    );
+    tool(&mut s, "w2", "WebSearch", "tokio select cancellation");
+    finish(
+        &mut s,
+        "w2",
+        "WebSearch",
+        "Results for \"tokio select cancellation\":\n\n1. Cancellation - Tokio\n   https://tokio.rs/tokio/topics/cancellation\n",
+        false,
+        920,
+    );
+    agent(
+        &mut s,
+        E::UserMessage { message: "Halfway: the docs agree with the code.".into(), status: "success".into() },
+    );
+    tool(&mut s, "w3", "Sleep", "2000 ms");
+    insta::assert_snapshot!("web_and_small_tool_cells", text(&render(&s)));
+    agent(
+        &mut s,
+        E::ApprovalRequested {
+            call_id: "w4".into(),
+            tool: "WebFetch".into(),
+            summary: "https://internal.example.com/wiki".into(),
+            reason: "reaching the network needs danger-full-access; the mode is workspace-write".into(),
+            preview: Some(Preview::Arguments {
+                call: "GET https://internal.example.com/wiki".into(),
+                json: "What is the deploy procedure?".into(),
+            }),
+            session_rule: "WebFetch(domain:internal.example.com)".into(),
+        },
+    );
+    insta::assert_snapshot!("web_fetch_approval", text(&render(&s)));
+}

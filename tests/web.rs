@@ -130,7 +130,11 @@ fn fetching_asks_per_domain_and_headless_is_refused_naming_the_rule() {
     let out = claw(&server, work.path(), home.path()).args(["-p", "go"]).output().unwrap();
     assert!(out.status.success());
     let (text, is_error) = &server.tool_results()[0];
-    assert!(*is_error && text.contains("--allowedTools \"WebFetch(domain:127.0.0.1)\""), "{text}");
+    assert!(
+        *is_error && text.starts_with("Permission denied: reaching the network needs danger-full-access"),
+        "{text}"
+    );
+    assert!(text.contains("--allowedTools \"WebFetch(domain:127.0.0.1)\""), "{text}");
     assert!(site.hits.lock().unwrap().is_empty(), "nothing was fetched");
     // A rule for another domain does not allow it either.
     let server = model(

@@ -209,6 +209,9 @@ impl Agent {
                     self.record(Record::Checkpoint { ts: chrono::Utc::now(), checkpoint: checkpoint.clone() })
                 }
                 ToolEffect::Usage { usage, model } => self.absorb_usage(usage, model),
+                ToolEffect::UserMessage { message, status } => {
+                    self.emit(AgentEvent::UserMessage { message: message.clone(), status: status.clone() })
+                }
                 ToolEffect::Subagent { agent_id, name, description, file, outcome, usage, model } => {
                     self.record(Record::Subagent {
                         ts: chrono::Utc::now(),

@@ -227,6 +227,12 @@ pub enum AgentEvent {
     Warning {
         message: String,
     },
+    /// The model tells the user something mid-turn (`SendUserMessage`); `status` is info,
+    /// success, warning or error.
+    UserMessage {
+        message: String,
+        status: String,
+    },
     /// A sub-agent started for the `Agent` call `call_id`; its transcript is kept in `file`.
     SubagentStarted {
         agent_id: String,

@@ -168,6 +168,7 @@ impl Policy {
         }
         let what = match plan.access {
             Access::Execute if tool.starts_with(crate::mcp::PREFIX) => "calling an MCP server's tool",
+            Access::Execute if tool == "WebFetch" || tool == "WebSearch" => "reaching the network",
             Access::Execute => "running a command",
             Access::Write => "changing a file",
             Access::Read => "reading",

@@ -22,6 +22,7 @@ pub mod read_file;
 pub mod registry;
 pub mod shells;
 pub mod skill;
+pub mod small;
 pub mod text;
 pub mod todo;
 pub mod tool_search;
@@ -118,6 +119,11 @@ pub enum ToolEffect {
     },
     /// A file's state before the turn changed it, for the session file.
     Checkpoint(crate::session::checkpoint::Checkpoint),
+    /// A message for the user, now (`SendUserMessage`).
+    UserMessage {
+        message: String,
+        status: String,
+    },
     /// Tokens a call used of a model (WebFetch's small model): the session's cost includes them.
     Usage {
         usage: crate::provider::Usage,

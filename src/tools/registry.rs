@@ -37,6 +37,8 @@ impl Registry {
         r.add(Arc::new(todo::TodoWrite));
         r.add(Arc::new(super::web_fetch::WebFetch::default()));
         r.add(Arc::new(super::web_search::WebSearch));
+        r.add(Arc::new(super::small::Sleep));
+        r.add(Arc::new(super::small::SendUserMessage));
         r.add(Arc::new(ToolSearch { catalog: r.catalog.clone() }));
         r
     }
@@ -152,7 +154,7 @@ mod tests {
     fn specs_are_well_formed() {
         let r = Registry::builtin();
         let specs = r.specs();
-        assert_eq!(specs.len(), 12);
+        assert_eq!(specs.len(), 14);
         for spec in specs {
             let s = &spec.input_schema;
             assert_eq!(s["type"], "object", "{}", spec.name);

@@ -157,6 +157,14 @@ pub(super) fn on_agent(state: &mut State, ev: AgentEvent, fx: &mut Vec<Effect>) 
         }
         AgentEvent::Error { message, .. } => notice(state, NoticeLevel::Error, message),
         AgentEvent::Warning { message } => notice(state, NoticeLevel::Warning, message),
+        AgentEvent::UserMessage { message, status } => {
+            let level = match status.as_str() {
+                "warning" => NoticeLevel::Warning,
+                "error" => NoticeLevel::Error,
+                _ => NoticeLevel::Info,
+            };
+            notice(state, level, message);
+        }
         ev @ (AgentEvent::SubagentStarted { .. }
         | AgentEvent::Subagent { .. }
         | AgentEvent::SubagentFinished { .. }) => super::agents::on_subagent(state, ev, fx),

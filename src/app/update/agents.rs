@@ -75,6 +75,7 @@ fn inner(state: &mut State, i: usize, ev: AgentEvent, fx: &mut Vec<Effect>) {
         | AgentEvent::ToolProgress { .. }
         | AgentEvent::FileChanged { .. }
         | AgentEvent::Error { .. }
+        | AgentEvent::UserMessage { .. }
         | AgentEvent::Warning { .. } => {}
         // Its turn, todos and the like are the main agent's business on screen.
         _ => return,
