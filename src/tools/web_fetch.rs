@@ -30,10 +30,13 @@ struct Input {
     prompt: String,
 }
 
+/// A page kept: when it was fetched, its final URL and its text.
+type Cached = (Instant, (String, String));
+
 #[derive(Default)]
 pub struct WebFetch {
-    /// Pages by URL: when fetched, and their text (or why there is none).
-    cache: Mutex<HashMap<String, (Instant, Result<(String, String), Failure>)>>,
+    /// Pages by URL: when fetched, where they ended up, and their text.
+    cache: Mutex<HashMap<String, Cached>>,
 }
 
 impl Tool for WebFetch {
@@ -99,7 +102,7 @@ impl WebFetch {
         if let Some((at, page)) = self.cache.lock().expect("cache lock").get(&key)
             && at.elapsed() < CACHE_FOR
         {
-            return page.clone();
+            return Ok(page.clone());
         }
         let client = web::client().map_err(Failure::Other)?;
         let result = match web::get(&client, url, "text/html, text/*;q=0.9, application/json;q=0.8, */*;q=0.5").await {
@@ -118,10 +121,10 @@ impl WebFetch {
             Err(failure) => Err(failure),
         };
         // A page that failed to arrive is tried again next time.
-        if result.is_ok() {
+        if let Ok(page) = &result {
             let mut cache = self.cache.lock().expect("cache lock");
             cache.retain(|_, (at, _)| at.elapsed() < CACHE_FOR);
-            cache.insert(key, (Instant::now(), result.clone()));
+            cache.insert(key, (Instant::now(), page.clone()));
         }
         result
     }
