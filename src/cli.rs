@@ -43,6 +43,11 @@ pub struct Cli {
     #[arg(short, long)]
     pub verbose: bool,
 
+    /// With -p: the answer must match this JSON Schema (a file, or the JSON itself); the model
+    /// gives it through the StructuredOutput tool, and it is the run's result.
+    #[arg(long, value_name = "FILE_OR_JSON")]
+    pub json_schema: Option<String>,
+
     /// The model to use (default: $ANTHROPIC_MODEL, the config, or claude-sonnet-4-5).
     #[arg(long)]
     pub model: Option<String>,

@@ -40,6 +40,8 @@ pub fn read_prompt(arg: Option<&str>) -> Result<String, String> {
 
 struct Outcome {
     result: String,
+    /// The StructuredOutput answer of a `--json-schema` run.
+    structured: Option<serde_json::Value>,
     error: Option<String>,
     outcome: Option<TurnOutcome>,
     session_id: String,
@@ -127,6 +129,7 @@ pub async fn run(cli: &Cli) -> i32 {
 
     let mut out = Outcome {
         result: String::new(),
+        structured: None,
         error: None,
         outcome: None,
         session_id: String::new(),
@@ -185,6 +188,7 @@ pub async fn run(cli: &Cli) -> i32 {
             AgentEvent::Warning { message } if cli.output_format != OutputFormat::StreamJson => {
                 eprintln!("claw-tui: warning: {message}");
             }
+            AgentEvent::StructuredOutput { value } => out.structured = Some(value),
             AgentEvent::UserMessage { message, status } if cli.output_format != OutputFormat::StreamJson => {
                 eprintln!("claw-tui: message from the model ({status}): {message}");
             }
@@ -250,7 +254,9 @@ fn finish(cli: &Cli, out: Outcome, started: Instant, interrupted: bool, shown: b
     };
     match cli.output_format {
         OutputFormat::Text => {
-            if !out.result.is_empty() && !shown {
+            if let Some(value) = &out.structured {
+                stdout.line(&serde_json::to_string_pretty(value).unwrap_or_default());
+            } else if !out.result.is_empty() && !shown {
                 // A terminal gets escape sequences as visible text, never as commands.
                 let text = out.result.trim_end();
                 let text = if std::io::stdout().is_terminal() { crate::sanitize::visible(text) } else { text.into() };
@@ -258,7 +264,7 @@ fn finish(cli: &Cli, out: Outcome, started: Instant, interrupted: bool, shown: b
             }
         }
         OutputFormat::Json | OutputFormat::StreamJson => {
-            let result = json!({
+            let mut result = json!({
                 "type": "result",
                 "subtype": subtype,
                 "is_error": is_error,
@@ -271,6 +277,9 @@ fn finish(cli: &Cli, out: Outcome, started: Instant, interrupted: bool, shown: b
                 "usage": out.usage,
                 "total_cost_usd": out.cost,
             });
+            if let Some(value) = out.structured {
+                result["structured_output"] = value;
+            }
             stdout.line(&result.to_string());
         }
     }

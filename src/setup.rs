@@ -88,7 +88,8 @@ pub fn build(
     let mut prices = prices(&effective);
     let env = Arc::new(env);
     let extensions = Arc::new(extensions(&workspace.root, effective.trusted(), &mut problems));
-    let registry = tools(&extensions);
+    let mut registry = tools(&extensions);
+    let structured = structured_output(cli, interactive, &mut registry)?;
     let Provided { provider, has_credentials, secrets, model, model_def } = provider(&effective, demo, &mut problems)?;
     if let Some(def) = &model_def {
         prices.overrides.push(model_override(&model, def));
@@ -96,7 +97,10 @@ pub fn build(
 
     let names = registry.names();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    let system = prompt::build(&workspace, config::config_home().as_deref(), &names);
+    let mut system = prompt::build(&workspace, config::config_home().as_deref(), &names);
+    if structured {
+        system.sections.push(STRUCTURED_PROMPT.to_string());
+    }
     let resume_path = match (demo, resume) {
         (Some(_), _) => None,
         (None, Some(path)) => Some(path.to_path_buf()),
@@ -130,6 +134,7 @@ pub fn build(
         hooks: effective.hooks.clone(),
         extensions: extensions.clone(),
         max_parallel: effective.max_parallel.value.clamp(1, 64),
+        structured,
     };
     Ok(Setup {
         config,
@@ -142,6 +147,20 @@ pub fn build(
         effective,
         extensions,
     })
+}
+
+/// What a `--json-schema` run's model is told.
+const STRUCTURED_PROMPT: &str = "This run's answer is structured data: when the task is done, call the \
+StructuredOutput tool once with an object that matches its input schema exactly. That call is the answer; \
+text you write is not read.";
+
+/// `--json-schema` (headless): the StructuredOutput tool with the schema. A schema that cannot
+/// be read or is not a valid JSON Schema stops the run, saying where.
+fn structured_output(cli: &Cli, interactive: bool, registry: &mut Registry) -> Result<bool, String> {
+    let Some(arg) = cli.json_schema.as_deref().filter(|_| !interactive) else { return Ok(false) };
+    let schema = crate::tools::structured::load_schema(arg)?;
+    registry.add(Arc::new(crate::tools::structured::StructuredOutput { schema }));
+    Ok(true)
 }
 
 /// Checkpoints live beside the session file; a resumed session can still undo and rewind.

@@ -5,7 +5,7 @@ mod support;
 use std::path::Path;
 
 use assert_cmd::Command;
-use serde_json::Value;
+use serde_json::{Value, json};
 use support::{MockServer, SECRET, walk};
 
 /// The binary against `server`, isolated (see `support::claw_command`), with a time limit.
@@ -450,4 +450,62 @@ fn config_command_ends_with_the_problems_of_the_theme_and_keymap_too() {
     let clean = dirs();
     let out = claw(&server, clean.work.path(), clean.home.path()).arg("config").output().unwrap();
     assert!(stdout_of(&out).ends_with("# problems: none\n"), "{}", stdout_of(&out));
+}
+
+/// `--json-schema`: the model answers through StructuredOutput; an answer that does not
+/// validate goes back with the errors, the valid one is the run's `structured_output`; a bad
+/// schema is refused before anything runs.
+#[test]
+fn json_schema_runs_give_validated_structured_output() {
+    let schema = r#"{"type": "object", "properties": {"files": {"type": "integer"}, "language": {"type": "string"}}, "required": ["files", "language"], "additionalProperties": false}"#;
+    let scenario = json!({"name": "s", "description": "", "replies": [
+        {"content": [{"type": "text", "text": "There are 2 Rust files."}]},
+        {"content": [{"type": "tool_use", "id": "t1", "name": "StructuredOutput", "input": {"files": "two", "language": "Rust"}}]},
+        {"content": [{"type": "tool_use", "id": "t2", "name": "StructuredOutput", "input": {"files": 2, "language": "Rust"}}]},
+        {"content": [{"type": "text", "text": "Done."}]}
+    ]});
+    let server = MockServer::start(claw_tui::provider::scripted::Scenario::from_json(&scenario.to_string()).unwrap());
+    let d = dirs();
+    let out = claw(&server, d.work.path(), d.home.path())
+        .args(["-p", "count the files", "--json-schema", schema, "--output-format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["structured_output"], json!({"files": 2, "language": "Rust"}));
+    let requests = server.requests();
+    assert!(requests[0].body["tools"].to_string().contains("\"StructuredOutput\""));
+    assert!(requests[1].raw_body.contains("You ended without calling StructuredOutput"), "reminded");
+    assert!(requests[2].raw_body.contains("does not match the schema") && requests[2].raw_body.contains("/files"));
+
+    // Text output is the JSON itself.
+    let server = MockServer::start(
+        claw_tui::provider::scripted::Scenario::from_json(
+            &json!({"name": "s", "description": "", "replies": [
+                {"content": [{"type": "tool_use", "id": "t1", "name": "StructuredOutput", "input": {"files": 1, "language": "Go"}}]},
+                {"content": [{"type": "text", "text": "ok"}]}
+            ]})
+            .to_string(),
+        )
+        .unwrap(),
+    );
+    let schema_file = d.work.path().join("schema.json");
+    std::fs::write(&schema_file, schema).unwrap();
+    let out = claw(&server, d.work.path(), d.home.path())
+        .args(["-p", "count", "--json-schema", schema_file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(printed, json!({"files": 1, "language": "Go"}));
+
+    // A schema that is not one stops the run before any request.
+    let server = MockServer::scenario("text");
+    let out = claw(&server, d.work.path(), d.home.path())
+        .args(["-p", "x", "--json-schema", "{\"type\": 7}"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(stderr_of(&out).contains("--json-schema: not a valid JSON Schema"), "{}", stderr_of(&out));
+    assert!(server.requests().is_empty());
 }

@@ -209,6 +209,10 @@ impl Agent {
                     self.record(Record::Checkpoint { ts: chrono::Utc::now(), checkpoint: checkpoint.clone() })
                 }
                 ToolEffect::Usage { usage, model } => self.absorb_usage(usage, model),
+                ToolEffect::Structured(value) => {
+                    self.structured = Some(value.clone());
+                    self.emit(AgentEvent::StructuredOutput { value: value.clone() })
+                }
                 ToolEffect::UserMessage { message, status } => {
                     self.emit(AgentEvent::UserMessage { message: message.clone(), status: status.clone() })
                 }
@@ -225,6 +229,9 @@ impl Agent {
                     self.absorb_usage(usage, model)
                 }
             }
+        }
+        if call.name == "StructuredOutput" && output.is_error {
+            self.structured_misses += 1;
         }
         let elapsed_ms = millis(started.elapsed());
         self.record(Record::tool_call(id, &call.name, elapsed_ms, output.is_error, output.full_output.as_deref()));

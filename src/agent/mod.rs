@@ -78,6 +78,8 @@ pub struct AgentConfig {
     pub max_parallel: usize,
     /// The small model WebFetch asks (empty: none, the page itself is the result).
     pub small_model: String,
+    /// Whether the run must end with a StructuredOutput call (`--json-schema`).
+    pub structured: bool,
 }
 
 /// The two ends the UI holds.
@@ -164,6 +166,10 @@ pub(crate) struct Agent {
     pub last_error: Option<String>,
     /// The small model tools ask (WebFetch).
     pub asker: Option<Arc<dyn crate::tools::Ask>>,
+    /// The structured answer given so far, and how often the model was reminded of it or
+    /// gave one that did not validate.
+    pub structured: Option<serde_json::Value>,
+    pub structured_misses: u32,
 }
 
 /// What an agent is built from besides its config.
@@ -203,6 +209,8 @@ impl Agent {
             spawner: None,
             last_error: None,
             asker: None,
+            structured: None,
+            structured_misses: 0,
         }
     }
 }

@@ -227,6 +227,10 @@ pub enum AgentEvent {
     Warning {
         message: String,
     },
+    /// The model gave its structured answer (`--json-schema`), valid against the schema.
+    StructuredOutput {
+        value: Value,
+    },
     /// The model tells the user something mid-turn (`SendUserMessage`); `status` is info,
     /// success, warning or error.
     UserMessage {

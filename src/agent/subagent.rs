@@ -95,7 +95,7 @@ impl Spawner {
             .or(def.model.as_deref())
             .map(|m| model_alias(m.trim()).to_string())
             .unwrap_or_else(|| self.live.lock().expect("live lock").model.clone());
-        let registry = self.registry.subset(|name| name != "Agent" && def.allows(name));
+        let registry = self.registry.subset(|name| !matches!(name, "Agent" | "StructuredOutput") && def.allows(name));
         let mut system = self.template.system.lock().expect("system lock").clone();
         system.push(format!(
             "You are a sub-agent ({}) started by the main agent for one task: \"{}\". You cannot ask the user \
@@ -126,6 +126,7 @@ main agent receives, so include what it needs (findings, file paths, what you ch
             extensions: Default::default(),
             max_parallel: t.max_parallel,
             small_model: String::new(),
+            structured: false,
         };
         let parts = super::Parts {
             provider: self.provider.clone(),

@@ -12,6 +12,9 @@ use crate::provider::{
 };
 use crate::session::Record;
 
+/// Reminders and invalid answers a `--json-schema` run allows before it fails.
+const MAX_STRUCTURED_MISSES: u32 = 5;
+
 /// Largest attachment read into a prompt.
 const MAX_ATTACHMENT_CHARS: usize = 100_000;
 
@@ -158,6 +161,31 @@ impl Agent {
         outcome
     }
 
+    /// A run that must answer with StructuredOutput and is ending without it: the model is
+    /// reminded (`EndTurn`: go on), or after a few reminders the turn fails.
+    fn structured_missing(&mut self) -> Option<TurnOutcome> {
+        if !self.config.structured || self.structured.is_some() {
+            return None;
+        }
+        self.structured_misses += 1;
+        if self.structured_misses >= MAX_STRUCTURED_MISSES {
+            return Some(self.structured_failed());
+        }
+        let text = "You ended without calling StructuredOutput. This run's answer must be given by calling StructuredOutput with an object matching its schema: do that now."
+            .to_string();
+        self.push_message(Message { role: Role::User, content: vec![ContentBlock::Text { text }] });
+        Some(TurnOutcome::EndTurn)
+    }
+
+    fn structured_failed(&mut self) -> TurnOutcome {
+        let message = format!(
+            "the model gave no output matching --json-schema after {MAX_STRUCTURED_MISSES} tries (see the tool results)"
+        );
+        self.last_error = Some(message.clone());
+        self.emit(AgentEvent::Error { kind: ErrorKind::Other, message, retrying_in_ms: None });
+        TurnOutcome::Error
+    }
+
     /// The model of the next request: a custom command's, or the session's.
     fn model(&self) -> String {
         self.turn_model.clone().unwrap_or_else(|| self.live.lock().expect("live lock").model.clone())
@@ -249,6 +277,12 @@ impl Agent {
                     StopReason::Refusal => return TurnOutcome::Refusal,
                     _ => {}
                 }
+                if let Some(outcome) = self.structured_missing() {
+                    match outcome {
+                        TurnOutcome::EndTurn => continue,
+                        other => return other,
+                    }
+                }
                 // A Stop hook may send the model back to work, saying why.
                 match self.stop_hook(stop_hook_active, cancel).await {
                     Some(reason) if !cancel.is_cancelled() => {
@@ -262,6 +296,9 @@ impl Agent {
             }
             let results = self.run_calls(calls, cancel).await;
             self.push_message(Message { role: Role::User, content: results });
+            if self.structured_misses >= MAX_STRUCTURED_MISSES {
+                return self.structured_failed();
+            }
             if cancel.is_cancelled() {
                 return TurnOutcome::Interrupted;
             }

@@ -23,6 +23,7 @@ pub mod registry;
 pub mod shells;
 pub mod skill;
 pub mod small;
+pub mod structured;
 pub mod text;
 pub mod todo;
 pub mod tool_search;
@@ -119,6 +120,8 @@ pub enum ToolEffect {
     },
     /// A file's state before the turn changed it, for the session file.
     Checkpoint(crate::session::checkpoint::Checkpoint),
+    /// The run's structured answer (`StructuredOutput`, validated against `--json-schema`).
+    Structured(Value),
     /// A message for the user, now (`SendUserMessage`).
     UserMessage {
         message: String,

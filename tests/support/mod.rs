@@ -480,6 +480,7 @@ pub fn spawn_agent(url: &str, dir: &Path, opts: AgentOptions) -> AgentHandle {
         extensions: Arc::new(opts.extensions),
         max_parallel: claw_tui::agent::DEFAULT_MAX_PARALLEL,
         small_model: opts.small_model,
+        structured: false,
     };
     let registry = opts.registry.unwrap_or_else(Registry::builtin);
     agent::spawn(config, Arc::new(provider_with(url, opts.idle_timeout)), registry, Arc::new(env))

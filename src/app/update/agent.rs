@@ -157,6 +157,8 @@ pub(super) fn on_agent(state: &mut State, ev: AgentEvent, fx: &mut Vec<Effect>) 
         }
         AgentEvent::Error { message, .. } => notice(state, NoticeLevel::Error, message),
         AgentEvent::Warning { message } => notice(state, NoticeLevel::Warning, message),
+        // Only `-p --json-schema` runs have it; the interface has no StructuredOutput tool.
+        AgentEvent::StructuredOutput { .. } => {}
         AgentEvent::UserMessage { message, status } => {
             let level = match status.as_str() {
                 "warning" => NoticeLevel::Warning,
