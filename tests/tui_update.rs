@@ -799,3 +799,43 @@ fn memory_resume_by_id_and_init() {
     let fx = update(&mut s, Event::Command("/init".into()));
     assert!(fx.iter().any(|e| matches!(e, Effect::Agent(Op::UserTurn { text, .. }) if text == "/init")), "{fx:?}");
 }
+
+/// A sub-agent that makes thousands of calls: its `Agent` cell lists the newest, within the
+/// cap, cut at a line (never inside a character).
+#[test]
+fn a_busy_sub_agent_s_call_list_stays_within_the_cap() {
+    let mut s = state("dark");
+    update(&mut s, Event::Agent(AgentEvent::TurnStarted { turn_id: 1 }));
+    let started = AgentEvent::ToolCallStarted {
+        call_id: "toolu_a".into(),
+        tool: "Agent".into(),
+        input: json!({}),
+        summary: "busy".into(),
+    };
+    update(&mut s, Event::Agent(started));
+    update(
+        &mut s,
+        Event::Agent(AgentEvent::SubagentStarted {
+            agent_id: "agent-1".into(),
+            call_id: "toolu_a".into(),
+            name: "general-purpose".into(),
+            description: "busy".into(),
+            prompt: "go".into(),
+            model: "m".into(),
+            file: None,
+        }),
+    );
+    for i in 0..6000 {
+        let call = AgentEvent::ToolCallStarted {
+            call_id: format!("agent-1/t{i}"),
+            tool: "read_file".into(),
+            input: json!({}),
+            summary: format!("src/é{i}{}.rs", "ü".repeat(20)),
+        };
+        update(&mut s, Event::Agent(AgentEvent::Subagent { agent_id: "agent-1".into(), event: Box::new(call) }));
+    }
+    let cell = s.transcript.tool_mut("toolu_a").unwrap();
+    let CellKind::Tool(t) = &cell.kind else { panic!() };
+    assert!(t.output.len() <= claw_tui::app::state::MAX_TOOL_OUTPUT, "{}", t.output.len());
+    assert!(t.output.starts_with("read_file src/é") && t.output.ends_with("5999üüüüüüüüüüüüüüüüüüüü.rs\n"));
+}

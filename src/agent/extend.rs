@@ -58,7 +58,14 @@ impl Agent {
         let mut prepared =
             Prepared { text, extra: Vec::new(), attachments: Vec::new(), model: None, rules: Vec::new() };
         self.expand_command(turn_id, &mut prepared, cancel).await;
-        let (text, resources) = self.expand_mcp(std::mem::take(&mut prepared.text)).await?;
+        let (text, resources) = match self.expand_mcp(std::mem::take(&mut prepared.text)).await {
+            Ok(expanded) => expanded,
+            Err(why) => {
+                // The turn does not happen: a command's rules for it go with it.
+                self.live.lock().expect("live lock").policy.allow.retain(|r| !prepared.rules.contains(r));
+                return Err(why);
+            }
+        };
         prepared.text = text;
         prepared.extra.extend(resources);
         prepared.extra.append(&mut self.session_context);

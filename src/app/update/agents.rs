@@ -63,6 +63,15 @@ fn inner(state: &mut State, i: usize, ev: AgentEvent, fx: &mut Vec<Effect>) {
             if let Some(cell) = state.transcript.tool_mut(&parent) {
                 if let CellKind::Tool(t) = &mut cell.kind {
                     t.output.push_str(&line);
+                    // A long-running sub-agent's list keeps its newest calls.
+                    if t.output.len() > MAX_TOOL_OUTPUT {
+                        let mut cut = t.output.len() - MAX_TOOL_OUTPUT;
+                        while !t.output.is_char_boundary(cut) {
+                            cut += 1;
+                        }
+                        let cut = t.output[cut..].find('\n').map_or(cut, |n| cut + n + 1);
+                        t.output.drain(..cut);
+                    }
                 }
                 cell.touch();
             }
