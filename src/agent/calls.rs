@@ -174,6 +174,9 @@ impl Agent {
     /// Runs a call that passed its checks: a file change is written as proposed (and
     /// reviewed), not computed again; anything else runs.
     async fn run_ready(&self, ready: &Ready, cancel: &CancellationToken) -> ToolOutput {
+        if cancel.is_cancelled() {
+            return ToolOutput::error("Not run: the user interrupted the turn.");
+        }
         match &ready.plan.change {
             Some(change) => commit(&self.env, &ready.name, change, &ready.review).await,
             None => self.execute(&ready.id, ready.tool.clone(), ready.input.clone(), cancel).await,
