@@ -89,7 +89,7 @@ pub fn build(
     let env = Arc::new(env);
     let extensions = Arc::new(extensions(&workspace.root, effective.trusted(), &mut problems));
     let mut registry = tools(&extensions);
-    let structured = structured_output(cli, interactive, &mut registry)?;
+    let structured = more_tools(cli, interactive, &effective, &mut registry)?;
     let Provided { provider, has_credentials, secrets, model, model_def } = provider(&effective, demo, &mut problems)?;
     if let Some(def) = &model_def {
         prices.overrides.push(model_override(&model, def));
@@ -154,9 +154,11 @@ const STRUCTURED_PROMPT: &str = "This run's answer is structured data: when the 
 StructuredOutput tool once with an object that matches its input schema exactly. That call is the answer; \
 text you write is not read.";
 
-/// `--json-schema` (headless): the StructuredOutput tool with the schema. A schema that cannot
-/// be read or is not a valid JSON Schema stops the run, saying where.
-fn structured_output(cli: &Cli, interactive: bool, registry: &mut Registry) -> Result<bool, String> {
+/// Config (with the settings in force), and for `--json-schema` (headless) the StructuredOutput
+/// tool with the schema: whether there is one. A schema that cannot be read or is not a valid
+/// JSON Schema stops the run, saying where.
+fn more_tools(cli: &Cli, interactive: bool, effective: &Effective, registry: &mut Registry) -> Result<bool, String> {
+    registry.add(Arc::new(crate::tools::config_tool::ConfigTool { settings: config::describe::rows(effective) }));
     let Some(arg) = cli.json_schema.as_deref().filter(|_| !interactive) else { return Ok(false) };
     let schema = crate::tools::structured::load_schema(arg)?;
     registry.add(Arc::new(crate::tools::structured::StructuredOutput { schema }));

@@ -176,3 +176,49 @@ fn a_search_returns_decoded_filtered_results() {
     let hits = site.hits.lock().unwrap().clone();
     assert!(hits[0].starts_with("/html/?q=tokio+runtime"), "{hits:?}");
 }
+
+/// The model reading and changing settings through Config: permission settings are never
+/// changed; a change is a protected write (refused headless), and with a rule naming the file
+/// it is written, the file's comments kept.
+#[test]
+fn config_reads_settings_and_never_widens_permissions() {
+    let (work, home) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    std::fs::create_dir_all(work.path().join(".claw")).unwrap();
+    std::fs::write(work.path().join(".claw/config.local.toml"), "# my local settings\ntheme = \"dark\"\n").unwrap();
+    let server = model(json!([
+        call("t1", "Config", json!({"setting": "theme"})),
+        call("t2", "Config", json!({"setting": "permission_mode", "value": "danger-full-access"})),
+        call("t3", "Config", json!({"setting": "permissions.allow", "value": "Bash"})),
+        call("t4", "Config", json!({"setting": "theme", "value": "light"})),
+        {"content": [{"type": "text", "text": "done"}]}
+    ]));
+    let out = claw(&server, work.path(), home.path())
+        .args(["-p", "go", "--permission-mode", "danger-full-access"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r = server.tool_results();
+    assert!(!r[0].1 && r[0].0.starts_with("theme = \"dark\"") && r[0].0.contains("config.local.toml"), "{:?}", r[0]);
+    assert!(r[1].1 && r[1].0.contains("`permission_mode` cannot be changed by the model"), "{:?}", r[1]);
+    assert!(r[2].1 && r[2].0.contains("`permissions.allow` cannot be changed by the model"), "{:?}", r[2]);
+    assert!(r[3].1 && r[3].0.contains("Permission denied"), "a protected write, even in full access: {:?}", r[3]);
+    assert_eq!(
+        std::fs::read_to_string(work.path().join(".claw/config.local.toml")).unwrap(),
+        "# my local settings\ntheme = \"dark\"\n"
+    );
+
+    // The user allows that file: the change is written, the comment kept.
+    let server = model(
+        json!([call("t1", "Config", json!({"setting": "theme", "value": "light"})), {"content": [{"type": "text", "text": "done"}]}]),
+    );
+    let out = claw(&server, work.path(), home.path())
+        .args(["-p", "go", "--allowedTools", "Config(**/.claw/config.local.toml)"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!server.tool_results()[0].1, "{:?}", server.tool_results());
+    assert_eq!(
+        std::fs::read_to_string(work.path().join(".claw/config.local.toml")).unwrap(),
+        "# my local settings\ntheme = \"light\"\n"
+    );
+}

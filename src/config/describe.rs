@@ -86,7 +86,7 @@ pub fn report(e: &Effective, sandbox: &crate::sandbox::Sandbox, problems: &[Prob
 }
 
 /// One row per setting: key, value as TOML would write it, source.
-fn rows(e: &Effective) -> Vec<(String, String, String)> {
+pub fn rows(e: &Effective) -> Vec<(String, String, String)> {
     let q = |v: &str| format!("{v:?}");
     let row = |key: &str, value: String, source: String| (key.to_string(), value, source);
     let shown = |key: &str, s: &Sourced<String>| row(key, q(&s.value), s.source.to_string());

@@ -13,6 +13,7 @@ pub mod agent;
 pub mod bash;
 pub mod capture;
 pub mod change;
+pub mod config_tool;
 pub mod edit_file;
 pub mod glob_search;
 pub mod grep_search;
