@@ -258,28 +258,23 @@ fn a_claude_code_agent_definition_shapes_the_sub_agent_and_its_transcript_is_kep
         .find(|p| p.extension().is_some_and(|e| e == "jsonl") && !p.to_string_lossy().contains(".agents"))
         .unwrap();
     let id = session.file_stem().unwrap().to_string_lossy().into_owned();
-    let export = std::process::Command::new(env!("CARGO_BIN_EXE_claw-tui"))
-        .args(["sessions", "export", &id])
-        .current_dir(work.path())
-        .env_clear()
-        .env("HOME", home.path())
-        .env("CLAW_CONFIG_HOME", home.path().join(".claw"))
-        .output()
-        .unwrap();
-    let markdown = String::from_utf8_lossy(&export.stdout);
+    let export = |format: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_claw-tui"))
+            .args(["sessions", "export", &id, "--format", format])
+            .current_dir(work.path())
+            .env_clear()
+            .env("HOME", home.path())
+            .env("CLAW_CONFIG_HOME", home.path().join(".claw"))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let markdown = export("md");
     assert!(
         markdown.contains("### Sub-agent `code-reviewer`: review") && markdown.contains("No bugs found."),
         "{markdown}"
     );
-    let export = std::process::Command::new(env!("CARGO_BIN_EXE_claw-tui"))
-        .args(["sessions", "export", &id, "--format", "json"])
-        .current_dir(work.path())
-        .env_clear()
-        .env("HOME", home.path())
-        .env("CLAW_CONFIG_HOME", home.path().join(".claw"))
-        .output()
-        .unwrap();
-    let json: Value = serde_json::from_slice(&export.stdout).unwrap();
+    let json: Value = serde_json::from_str(&export("json")).unwrap();
     assert!(json["subagents"]["agent-1"].to_string().contains("REVIEW-THIS"), "{json}");
     let (records, _) = claw_tui::session::read_records(session).unwrap();
     let replayed: Vec<AgentEvent> = claw_tui::agent::replay::items(records)
