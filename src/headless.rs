@@ -190,7 +190,8 @@ pub async fn run(cli: &Cli) -> i32 {
             }
             AgentEvent::StructuredOutput { value } => out.structured = Some(value),
             AgentEvent::UserMessage { message, status } if cli.output_format != OutputFormat::StreamJson => {
-                eprintln!("claw-tui: message from the model ({status}): {message}");
+                // The model's words reach a terminal: as visible text, never as commands.
+                eprintln!("claw-tui: message from the model ({status}): {}", crate::sanitize::visible(&message));
             }
             AgentEvent::TurnFinished { outcome, .. } => {
                 out.outcome = Some(outcome);

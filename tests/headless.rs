@@ -509,3 +509,21 @@ fn json_schema_runs_give_validated_structured_output() {
     assert!(stderr_of(&out).contains("--json-schema: not a valid JSON Schema"), "{}", stderr_of(&out));
     assert!(server.requests().is_empty());
 }
+
+/// A model's message to the user that carries terminal escapes (a title change, a clipboard
+/// write) reaches stderr as visible text only.
+#[test]
+fn a_message_to_the_user_cannot_drive_the_terminal() {
+    let hostile = "done \u{1b}]0;pwned\u{7} and \u{1b}]52;c;ZWNobyBwd25lZA==\u{7}";
+    let scenario = json!({"name": "s", "description": "", "replies": [
+        {"content": [{"type": "tool_use", "id": "t1", "name": "SendUserMessage", "input": {"message": hostile}}]},
+        {"content": [{"type": "text", "text": "ok"}]}
+    ]});
+    let server = MockServer::start(claw_tui::provider::scripted::Scenario::from_json(&scenario.to_string()).unwrap());
+    let d = dirs();
+    let out = claw(&server, d.work.path(), d.home.path()).args(["-p", "go"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let err = stderr_of(&out);
+    assert!(err.contains("message from the model (info): done"), "{err}");
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
+}
