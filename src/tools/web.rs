@@ -32,14 +32,21 @@ pub fn subject(url: &reqwest::Url) -> String {
     format!("domain:{}", url.host_str().unwrap_or_default().to_ascii_lowercase())
 }
 
+/// The client every web call uses, built once (its TLS roots are loaded then): a clone
+/// shares its connection pool.
 pub fn client() -> Result<reqwest::Client, String> {
-    crate::install_crypto_provider();
-    reqwest::Client::builder()
-        .timeout(TIMEOUT)
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("claw-tui/", env!("CARGO_PKG_VERSION"), " (+https://github.com/claw-tui)"))
-        .build()
-        .map_err(|e| format!("cannot build the HTTP client: {e}"))
+    static CLIENT: std::sync::OnceLock<Result<reqwest::Client, String>> = std::sync::OnceLock::new();
+    CLIENT
+        .get_or_init(|| {
+            crate::install_crypto_provider();
+            reqwest::Client::builder()
+                .timeout(TIMEOUT)
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(concat!("claw-tui/", env!("CARGO_PKG_VERSION"), " (+https://github.com/claw-tui)"))
+                .build()
+                .map_err(|e| format!("cannot build the HTTP client: {e}"))
+        })
+        .clone()
 }
 
 /// A page as fetched: where it ended up, its type, its bytes (at most [`MAX_BYTES`]) and
