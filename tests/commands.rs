@@ -5,34 +5,13 @@
 mod support;
 
 use std::path::Path;
-use std::time::Duration;
 
-use assert_cmd::Command;
 use serde_json::{Value, json};
-use support::{MockServer, model_calling};
-
-struct Dirs {
-    work: tempfile::TempDir,
-    home: tempfile::TempDir,
-}
-
-fn dirs() -> Dirs {
-    Dirs { work: tempfile::tempdir().unwrap(), home: tempfile::tempdir().unwrap() }
-}
+use support::{MockServer, claw, dirs, model_calling, stderr};
 
 fn write(path: &Path, text: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, text).unwrap();
-}
-
-fn claw(server: &MockServer, d: &Dirs) -> Command {
-    let mut cmd = Command::from_std(support::claw_command(&server.url, d.work.path(), d.home.path()));
-    cmd.timeout(Duration::from_secs(60));
-    cmd
-}
-
-fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 fn answer() -> MockServer {

@@ -7,18 +7,8 @@ mod support;
 use std::path::Path;
 use std::time::Duration;
 
-use assert_cmd::Command;
 use serde_json::{Value, json};
-use support::{AgentOptions, MockServer, SECRET, model_calling, spawn_agent, until_finished};
-
-struct Dirs {
-    work: tempfile::TempDir,
-    home: tempfile::TempDir,
-}
-
-fn dirs() -> Dirs {
-    Dirs { work: tempfile::tempdir().unwrap(), home: tempfile::tempdir().unwrap() }
-}
+use support::{AgentOptions, Dirs, MockServer, SECRET, claw, dirs, model_calling, spawn_agent, stderr, until_finished};
 
 /// Writes `hooks` (Claude Code's `hooks` object) to `<base>/.claude/settings.json`, with a
 /// permissions section Claude Code would have beside it.
@@ -55,16 +45,6 @@ fn merge(parts: &[Value]) -> Value {
         }
     }
     Value::Object(all)
-}
-
-fn claw(server: &MockServer, d: &Dirs) -> Command {
-    let mut cmd = Command::from_std(support::claw_command(&server.url, d.work.path(), d.home.path()));
-    cmd.timeout(Duration::from_secs(60));
-    cmd
-}
-
-fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// A model that answers with text `n` times.

@@ -544,6 +544,27 @@ pub fn claw_command(url: &str, work: &Path, home: &Path) -> std::process::Comman
     cmd
 }
 
+/// A workspace and a home folder of a test's own.
+pub struct Dirs {
+    pub work: tempfile::TempDir,
+    pub home: tempfile::TempDir,
+}
+
+pub fn dirs() -> Dirs {
+    Dirs { work: tempfile::tempdir().unwrap(), home: tempfile::tempdir().unwrap() }
+}
+
+/// The binary against the mock in `d`'s workspace and home, stopped after a minute.
+pub fn claw(server: &MockServer, d: &Dirs) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::from_std(claw_command(&server.url, d.work.path(), d.home.path()));
+    cmd.timeout(Duration::from_secs(60));
+    cmd
+}
+
+pub fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 /// A session's `meta` record for tests.
 pub fn meta(id: &str, cwd: &Path) -> claw_tui::session::Record {
     claw_tui::session::Record::Meta {
