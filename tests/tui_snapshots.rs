@@ -609,3 +609,45 @@ fn web_and_small_tools_cells_and_the_fetch_approval() {
     );
     insta::assert_snapshot!("web_fetch_approval", text(&render(&s)));
 }
+
+/// NotebookEdit: the review shows the cell's source (named by the notebook and the cell), not
+/// the file's JSON; once written, the cell shows the diff of that source.
+#[test]
+fn notebook_edit_review_and_cell() {
+    use claw_tui::agent::AgentEvent as E;
+    let mut s = state("dark");
+    type_text(&mut s, "plot the totals");
+    keys(&mut s, &["enter"]);
+    agent(&mut s, E::TurnStarted { turn_id: 1 });
+    tool(&mut s, "n1", "NotebookEdit", "analysis.ipynb");
+    let old = "import pandas as pd\ndf = pd.read_csv(\"sales.csv\")\ndf.head()\n";
+    let new = "import pandas as pd\ndf = pd.read_csv(\"sales.csv\")\ndf.groupby(\"month\").total.sum().plot()\n";
+    agent(
+        &mut s,
+        E::ApprovalRequested {
+            call_id: "n1".into(),
+            tool: "NotebookEdit".into(),
+            summary: "analysis.ipynb".into(),
+            reason: "changing a file needs workspace-write; the mode is read-only".into(),
+            preview: Some(Preview::Edit {
+                path: "analysis.ipynb › cell 38f37a24".into(),
+                old: Some(old.into()),
+                new: new.into(),
+            }),
+            session_rule: "NotebookEdit".into(),
+        },
+    );
+    insta::assert_snapshot!("notebook_edit_review", text(&render(&s)));
+    keys(&mut s, &["enter"]);
+    let diff = claw_tui::tools::text::unified_diff("analysis.ipynb › cell 38f37a24", old, new);
+    agent(&mut s, E::FileChanged { path: "analysis.ipynb".into(), diff });
+    finish(
+        &mut s,
+        "n1",
+        "NotebookEdit",
+        "Replaced the source of cell 38f37a24; its outputs were cleared. analysis.ipynb: +1 -1 lines.",
+        false,
+        12,
+    );
+    insta::assert_snapshot!("notebook_edit_cell", text(&render(&s)));
+}

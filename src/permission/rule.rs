@@ -203,6 +203,8 @@ impl Rule {
     /// name (`mcp__server` covers every tool of that server; the plan's subject is it).
     fn covers(&self, tool: &str, plan: &CallPlan) -> bool {
         self.tool == tool
+            // Edit rules cover every tool that edits files, as Claude Code's do.
+            || (self.tool == "edit_file" && tool == "NotebookEdit")
             || (self.pattern.is_none() && tool.starts_with(crate::mcp::PREFIX) && self.tool == plan.subject)
     }
 

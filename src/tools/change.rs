@@ -29,6 +29,27 @@ pub struct FileChange {
     pub new: String,
     /// What the model is told when the whole change is written ("Edited x: 1 replacement").
     pub done: String,
+    /// When what is reviewed is one part of the file (a notebook cell's source): how it goes
+    /// back into the file. `old` and `new` are then that part's texts.
+    pub embed: Option<Embed>,
+}
+
+/// A change to one part of a file: the whole file now, and how the reviewed text goes into it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Embed {
+    /// The file's text now.
+    pub file: String,
+    /// What the reviewer sees as the part's name ("analysis.ipynb › cell 3f2a").
+    pub label: String,
+    pub edit: super::notebook::CellEdit,
+}
+
+impl Embed {
+    /// The file with the part's text `text`.
+    fn file_text(&self, text: &str) -> Result<String, String> {
+        let nb = super::notebook::Notebook::parse(&self.file)?;
+        Ok(nb.apply(&self.edit, text))
+    }
 }
 
 impl FileChange {
@@ -41,14 +62,11 @@ impl FileChange {
 
     /// What a reviewer sees: the two texts, or a summary when too large.
     pub fn preview(&self) -> Preview {
+        let path = self.embed.as_ref().map_or(&self.shown, |e| &e.label).clone();
         if self.reviewable() {
-            Preview::Edit { path: self.shown.clone(), old: self.old.clone(), new: self.new.clone() }
+            Preview::Edit { path, old: self.old.clone(), new: self.new.clone() }
         } else {
-            Preview::Large {
-                path: self.shown.clone(),
-                old_bytes: self.old.as_ref().map(|o| o.len()),
-                new_bytes: self.new.len(),
-            }
+            Preview::Large { path, old_bytes: self.old.as_ref().map(|o| o.len()), new_bytes: self.new.len() }
         }
     }
 }
@@ -61,7 +79,7 @@ pub(crate) fn change_plan(
     new: String,
     done: String,
 ) -> CallPlan {
-    let change = FileChange { path: path.clone(), shown: shown.clone(), old, new, done };
+    let change = FileChange { path: path.clone(), shown: shown.clone(), old, new, done, embed: None };
     CallPlan {
         access: Access::Write,
         summary: shown.clone(),
@@ -87,7 +105,8 @@ pub async fn commit(env: &ToolEnv, tool: &str, change: &FileChange, review: &Rev
         Ok(now) => now,
         Err(e) => return ToolOutput::error(e),
     };
-    if now != change.old {
+    let on_disk = change.embed.as_ref().map_or(change.old.as_deref(), |e| Some(e.file.as_str()));
+    if now.as_deref() != on_disk {
         return ToolOutput::error(format!(
             "{tool}: {shown} changed on disk after this change was proposed (someone else edited it); \
 nothing was written. Read the file again and redo the change."
@@ -121,15 +140,22 @@ nothing was written. Read the file again and redo the change."
         }
         return ToolOutput::error(message);
     }
+    let file_text = match &change.embed {
+        None => text.clone(),
+        Some(embed) => match embed.file_text(&text) {
+            Ok(file) => file,
+            Err(e) => return ToolOutput::error(format!("{tool}: {shown}: nothing was written: {e}")),
+        },
+    };
     let checkpoint = match env.checkpoints.lock().expect("checkpoints lock").record_change(
         &change.path.path,
-        change.old.as_deref(),
-        Some(&text),
+        on_disk,
+        Some(&file_text),
     ) {
         Ok(r) => r,
         Err(e) => return ToolOutput::error(format!("{tool}: {shown}: nothing was written: {e}")),
     };
-    if let Err(e) = write_text(&change.path.canonical, shown, tool, &text).await {
+    if let Err(e) = write_text(&change.path.canonical, shown, tool, &file_text).await {
         return ToolOutput::error(e);
     }
     let complete = accepted.as_ref().is_none_or(|a| a.len() == all.len());
@@ -151,7 +177,8 @@ nothing was written. Read the file again and redo the change."
         }
     };
     let diff = if change.reviewable() {
-        unified_diff(shown, old, &text)
+        let label = change.embed.as_ref().map_or(shown, |e| &e.label);
+        unified_diff(label, old, &text)
     } else {
         format!("@@ large file: {} → {} bytes, not shown @@\n", old.len(), text.len())
     };

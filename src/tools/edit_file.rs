@@ -71,7 +71,7 @@ fn apply(shown: &str, old: Option<&str>, input: &Input) -> Result<(String, usize
     }
 }
 
-fn stale_read(env: &ToolEnv, canonical: &std::path::Path) -> Option<String> {
+pub(crate) fn stale_read(env: &ToolEnv, canonical: &std::path::Path) -> Option<String> {
     let reads = env.reads.lock().expect("reads lock");
     let stamp = reads.get(canonical)?;
     let meta = std::fs::metadata(canonical).ok()?;
@@ -105,6 +105,11 @@ An empty old_string creates a new file with new_string as its content."
         let input: Input = parse_input("edit_file", input)?;
         let path = resolve(&env.workspace, "edit_file", &input.path)?;
         let shown = env.workspace.display(&path.path);
+        if super::notebook_edit::is_notebook(&path.path) {
+            return Err(format!(
+                "edit_file: {shown} is a Jupyter notebook: edit its cells with NotebookEdit (read_file shows their ids)"
+            ));
+        }
         if let Some(why) = stale_read(env, &path.canonical) {
             return Err(format!("edit_file: {shown}: {why}"));
         }

@@ -18,6 +18,8 @@ pub mod edit_file;
 pub mod glob_search;
 pub mod grep_search;
 pub mod hunks;
+pub mod notebook;
+pub mod notebook_edit;
 pub mod paths;
 pub mod read_file;
 pub mod registry;

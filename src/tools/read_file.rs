@@ -91,6 +91,7 @@ Read a file before editing it."
             }
             let page = Page { offset: input.offset, limit: input.limit, budget: ctx.env.max_result_chars() };
             let file = std::fs::File::open(&path.path).map_err(|e| format!("read_file: cannot read {shown}: {e}"))?;
+            let (file, note) = notebook_view(file, &path.path, &shown, meta.len())?;
             let cancel = ctx.cancel.clone();
             let scan = tokio::task::spawn_blocking(move || scan(file, page, &cancel));
             let scan = tokio::select! {
@@ -112,8 +113,38 @@ Read a file before editing it."
                 .lock()
                 .expect("reads lock")
                 .insert(path.canonical.clone(), ReadStamp { modified: meta.modified().ok(), len: meta.len() });
-            Ok(ToolOutput::ok(scan.render(&shown, page)))
+            Ok(ToolOutput::ok(format!("{}{}", note.unwrap_or_default(), scan.render(&shown, page))))
         })
+    }
+}
+
+/// A notebook is read as its cells ([`super::notebook::render`]), with a line saying so; one
+/// that cannot be parsed is read as text, with a line saying why.
+fn notebook_view(
+    file: std::fs::File,
+    path: &std::path::Path,
+    shown: &str,
+    len: u64,
+) -> Result<(Box<dyn Read + Send>, Option<String>), String> {
+    if !super::notebook_edit::is_notebook(path) || len > super::write_file::MAX_EDIT_BYTES {
+        return Ok((Box::new(file), None));
+    }
+    let mut bytes = Vec::new();
+    let mut reader = std::io::BufReader::new(file);
+    reader.read_to_end(&mut bytes).map_err(|e| format!("read_file: cannot read {shown}: {e}"))?;
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => return Ok((Box::new(std::io::Cursor::new(e.into_bytes())), None)),
+    };
+    match super::notebook::Notebook::parse(&text) {
+        Ok(nb) => {
+            let note = format!("[{shown}: a Jupyter notebook, {} cells; edit them with NotebookEdit]\n", nb.len());
+            Ok((Box::new(std::io::Cursor::new(super::notebook::render(&nb).into_bytes())), Some(note)))
+        }
+        Err(e) => {
+            let note = format!("[note: {shown} is not a notebook NotebookEdit can edit: {e}; shown as text]\n");
+            Ok((Box::new(std::io::Cursor::new(text.into_bytes())), Some(note)))
+        }
     }
 }
 
@@ -159,7 +190,7 @@ struct Scan {
 }
 
 /// Reads `file` through once: `None` when it is binary.
-fn scan(mut file: std::fs::File, page: Page, cancel: &CancellationToken) -> std::io::Result<Option<Scan>> {
+fn scan(mut file: impl Read, page: Page, cancel: &CancellationToken) -> std::io::Result<Option<Scan>> {
     let mut scan = Scan::default();
     let mut buf = vec![0u8; 64 * 1024];
     let mut first = true;

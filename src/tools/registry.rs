@@ -32,6 +32,7 @@ impl Registry {
         r.add(Arc::new(read_file::ReadFile));
         r.add(Arc::new(write_file::WriteFile));
         r.add(Arc::new(edit_file::EditFile));
+        r.add(Arc::new(super::notebook_edit::NotebookEdit));
         r.add(Arc::new(glob_search::GlobSearch));
         r.add(Arc::new(grep_search::GrepSearch));
         r.add(Arc::new(todo::TodoWrite));
@@ -132,6 +133,7 @@ pub fn input_summary(tool: &str, input: &serde_json::Value) -> String {
     match tool {
         "bash" => s("command").lines().next().unwrap_or_default().to_string(),
         "read_file" | "write_file" | "edit_file" => s("path"),
+        "NotebookEdit" => s("notebook_path"),
         "glob_search" => s("pattern"),
         "grep_search" => format!("/{}/", s("pattern")),
         "todo_write" => format!("{} items", input.get("todos").and_then(|t| t.as_array()).map_or(0, Vec::len)),
@@ -154,7 +156,7 @@ mod tests {
     fn specs_are_well_formed() {
         let r = Registry::builtin();
         let specs = r.specs();
-        assert_eq!(specs.len(), 14);
+        assert_eq!(specs.len(), 15);
         for spec in specs {
             let s = &spec.input_schema;
             assert_eq!(s["type"], "object", "{}", spec.name);
