@@ -651,3 +651,41 @@ fn notebook_edit_review_and_cell() {
     );
     insta::assert_snapshot!("notebook_edit_cell", text(&render(&s)));
 }
+
+/// The REPL: its approval shows the code and offers the language for the session; its cell
+/// shows the output.
+#[test]
+fn repl_approval_and_cell() {
+    use claw_tui::agent::AgentEvent as E;
+    let mut s = state("dark");
+    type_text(&mut s, "how many rows?");
+    keys(&mut s, &["enter"]);
+    agent(&mut s, E::TurnStarted { turn_id: 1 });
+    tool(&mut s, "r1", "REPL", "python: import pandas as pd");
+    agent(
+        &mut s,
+        E::ApprovalRequested {
+            call_id: "r1".into(),
+            tool: "REPL".into(),
+            summary: "python: import pandas as pd".into(),
+            reason: "running a command needs danger-full-access; the mode is workspace-write".into(),
+            preview: Some(Preview::Command {
+                command: "import pandas as pd\ndf = pd.read_csv(\"sales.csv\")\nlen(df)".into(),
+            }),
+            session_rule: "REPL(python)".into(),
+        },
+    );
+    insta::assert_snapshot!("repl_approval", text(&render(&s)));
+    keys(&mut s, &["y"]);
+    finish(&mut s, "r1", "REPL", "[a new python REPL was started]\n1204", false, 840);
+    tool(&mut s, "r2", "REPL", "python: df.total.sum()");
+    finish(
+        &mut s,
+        "r2",
+        "REPL",
+        "Traceback (most recent call last):\n  File \"<repl>\", line 1, in <module>\nAttributeError: 'DataFrame' object has no attribute 'total'\n\nStatus: 1",
+        true,
+        35,
+    );
+    insta::assert_snapshot!("repl_cells", text(&render(&s)));
+}

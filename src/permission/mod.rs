@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 
 pub use rule::{Rule, RuleOrigin, canonical_tool_name, claude_tool_name};
 
-use crate::tools::{Access, CallPlan};
+use crate::tools::{Access, CallPlan, Preview};
 
 /// How much the agent may do without asking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
@@ -133,6 +133,9 @@ impl Policy {
         if let Some(rule) = self.deny.iter().find(|r| r.denies(tool, plan, shell)) {
             return Verdict::Deny { reason: format!("denied by the rule `{rule}` ({})", rule.origin) };
         }
+        if let Some(verdict) = self.repl_code(tool, plan) {
+            return verdict;
+        }
         if let Some(shell) = shell
             && shell.opaque
             && self.deny.iter().any(|r| r.tool == tool)
@@ -178,6 +181,31 @@ impl Policy {
             None => what.to_string(),
         };
         Verdict::Ask { reason: format!("{why} needs {needed}; the mode is {}", self.mode) }
+    }
+
+    /// The REPL runs code that can do what a command does, so the bash deny rules hold for it:
+    /// bash code is checked against them like a command; python or node code cannot be, so
+    /// while there is any bash deny rule it asks.
+    fn repl_code(&self, tool: &str, plan: &CallPlan) -> Option<Verdict> {
+        let Some(Preview::Command { command }) = plan.preview.as_ref().filter(|_| tool == "REPL") else {
+            return None;
+        };
+        if !self.deny.iter().any(|r| r.tool == "bash") {
+            return None;
+        }
+        if plan.subject != "bash" {
+            return Some(Verdict::Ask {
+                reason: format!("{} code can run any program, so the bash deny rules cannot be checked", plan.subject),
+            });
+        }
+        let shell = shell::parse(command);
+        let as_command = CallPlan { subject: command.clone(), paths: Vec::new(), ..plan.clone() };
+        if let Some(rule) = self.deny.iter().find(|r| r.denies("bash", &as_command, Some(&shell))) {
+            return Some(Verdict::Deny { reason: format!("denied by the rule `{rule}` ({})", rule.origin) });
+        }
+        shell.opaque.then(|| Verdict::Ask {
+            reason: "which program this runs is only known when it runs, so the deny rules cannot be checked".into(),
+        })
     }
 
     /// The rule "allow for this session" adds for a call: exactly what was approved. The

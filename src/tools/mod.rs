@@ -23,6 +23,7 @@ pub mod notebook_edit;
 pub mod paths;
 pub mod read_file;
 pub mod registry;
+pub mod repl;
 pub mod shells;
 pub mod skill;
 pub mod small;
@@ -204,6 +205,8 @@ pub struct ToolEnv {
     max_result_chars: std::sync::atomic::AtomicUsize,
     pub todos: Mutex<Vec<Todo>>,
     pub shells: shells::Shells,
+    /// The REPL's interpreters, started at their first call.
+    pub repls: repl::Repls,
     /// Process groups the agent's commands started: stopped when the agent ends.
     pub groups: crate::child::Groups,
     /// What commands may do once they run (off unless the setup says otherwise).
@@ -230,6 +233,7 @@ impl ToolEnv {
             max_result_chars: text::MAX_RESULT_CHARS.into(),
             todos: Mutex::new(Vec::new()),
             shells: shells::Shells::default(),
+            repls: Default::default(),
             groups: Default::default(),
             sandbox: Default::default(),
             reads: Mutex::new(HashMap::new()),

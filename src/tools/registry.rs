@@ -38,6 +38,7 @@ impl Registry {
         r.add(Arc::new(todo::TodoWrite));
         r.add(Arc::new(super::web_fetch::WebFetch::default()));
         r.add(Arc::new(super::web_search::WebSearch));
+        r.add(Arc::new(super::repl::Repl));
         r.add(Arc::new(super::small::Sleep));
         r.add(Arc::new(super::small::SendUserMessage));
         r.add(Arc::new(ToolSearch { catalog: r.catalog.clone() }));
@@ -134,6 +135,9 @@ pub fn input_summary(tool: &str, input: &serde_json::Value) -> String {
         "bash" => s("command").lines().next().unwrap_or_default().to_string(),
         "read_file" | "write_file" | "edit_file" => s("path"),
         "NotebookEdit" => s("notebook_path"),
+        "REPL" => {
+            format!("{}: {}", s("language"), s("code").lines().find(|l| !l.trim().is_empty()).unwrap_or_default())
+        }
         "glob_search" => s("pattern"),
         "grep_search" => format!("/{}/", s("pattern")),
         "todo_write" => format!("{} items", input.get("todos").and_then(|t| t.as_array()).map_or(0, Vec::len)),
@@ -156,7 +160,7 @@ mod tests {
     fn specs_are_well_formed() {
         let r = Registry::builtin();
         let specs = r.specs();
-        assert_eq!(specs.len(), 15);
+        assert_eq!(specs.len(), 16);
         for spec in specs {
             let s = &spec.input_schema;
             assert_eq!(s["type"], "object", "{}", spec.name);
