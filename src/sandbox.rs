@@ -143,6 +143,11 @@ impl Sandbox {
     /// that is bwrap wrapping the shell; otherwise the shell itself (Landlock is applied by
     /// [`Sandbox::confine`]).
     pub fn program(&self, shell: &str, command: &str) -> (String, Vec<String>) {
+        self.wrap(&[shell, "-c", command])
+    }
+
+    /// The program and arguments that run `argv` in the sandbox.
+    pub fn wrap(&self, argv: &[&str]) -> (String, Vec<String>) {
         let mut args = Vec::new();
         if let Backend::Bubblewrap(bwrap) = &self.backend {
             args.extend(["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"].map(String::from));
@@ -155,10 +160,11 @@ impl Sandbox {
             if self.mode == SandboxMode::Strict {
                 args.push("--unshare-net".into());
             }
-            args.extend(["--die-with-parent", "--", shell, "-c", command].map(String::from));
+            args.extend(["--die-with-parent", "--"].map(String::from));
+            args.extend(argv.iter().map(|a| a.to_string()));
             return (bwrap.display().to_string(), args);
         }
-        (shell.to_string(), vec!["-c".into(), command.into()])
+        (argv[0].to_string(), argv[1..].iter().map(|a| a.to_string()).collect())
     }
 
     /// Applies Landlock to `cmd`'s child (nothing for other backends). The ruleset is built

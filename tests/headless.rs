@@ -52,7 +52,8 @@ fn text_output_is_the_final_answer() {
     assert_eq!(body["messages"][0]["content"][0]["text"], "say hello");
     assert!(body["system"][0]["text"].as_str().unwrap().starts_with("You are claw-tui"));
     let tools: Vec<&str> = body["tools"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
-    assert_eq!(tools.len(), 18, "{tools:?}");
+    let pwsh = usize::from(claw_tui::tools::powershell::PowerShell::available());
+    assert_eq!(tools.len(), 18 + pwsh, "{tools:?}");
     assert!(tools.contains(&"NotebookEdit"), "{tools:?}");
     assert!(tools.contains(&"Agent"), "sub-agents are offered headless too: {tools:?}");
 }

@@ -133,7 +133,7 @@ impl Policy {
         if let Some(rule) = self.deny.iter().find(|r| r.denies(tool, plan, shell)) {
             return Verdict::Deny { reason: format!("denied by the rule `{rule}` ({})", rule.origin) };
         }
-        if let Some(verdict) = self.repl_code(tool, plan) {
+        if let Some(verdict) = self.repl_code(tool, plan).or_else(|| self.powershell(tool, plan)) {
             return verdict;
         }
         if let Some(shell) = shell
@@ -205,6 +205,22 @@ impl Policy {
         }
         shell.opaque.then(|| Verdict::Ask {
             reason: "which program this runs is only known when it runs, so the deny rules cannot be checked".into(),
+        })
+    }
+
+    /// PowerShell is not parsed: a deny rule for it denies a command whose text holds the
+    /// rule's words; and since aliases and expressions are not resolved, while any deny rule for
+    /// PowerShell or bash is set every other PowerShell call asks.
+    fn powershell(&self, tool: &str, plan: &CallPlan) -> Option<Verdict> {
+        if tool != "PowerShell" || !self.deny.iter().any(|r| r.tool == "bash" || r.tool == "PowerShell") {
+            return None;
+        }
+        if let Some(rule) = self.deny.iter().find(|r| r.denies(tool, plan, None)) {
+            return Some(Verdict::Deny { reason: format!("denied by the rule `{rule}` ({})", rule.origin) });
+        }
+        Some(Verdict::Ask {
+            reason: "PowerShell commands are not parsed (aliases and expressions are only known when they run), so the deny rules cannot be checked"
+                .into(),
         })
     }
 

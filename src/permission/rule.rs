@@ -167,6 +167,10 @@ impl Rule {
         if !self.covers(tool, plan) {
             return false;
         }
+        if tool == "PowerShell" {
+            // Not parsed: a rule allows the whole tool, or exactly the command it spells out.
+            return self.pattern.as_deref().is_none_or(|p| p.trim() == plan.subject.trim());
+        }
         match shell {
             // A rule that spells out the whole command allows exactly that text, list or not:
             // what the person approved ("for this session", "always").
@@ -192,6 +196,12 @@ impl Rule {
     pub fn denies(&self, tool: &str, plan: &CallPlan, shell: Option<&Shell>) -> bool {
         if !self.covers(tool, plan) {
             return false;
+        }
+        if tool == "PowerShell" {
+            // Not parsed: the rule's words anywhere in the command, in any case.
+            let Some(pattern) = &self.pattern else { return true };
+            let words = pattern.trim_end_matches('*').trim_end_matches(':').trim().to_lowercase();
+            return plan.subject.to_lowercase().contains(&words);
         }
         match shell {
             Some(shell) => self.pattern.is_none() || shell.commands.iter().any(|words| self.command_matches(words)),

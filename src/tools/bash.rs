@@ -53,7 +53,17 @@ pub fn shell_command(
     sandbox: &crate::sandbox::Sandbox,
 ) -> std::io::Result<Command> {
     let shell = if std::path::Path::new("/bin/bash").exists() { "/bin/bash" } else { "/bin/sh" };
-    let (program, args) = sandbox.program(shell, command);
+    program_command(&[shell, "-c", command], cwd, sandbox)
+}
+
+/// Builds a command for `argv` as [`shell_command`] does for the shell: in `cwd`, its own
+/// session, the sandbox, stdin closed, output piped, no secrets.
+pub fn program_command(
+    argv: &[&str],
+    cwd: &std::path::Path,
+    sandbox: &crate::sandbox::Sandbox,
+) -> std::io::Result<Command> {
+    let (program, args) = sandbox.wrap(argv);
     let mut cmd = Command::new(program);
     cmd.args(args)
         .current_dir(cwd)
@@ -160,89 +170,98 @@ Set run_in_background for servers and long jobs, then read their output with bas
             }
             let requested = input.timeout.map(|ms| Duration::from_millis(ms as u64));
             let timeout = requested.unwrap_or(ctx.env.bash_default_timeout).min(MAX_TIMEOUT);
-            let mut child = shell_command(&input.command, &cwd, &ctx.env.sandbox)
+            let child = shell_command(&input.command, &cwd, &ctx.env.sandbox)
                 .and_then(|mut c| c.spawn())
                 .map_err(|e| format!("bash: cannot start the shell: {e}"))?;
-            // What the command leaves running (`server &`) is stopped with its agent at the
-            // latest.
-            ctx.env.groups.track(child.id().unwrap_or_default());
-            let started = Instant::now();
-            let mut stdout = child.stdout.take().expect("piped stdout");
-            let mut stderr = child.stderr.take().expect("piped stderr");
-            let mut capture = Capture::new(ctx.env.spill_file("bash"));
-            let mut progress = Throttle::default();
-            let mut out_buf = vec![0u8; 64 * 1024];
-            let mut err_buf = vec![0u8; 64 * 1024];
-            let (mut out_open, mut err_open) = (true, true);
-            let deadline = tokio::time::sleep(timeout);
-            tokio::pin!(deadline);
-            let ending = loop {
-                tokio::select! {
-                    _ = ctx.cancel.cancelled() => break Ending::Cancelled,
-                    _ = &mut deadline => break Ending::TimedOut,
-                    n = stdout.read(&mut out_buf), if out_open => match n {
-                        Ok(0) | Err(_) => out_open = false,
-                        Ok(n) => {
-                            capture.push(&out_buf[..n]);
-                            progress.push(&out_buf[..n], &ctx.progress);
-                        }
-                    },
-                    n = stderr.read(&mut err_buf), if err_open => match n {
-                        Ok(0) | Err(_) => err_open = false,
-                        Ok(n) => {
-                            capture.push(&err_buf[..n]);
-                            progress.push(&err_buf[..n], &ctx.progress);
-                        }
-                    },
-                    status = child.wait(), if !out_open && !err_open => match status {
-                        Ok(s) => break Ending::Exited(s),
-                        Err(e) => return Err(format!("bash: waiting for the command failed: {e}")),
-                    },
-                }
-            };
-            progress.finish(&ctx.progress);
-            if !matches!(ending, Ending::Exited(_)) {
-                stop_group(&mut child).await;
-            }
-            ctx.env.groups.prune();
-            let Captured { text: mut body, full } = capture.finish(MAX_OUTPUT_CHARS);
-            let elapsed = started.elapsed();
-            let mut out = match ending {
-                Ending::Exited(status) => match status.code() {
-                    Some(0) => {
-                        if body.is_empty() {
-                            body = "(no output)".into();
-                        }
-                        ToolOutput::ok(body)
-                    }
-                    Some(code) => ToolOutput::error(format!("{body}\n\nExit code: {code}").trim_start().to_string()),
-                    None => ToolOutput::error(format!("{body}\n\nKilled by a signal").trim_start().to_string()),
-                },
-                Ending::TimedOut => ToolOutput::error(
-                    format!(
-                        "{body}\n\nTimed out after {:.0}s and was stopped{}.",
-                        elapsed.as_secs_f64(),
-                        if requested.is_some_and(|r| r > MAX_TIMEOUT) {
-                            " (the timeout is capped at 600000 ms)"
-                        } else {
-                            ""
-                        }
-                    )
-                    .trim_start()
-                    .to_string(),
-                ),
-                Ending::Cancelled => ToolOutput::error(
-                    format!("{body}\n\nInterrupted by the user; the command was stopped.").trim_start().to_string(),
-                ),
-            };
-            if out.is_error
-                && matches!(ending, Ending::Exited(_))
-                && let Some(note) = ctx.env.sandbox.explain_failure(&out.content)
-            {
-                out.content = format!("{}\n\n{note}", out.content);
-            }
-            out.full_output = full;
-            Ok(out)
+            run_foreground("bash", child, timeout, requested, ctx).await
         })
     }
+}
+
+/// Runs a started command to its end, its timeout or an interrupt: output streamed as
+/// progress and captured for the model, the process group stopped when it does not end by
+/// itself.
+pub async fn run_foreground(
+    tool: &str,
+    mut child: Child,
+    timeout: Duration,
+    requested: Option<Duration>,
+    ctx: &ToolContext,
+) -> Result<ToolOutput, String> {
+    // What the command leaves running (`server &`) is stopped with its agent at the
+    // latest.
+    ctx.env.groups.track(child.id().unwrap_or_default());
+    let started = Instant::now();
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    let mut stderr = child.stderr.take().expect("piped stderr");
+    let mut capture = Capture::new(ctx.env.spill_file(tool));
+    let mut progress = Throttle::default();
+    let mut out_buf = vec![0u8; 64 * 1024];
+    let mut err_buf = vec![0u8; 64 * 1024];
+    let (mut out_open, mut err_open) = (true, true);
+    let deadline = tokio::time::sleep(timeout);
+    tokio::pin!(deadline);
+    let ending = loop {
+        tokio::select! {
+            _ = ctx.cancel.cancelled() => break Ending::Cancelled,
+            _ = &mut deadline => break Ending::TimedOut,
+            n = stdout.read(&mut out_buf), if out_open => match n {
+                Ok(0) | Err(_) => out_open = false,
+                Ok(n) => {
+                    capture.push(&out_buf[..n]);
+                    progress.push(&out_buf[..n], &ctx.progress);
+                }
+            },
+            n = stderr.read(&mut err_buf), if err_open => match n {
+                Ok(0) | Err(_) => err_open = false,
+                Ok(n) => {
+                    capture.push(&err_buf[..n]);
+                    progress.push(&err_buf[..n], &ctx.progress);
+                }
+            },
+            status = child.wait(), if !out_open && !err_open => match status {
+                Ok(s) => break Ending::Exited(s),
+                Err(e) => return Err(format!("{tool}: waiting for the command failed: {e}")),
+            },
+        }
+    };
+    progress.finish(&ctx.progress);
+    if !matches!(ending, Ending::Exited(_)) {
+        stop_group(&mut child).await;
+    }
+    ctx.env.groups.prune();
+    let Captured { text: mut body, full } = capture.finish(MAX_OUTPUT_CHARS);
+    let elapsed = started.elapsed();
+    let mut out = match ending {
+        Ending::Exited(status) => match status.code() {
+            Some(0) => {
+                if body.is_empty() {
+                    body = "(no output)".into();
+                }
+                ToolOutput::ok(body)
+            }
+            Some(code) => ToolOutput::error(format!("{body}\n\nExit code: {code}").trim_start().to_string()),
+            None => ToolOutput::error(format!("{body}\n\nKilled by a signal").trim_start().to_string()),
+        },
+        Ending::TimedOut => ToolOutput::error(
+            format!(
+                "{body}\n\nTimed out after {:.0}s and was stopped{}.",
+                elapsed.as_secs_f64(),
+                if requested.is_some_and(|r| r > MAX_TIMEOUT) { " (the timeout is capped at 600000 ms)" } else { "" }
+            )
+            .trim_start()
+            .to_string(),
+        ),
+        Ending::Cancelled => ToolOutput::error(
+            format!("{body}\n\nInterrupted by the user; the command was stopped.").trim_start().to_string(),
+        ),
+    };
+    if out.is_error
+        && matches!(ending, Ending::Exited(_))
+        && let Some(note) = ctx.env.sandbox.explain_failure(&out.content)
+    {
+        out.content = format!("{}\n\n{note}", out.content);
+    }
+    out.full_output = full;
+    Ok(out)
 }

@@ -21,6 +21,7 @@ pub mod hunks;
 pub mod notebook;
 pub mod notebook_edit;
 pub mod paths;
+pub mod powershell;
 pub mod read_file;
 pub mod registry;
 pub mod repl;

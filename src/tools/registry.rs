@@ -39,6 +39,9 @@ impl Registry {
         r.add(Arc::new(super::web_fetch::WebFetch::default()));
         r.add(Arc::new(super::web_search::WebSearch));
         r.add(Arc::new(super::repl::Repl));
+        if super::powershell::PowerShell::available() {
+            r.add(Arc::new(super::powershell::PowerShell));
+        }
         r.add(Arc::new(super::small::Sleep));
         r.add(Arc::new(super::small::SendUserMessage));
         r.add(Arc::new(ToolSearch { catalog: r.catalog.clone() }));
@@ -132,7 +135,7 @@ impl Registry {
 pub fn input_summary(tool: &str, input: &serde_json::Value) -> String {
     let s = |k: &str| input.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
     match tool {
-        "bash" => s("command").lines().next().unwrap_or_default().to_string(),
+        "bash" | "PowerShell" => s("command").lines().next().unwrap_or_default().to_string(),
         "read_file" | "write_file" | "edit_file" => s("path"),
         "NotebookEdit" => s("notebook_path"),
         "REPL" => {
@@ -160,7 +163,8 @@ mod tests {
     fn specs_are_well_formed() {
         let r = Registry::builtin();
         let specs = r.specs();
-        assert_eq!(specs.len(), 16);
+        let pwsh = usize::from(crate::tools::powershell::PowerShell::available());
+        assert_eq!(specs.len(), 16 + pwsh);
         for spec in specs {
             let s = &spec.input_schema;
             assert_eq!(s["type"], "object", "{}", spec.name);
