@@ -16,6 +16,8 @@ use support::MockServer;
 struct Site {
     url: String,
     hits: Arc<Mutex<Vec<String>>>,
+    /// Each request's head (request line and headers).
+    heads: Arc<Mutex<Vec<String>>>,
 }
 
 type Route = (u16, Vec<(&'static str, String)>, Vec<u8>);
@@ -24,7 +26,8 @@ fn site(routes: HashMap<&'static str, Route>) -> Site {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let hits = Arc::new(Mutex::new(Vec::new()));
-    let seen = hits.clone();
+    let heads = Arc::new(Mutex::new(Vec::new()));
+    let (seen, seen_heads) = (hits.clone(), heads.clone());
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
             let mut stream = stream;
@@ -33,6 +36,7 @@ fn site(routes: HashMap<&'static str, Route>) -> Site {
             let head = String::from_utf8_lossy(&buf[..n]).into_owned();
             let target = head.split_whitespace().nth(1).unwrap_or("/").to_string();
             seen.lock().unwrap().push(target.clone());
+            seen_heads.lock().unwrap().push(head.clone());
             let path = target.split('?').next().unwrap_or("/").to_string();
             let (status, headers, body) =
                 routes.get(path.as_str()).cloned().unwrap_or((404, vec![], b"no such page".to_vec()));
@@ -45,7 +49,7 @@ fn site(routes: HashMap<&'static str, Route>) -> Site {
             let _ = stream.write_all(&body);
         }
     });
-    Site { url, hits }
+    Site { url, hits, heads }
 }
 
 fn html(body: &str) -> Route {
@@ -175,6 +179,63 @@ fn a_search_returns_decoded_filtered_results() {
     assert!(!text.contains("spam.example"), "{text}");
     let hits = site.hits.lock().unwrap().clone();
     assert!(hits[0].starts_with("/html/?q=tokio+runtime"), "{hits:?}");
+}
+
+/// With a Brave Search API key set, the search goes to the API with the key in its header
+/// (and nowhere else: not in the results, not in a command's environment); a refused key is
+/// said as such.
+#[test]
+fn a_search_api_key_sends_the_search_to_the_api() {
+    let answer = json!({"web": {"results": [
+        {"title": "<strong>tokio</strong> - Rust", "url": "https://docs.rs/tokio", "description": "An asynchronous <strong>runtime</strong>."},
+        {"title": "Tokio tips", "url": "https://spam.example/tokio", "description": "!!!"}
+    ]}});
+    let json_route = (200, vec![("content-type", "application/json".into())], answer.to_string().into_bytes());
+    let site = site(HashMap::from([("/res/v1/web/search", json_route)]));
+    let server = model(json!([
+        call("t1", "WebSearch", json!({"query": "tokio runtime", "blocked_domains": ["spam.example"]})),
+        call("t2", "bash", json!({"command": "env | grep -c brave-secret || true"})),
+        {"content": [{"type": "text", "text": "done"}]}
+    ]));
+    let (work, home) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let out = claw(&server, work.path(), home.path())
+        .env("CLAW_BRAVE_SEARCH_BASE_URL", &site.url)
+        .env("BRAVE_SEARCH_API_KEY", "brave-secret-123")
+        .args(["-p", "search", "--permission-mode", "danger-full-access"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r = server.tool_results();
+    assert!(
+        !r[0].1 && r[0].0.contains("1. tokio - Rust\n   https://docs.rs/tokio\n   An asynchronous runtime."),
+        "{:?}",
+        r[0]
+    );
+    assert!(!r[0].0.contains("spam.example"), "{:?}", r[0]);
+    assert_eq!(r[1].0.trim(), "0", "the key is not in a command's environment");
+    let head = site.heads.lock().unwrap()[0].to_ascii_lowercase();
+    assert!(head.starts_with("get /res/v1/web/search?q=tokio+runtime&count=20 "), "{head}");
+    assert!(head.contains("x-subscription-token: brave-secret-123"), "{head}");
+    let bodies: String = server.requests().iter().map(|q| q.body.to_string()).collect();
+    assert!(!bodies.contains("brave-secret-123"), "the key never reaches the model");
+
+    // A key the API refuses.
+    let refused = site_refusing();
+    let server =
+        model(json!([call("t1", "WebSearch", json!({"query": "x"})), {"content": [{"type": "text", "text": "done"}]}]));
+    let out = claw(&server, work.path(), home.path())
+        .env("CLAW_BRAVE_SEARCH_BASE_URL", &refused.url)
+        .env("BRAVE_API_KEY", "wrong")
+        .args(["-p", "search", "--allowedTools", "WebSearch"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r = server.tool_results();
+    assert!(r[0].1 && r[0].0.contains("the Brave Search API refused the key (status 401)"), "{:?}", r[0]);
+}
+
+fn site_refusing() -> Site {
+    site(HashMap::from([("/res/v1/web/search", (401, vec![], b"{\"error\":\"bad key\"}".to_vec()))]))
 }
 
 /// The model reading and changing settings through Config: permission settings are never

@@ -73,16 +73,15 @@ pub enum Failure {
 }
 
 /// GETs `url`, following redirects on the same host (http may become https), stopping at
-/// one to another host.
-pub async fn get(client: &reqwest::Client, url: reqwest::Url, accept: &str) -> Result<Page, Failure> {
+/// one to another host (so `headers`, which may carry a key, only go to the host named).
+pub async fn get(client: &reqwest::Client, url: reqwest::Url, headers: &[(&str, &str)]) -> Result<Page, Failure> {
     let mut url = url;
     for _ in 0..=MAX_REDIRECTS {
-        let response = client
-            .get(url.clone())
-            .header("accept", accept)
-            .send()
-            .await
-            .map_err(|e| Failure::Other(describe(&url, &e)))?;
+        let mut request = client.get(url.clone());
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.map_err(|e| Failure::Other(describe(&url, &e)))?;
         let status = response.status();
         if status.is_redirection() {
             let location = response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default();

@@ -105,21 +105,24 @@ impl WebFetch {
             return Ok(page.clone());
         }
         let client = web::client().map_err(Failure::Other)?;
-        let result = match web::get(&client, url, "text/html, text/*;q=0.9, application/json;q=0.8, */*;q=0.5").await {
-            Ok(page) if page.status >= 400 => {
-                let excerpt: String = String::from_utf8_lossy(&page.body).chars().take(300).collect();
-                Err(Failure::Other(format!("{} answered {} ({})", page.url, page.status, excerpt.trim())))
-            }
-            Ok(page) => web::as_text(&page).map_err(Failure::Other).map(|text| {
-                let note = if page.cut {
-                    format!("\n\n[the page is longer than {} MiB; the rest was not read]", web::MAX_BYTES >> 20)
-                } else {
-                    String::new()
-                };
-                (page.url.to_string(), format!("{text}{note}"))
-            }),
-            Err(failure) => Err(failure),
-        };
+        let result =
+            match web::get(&client, url, &[("accept", "text/html, text/*;q=0.9, application/json;q=0.8, */*;q=0.5")])
+                .await
+            {
+                Ok(page) if page.status >= 400 => {
+                    let excerpt: String = String::from_utf8_lossy(&page.body).chars().take(300).collect();
+                    Err(Failure::Other(format!("{} answered {} ({})", page.url, page.status, excerpt.trim())))
+                }
+                Ok(page) => web::as_text(&page).map_err(Failure::Other).map(|text| {
+                    let note = if page.cut {
+                        format!("\n\n[the page is longer than {} MiB; the rest was not read]", web::MAX_BYTES >> 20)
+                    } else {
+                        String::new()
+                    };
+                    (page.url.to_string(), format!("{text}{note}"))
+                }),
+                Err(failure) => Err(failure),
+            };
         // A page that failed to arrive is tried again next time.
         if let Ok(page) = &result {
             let mut cache = self.cache.lock().expect("cache lock");

@@ -3,6 +3,13 @@
 //! `CLAWD_WEB_SEARCH_BASE_URL` names another) and returns each result's title, address and
 //! snippet. Result links that go through the engine's redirect (`//duckduckgo.com/l/?uddg=`)
 //! are decoded to the real address; the domain filters apply to it.
+//!
+//! Where a Brave Search API key is set (`BRAVE_SEARCH_API_KEY`, or `BRAVE_API_KEY`), the
+//! search goes to that API instead (`GET {base}/res/v1/web/search?q=`, base
+//! `https://api.search.brave.com` unless `CLAW_BRAVE_SEARCH_BASE_URL` says otherwise), the key
+//! in its `X-Subscription-Token` header: results come as JSON, not scraped from a page meant for
+//! people. The key goes to that host only (a redirect elsewhere is not followed) and, like every
+//! variable named like a key, never to a command's environment.
 
 use scraper::{Html, Selector};
 use serde::Deserialize;
@@ -29,13 +36,64 @@ struct Input {
 
 pub struct WebSearch;
 
-/// The results page for `query`.
-fn search_url(query: &str) -> Result<reqwest::Url, String> {
-    let base = std::env::var("CLAWD_WEB_SEARCH_BASE_URL").ok().filter(|b| !b.trim().is_empty());
-    let base = base.as_deref().unwrap_or(DEFAULT_BASE).trim_end_matches('/');
-    let mut url = web::parse_url("WebSearch", &format!("{base}/html/"))?;
+/// The Brave Search API unless `CLAW_BRAVE_SEARCH_BASE_URL` says otherwise.
+const BRAVE_BASE: &str = "https://api.search.brave.com";
+
+/// Where a search goes: the DuckDuckGo-HTML page, or the Brave Search API with its key.
+enum Engine {
+    Page(reqwest::Url),
+    Brave { url: reqwest::Url, key: String },
+}
+
+impl Engine {
+    fn url(&self) -> &reqwest::Url {
+        match self {
+            Engine::Page(url) | Engine::Brave { url, .. } => url,
+        }
+    }
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// The engine for `query`: the search API where its key is set, the results page otherwise.
+fn engine(query: &str) -> Result<Engine, String> {
+    if let Some(key) = env("BRAVE_SEARCH_API_KEY").or_else(|| env("BRAVE_API_KEY")) {
+        let base = env("CLAW_BRAVE_SEARCH_BASE_URL").unwrap_or_else(|| BRAVE_BASE.into());
+        let mut url = web::parse_url("WebSearch", &format!("{}/res/v1/web/search", base.trim_end_matches('/')))?;
+        url.query_pairs_mut().append_pair("q", query).append_pair("count", "20");
+        return Ok(Engine::Brave { url, key: key.trim().to_string() });
+    }
+    let base = env("CLAWD_WEB_SEARCH_BASE_URL").unwrap_or_else(|| DEFAULT_BASE.into());
+    let mut url = web::parse_url("WebSearch", &format!("{}/html/", base.trim_end_matches('/')))?;
     url.query_pairs_mut().append_pair("q", query);
-    Ok(url)
+    Ok(Engine::Page(url))
+}
+
+/// Runs the search: the results, or a message for the model.
+async fn search(engine: &Engine) -> Result<Vec<Found>, String> {
+    let client = web::client()?;
+    let headers: Vec<(&str, &str)> = match engine {
+        Engine::Page(_) => vec![("accept", "text/html")],
+        Engine::Brave { key, .. } => vec![("accept", "application/json"), ("x-subscription-token", key.as_str())],
+    };
+    let page = web::get(&client, engine.url().clone(), &headers).await.map_err(|f| match f {
+        web::Failure::Elsewhere { from, to, .. } => format!("WebSearch: {from} redirected to {to}; not followed"),
+        web::Failure::Other(why) => format!("WebSearch: {why}"),
+    })?;
+    match (engine, page.status) {
+        (Engine::Brave { .. }, 401 | 403) => Err(format!(
+            "WebSearch: the Brave Search API refused the key (status {}); check BRAVE_SEARCH_API_KEY",
+            page.status
+        )),
+        (Engine::Brave { .. }, 429) => {
+            Err("WebSearch: the Brave Search API's rate limit was reached (429); try again later".into())
+        }
+        (_, status) if status >= 400 => Err(format!("WebSearch: the search engine answered {status}")),
+        (Engine::Page(_), _) => Ok(results(&String::from_utf8_lossy(&page.body))),
+        (Engine::Brave { .. }, _) => api_results(&page.body),
+    }
 }
 
 impl Tool for WebSearch {
@@ -64,12 +122,13 @@ Use WebFetch to read a result."
         if input.query.trim().is_empty() {
             return Err("WebSearch: the query is empty".into());
         }
-        let url = search_url(&input.query)?;
+        let engine = engine(&input.query)?;
+        let url = engine.url();
         Ok(CallPlan {
             access: Access::Execute,
             paths: vec![],
             summary: input.query.clone(),
-            subject: web::subject(&url),
+            subject: web::subject(url),
             preview: Some(Preview::Arguments {
                 call: format!("search {}", url.host_str().unwrap_or("")),
                 json: input.query,
@@ -81,22 +140,11 @@ Use WebFetch to read a result."
     fn run<'a>(&'a self, input: Value, ctx: &'a ToolContext) -> BoxFuture<'a, Result<ToolOutput, String>> {
         Box::pin(async move {
             let input: Input = parse_input("WebSearch", &input)?;
-            let url = search_url(&input.query)?;
-            let client = web::client()?;
-            let fetched = tokio::select! {
-                page = web::get(&client, url, "text/html") => page,
+            let engine = engine(&input.query)?;
+            let found = tokio::select! {
+                found = search(&engine) => found?,
                 _ = ctx.cancel.cancelled() => return Err("WebSearch: interrupted".into()),
             };
-            let page = fetched.map_err(|f| match f {
-                web::Failure::Elsewhere { from, to, .. } => {
-                    format!("WebSearch: {from} redirected to {to}; not followed")
-                }
-                web::Failure::Other(why) => format!("WebSearch: {why}"),
-            })?;
-            if page.status >= 400 {
-                return Err(format!("WebSearch: the search engine answered {}", page.status));
-            }
-            let found = results(&String::from_utf8_lossy(&page.body));
             let kept: Vec<Found> = found
                 .into_iter()
                 .filter(|r| wanted(&r.url, &input.allowed_domains, &input.blocked_domains))
@@ -136,6 +184,43 @@ fn results(html: &str) -> Vec<Found> {
             })
         })
         .collect()
+}
+
+/// The results of a Brave Search API answer (`web.results[]`: title, url, description, where
+/// the API marks the words found with HTML).
+fn api_results(body: &[u8]) -> Result<Vec<Found>, String> {
+    #[derive(Deserialize)]
+    struct Answer {
+        #[serde(default)]
+        web: Option<Web>,
+    }
+    #[derive(Deserialize)]
+    struct Web {
+        #[serde(default)]
+        results: Vec<Item>,
+    }
+    #[derive(Deserialize)]
+    struct Item {
+        #[serde(default)]
+        title: String,
+        url: String,
+        #[serde(default)]
+        description: String,
+    }
+    let answer: Answer = serde_json::from_slice(body)
+        .map_err(|e| format!("WebSearch: the Brave Search API's answer is not the JSON expected: {e}"))?;
+    let plain = |html: &str| {
+        let text: String = Html::parse_fragment(html).root_element().text().collect();
+        crate::sanitize::visible_owned(text.split_whitespace().collect::<Vec<_>>().join(" "))
+    };
+    Ok(answer
+        .web
+        .map(|w| w.results)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| reqwest::Url::parse(&r.url).is_ok_and(|u| matches!(u.scheme(), "http" | "https")))
+        .map(|r| Found { title: plain(&r.title), url: r.url, snippet: plain(&r.description) })
+        .collect())
 }
 
 /// The address a result link leads to: the `uddg` parameter of the engine's redirect, or the
@@ -199,5 +284,18 @@ mod tests {
         assert!(
             render("serde", &found).contains("1. serde - Rust\n   https://docs.rs/serde/latest/serde/\n   A generic")
         );
+    }
+
+    #[test]
+    fn api_answers_are_read_and_bad_ones_named() {
+        let body = br#"{"type":"search","web":{"results":[
+            {"title":"serde - <strong>Rust</strong>","url":"https://docs.rs/serde","description":"A <strong>generic</strong> framework &amp; more\u001b]0;x\u0007"},
+            {"title":"bad","url":"javascript:alert(1)"}]}}"#;
+        let found = api_results(body).unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].title.as_str(), found[0].url.as_str()), ("serde - Rust", "https://docs.rs/serde"));
+        assert!(found[0].snippet.starts_with("A generic framework & more") && !found[0].snippet.contains('\u{1b}'));
+        assert!(api_results(br#"{"query":{}}"#).unwrap().is_empty(), "no web results is no results");
+        assert!(api_results(b"<html>").unwrap_err().contains("not the JSON expected"));
     }
 }
