@@ -689,3 +689,31 @@ fn repl_approval_and_cell() {
     );
     insta::assert_snapshot!("repl_cells", text(&render(&s)));
 }
+
+/// PowerShell (where pwsh is installed): the approval offers exactly the command for the
+/// session, and the cell shows its output.
+#[test]
+fn powershell_approval_and_cell() {
+    use claw_tui::agent::AgentEvent as E;
+    let mut s = state("dark");
+    type_text(&mut s, "which services are stopped?");
+    keys(&mut s, &["enter"]);
+    agent(&mut s, E::TurnStarted { turn_id: 1 });
+    let command = "Get-Service | Where-Object Status -eq Stopped | Select-Object -First 3 Name";
+    tool(&mut s, "p1", "PowerShell", command);
+    agent(
+        &mut s,
+        E::ApprovalRequested {
+            call_id: "p1".into(),
+            tool: "PowerShell".into(),
+            summary: command.into(),
+            reason: "running a command needs danger-full-access; the mode is workspace-write".into(),
+            preview: Some(Preview::Command { command: command.into() }),
+            session_rule: format!("PowerShell({command})"),
+        },
+    );
+    insta::assert_snapshot!("powershell_approval", text(&render(&s)));
+    keys(&mut s, &["y"]);
+    finish(&mut s, "p1", "PowerShell", "Name\n----\nBITS\nSpooler\nWSearch", false, 1320);
+    insta::assert_snapshot!("powershell_cell", text(&render(&s)));
+}

@@ -219,4 +219,25 @@ mod tests {
         assert_eq!(names(search(&all, "time zone", 1)), ["mcp__time__get_current_time"]);
         assert!(search(&all, "kubernetes", 5).is_empty());
     }
+
+    /// Every built-in tool is found by its name, and by words of its description.
+    #[test]
+    fn every_built_in_tool_is_findable() {
+        let mut all = crate::tools::Registry::builtin().specs();
+        all.push(crate::tools::powershell::PowerShell.spec());
+        for (query, want) in [
+            ("select:NotebookEdit", "NotebookEdit"),
+            ("jupyter notebook cell", "NotebookEdit"),
+            ("persistent interpreter python", "REPL"),
+            ("powershell", "PowerShell"),
+            ("search the web", "WebSearch"),
+            ("wait", "Sleep"),
+        ] {
+            let found: Vec<String> = search(&all, query, 3).into_iter().map(|s| s.name).collect();
+            assert_eq!(found.first().map(String::as_str), Some(want), "{query}: {found:?}");
+        }
+        for spec in &all {
+            assert_eq!(search(&all, &format!("select:{}", spec.name), 1)[0].name, spec.name);
+        }
+    }
 }
