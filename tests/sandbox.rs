@@ -91,6 +91,32 @@ fn a_command_cannot_write_outside_the_workspace() {
     assert!(std::fs::read_to_string(&bashrc).unwrap().contains("evil"), "without the sandbox it goes through");
 }
 
+/// The REPL's interpreters run in the same sandbox: neither bash nor python code can write
+/// outside the workspace.
+#[test]
+fn repl_code_cannot_write_outside_the_workspace() {
+    let (work, home) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    if !available() {
+        return;
+    }
+    let out_dir = outside(work.path());
+    let bashrc: PathBuf = out_dir.path().join(".bashrc");
+    std::fs::write(&bashrc, "# mine\n").unwrap();
+    let mut calls = vec![("REPL", json!({"language": "bash", "code": format!("echo evil >> {}", bashrc.display())}))];
+    let python = claw_tui::child::on_path("python3").is_some();
+    if python {
+        let code = format!("open({:?}, 'a').write('evil')", bashrc.display().to_string());
+        calls.push(("REPL", json!({"language": "python", "code": code})));
+    }
+    let server = model_calling(&calls);
+    let out = run(&server, work.path(), home.path(), &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for (content, is_error) in server.tool_results() {
+        assert!(is_error && content.contains("claw-tui's sandbox (workspace) may have refused this"), "{content}");
+    }
+    assert_eq!(std::fs::read_to_string(&bashrc).unwrap(), "# mine\n");
+}
+
 /// `strict`: a command cannot open a TCP connection (to a port listening on 127.0.0.1, which
 /// the `workspace` mode still reaches).
 #[test]

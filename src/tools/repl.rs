@@ -267,6 +267,11 @@ No stdin. timeout_ms (default 120000, at most 600000): at a timeout the interpre
                     ToolOutput::error(format!("{text}\n\nInterrupted by the user: {lost}.").trim_start().to_string())
                 }
             };
+            if out.is_error
+                && let Some(note) = ctx.env.sandbox.explain_failure(&out.content)
+            {
+                out.content = format!("{}\n\n{note}", out.content);
+            }
             if fresh && !out.content.is_empty() {
                 out.content = format!("[a new {} REPL was started]\n{}", language.name(), out.content);
             }
