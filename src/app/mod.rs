@@ -22,6 +22,7 @@ pub mod frame;
 pub mod jobs;
 pub mod keymap;
 pub mod mcp_host;
+pub mod paint;
 pub mod panes;
 pub mod review;
 pub mod rules;

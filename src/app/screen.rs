@@ -22,30 +22,17 @@ use ratatui::buffer::{Buffer, Cell, CellDiffOption};
 use ratatui::layout::{Position, Rect, Size};
 use ratatui::style::{Color, Modifier};
 use ratatui::{Frame, Terminal};
+use std::cmp::Ordering;
+
 use unicode_width::UnicodeWidthStr;
+
+use super::paint::{Pen, VISIBLE_ON_BLANK, blank_normalized, color, is_plain_blank, normalize_blank};
 
 /// Fewest rows a scroll must save for it to be worth its escape sequences.
 const MIN_SCROLL_ROWS: usize = 3;
 /// Gaps between changed cells up to this wide are filled by writing the cells again rather than
 /// moving the cursor.
 const MAX_FILL: u16 = 4;
-
-/// The terminal's current colours and attributes (the "pen"); None where unknown.
-#[derive(Clone, Copy, PartialEq)]
-struct Pen {
-    fg: Color,
-    bg: Color,
-    underline: Color,
-    modifier: Modifier,
-}
-
-impl Pen {
-    const RESET: Pen = Pen { fg: Color::Reset, bg: Color::Reset, underline: Color::Reset, modifier: Modifier::empty() };
-
-    fn of(cell: &Cell) -> Pen {
-        Pen { fg: cell.fg, bg: cell.bg, underline: cell.underline_color, modifier: cell.modifier }
-    }
-}
 
 /// A ratatui backend writing to `out` (the terminal) with the economies above.
 pub struct Screen<W: Write> {
@@ -130,18 +117,67 @@ impl<W: Write> Screen<W> {
         let _ = self.buf.write_fmt(body);
     }
 
-    /// Moves the cursor to `to` in the fewest bytes.
+    /// Moves the cursor to `to` in the fewest bytes: absolutely, or from where it is (down with
+    /// line feeds or CUD, up with CUU, then along the row with CR, CUF or CUB). The terminal is
+    /// in raw mode, so a line feed keeps the column; the cursor never goes below the last row,
+    /// so a line feed never scrolls.
     fn move_to(&mut self, to: Position) {
-        match self.cursor {
-            Some(at) if at == to => {}
-            Some(at) if at.y == to.y && to.x > at.x => {
-                let n = to.x - at.x;
-                if n == 1 { self.csi(format_args!("C")) } else { self.csi(format_args!("{n}C")) }
+        let Some(at) = self.cursor else {
+            self.csi(format_args!("{};{}H", to.y + 1, to.x + 1));
+            self.cursor = Some(to);
+            return;
+        };
+        if at == to {
+            return;
+        }
+        // Lengths first (a CSI with a count is 3 bytes and its digits; 1 goes without a count),
+        // then only the shortest way is written.
+        let step = |n: u16| if n == 1 { 3 } else { 3 + digits(n) };
+        let vertical = match to.y.cmp(&at.y) {
+            Ordering::Greater if to.y - at.y <= 3 => (to.y - at.y) as usize,
+            Ordering::Greater => step(to.y - at.y),
+            Ordering::Less => step(at.y - to.y),
+            Ordering::Equal => 0,
+        };
+        // Along the row: 0 none, 1 forward, 2 back, 3 carriage return then forward.
+        let (way, along) = match to.x.cmp(&at.x) {
+            Ordering::Equal => (0, 0),
+            Ordering::Greater => (1, step(to.x - at.x)),
+            Ordering::Less if to.x == 0 => (3, 1),
+            Ordering::Less if step(at.x - to.x) <= 1 + step(to.x) => (2, step(at.x - to.x)),
+            Ordering::Less => (3, 1 + step(to.x)),
+        };
+        let absolute = 4 + digits(to.y + 1) + digits(to.x + 1);
+        if vertical + along >= absolute {
+            self.csi(format_args!("{};{}H", to.y + 1, to.x + 1));
+            self.cursor = Some(to);
+            return;
+        }
+        match to.y.cmp(&at.y) {
+            Ordering::Greater if to.y - at.y <= 3 => {
+                self.buf.extend(std::iter::repeat_n(b'\n', (to.y - at.y) as usize))
             }
-            Some(at) if to.x == 0 && to.y == at.y + 1 => self.buf.extend_from_slice(b"\r\n"),
-            _ => self.csi(format_args!("{};{}H", to.y + 1, to.x + 1)),
+            Ordering::Greater => self.cursor_step(to.y - at.y, 'B'),
+            Ordering::Less => self.cursor_step(at.y - to.y, 'A'),
+            Ordering::Equal => {}
+        }
+        match way {
+            1 => self.cursor_step(to.x - at.x, 'C'),
+            2 => self.cursor_step(at.x - to.x, 'D'),
+            3 => {
+                self.buf.push(b'\r');
+                if to.x > 0 {
+                    self.cursor_step(to.x, 'C');
+                }
+            }
+            _ => {}
         }
         self.cursor = Some(to);
+    }
+
+    /// CUU, CUD, CUF or CUB by `n` (no count for one).
+    fn cursor_step(&mut self, n: u16, code: char) {
+        if n == 1 { self.csi(format_args!("{code}")) } else { self.csi(format_args!("{n}{code}")) }
     }
 
     /// Sets the pen to `to` with one SGR sequence naming only what changed.
@@ -149,13 +185,15 @@ impl<W: Write> Screen<W> {
         if self.pen == to {
             return;
         }
-        let mut params: Vec<String> = Vec::new();
+        // Parameters written straight into the frame's bytes, each followed by `;` (the last
+        // one's becomes the `m`).
+        self.buf.extend_from_slice(b"\x1b[");
         let from = if self.pen.modifier.difference(to.modifier).is_empty() {
             self.pen
         } else {
             // An attribute goes away: start from nothing (shorter than the undo codes, which
             // also tie bold to dim).
-            params.push("0".into());
+            self.buf.extend_from_slice(b"0;");
             Pen::RESET
         };
         for (m, code) in [
@@ -170,22 +208,26 @@ impl<W: Write> Screen<W> {
             (Modifier::CROSSED_OUT, "9"),
         ] {
             if to.modifier.contains(m) && !from.modifier.contains(m) {
-                params.push(code.into());
+                self.buf.extend_from_slice(code.as_bytes());
+                self.buf.push(b';');
             }
         }
         if to.fg != from.fg {
-            params.push(color(to.fg, 30));
+            color(&mut self.buf, to.fg, 30);
         }
         if to.bg != from.bg {
-            params.push(color(to.bg, 40));
+            color(&mut self.buf, to.bg, 40);
         }
         if to.underline != from.underline {
-            params.push(match to.underline {
-                Color::Reset => "59".into(),
-                c => color(c, 50).replacen("38", "58", 1),
-            });
+            match to.underline {
+                Color::Reset => self.buf.extend_from_slice(b"59;"),
+                c => color(&mut self.buf, c, 50),
+            }
         }
-        self.csi(format_args!("{}m", params.join(";")));
+        match self.buf.last_mut() {
+            Some(last) if *last == b';' => *last = b'm',
+            _ => self.buf.push(b'm'),
+        }
         self.pen = to;
     }
 
@@ -248,34 +290,61 @@ impl<W: Write> Screen<W> {
         self.shown_rows[bottom + 1 - k..=bottom].fill(blank);
     }
 
-    /// Writes the cells where the frame differs from what is shown.
+    /// Writes the cells where the frame differs from what is shown: in reading order, or one
+    /// pen at a time ([`super::paint`]), whichever takes fewer bytes.
     fn write_changes(&mut self) {
-        let width = self.frame.area.width;
         let changes: Vec<(u16, u16)> = (0..self.frame.area.height)
             .filter(|&y| self.shown_rows[y as usize].full != self.frame_rows[y as usize].full)
             .flat_map(|y| changed_in_row(&self.shown, &self.frame, y).into_iter().map(move |x| (x, y)))
             .collect();
-        for (x, y) in changes {
-            let to = Position { x, y };
-            if let Some(at) = self.cursor.filter(|at| at.y == y && at.x < x && x - at.x <= MAX_FILL) {
-                // A short gap of plain cells already right: write them again instead of moving.
-                let gap = (at.x..x).map(|gx| self.frame[(gx, y)].clone()).collect::<Vec<_>>();
-                if gap.iter().all(|c| self.pen_for(c) == self.pen && c.symbol().len() == 1 && c.symbol().is_ascii()) {
-                    for c in &gap {
-                        self.buf.extend_from_slice(c.symbol().as_bytes());
-                    }
-                    self.cursor = Some(to);
-                }
-            }
-            self.move_to(to);
-            let cell = self.frame[(x, y)].clone();
-            self.set_pen(self.pen_for(&cell));
-            self.buf.extend_from_slice(cell.symbol().as_bytes());
-            let w = cell.symbol().width().max(1) as u16;
-            // At the right edge the cursor stays put (or wraps, terminals differ): forget it.
-            self.cursor = (x + w < width).then_some(Position { x: x + w, y });
-            self.shown[(x, y)] = cell;
+        if changes.is_empty() {
+            return;
         }
+        let (start, cursor, pen) = (self.buf.len(), self.cursor, self.pen);
+        for &(x, y) in &changes {
+            self.put(x, y, None);
+        }
+        let in_order = (self.buf.split_off(start), self.cursor, self.pen);
+        (self.cursor, self.pen) = (cursor, pen);
+        for run in super::paint::by_pen(super::paint::runs(&changes, &self.frame), pen) {
+            for &(x, y) in &changes[run.cells] {
+                self.put(x, y, run.pen);
+            }
+        }
+        if self.buf.len() - start > in_order.0.len() {
+            self.buf.truncate(start);
+            self.buf.extend_from_slice(&in_order.0);
+            (self.cursor, self.pen) = (in_order.1, in_order.2);
+        }
+        for (x, y) in changes {
+            self.shown[(x, y)] = self.frame[(x, y)].clone();
+        }
+    }
+
+    /// Writes the frame's cell at (`x`, `y`) with `pen` (`None`: the pen that draws it).
+    fn put(&mut self, x: u16, y: u16, pen: Option<Pen>) {
+        let to = Position { x, y };
+        if let Some(at) = self.cursor.filter(|at| at.y == y && at.x < x && x - at.x <= MAX_FILL) {
+            // A short gap of plain cells already right: write them again instead of moving.
+            let fits = (at.x..x).all(|gx| {
+                let c = &self.frame[(gx, y)];
+                self.pen_for(c) == self.pen && c.symbol().len() == 1 && c.symbol().is_ascii()
+            });
+            if fits {
+                for gx in at.x..x {
+                    self.buf.extend_from_slice(self.frame[(gx, y)].symbol().as_bytes());
+                }
+                self.cursor = Some(to);
+            }
+        }
+        self.move_to(to);
+        let pen = pen.unwrap_or_else(|| self.pen_for(&self.frame[(x, y)]));
+        self.set_pen(pen);
+        let symbol = self.frame[(x, y)].symbol();
+        let w = symbol.width().max(1) as u16;
+        self.buf.extend_from_slice(symbol.as_bytes());
+        // At the right edge the cursor stays put (or wraps, terminals differ): forget it.
+        self.cursor = (x + w < self.frame.area.width).then_some(Position { x: x + w, y });
     }
 
     /// Writes a whole rendered frame, bypassing ratatui's own diff: `buf` is swapped for the
@@ -338,61 +407,6 @@ impl<W: Write> Screen<W> {
     }
 }
 
-/// Attributes a blank cell shows (the others need a glyph to be seen).
-const VISIBLE_ON_BLANK: Modifier = Modifier::REVERSED
-    .union(Modifier::UNDERLINED)
-    .union(Modifier::SLOW_BLINK)
-    .union(Modifier::RAPID_BLINK)
-    .union(Modifier::CROSSED_OUT);
-
-/// Whether a cell is a space that shows only its background.
-fn is_plain_blank(cell: &Cell) -> bool {
-    cell.symbol() == " " && !cell.modifier.intersects(VISIBLE_ON_BLANK)
-}
-
-/// `cell`, with what a blank does not show (its foreground, bold, italic...) taken away, so
-/// blanks that look alike compare equal and are not written again.
-fn blank_normalized(cell: &Cell) -> Cell {
-    let mut cell = cell.clone();
-    if is_plain_blank(&cell) {
-        normalize_blank(&mut cell);
-    }
-    cell
-}
-
-/// Takes from a plain blank what it does not show, in place.
-fn normalize_blank(cell: &mut Cell) {
-    cell.fg = Color::Reset;
-    cell.underline_color = Color::Reset;
-    cell.modifier = Modifier::empty();
-}
-
-/// The SGR parameters of a colour; `base` is 30 (foreground) or 40 (background).
-fn color(c: Color, base: u8) -> String {
-    let ext = base + 8;
-    match c {
-        Color::Reset => format!("{}", base + 9),
-        Color::Black => format!("{base}"),
-        Color::Red => format!("{}", base + 1),
-        Color::Green => format!("{}", base + 2),
-        Color::Yellow => format!("{}", base + 3),
-        Color::Blue => format!("{}", base + 4),
-        Color::Magenta => format!("{}", base + 5),
-        Color::Cyan => format!("{}", base + 6),
-        Color::Gray => format!("{}", base + 7),
-        Color::DarkGray => format!("{}", base + 60),
-        Color::LightRed => format!("{}", base + 61),
-        Color::LightGreen => format!("{}", base + 62),
-        Color::LightYellow => format!("{}", base + 63),
-        Color::LightBlue => format!("{}", base + 64),
-        Color::LightMagenta => format!("{}", base + 65),
-        Color::LightCyan => format!("{}", base + 66),
-        Color::White => format!("{}", base + 67),
-        Color::Indexed(i) => format!("{ext};5;{i}"),
-        Color::Rgb(r, g, b) => format!("{ext};2;{r};{g};{b}"),
-    }
-}
-
 /// The scroll that turns most of the shown screen into the frame, judged on the hashes of
 /// their rows' left halves: rows `top..=bottom` up by `k`, where rows of the frame from `top`
 /// are rows of the shown screen `k` lower. None when no scroll would save at least
@@ -443,8 +457,19 @@ fn changed_in_row(shown: &Buffer, frame: &Buffer, y: u16) -> Vec<u16> {
     out
 }
 
+/// Decimal digits of `n`.
+fn digits(n: u16) -> usize {
+    match n {
+        0..=9 => 1,
+        10..=99 => 2,
+        100..=999 => 3,
+        1000..=9999 => 4,
+        _ => 5,
+    }
+}
+
 /// How many columns a cell's symbol takes (a single byte: one, without a table lookup).
-fn symbol_width(cell: &Cell) -> usize {
+pub(super) fn symbol_width(cell: &Cell) -> usize {
     let s = cell.symbol();
     if s.len() == 1 { 1 } else { s.width() }
 }
@@ -693,6 +718,37 @@ mod tests {
                 lines[last].spans.push(Span::raw("more"));
             }
             h.draw(&lines, &format!("streaming {i}"));
+        }
+    }
+
+    /// Lines of words in two colours (and wide characters, and underlined ones beside
+    /// blanks): written one colour at a time, every frame still shows exactly what was drawn.
+    #[test]
+    fn two_colours_are_written_one_at_a_time_and_right() {
+        let two = |i: usize| {
+            let spans: Vec<Span<'static>> = (0..6)
+                .map(|w| {
+                    let style = if (i + w).is_multiple_of(2) {
+                        Style::default().fg(Color::Indexed(110))
+                    } else {
+                        Style::default().fg(Color::Indexed(173))
+                    };
+                    let style = if w == 5 && i.is_multiple_of(4) { style.add_modifier(Modifier::UNDERLINED) } else { style };
+                    let word = if w == 3 && i.is_multiple_of(3) { "界".to_string() } else { format!("t{i}") };
+                    Span::styled(format!("{word} "), style)
+                })
+                .collect();
+            Line::from(spans)
+        };
+        let mut h = Harness::direct();
+        let mut lines = Vec::new();
+        for i in 0..60 {
+            lines.push(two(i));
+            let before = h.read;
+            h.draw(&lines, &format!("frame {i}"));
+            let out = &h.term.backend().writer()[before..];
+            let sgr = out.windows(4).filter(|w| *w == b"\x1b[38").count();
+            assert!(sgr <= 4, "frame {i}: {sgr} colour changes");
         }
     }
 
