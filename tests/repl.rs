@@ -211,3 +211,20 @@ async fn output_streams_while_the_code_runs() {
     assert!(progress_before_end, "the first line was shown before the second was printed");
     assert_eq!(server.tool_results()[0], ("[a new bash REPL was started]\nfirst\nsecond".to_string(), false));
 }
+
+/// Code that closes its own output cannot hang the call: the interpreter is stopped, and the
+/// next call starts a new one.
+#[test]
+fn code_closing_its_output_does_not_hang_the_call() {
+    if !installed("python3") {
+        return;
+    }
+    let d = dirs();
+    let server =
+        model_calling(&[repl("python", "import os, time\nos.close(1)\ntime.sleep(60)"), repl("python", "2 + 2")]);
+    let out = full_access(&server, &d);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r = server.tool_results();
+    assert!(r[0].1 && r[0].0.contains("The interpreter closed its output; the python REPL was stopped"), "{:?}", r[0]);
+    assert_eq!(r[1], ("[a new python REPL was started]\n4".to_string(), false));
+}

@@ -733,7 +733,8 @@ mod tests {
                     } else {
                         Style::default().fg(Color::Indexed(173))
                     };
-                    let style = if w == 5 && i.is_multiple_of(4) { style.add_modifier(Modifier::UNDERLINED) } else { style };
+                    let style =
+                        if w == 5 && i.is_multiple_of(4) { style.add_modifier(Modifier::UNDERLINED) } else { style };
                     let word = if w == 3 && i.is_multiple_of(3) { "界".to_string() } else { format!("t{i}") };
                     Span::styled(format!("{word} "), style)
                 })

@@ -28,6 +28,8 @@ pub struct Notebook {
     unit: Option<String>,
     /// nbformat_minor: cells carry ids from 4.5 on.
     minor: u64,
+    /// The kernel's language (`metadata.language_info.name`), for the code cells.
+    language: Option<String>,
 }
 
 /// What to do to a notebook's cells.
@@ -70,7 +72,10 @@ impl Notebook {
         }
         let unit = indent_unit(text, list, &spans);
         let minor = top.get("nbformat_minor").and_then(Value::as_u64).unwrap_or(0);
-        Ok(Notebook { text: text.to_string(), cells: cells.clone(), spans, list, unit, minor })
+        let language = top.get("metadata").and_then(|m| {
+            m.pointer("/language_info/name").or_else(|| m.pointer("/kernelspec/language"))?.as_str().map(str::to_string)
+        });
+        Ok(Notebook { text: text.to_string(), cells: cells.clone(), spans, list, unit, minor, language })
     }
 
     pub fn len(&self) -> usize {
@@ -360,7 +365,7 @@ fn end_of(b: &[u8], i: usize) -> Option<usize> {
 /// outputs as text (images and other data named with their size).
 pub fn render(nb: &Notebook) -> String {
     let mut out = String::new();
-    let language = nb_language(&nb.text);
+    let language = nb.language.clone();
     for i in 0..nb.len() {
         let kind = nb.cell_type(i);
         let count = nb.cell(i).get("execution_count").and_then(Value::as_u64);
@@ -384,13 +389,6 @@ fn push_block(out: &mut String, text: &str) {
     if !text.is_empty() && !text.ends_with('\n') {
         out.push('\n');
     }
-}
-
-fn nb_language(text: &str) -> Option<String> {
-    let v: Value = serde_json::from_str(text).ok()?;
-    let info = v.get("metadata")?;
-    let name = info.pointer("/language_info/name").or_else(|| info.pointer("/kernelspec/language"))?;
-    name.as_str().map(str::to_string)
 }
 
 fn render_output(out: &mut String, output: &Value) {

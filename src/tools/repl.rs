@@ -289,15 +289,21 @@ async fn converse(
     ctx: &ToolContext,
     capture: &mut Capture,
 ) -> Ending {
-    if let Err(e) = interp.frames.write_all(frame.as_bytes()).await {
-        return Ending::Exited(format!("could not be given the code ({e})"));
+    let deadline = tokio::time::sleep(timeout);
+    tokio::pin!(deadline);
+    // An interpreter that does not read (its driver stuck) holds a large piece of code in the
+    // pipe: the timeout and Esc hold for the sending too.
+    tokio::select! {
+        sent = interp.frames.write_all(frame.as_bytes()) => if let Err(e) = sent {
+            return Ending::Exited(format!("could not be given the code ({e})"));
+        },
+        _ = ctx.cancel.cancelled() => return Ending::Cancelled,
+        _ = &mut deadline => return Ending::TimedOut,
     }
     let mut progress = Throttle::default();
     let (mut out_buf, mut err_buf) = (vec![0u8; 64 * 1024], vec![0u8; 64 * 1024]);
     let (mut out_status, mut err_status) = (None, None);
     let (mut out_open, mut err_open) = (true, true);
-    let deadline = tokio::time::sleep(timeout);
-    tokio::pin!(deadline);
     let mut show = |bytes: &[u8]| {
         if !bytes.is_empty() {
             capture.push(bytes);
@@ -309,20 +315,35 @@ async fn converse(
         let (early, _) = framer.push(&[]);
         show(&early);
     }
+    // Once a stream ends before its mark, the other gets a second to say why (a crash's
+    // message on stderr); then the call ends.
+    let grace = tokio::time::sleep(Duration::from_secs(3600));
+    tokio::pin!(grace);
+    let mut graced = false;
     let ending = loop {
         let out_live = out_open && out_status.is_none();
         let err_live = err_open && err_status.is_none();
-        if !out_live && !err_live {
+        let broken = (!out_open && out_status.is_none()) || (!err_open && err_status.is_none());
+        if broken && !graced {
+            graced = true;
+            grace.as_mut().reset(tokio::time::Instant::now() + Duration::from_secs(1));
+        }
+        if !out_live && !err_live || graced && grace.is_elapsed() {
             if let (Some(status), Some(_)) = (out_status, err_status) {
                 break Ending::Done(status);
             }
-            // A stream ended before its mark: the interpreter is gone (or closed it).
-            let status = interp.child.wait().await.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string());
-            break Ending::Exited(format!("exited ({status})"));
+            // A stream ended before its mark: the interpreter is gone, or the code closed it
+            // (then the interpreter is stopped: its output can no longer be read).
+            break match tokio::time::timeout(Duration::from_secs(1), interp.child.wait()).await {
+                Ok(Ok(status)) => Ending::Exited(format!("exited ({status})")),
+                Ok(Err(e)) => Ending::Exited(format!("could not be waited for ({e})")),
+                Err(_) => Ending::Exited("closed its output".into()),
+            };
         }
         tokio::select! {
             _ = ctx.cancel.cancelled() => break Ending::Cancelled,
             _ = &mut deadline => break Ending::TimedOut,
+            _ = &mut grace, if graced => {}
             n = interp.stdout.read(&mut out_buf), if out_live => match n {
                 Ok(0) | Err(_) => out_open = false,
                 Ok(n) => {
