@@ -130,20 +130,10 @@ impl Policy {
     pub fn decide(&self, tool: &str, plan: &CallPlan) -> Verdict {
         let shell = (tool == "bash").then(|| shell::parse(&plan.subject));
         let shell = shell.as_ref();
-        if let Some(rule) = self.deny.iter().find(|r| r.denies(tool, plan, shell)) {
-            return Verdict::Deny { reason: format!("denied by the rule `{rule}` ({})", rule.origin) };
-        }
-        if let Some(verdict) = self.repl_code(tool, plan).or_else(|| self.powershell(tool, plan)) {
+        let denied =
+            self.denial(tool, plan, shell).or_else(|| self.repl_code(tool, plan)).or_else(|| self.powershell(tool));
+        if let Some(verdict) = denied {
             return verdict;
-        }
-        if let Some(shell) = shell
-            && shell.opaque
-            && self.deny.iter().any(|r| r.tool == tool)
-        {
-            return Verdict::Ask {
-                reason: "which program this runs is only known when it runs, so the deny rules cannot be checked"
-                    .into(),
-            };
         }
         if plan.access >= Access::Write
             && let Some((path, why)) = plan.paths.iter().find_map(|p| protect::protected(p).map(|why| (p, why)))
@@ -183,6 +173,18 @@ impl Policy {
         Verdict::Ask { reason: format!("{why} needs {needed}; the mode is {}", self.mode) }
     }
 
+    /// What the deny rules say: one that matches denies; a shell command whose program is only
+    /// known when it runs (`$CMD push`, `eval`) asks while there are deny rules for the tool,
+    /// since they cannot be checked.
+    fn denial(&self, tool: &str, plan: &CallPlan, shell: Option<&shell::Shell>) -> Option<Verdict> {
+        if let Some(rule) = self.deny.iter().find(|r| r.denies(tool, plan, shell)) {
+            return Some(Verdict::Deny { reason: format!("denied by the rule `{rule}` ({})", rule.origin) });
+        }
+        (shell.is_some_and(|s| s.opaque) && self.deny.iter().any(|r| r.tool == tool)).then(|| Verdict::Ask {
+            reason: "which program this runs is only known when it runs, so the deny rules cannot be checked".into(),
+        })
+    }
+
     /// The REPL runs code that can do what a command does, so the bash deny rules hold for it:
     /// bash code is checked against them like a command; python or node code cannot be, so
     /// while there is any bash deny rule it asks.
@@ -198,25 +200,16 @@ impl Policy {
                 reason: format!("{} code can run any program, so the bash deny rules cannot be checked", plan.subject),
             });
         }
-        let shell = shell::parse(command);
         let as_command = CallPlan { subject: command.clone(), paths: Vec::new(), ..plan.clone() };
-        if let Some(rule) = self.deny.iter().find(|r| r.denies("bash", &as_command, Some(&shell))) {
-            return Some(Verdict::Deny { reason: format!("denied by the rule `{rule}` ({})", rule.origin) });
-        }
-        shell.opaque.then(|| Verdict::Ask {
-            reason: "which program this runs is only known when it runs, so the deny rules cannot be checked".into(),
-        })
+        self.denial("bash", &as_command, Some(&shell::parse(command)))
     }
 
     /// PowerShell is not parsed: a deny rule for it denies a command whose text holds the
-    /// rule's words; and since aliases and expressions are not resolved, while any deny rule for
-    /// PowerShell or bash is set every other PowerShell call asks.
-    fn powershell(&self, tool: &str, plan: &CallPlan) -> Option<Verdict> {
+    /// rule's words ([`Policy::denial`]); and since aliases and expressions are not resolved,
+    /// while any deny rule for PowerShell or bash is set every other PowerShell call asks.
+    fn powershell(&self, tool: &str) -> Option<Verdict> {
         if tool != "PowerShell" || !self.deny.iter().any(|r| r.tool == "bash" || r.tool == "PowerShell") {
             return None;
-        }
-        if let Some(rule) = self.deny.iter().find(|r| r.denies(tool, plan, None)) {
-            return Some(Verdict::Deny { reason: format!("denied by the rule `{rule}` ({})", rule.origin) });
         }
         Some(Verdict::Ask {
             reason: "PowerShell commands are not parsed (aliases and expressions are only known when they run), so the deny rules cannot be checked"
