@@ -269,8 +269,7 @@ pub fn landlock_abi() -> i32 {
 
 /// bubblewrap on the PATH, if it can make a sandbox here (user namespaces may be off).
 fn bubblewrap() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    let bwrap = std::env::split_paths(&path).map(|d| d.join("bwrap")).find(|p| p.is_file())?;
+    let bwrap = crate::child::on_path("bwrap")?;
     let works = std::process::Command::new(&bwrap)
         .args(["--ro-bind", "/", "/", "--dev", "/dev", "--", "/bin/true"])
         .stdin(std::process::Stdio::null())
