@@ -49,7 +49,7 @@ impl Notebook {
     pub fn parse(text: &str) -> Result<Notebook, String> {
         let value: Value = serde_json::from_str(text)
             .map_err(|e| format!("not valid JSON (line {}, column {}: {e})", e.line(), e.column()))?;
-        let Some(top) = value.as_object() else {
+        let Value::Object(mut top) = value else {
             return Err("not a notebook: the file is not a JSON object".into());
         };
         let major = top.get("nbformat").and_then(Value::as_u64);
@@ -60,7 +60,7 @@ impl Notebook {
                 major.unwrap_or(3)
             ));
         }
-        let Some(cells) = top.get("cells").and_then(Value::as_array) else {
+        let Some(Value::Array(cells)) = top.remove("cells") else {
             return Err("not a notebook: there is no `cells` list".into());
         };
         if let Some(i) = cells.iter().position(|c| !c.is_object()) {
@@ -75,7 +75,7 @@ impl Notebook {
         let language = top.get("metadata").and_then(|m| {
             m.pointer("/language_info/name").or_else(|| m.pointer("/kernelspec/language"))?.as_str().map(str::to_string)
         });
-        Ok(Notebook { text: text.to_string(), cells: cells.clone(), spans, list, unit, minor, language })
+        Ok(Notebook { text: text.to_string(), cells, spans, list, unit, minor, language })
     }
 
     pub fn len(&self) -> usize {
